@@ -1,0 +1,20 @@
+export default [
+  'strapi::logger',
+  'strapi::errors',
+  'strapi::security',
+  'strapi::cors',
+  'strapi::poweredBy',
+  'strapi::query',
+  {
+    name: 'strapi::body',
+    config: {
+      // Billing bodies are small; refuse anything larger than this instead of parsing it.
+      jsonLimit: '256kb',
+      formLimit: '256kb',
+      textLimit: '256kb',
+    },
+  },
+  'strapi::session',
+  'strapi::favicon',
+  'strapi::public',
+];

@@ -1,0 +1,162 @@
+import {
+  ADD_ON_BILLING,
+  StateMachine,
+  amountProblem,
+  currencyProblem,
+  invoiceMachine,
+  invoiceTotalsProblem,
+  isCalendarDate,
+  isEmail,
+  normalizeEmail,
+  servicePlanMachine,
+  taxRateProblem,
+  termProblem,
+  transactionMachine,
+} from '../domain';
+
+/**
+ * What the guards enforce for each billing content type. The rules themselves live in the pure
+ * domain; this table says which rule applies to which field, and src/guards/index.ts applies the
+ * table to every database write.
+ */
+export interface GuardRule {
+  /** How the record is named in error messages and audit summaries. */
+  label: string;
+  machine?: StateMachine<string>;
+  moneyFields?: readonly string[];
+  currencyField?: string;
+  /** Fields that can never change once the record exists. */
+  immutableFields?: readonly string[];
+  /** Fields that can only change while the record is in the given status. */
+  frozenUnless?: { status: string; fields: readonly string[] };
+  /** Normalizes and checks scalar input before it is written; returns a problem or null. */
+  checkInput?: (data: Record<string, unknown>) => string | null;
+  /** Relations and components to load for `checkStored`. */
+  populate?: Record<string, unknown>;
+  /** Checks the record as stored (with its components) inside the write's transaction. */
+  checkStored?: (row: any) => string | null;
+  /** Whether and how a record may be deleted. */
+  deletion: 'never' | 'when-unreferenced';
+  deletionAdvice?: string;
+  /** Relations that must be empty before a `when-unreferenced` record is deleted. */
+  references?: readonly { uid: string; field: string; label: string }[];
+}
+
+export const AUDIT_LOG_UID = 'api::audit-log.audit-log';
+
+const normalizeCustomer = (data: Record<string, unknown>): string | null => {
+  if (data.email === undefined) return null;
+  if (typeof data.email !== 'string') return 'email must be a string';
+  data.email = normalizeEmail(data.email);
+  return isEmail(data.email as string) ? null : `email "${data.email}" is not a valid address`;
+};
+
+const checkPlanInput = (data: Record<string, unknown>): string | null => {
+  if (data.termMonths !== undefined) {
+    const problem = termProblem(data.termMonths);
+    if (problem) return `term ${problem}`;
+  }
+  if (data.taxRateBps !== undefined) {
+    const problem = taxRateProblem(data.taxRateBps);
+    if (problem) return `tax rate ${problem}`;
+  }
+  return null;
+};
+
+const checkPlanStored = (plan: any): string | null => {
+  const seen = new Set<string>();
+  for (const addOn of plan.addOns ?? []) {
+    const problem = amountProblem(addOn.feeMinor);
+    if (problem) return `add-on "${addOn.code}" fee ${problem}`;
+    if (!(ADD_ON_BILLING as readonly string[]).includes(addOn.billing)) {
+      return `add-on "${addOn.code}" billing must be ${ADD_ON_BILLING.join(' or ')}`;
+    }
+    if (seen.has(addOn.code)) return `add-on code "${addOn.code}" is used twice`;
+    seen.add(addOn.code);
+  }
+  return null;
+};
+
+const checkServicePlanStored = (servicePlan: any): string | null => {
+  const codes = servicePlan.addOnCodes ?? [];
+  if (!Array.isArray(codes) || codes.some((code) => typeof code !== 'string')) {
+    return 'addOnCodes must be a list of add-on codes';
+  }
+  if (new Set(codes).size !== codes.length) return 'addOnCodes must not repeat a code';
+  if (servicePlan.plan) {
+    const offered = new Set((servicePlan.plan.addOns ?? []).map((a: any) => a.code));
+    const unknown = codes.find((code: string) => !offered.has(code));
+    if (unknown) return `plan ${servicePlan.plan.code} has no add-on "${unknown}"`;
+  }
+  for (const field of ['startDate', 'endDate'] as const) {
+    if (servicePlan[field] != null && !isCalendarDate(servicePlan[field])) return `${field} must be a date (YYYY-MM-DD)`;
+  }
+  if (servicePlan.startDate && servicePlan.endDate && servicePlan.endDate <= servicePlan.startDate) {
+    return `end date ${servicePlan.endDate} must be after start date ${servicePlan.startDate}`;
+  }
+  return null;
+};
+
+const checkInvoiceStored = (invoice: any): string | null => {
+  const problem = invoiceTotalsProblem({
+    currency: invoice.currency,
+    lines: invoice.lines ?? [],
+    subtotalMinor: invoice.subtotalMinor,
+    taxMinor: invoice.taxMinor,
+    totalMinor: invoice.totalMinor,
+  });
+  return problem ? `invoice ${invoice.number}: ${problem}` : null;
+};
+
+export const GUARD_RULES: Record<string, GuardRule> = {
+  'api::customer.customer': {
+    label: 'customer',
+    checkInput: normalizeCustomer,
+    deletion: 'when-unreferenced',
+    references: [
+      { uid: 'api::service-plan.service-plan', field: 'customer', label: 'service plans' },
+      { uid: 'api::invoice.invoice', field: 'customer', label: 'invoices' },
+    ],
+  },
+  'api::plan.plan': {
+    label: 'plan',
+    moneyFields: ['priceMinor'],
+    currencyField: 'currency',
+    checkInput: checkPlanInput,
+    populate: { addOns: true },
+    checkStored: checkPlanStored,
+    deletion: 'when-unreferenced',
+    deletionAdvice: 'retire it by setting active to false',
+    references: [{ uid: 'api::service-plan.service-plan', field: 'plan', label: 'service plans' }],
+  },
+  'api::service-plan.service-plan': {
+    label: 'service plan',
+    machine: servicePlanMachine,
+    populate: { plan: { populate: { addOns: true } } },
+    checkStored: checkServicePlanStored,
+    deletion: 'never',
+    deletionAdvice: 'cancel it instead',
+  },
+  'api::invoice.invoice': {
+    label: 'invoice',
+    machine: invoiceMachine,
+    moneyFields: ['subtotalMinor', 'taxMinor', 'totalMinor'],
+    currencyField: 'currency',
+    immutableFields: ['number', 'kind'],
+    frozenUnless: { status: 'Open', fields: ['currency', 'subtotalMinor', 'taxMinor', 'totalMinor'] },
+    populate: { lines: true },
+    checkStored: checkInvoiceStored,
+    deletion: 'never',
+    deletionAdvice: 'void it instead',
+  },
+  'api::transaction.transaction': {
+    label: 'transaction',
+    machine: transactionMachine,
+    moneyFields: ['amountMinor'],
+    currencyField: 'currency',
+    immutableFields: ['amountMinor', 'currency', 'provider', 'providerReference'],
+    deletion: 'never',
+    deletionAdvice: 'record a refund instead',
+  },
+};
+

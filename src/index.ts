@@ -1,0 +1,17 @@
+import type { Core } from '@strapi/strapi';
+import { registerGuards } from './guards';
+import { ensureDatabaseObjects } from './setup/database';
+import { ensureStaffRoles } from './setup/permissions';
+import { seedDemoDataIfEmpty } from './seed';
+
+export default {
+  register({ strapi }: { strapi: Core.Strapi }) {
+    registerGuards(strapi);
+  },
+
+  async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    await ensureDatabaseObjects(strapi);
+    await ensureStaffRoles(strapi);
+    await seedDemoDataIfEmpty(strapi);
+  },
+};

@@ -1,0 +1,82 @@
+import type { Core } from '@strapi/strapi';
+
+/**
+ * Users-permissions roles of the staff, and exactly what each may do over REST. The public and
+ * plain authenticated roles get nothing of billing data. Routes that no role may call (deleting
+ * billing records, writing transactions or the audit log) are not even registered: see each
+ * src/api/<type>/routes file.
+ *
+ * | content type  | Finance Officer         | Customer Success              |
+ * |---------------|-------------------------|-------------------------------|
+ * | customer      | find, findOne           | find, findOne, create, update |
+ * | plan          | find, findOne           | find, findOne                 |
+ * | service-plan  | find, findOne           | find, findOne, update         |
+ * | invoice       | find, findOne, update   | find, findOne                 |
+ * | transaction   | find, findOne           | -                             |
+ * | audit-log     | find, findOne           | -                             |
+ */
+export const STAFF_ROLES = [
+  {
+    type: 'finance',
+    name: 'Finance Officer',
+    description: 'Verifies and records payments, voids or writes off invoices, reads the audit trail.',
+    actions: [
+      'api::customer.customer.find',
+      'api::customer.customer.findOne',
+      'api::plan.plan.find',
+      'api::plan.plan.findOne',
+      'api::service-plan.service-plan.find',
+      'api::service-plan.service-plan.findOne',
+      'api::invoice.invoice.find',
+      'api::invoice.invoice.findOne',
+      'api::invoice.invoice.update',
+      'api::transaction.transaction.find',
+      'api::transaction.transaction.findOne',
+      'api::audit-log.audit-log.find',
+      'api::audit-log.audit-log.findOne',
+    ],
+  },
+  {
+    type: 'customer-success',
+    name: 'Customer Success',
+    description: 'Looks after customers and their plans: contact data, auto-renewal, quality checks.',
+    actions: [
+      'api::customer.customer.find',
+      'api::customer.customer.findOne',
+      'api::customer.customer.create',
+      'api::customer.customer.update',
+      'api::plan.plan.find',
+      'api::plan.plan.findOne',
+      'api::service-plan.service-plan.find',
+      'api::service-plan.service-plan.findOne',
+      'api::service-plan.service-plan.update',
+      'api::invoice.invoice.find',
+      'api::invoice.invoice.findOne',
+    ],
+  },
+] as const;
+
+/** What every signed-in staff member needs for their own account. */
+const ACCOUNT_ACTIONS = ['plugin::users-permissions.user.me', 'plugin::users-permissions.auth.changePassword'];
+
+const ROLE_UID = 'plugin::users-permissions.role';
+const PERMISSION_UID = 'plugin::users-permissions.permission';
+
+/**
+ * Creates the staff roles and grants their permissions. Safe to run at every start: it only adds
+ * what is missing, so permissions an administrator granted by hand are kept.
+ */
+export const ensureStaffRoles = async (strapi: Core.Strapi): Promise<void> => {
+  for (const definition of STAFF_ROLES) {
+    let role = await strapi.db.query(ROLE_UID).findOne({ where: { type: definition.type } });
+    if (!role) {
+      role = await strapi.db.query(ROLE_UID).create({
+        data: { name: definition.name, description: definition.description, type: definition.type },
+      });
+    }
+    for (const action of [...definition.actions, ...ACCOUNT_ACTIONS]) {
+      const existing = await strapi.db.query(PERMISSION_UID).findOne({ where: { action, role: { id: role.id } } });
+      if (!existing) await strapi.db.query(PERMISSION_UID).create({ data: { action, role: role.id } });
+    }
+  }
+};
