@@ -1,0 +1,120 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { createStrapi } from '@strapi/strapi';
+import type { Core } from '@strapi/strapi';
+
+/**
+ * Boots the real, compiled application on a database of its own: a new SQLite file, or a new
+ * PostgreSQL database created beside the one DATABASE_URL names. Nothing is mocked: requests go
+ * through Strapi's HTTP server, its auth strategies and the users-permissions JWTs.
+ */
+const appDir = path.resolve(__dirname, '..', '..');
+const client = process.env.DATABASE_CLIENT ?? 'sqlite';
+
+let created: { drop: () => Promise<void> } | null = null;
+
+const freshName = () => `t${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+
+const adminUrl = () => {
+  const url = new URL(process.env.DATABASE_URL as string);
+  url.pathname = '/postgres';
+  return url.toString();
+};
+
+const createDatabase = async (): Promise<void> => {
+  if (client === 'sqlite') {
+    const file = path.join(appDir, '.tmp', `test-${freshName()}.db`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    process.env.DATABASE_FILENAME = path.relative(appDir, file);
+    created = { drop: async () => fs.rmSync(file, { force: true }) };
+    return;
+  }
+  if (!process.env.DATABASE_URL) throw new Error('DATABASE_CLIENT=postgres needs DATABASE_URL for the tests');
+  const base = new URL(process.env.DATABASE_URL);
+  const name = `${base.pathname.slice(1) || 'prepaid'}_${freshName()}`.toLowerCase();
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  const original = process.env.DATABASE_URL;
+  process.env.DATABASE_URL = url.toString();
+  created = {
+    drop: async () => {
+      process.env.DATABASE_URL = original;
+      const dropper = new Client({ connectionString: adminUrl() });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+};
+
+export const startStrapi = async (): Promise<Core.Strapi> => {
+  await createDatabase();
+  const strapi = await createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false } as any).load();
+  strapi.server.mount();
+  return strapi;
+};
+
+export const stopStrapi = async (strapi: Core.Strapi | undefined): Promise<void> => {
+  if (strapi) await strapi.destroy();
+  await created?.drop();
+  created = null;
+};
+
+export const http = (strapi: Core.Strapi) => request(strapi.server.httpServer);
+
+/** A users-permissions user of the given role type, signed in over HTTP; returns the JWT. */
+export const signIn = async (strapi: Core.Strapi, roleType: string): Promise<string> => {
+  const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: roleType } });
+  if (!role) throw new Error(`No users-permissions role of type ${roleType}`);
+  const suffix = crypto.randomBytes(4).toString('hex');
+  const password = `Pw-${crypto.randomBytes(8).toString('hex')}`;
+  const email = `${roleType}-${suffix}@staff.test`;
+  await strapi.plugin('users-permissions').service('user').add({
+    username: `${roleType}-${suffix}`,
+    email,
+    password,
+    provider: 'local',
+    confirmed: true,
+    blocked: false,
+    role: role.id,
+  });
+  const response = await http(strapi).post('/api/auth/local').send({ identifier: email, password });
+  if (response.status !== 200) throw new Error(`Sign-in failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.jwt as string;
+};
+
+const BILLING_TABLES = [
+  'customers',
+  'customers_user_lnk',
+  'plans',
+  'service_plans',
+  'invoices',
+  'transactions',
+  'audit_logs',
+  'components_billing_invoice_lines',
+  'components_catalog_add_ons',
+  'invoices_cmps',
+  'plans_cmps',
+  'service_plans_customer_lnk',
+  'service_plans_plan_lnk',
+  'invoices_customer_lnk',
+  'invoices_service_plan_lnk',
+  'transactions_invoice_lnk',
+];
+
+/** Every row of every billing table, to prove a refused request wrote nothing. */
+export const snapshot = async (strapi: Core.Strapi): Promise<Record<string, unknown[]>> => {
+  const knex = strapi.db.connection;
+  const result: Record<string, unknown[]> = {};
+  for (const table of BILLING_TABLES) {
+    if (await knex.schema.hasTable(table)) result[table] = await knex(table).select('*').orderBy('id');
+  }
+  return result;
+};
