@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { TransitionError, amountProblem, assertInitial, assertTransition, currencyProblem } from '../domain';
 import { currentActor } from './actor';
-import { AUDIT_LOG_UID, GUARD_RULES, GuardRule } from './rules';
+import { AUDIT_LOG_UID, GUARD_RULES, GuardRule, normalizeCustomer } from './rules';
 
 /**
  * Every write of a billing record goes through these database lifecycle hooks, whichever way it
@@ -46,6 +46,17 @@ const checkScalars = (rule: GuardRule, data: Row): void => {
   }
   const problem = rule.checkInput?.(data);
   if (problem) refuse(`${capitalized(rule.label)} ${problem}`);
+};
+
+const checkUnique = async (strapi: Core.Strapi, uid: string, rule: GuardRule, data: Row, id?: number) => {
+  for (const field of rule.uniqueFields ?? []) {
+    if (data[field] == null) continue;
+    const where: Row = { [field]: data[field] };
+    if (id !== undefined) where.id = { $ne: id };
+    if (await strapi.db.query(uid as any).findOne({ where, select: ['id'] })) {
+      refuse(`A ${rule.label} with ${field} ${data[field]} already exists`, { field });
+    }
+  }
 };
 
 const checkTransition = (rule: GuardRule, from: string | null, to: string): void => {
@@ -127,6 +138,17 @@ const checkDeletion = async (strapi: Core.Strapi, uid: string, rule: GuardRule, 
 };
 
 export const registerGuards = (strapi: Core.Strapi): void => {
+  // Emails are normalized before Strapi's own validation sees them, so " Bob@Shop.com " is accepted
+  // as bob@shop.com instead of refused for its spaces. The lifecycle below normalizes again for
+  // writes that bypass the Document Service.
+  strapi.documents.use(async (context, next) => {
+    const data = (context.params as any)?.data;
+    if (context.uid === 'api::customer.customer' && data && (context.action === 'create' || context.action === 'update')) {
+      if (typeof data.email === 'string') normalizeCustomer(data);
+    }
+    return next();
+  });
+
   strapi.db.lifecycles.subscribe({
     models: [...Object.keys(GUARD_RULES), AUDIT_LOG_UID],
 
@@ -135,6 +157,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       if (!rule) return;
       const data: Row = event.params.data ?? {};
       checkScalars(rule, data);
+      await checkUnique(strapi, event.model.uid, rule, data);
       if (rule.machine) checkTransition(rule, null, data.status ?? rule.machine.initial[0]);
     },
 
@@ -164,6 +187,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       checkScalars(rule, data);
       const current: Row | null = await strapi.db.query(uid).findOne({ where: event.params.where });
       if (!current) return;
+      await checkUnique(strapi, uid, rule, data, current.id);
       checkUpdate(rule, current, data);
       if (rule.machine && data.status !== undefined && data.status !== current.status) {
         checkTransition(rule, current.status, data.status);
@@ -192,7 +216,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       const data: Row = event.params.data ?? {};
       checkScalars(rule, data);
       const guarded = [...(rule.immutableFields ?? []), ...(rule.frozenUnless?.fields ?? [])];
-      const touched = guarded.find((field) => data[field] !== undefined);
+      const touched = [...guarded, ...(rule.uniqueFields ?? [])].find((field) => data[field] !== undefined);
       if (touched) refuse(`${capitalized(rule.label)} records must be updated one at a time to change ${touched}`);
       const rows: Row[] = await strapi.db.query(uid).findMany({
         where: event.params.where,

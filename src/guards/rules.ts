@@ -25,6 +25,8 @@ export interface GuardRule {
   machine?: StateMachine<string>;
   moneyFields?: readonly string[];
   currencyField?: string;
+  /** Fields whose value no other record may hold (checked before the database's unique index). */
+  uniqueFields?: readonly string[];
   /** Fields that can never change once the record exists. */
   immutableFields?: readonly string[];
   /** Fields that can only change while the record is in the given status. */
@@ -44,7 +46,8 @@ export interface GuardRule {
 
 export const AUDIT_LOG_UID = 'api::audit-log.audit-log';
 
-const normalizeCustomer = (data: Record<string, unknown>): string | null => {
+/** Trims and lower-cases a customer's email in place; returns a problem or null. */
+export const normalizeCustomer = (data: Record<string, unknown>): string | null => {
   if (data.email === undefined) return null;
   if (typeof data.email !== 'string') return 'email must be a string';
   data.email = normalizeEmail(data.email);
@@ -112,6 +115,7 @@ export const GUARD_RULES: Record<string, GuardRule> = {
   'api::customer.customer': {
     label: 'customer',
     checkInput: normalizeCustomer,
+    uniqueFields: ['email', 'stripeCustomerId'],
     deletion: 'when-unreferenced',
     references: [
       { uid: 'api::service-plan.service-plan', field: 'customer', label: 'service plans' },

@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { Core } from '@strapi/strapi';
+
+/** Small builders for billing records, written through the Document Service like the app does. */
+const docs = (strapi: Core.Strapi, uid: string) => strapi.documents(uid as any) as any;
+
+/** Loads a module of the compiled app (the same instance Strapi runs, not a second copy). */
+export const appModule = (relative: string) => require(path.resolve(__dirname, '..', '..', 'dist', 'src', relative));
+
+const unique = () => crypto.randomBytes(3).toString('hex');
+
+export const createPlan = (strapi: Core.Strapi, overrides: Record<string, unknown> = {}) =>
+  docs(strapi, 'api::plan.plan').create({
+    data: {
+      code: `plan-${unique()}`,
+      name: 'Complete Care',
+      priceMinor: 54900,
+      currency: 'USD',
+      termMonths: 12,
+      taxRateBps: 825,
+      active: true,
+      addOns: [{ code: 'roadside', name: 'Roadside assistance', feeMinor: 6000, taxable: false, billing: 'recurring' }],
+      ...overrides,
+    },
+    populate: ['addOns'],
+  });
+
+export const createCustomer = (strapi: Core.Strapi, overrides: Record<string, unknown> = {}) =>
+  docs(strapi, 'api::customer.customer').create({
+    data: { name: 'Maria Gonzalez', email: `maria-${unique()}@example.com`, phone: '+1 512 555 0101', ...overrides },
+  });
+
+export const createServicePlan = async (strapi: Core.Strapi, overrides: Record<string, unknown> = {}) => {
+  const plan = (overrides.plan as any) ?? (await createPlan(strapi));
+  const customer = (overrides.customer as any) ?? (await createCustomer(strapi));
+  const servicePlan = await docs(strapi, 'api::service-plan.service-plan').create({
+    data: {
+      status: 'Pending',
+      autoRenew: true,
+      addOnCodes: [],
+      paymentMethod: 'manual',
+      renewalCount: 0,
+      ...overrides,
+      plan: plan.documentId,
+      customer: customer.documentId,
+    },
+  });
+  return { plan, customer, servicePlan };
+};
+
+/** An Open invoice for a new Processing service plan, priced by the invoice service. */
+export const createOpenInvoice = async (strapi: Core.Strapi) => {
+  const { plan, customer, servicePlan } = await createServicePlan(strapi);
+  await setStatus(strapi, 'api::service-plan.service-plan', servicePlan.documentId, 'Processing');
+  const invoice = await strapi.service('api::invoice.invoice').issue({
+    customer,
+    servicePlan,
+    plan,
+    kind: 'new',
+    period: { start: '2026-01-15', end: '2027-01-15' },
+    issuedOn: '2026-01-15',
+  });
+  return { plan, customer, servicePlan, invoice };
+};
+
+export const recordPayment = (strapi: Core.Strapi, invoice: any, status = 'Success') =>
+  docs(strapi, 'api::transaction.transaction').create({
+    data: {
+      invoice: invoice.documentId,
+      amountMinor: invoice.totalMinor,
+      currency: invoice.currency,
+      status,
+      provider: 'manual',
+      providerReference: `COUNTER-${invoice.number}-${unique()}`,
+      occurredAt: new Date().toISOString(),
+    },
+  });
+
+export const setStatus = (strapi: Core.Strapi, uid: string, documentId: string, status: string) =>
+  docs(strapi, uid).update({ documentId, data: { status } });
+
+export const auditEntries = (strapi: Core.Strapi, documentId: string) =>
+  strapi.db.query('api::audit-log.audit-log').findMany({
+    where: { entityDocumentId: documentId },
+    orderBy: { id: 'asc' },
+  });
