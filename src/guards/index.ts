@@ -49,12 +49,14 @@ const checkScalars = (rule: GuardRule, data: Row): void => {
 };
 
 const checkUnique = async (strapi: Core.Strapi, uid: string, rule: GuardRule, data: Row, id?: number) => {
-  for (const field of rule.uniqueFields ?? []) {
-    if (data[field] == null) continue;
-    const where: Row = { [field]: data[field] };
+  for (const group of rule.uniqueFields ?? []) {
+    const fields = typeof group === 'string' ? [group] : group;
+    if (fields.some((field) => data[field] == null)) continue;
+    const where: Row = Object.fromEntries(fields.map((field) => [field, data[field]]));
     if (id !== undefined) where.id = { $ne: id };
     if (await strapi.db.query(uid as any).findOne({ where, select: ['id'] })) {
-      refuse(`A ${rule.label} with ${field} ${data[field]} already exists`, { field });
+      const described = fields.map((field) => `${field} ${data[field]}`).join(' and ');
+      refuse(`A ${rule.label} with ${described} already exists`, { fields });
     }
   }
 };
@@ -216,7 +218,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       const data: Row = event.params.data ?? {};
       checkScalars(rule, data);
       const guarded = [...(rule.immutableFields ?? []), ...(rule.frozenUnless?.fields ?? [])];
-      const touched = [...guarded, ...(rule.uniqueFields ?? [])].find((field) => data[field] !== undefined);
+      const touched = [...guarded, ...(rule.uniqueFields ?? []).flat()].find((field) => data[field] !== undefined);
       if (touched) refuse(`${capitalized(rule.label)} records must be updated one at a time to change ${touched}`);
       const rows: Row[] = await strapi.db.query(uid).findMany({
         where: event.params.where,

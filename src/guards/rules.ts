@@ -25,8 +25,11 @@ export interface GuardRule {
   machine?: StateMachine<string>;
   moneyFields?: readonly string[];
   currencyField?: string;
-  /** Fields whose value no other record may hold (checked before the database's unique index). */
-  uniqueFields?: readonly string[];
+  /**
+   * Fields (or groups of fields) whose values no other record may hold. The database's unique
+   * indexes enforce this under concurrency; checking first gives the caller a clear message.
+   */
+  uniqueFields?: readonly (string | readonly string[])[];
   /** Fields that can never change once the record exists. */
   immutableFields?: readonly string[];
   /** Fields that can only change while the record is in the given status. */
@@ -159,6 +162,7 @@ export const GUARD_RULES: Record<string, GuardRule> = {
     moneyFields: ['amountMinor'],
     currencyField: 'currency',
     immutableFields: ['amountMinor', 'currency', 'provider', 'providerReference'],
+    uniqueFields: [['provider', 'providerReference']],
     deletion: 'never',
     deletionAdvice: 'record a refund instead',
   },
