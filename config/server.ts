@@ -6,4 +6,8 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => ({
   app: {
     keys: env.array('APP_KEYS'),
   },
+  // No calls home: neither update checks nor telemetry (see package.json "strapi").
+  logger: {
+    updates: { enabled: false },
+  },
 });

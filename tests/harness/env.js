@@ -8,7 +8,7 @@ const secret = () => crypto.randomBytes(16).toString('base64');
 
 process.env.NODE_ENV = 'test';
 process.env.STRAPI_TELEMETRY_DISABLED = 'true';
-process.env.STRAPI_DISABLE_UPDATE_NOTIFICATION = 'true';
+process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 process.env.SEED_DEMO_DATA = 'false';
 process.env.APP_KEYS = [secret(), secret()].join(',');
 process.env.API_TOKEN_SALT = secret();
