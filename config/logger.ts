@@ -11,7 +11,7 @@ export default {
   transports: [
     new winston.transports.Console({
       level,
-      format: formats.prettyPrint({ timestamps: 'YYYY-MM-DD hh:mm:ss.SSS' }),
+      format: formats.prettyPrint({ timestamps: 'YYYY-MM-DD HH:mm:ss.SSS' }),
     }),
   ],
 };

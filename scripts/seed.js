@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * npm run seed: loads the app (no HTTP server) and creates the demo data that is missing.
+ * Idempotent: plans are matched by code, customers by email; running it twice adds nothing.
+ */
+process.env.STRAPI_TELEMETRY_DISABLED = process.env.STRAPI_TELEMETRY_DISABLED ?? 'true';
+// The explicit run below replaces the automatic first-start seeding.
+process.env.SEED_DEMO_DATA = 'false';
+
+const path = require('node:path');
+const { compileStrapi, createStrapi } = require('@strapi/strapi');
+
+(async () => {
+  const app = await createStrapi(await compileStrapi()).load();
+  try {
+    const { seedDemoData } = require(path.join(app.dirs.dist.src, 'seed'));
+    const result = await seedDemoData(app);
+    app.log.info(`Demo data: ${result.plans} plans; ${result.customersWithPlans} customers given a plan this run`);
+  } finally {
+    await app.destroy();
+  }
+  process.exit(0);
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
