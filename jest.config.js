@@ -5,6 +5,8 @@
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
 module.exports = {
+  // A global option (ignored inside a project): booting Strapi on PostgreSQL takes several seconds.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'domain',
@@ -19,7 +21,6 @@ module.exports = {
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/harness/global-setup.js',
       setupFiles: ['<rootDir>/tests/harness/env.js'],
-      testTimeout: 120000,
     },
   ],
 };
