@@ -1,6 +1,6 @@
 /**
- * Two tiers: `domain` (pure functions, milliseconds) and `integration` (the real Strapi booted on
- * a fresh SQLite or PostgreSQL database per test file, spoken to over HTTP).
+ * Two projects: `unit` (the pure domain and other pure functions, milliseconds) and `integration`
+ * (the real Strapi booted on a fresh SQLite or PostgreSQL database per test file, over HTTP).
  */
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
@@ -9,10 +9,10 @@ module.exports = {
   testTimeout: 120000,
   projects: [
     {
-      displayName: 'domain',
+      displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/tests/domain/**/*.test.ts'],
+      testMatch: ['<rootDir>/tests/domain/**/*.test.ts', '<rootDir>/tests/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',

@@ -1,44 +1,33 @@
-import type { Core } from '@strapi/strapi';
-
 import path from 'path';
+import { readEnvironment } from '../src/setup/environment';
 
 /**
  * SQLite (better-sqlite3, file under .tmp/) by default; PostgreSQL with DATABASE_CLIENT=postgres
- * and DATABASE_URL. Anything else is refused at start-up rather than half-configured.
+ * and DATABASE_URL. Invalid settings stop the start-up with a message naming them.
  */
-export default ({ env }: Core.Config.Shared.ConfigParams) => {
-  const client = env('DATABASE_CLIENT', 'sqlite');
+export default () => {
+  const env = readEnvironment();
 
-  if (client === 'sqlite') {
+  if (env.DATABASE_CLIENT === 'sqlite') {
     return {
       connection: {
         client: 'sqlite',
-        connection: {
-          filename: path.resolve(process.cwd(), env('DATABASE_FILENAME', '.tmp/data.db')),
-        },
+        connection: { filename: path.resolve(process.cwd(), env.DATABASE_FILENAME) },
         useNullAsDefault: true,
       },
     };
   }
 
-  if (client === 'postgres') {
-    const connectionString = env('DATABASE_URL');
-    if (!connectionString) {
-      throw new Error('DATABASE_CLIENT=postgres needs DATABASE_URL (postgres://user:password@host:5432/database)');
-    }
-    return {
+  return {
+    connection: {
+      client: 'postgres',
       connection: {
-        client: 'postgres',
-        connection: {
-          connectionString,
-          ssl: env.bool('DATABASE_SSL', false) ? { rejectUnauthorized: env.bool('DATABASE_SSL_REJECT_UNAUTHORIZED', true) } : false,
-          schema: env('DATABASE_SCHEMA', 'public'),
-        },
-        pool: { min: env.int('DATABASE_POOL_MIN', 0), max: env.int('DATABASE_POOL_MAX', 10) },
-        acquireConnectionTimeout: env.int('DATABASE_CONNECTION_TIMEOUT', 60000),
+        connectionString: env.DATABASE_URL,
+        ssl: env.DATABASE_SSL ? { rejectUnauthorized: env.DATABASE_SSL_REJECT_UNAUTHORIZED } : false,
+        schema: env.DATABASE_SCHEMA,
       },
-    };
-  }
-
-  throw new Error(`DATABASE_CLIENT must be "sqlite" or "postgres", got "${client}"`);
+      pool: { min: env.DATABASE_POOL_MIN, max: env.DATABASE_POOL_MAX },
+      acquireConnectionTimeout: env.DATABASE_CONNECTION_TIMEOUT,
+    },
+  };
 };

@@ -1,16 +1,11 @@
 import { winston, formats } from '@strapi/logger';
+import { readEnvironment } from '../src/setup/environment';
 
-/** Strapi's console logger, with the level from LOG_LEVEL (default "http": one line per request). */
-const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
-const level = process.env.LOG_LEVEL ?? 'http';
-if (!LEVELS.includes(level)) {
-  throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${level}"`);
-}
-
+/** Strapi's console logger, at LOG_LEVEL (default "http": one line per request). */
 export default {
   transports: [
     new winston.transports.Console({
-      level,
+      level: readEnvironment().LOG_LEVEL,
       format: formats.prettyPrint({ timestamps: 'YYYY-MM-DD HH:mm:ss.SSS' }),
     }),
   ],

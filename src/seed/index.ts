@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { CalendarDate, Period, addDays, nextPeriod } from '../domain';
 import { runAs } from '../guards/actor';
+import { readEnvironment } from '../setup/environment';
 import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
 
 /**
@@ -46,7 +47,7 @@ export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = ne
 
 /** Seeds on first start, unless SEED_DEMO_DATA=false or the database already holds billing data. */
 export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> => {
-  if (process.env.SEED_DEMO_DATA === 'false') return;
+  if (!readEnvironment().SEED_DEMO_DATA) return;
   const existing =
     (await strapi.db.query('api::plan.plan').count()) + (await strapi.db.query('api::customer.customer').count());
   if (existing > 0) return;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * The environment variables the application reads itself (Strapi's own secrets are read by
+ * Strapi), validated once at start-up: a bad value stops the start with a message naming it,
+ * instead of surfacing later as a strange failure. Defaults are the README's.
+ */
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const schema = z
+  .object({
+    DATABASE_CLIENT: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    DATABASE_FILENAME: z.string().min(1).default('.tmp/data.db'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    DATABASE_SCHEMA: z.string().min(1).default('public'),
+    DATABASE_SSL: flag.default(false),
+    DATABASE_SSL_REJECT_UNAUTHORIZED: flag.default(true),
+    DATABASE_POOL_MIN: z.coerce.number().int().min(0).default(0),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+    DATABASE_CONNECTION_TIMEOUT: z.coerce.number().int().positive().default(60000),
+    SEED_DEMO_DATA: flag.default(true),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('http'),
+  })
+  .refine((env) => env.DATABASE_CLIENT !== 'postgres' || env.DATABASE_URL, {
+    message: 'DATABASE_CLIENT=postgres needs DATABASE_URL (postgres://user:password@host:5432/database)',
+    path: ['DATABASE_URL'],
+  })
+  .refine((env) => env.DATABASE_POOL_MIN <= env.DATABASE_POOL_MAX, {
+    message: 'must not exceed DATABASE_POOL_MAX',
+    path: ['DATABASE_POOL_MIN'],
+  });
+
+export type Environment = z.infer<typeof schema>;
+
+/** Parses `source` (process.env by default); throws one error listing every invalid variable. */
+export const readEnvironment = (source: Record<string, string | undefined> = process.env): Environment => {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+};

@@ -1,0 +1,44 @@
+import { readEnvironment } from '../../src/setup/environment';
+
+test('defaults are the documented ones', () => {
+  expect(readEnvironment({})).toEqual({
+    DATABASE_CLIENT: 'sqlite',
+    DATABASE_FILENAME: '.tmp/data.db',
+    DATABASE_SCHEMA: 'public',
+    DATABASE_SSL: false,
+    DATABASE_SSL_REJECT_UNAUTHORIZED: true,
+    DATABASE_POOL_MIN: 0,
+    DATABASE_POOL_MAX: 10,
+    DATABASE_CONNECTION_TIMEOUT: 60000,
+    SEED_DEMO_DATA: true,
+    LOG_LEVEL: 'http',
+  });
+});
+
+test('values are parsed', () => {
+  const env = readEnvironment({
+    DATABASE_CLIENT: 'postgres',
+    DATABASE_URL: 'postgres://app@db:5432/billing',
+    DATABASE_POOL_MAX: '20',
+    SEED_DEMO_DATA: 'false',
+    LOG_LEVEL: 'warn',
+  });
+  expect(env).toMatchObject({ DATABASE_CLIENT: 'postgres', DATABASE_POOL_MAX: 20, SEED_DEMO_DATA: false, LOG_LEVEL: 'warn' });
+});
+
+test.each([
+  [{ DATABASE_CLIENT: 'mysql' }, /DATABASE_CLIENT/],
+  [{ DATABASE_CLIENT: 'postgres' }, /DATABASE_URL: DATABASE_CLIENT=postgres needs DATABASE_URL/],
+  [{ DATABASE_CLIENT: 'postgres', DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a postgres:\/\/ URL/],
+  [{ DATABASE_POOL_MAX: 'ten' }, /DATABASE_POOL_MAX/],
+  [{ DATABASE_POOL_MIN: '5', DATABASE_POOL_MAX: '2' }, /DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX/],
+  [{ SEED_DEMO_DATA: 'yes' }, /SEED_DEMO_DATA/],
+  [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  [{ DATABASE_SSL: '1' }, /DATABASE_SSL/],
+])('refuses %p', (source, message) => {
+  expect(() => readEnvironment(source)).toThrow(message);
+});
+
+test('every problem is reported at once', () => {
+  expect(() => readEnvironment({ LOG_LEVEL: 'loud', SEED_DEMO_DATA: 'yes' })).toThrow(/LOG_LEVEL[\s\S]*SEED_DEMO_DATA|SEED_DEMO_DATA[\s\S]*LOG_LEVEL/);
+});
