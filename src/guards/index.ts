@@ -140,6 +140,12 @@ const checkDeletion = async (strapi: Core.Strapi, uid: string, rule: GuardRule, 
 };
 
 export const registerGuards = (strapi: Core.Strapi): void => {
+  const guardDeletion = async (event: any) => {
+    const uid = event.model.uid;
+    if (uid === AUDIT_LOG_UID) refuseAuditChange();
+    await checkDeletion(strapi, uid, GUARD_RULES[uid], event.params.where);
+  };
+
   // Emails are normalized before Strapi's own validation sees them, so " Bob@Shop.com " is accepted
   // as bob@shop.com instead of refused for its spaces. The lifecycle below normalizes again for
   // writes that bypass the Document Service.
@@ -244,16 +250,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       for (const transition of state.transitions ?? []) await audit(strapi, event.model.uid, rule, transition);
     },
 
-    async beforeDelete(event: any) {
-      const uid = event.model.uid;
-      if (uid === AUDIT_LOG_UID) refuseAuditChange();
-      await checkDeletion(strapi, uid, GUARD_RULES[uid], event.params.where);
-    },
-
-    async beforeDeleteMany(event: any) {
-      const uid = event.model.uid;
-      if (uid === AUDIT_LOG_UID) refuseAuditChange();
-      await checkDeletion(strapi, uid, GUARD_RULES[uid], event.params.where);
-    },
+    beforeDelete: guardDeletion,
+    beforeDeleteMany: guardDeletion,
   });
 };

@@ -1,5 +1,5 @@
 import { factories } from '@strapi/strapi';
-import { CalendarDate, InvoiceKind, Period, addDays, buildInvoice } from '../../../domain';
+import { CalendarDate, InvoiceKind, Period, PlanPricing, addDays, buildInvoice } from '../../../domain';
 import { SEQUENCE_TABLE } from '../../../setup/database';
 
 /** Days a customer has to pay an invoice once issued. */
@@ -8,15 +8,8 @@ export const PAYMENT_TERMS_DAYS = 7;
 export interface IssueInvoiceInput {
   customer: { documentId: string };
   servicePlan: { documentId: string; addOnCodes?: string[] | null };
-  plan: {
-    code: string;
-    name: string;
-    priceMinor: number;
-    currency: string;
-    termMonths: number;
-    taxRateBps: number;
-    addOns?: any[] | null;
-  };
+  /** The catalog plan as stored: its add-ons may be missing when the plan has none. */
+  plan: Omit<PlanPricing, 'addOns'> & { addOns?: PlanPricing['addOns'] | null };
   kind: InvoiceKind;
   period: Period;
   issuedOn: CalendarDate;
@@ -40,15 +33,7 @@ export default factories.createCoreService('api::invoice.invoice', ({ strapi }) 
   /** Issues an Open invoice for one period of a service plan, priced by the domain's invoice rules. */
   async issue(input: IssueInvoiceInput) {
     const totals = buildInvoice(
-      {
-        code: input.plan.code,
-        name: input.plan.name,
-        priceMinor: input.plan.priceMinor,
-        currency: input.plan.currency,
-        termMonths: input.plan.termMonths,
-        taxRateBps: input.plan.taxRateBps,
-        addOns: input.plan.addOns ?? [],
-      },
+      { ...input.plan, addOns: input.plan.addOns ?? [] },
       input.servicePlan.addOnCodes ?? [],
       input.kind,
     );
