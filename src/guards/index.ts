@@ -81,10 +81,10 @@ const checkUpdate = (rule: GuardRule, current: Row, data: Row): void => {
     }
   }
   const frozen = rule.frozenUnless;
-  if (frozen && current.status !== frozen.status) {
+  if (frozen && current.state !== frozen.state) {
     const field = frozen.fields.find((f) => changed(current, data, f));
     if (field) {
-      refuse(`${capitalized(rule.label)} ${current.documentId} is ${current.status}: its ${field} can no longer change`, { field });
+      refuse(`${capitalized(rule.label)} ${current.documentId} is ${current.state}: its ${field} can no longer change`, { field });
     }
   }
 };
@@ -166,7 +166,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       const data: Row = event.params.data ?? {};
       checkScalars(rule, data);
       await checkUnique(strapi, event.model.uid, rule, data);
-      if (rule.machine) checkTransition(rule, null, data.status ?? rule.machine.initial[0]);
+      if (rule.machine) checkTransition(rule, null, data.state ?? rule.machine.initial[0]);
     },
 
     async afterCreate(event: any) {
@@ -175,7 +175,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       const row: Row = event.result;
       await checkStored(strapi, event.model.uid, rule, row.id);
       if (rule.machine) {
-        await audit(strapi, event.model.uid, rule, { id: row.id, documentId: row.documentId, from: null, to: row.status });
+        await audit(strapi, event.model.uid, rule, { id: row.id, documentId: row.documentId, from: null, to: row.state });
       }
     },
 
@@ -197,13 +197,13 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       if (!current) return;
       await checkUnique(strapi, uid, rule, data, current.id);
       checkUpdate(rule, current, data);
-      if (rule.machine && data.status !== undefined && data.status !== current.status) {
-        checkTransition(rule, current.status, data.status);
-        if (uid === 'api::invoice.invoice' && data.status === 'Paid' && !current.paidAt && !data.paidAt) {
+      if (rule.machine && data.state !== undefined && data.state !== current.state) {
+        checkTransition(rule, current.state, data.state);
+        if (uid === 'api::invoice.invoice' && data.state === 'Paid' && !current.paidAt && !data.paidAt) {
           data.paidAt = new Date();
         }
         (event.state as GuardState).transitions = [
-          { id: current.id, documentId: current.documentId, from: current.status, to: data.status },
+          { id: current.id, documentId: current.documentId, from: current.state, to: data.state },
         ];
       }
     },
@@ -228,15 +228,15 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       if (touched) refuse(`${capitalized(rule.label)} records must be updated one at a time to change ${touched}`);
       const rows: Row[] = await strapi.db.query(uid).findMany({
         where: event.params.where,
-        select: ['id', 'documentId', ...(rule.machine ? ['status'] : [])],
+        select: ['id', 'documentId', ...(rule.machine ? ['state'] : [])],
       });
       const transitions =
-        rule.machine && data.status !== undefined
+        rule.machine && data.state !== undefined
           ? rows
-              .filter((row) => row.status !== data.status)
+              .filter((row) => row.state !== data.state)
               .map((row) => {
-                checkTransition(rule, row.status, data.status);
-                return { id: row.id, documentId: row.documentId, from: row.status, to: data.status };
+                checkTransition(rule, row.state, data.state);
+                return { id: row.id, documentId: row.documentId, from: row.state, to: data.state };
               })
           : [];
       Object.assign(event.state as GuardState, { transitions, ids: rows.map((row) => row.id) });

@@ -32,8 +32,8 @@ export interface GuardRule {
   uniqueFields?: readonly (string | readonly string[])[];
   /** Fields that can never change once the record exists. */
   immutableFields?: readonly string[];
-  /** Fields that can only change while the record is in the given status. */
-  frozenUnless?: { status: string; fields: readonly string[] };
+  /** Fields that can only change while the record is in the given state. */
+  frozenUnless?: { state: string; fields: readonly string[] };
   /** Normalizes and checks scalar input before it is written; returns a problem or null. */
   checkInput?: (data: Record<string, unknown>) => string | null;
   /** Relations and components to load for `checkStored`. */
@@ -150,7 +150,7 @@ export const GUARD_RULES: Record<string, GuardRule> = {
     moneyFields: ['subtotalMinor', 'taxMinor', 'totalMinor'],
     currencyField: 'currency',
     immutableFields: ['number', 'kind'],
-    frozenUnless: { status: 'Open', fields: ['currency', 'subtotalMinor', 'taxMinor', 'totalMinor'] },
+    frozenUnless: { state: 'Open', fields: ['currency', 'subtotalMinor', 'taxMinor', 'totalMinor'] },
     populate: { lines: true },
     checkStored: checkInvoiceStored,
     deletion: 'never',

@@ -64,7 +64,7 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
     data: {
       customer: customer.documentId,
       plan: plan.documentId,
-      status: 'Pending',
+      state: 'Pending',
       vehicle: story.vehicle,
       autoRenew: story.autoRenew,
       addOnCodes: story.addOns,
@@ -75,7 +75,7 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
   const setStatus = async (status: string, extra: Record<string, unknown> = {}) => {
     servicePlan = await servicePlans(strapi).update({
       documentId: servicePlan.documentId,
-      data: { status, ...extra } as any,
+      data: { state: status, ...extra } as any,
     });
   };
   if (story.outcome === 'pending') return;
@@ -85,7 +85,7 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
   const firstInvoice = await issue(strapi, customer, servicePlan, plan, 'new', first, boughtOn);
   if (story.outcome === 'processing') return;
   if (story.outcome === 'cancelled') {
-    await invoices(strapi).update({ documentId: firstInvoice.documentId, data: { status: 'Void' } as any });
+    await invoices(strapi).update({ documentId: firstInvoice.documentId, data: { state: 'Void' } as any });
     await setStatus('Cancelled');
     return;
   }
@@ -109,7 +109,7 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
         invoice: renewal.documentId,
         amountMinor: renewal.totalMinor,
         currency: renewal.currency,
-        status: 'Failed',
+        state: 'Failed',
         provider: 'stripe',
         providerReference: `pi_demo_${renewal.number.replace(/-/g, '_')}`,
         failureReason: 'Your card was declined. (card_declined)',
@@ -141,7 +141,7 @@ const pay = async (strapi: Core.Strapi, invoice: any, story: DemoCustomer, paidO
       invoice: invoice.documentId,
       amountMinor: invoice.totalMinor,
       currency: invoice.currency,
-      status: 'Success',
+      state: 'Success',
       provider: story.paymentMethod,
       providerReference: reference,
       occurredAt: `${paidOn}T09:05:00.000Z`,
@@ -149,6 +149,6 @@ const pay = async (strapi: Core.Strapi, invoice: any, story: DemoCustomer, paidO
   });
   await invoices(strapi).update({
     documentId: invoice.documentId,
-    data: { status: 'Paid', paidAt: `${paidOn}T09:05:00.000Z` } as any,
+    data: { state: 'Paid', paidAt: `${paidOn}T09:05:00.000Z` } as any,
   });
 };

@@ -36,7 +36,7 @@ export const createServicePlan = async (strapi: Core.Strapi, overrides: Record<s
   const customer = (overrides.customer as any) ?? (await createCustomer(strapi));
   const servicePlan = await docs(strapi, 'api::service-plan.service-plan').create({
     data: {
-      status: 'Pending',
+      state: 'Pending',
       autoRenew: true,
       addOnCodes: [],
       paymentMethod: 'manual',
@@ -70,7 +70,7 @@ export const recordPayment = (strapi: Core.Strapi, invoice: any, status = 'Succe
       invoice: invoice.documentId,
       amountMinor: invoice.totalMinor,
       currency: invoice.currency,
-      status,
+      state: status,
       provider: 'manual',
       providerReference: `COUNTER-${invoice.number}-${unique()}`,
       occurredAt: new Date().toISOString(),
@@ -78,7 +78,7 @@ export const recordPayment = (strapi: Core.Strapi, invoice: any, status = 'Succe
   });
 
 export const setStatus = (strapi: Core.Strapi, uid: string, documentId: string, status: string) =>
-  docs(strapi, uid).update({ documentId, data: { status } });
+  docs(strapi, uid).update({ documentId, data: { state: status } });
 
 export const auditEntries = (strapi: Core.Strapi, documentId: string) =>
   strapi.db.query('api::audit-log.audit-log').findMany({

@@ -37,7 +37,7 @@ describe('audit entries', () => {
     const response = await http(strapi)
       .put(`/api/invoices/${invoice.documentId}`)
       .set('Authorization', `Bearer ${finance}`)
-      .send({ data: { status: 'Uncollectible' } });
+      .send({ data: { state: 'Uncollectible' } });
     expect(response.status).toBe(200);
     const [, change] = await auditEntries(strapi, invoice.documentId);
     expect(change).toMatchObject({ action: 'invoice.status-changed', actorType: 'user', summary: 'Invoice Open -> Uncollectible' });
@@ -50,7 +50,7 @@ describe('audit entries', () => {
     const response = await http(strapi)
       .put(`/api/service-plans/${servicePlan.documentId}`)
       .set('Authorization', `Bearer ${customerSuccess}`)
-      .send({ data: { autoRenew: false, status: 'Pending' } });
+      .send({ data: { autoRenew: false, state: 'Pending' } });
     expect(response.status).toBe(200);
     expect(await auditCount()).toBe(before);
   });
@@ -66,7 +66,7 @@ describe('audit entries', () => {
       }),
     )).toMatch('payment provider said no');
     const stored = await strapi.db.query('api::invoice.invoice').findOne({ where: { id: invoice.id } });
-    expect(stored.status).toBe('Open');
+    expect(stored.state).toBe('Open');
     expect(await auditCount()).toBe(before);
   });
 
@@ -75,7 +75,7 @@ describe('audit entries', () => {
     const b = await createServicePlan(strapi);
     await strapi.db.query('api::service-plan.service-plan').updateMany({
       where: { id: { $in: [a.servicePlan.id, b.servicePlan.id] } },
-      data: { status: 'Processing' },
+      data: { state: 'Processing' },
     });
     for (const { servicePlan } of [a, b]) {
       const entries = await auditEntries(strapi, servicePlan.documentId);

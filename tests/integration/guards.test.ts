@@ -53,7 +53,7 @@ describe('status transitions', () => {
         http(strapi)
           .put(`/api/service-plans/${servicePlan.documentId}`)
           .set('Authorization', `Bearer ${customerSuccess}`)
-          .send({ data: { status: 'Active' } }),
+          .send({ data: { state: 'Active' } }),
       /cannot go from Pending to Active/,
     );
   });
@@ -67,7 +67,7 @@ describe('status transitions', () => {
         http(strapi)
           .put(`/api/invoices/${invoice.documentId}`)
           .set('Authorization', `Bearer ${finance}`)
-          .send({ data: { status: 'Open' } }),
+          .send({ data: { state: 'Open' } }),
       /cannot go from Paid to Open/,
     );
   });
@@ -78,7 +78,7 @@ describe('status transitions', () => {
     const response = await http(strapi)
       .put(`/api/invoices/${invoice.documentId}`)
       .set('Authorization', `Bearer ${finance}`)
-      .send({ data: { status: 'Settled' } });
+      .send({ data: { state: 'Settled' } });
     expect(response.status).toBe(400);
     expect(await snapshot(strapi)).toEqual(before);
   });
@@ -89,7 +89,7 @@ describe('status transitions', () => {
     await expectRefusedAndUnchanged(
       () =>
         docs('api::service-plan.service-plan').create({
-          data: { status: 'Active', plan: plan.documentId, customer: customer.documentId },
+          data: { state: 'Active', plan: plan.documentId, customer: customer.documentId },
         }),
       /cannot start as Active/,
     );
@@ -101,7 +101,7 @@ describe('status transitions', () => {
       () =>
         strapi.db
           .query('api::service-plan.service-plan')
-          .update({ where: { id: servicePlan.id }, data: { status: 'Expired' } }),
+          .update({ where: { id: servicePlan.id }, data: { state: 'Expired' } }),
       /cannot go from Pending to Expired/,
     );
   });
@@ -114,7 +114,7 @@ describe('status transitions', () => {
       () =>
         strapi.db.query('api::service-plan.service-plan').updateMany({
           where: { id: { $in: [a.servicePlan.id, b.servicePlan.id] } },
-          data: { status: 'Processing' },
+          data: { state: 'Processing' },
         }),
       /cannot go from Cancelled to Processing/,
     );
@@ -179,7 +179,7 @@ describe('money', () => {
           data: {
             number: 'INV-TEST-1',
             kind: 'new',
-            status: 'Open',
+            state: 'Open',
             currency: 'USD',
             customer: customer.documentId,
             servicePlan: servicePlan.documentId,
@@ -247,7 +247,7 @@ describe('money', () => {
             invoice: invoice.documentId,
             amountMinor: 1,
             currency: 'USD',
-            status: 'Pending',
+            state: 'Pending',
             provider: 'manual',
             providerReference: payment.providerReference,
             occurredAt: new Date().toISOString(),

@@ -21,11 +21,11 @@ test('the first start of an empty database seeds an auto repair shop', async () 
   expect(await count('api::customer.customer')).toBe(12);
   expect(await count('api::service-plan.service-plan')).toBe(12);
   for (const status of ['Pending', 'Processing', 'Active', 'PastDue', 'Expired', 'Cancelled']) {
-    expect(await count('api::service-plan.service-plan', { status })).toBeGreaterThan(0);
+    expect(await count('api::service-plan.service-plan', { state: status })).toBeGreaterThan(0);
   }
   expect(await count('api::invoice.invoice')).toBe(13);
   expect(await count('api::invoice.invoice', { kind: 'renewal' })).toBe(2);
-  expect(await count('api::transaction.transaction', { status: 'Failed' })).toBe(1);
+  expect(await count('api::transaction.transaction', { state: 'Failed' })).toBe(1);
 });
 
 test('every seeded invoice adds up, and every paid one has a matching successful payment', async () => {
@@ -33,8 +33,8 @@ test('every seeded invoice adds up, and every paid one has a matching successful
   const invoices = await strapi.db.query('api::invoice.invoice').findMany({ populate: { lines: true, transactions: true } });
   for (const invoice of invoices) {
     expect(invoiceTotalsProblem(invoice)).toBeNull();
-    if (invoice.status === 'Paid') {
-      const paid = invoice.transactions.filter((t: any) => t.status === 'Success');
+    if (invoice.state === 'Paid') {
+      const paid = invoice.transactions.filter((t: any) => t.state === 'Success');
       expect(paid.map((t: any) => [t.amountMinor, t.currency])).toEqual([[invoice.totalMinor, invoice.currency]]);
       expect(invoice.paidAt).toBeTruthy();
     }
@@ -45,7 +45,7 @@ test('every seeded invoice adds up, and every paid one has a matching successful
 
 test('active plans cover today, and renewals continue from the previous end', async () => {
   const today = new Date().toISOString().slice(0, 10);
-  const active = await strapi.db.query('api::service-plan.service-plan').findMany({ where: { status: 'Active' } });
+  const active = await strapi.db.query('api::service-plan.service-plan').findMany({ where: { state: 'Active' } });
   for (const plan of active) {
     expect(plan.startDate <= today && today < plan.endDate).toBe(true);
   }

@@ -45,7 +45,7 @@ export default factories.createCoreService('api::invoice.invoice', ({ strapi }) 
           customer: input.customer.documentId,
           servicePlan: input.servicePlan.documentId,
           kind: input.kind,
-          status: 'Open',
+          state: 'Open',
           currency: totals.currency,
           lines: totals.lines,
           subtotalMinor: totals.subtotalMinor,
