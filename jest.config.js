@@ -12,7 +12,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/tests/domain/**/*.test.ts', '<rootDir>/tests/unit/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/tests/domain/**/*.test.ts',
+        '<rootDir>/tests/unit/**/*.test.ts',
+        '<rootDir>/tests/plan-renewals/**/*.test.ts',
+      ],
     },
     {
       displayName: 'integration',
