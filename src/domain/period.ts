@@ -64,6 +64,20 @@ export const addDays = (date: CalendarDate, days: number): CalendarDate => {
   return format(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
 };
 
+/** Adds working days (Monday to Friday): a task due in 1 business day from a Friday is due Monday. */
+export const addBusinessDays = (date: CalendarDate, days: number): CalendarDate => {
+  if (!Number.isInteger(days) || days < 0) throw new PeriodError(`Business days must be a whole number >= 0, got ${days}`);
+  let result = date;
+  let left = days;
+  while (left > 0) {
+    result = addDays(result, 1);
+    const { year, month, day } = parts(result);
+    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) left -= 1;
+  }
+  return result;
+};
+
 /** Negative when a is before b, zero when equal. ISO dates compare correctly as strings. */
 export const compareDates = (a: CalendarDate, b: CalendarDate): number => {
   parts(a);

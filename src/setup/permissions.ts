@@ -14,7 +14,19 @@ import type { Core } from '@strapi/strapi';
  * | invoice       | find, findOne, update   | find, findOne                 |
  * | transaction   | find, findOne           | -                             |
  * | audit-log     | find, findOne           | -                             |
+ *
+ * plan-renewals routes: purchases, renewals, runs, the caller's role's tasks for both roles;
+ * counter payments for Finance only.
  */
+/** The plan-renewals routes both staff roles use; tasks are further limited to their own role. */
+const PROCESS_ACTIONS = [
+  'plugin::plan-renewals.purchases.create',
+  'plugin::plan-renewals.renewals.create',
+  'plugin::plan-renewals.runs.findOne',
+  'plugin::plan-renewals.tasks.find',
+  'plugin::plan-renewals.tasks.complete',
+] as const;
+
 export const STAFF_ROLES = [
   {
     type: 'finance',
@@ -34,6 +46,8 @@ export const STAFF_ROLES = [
       'api::transaction.transaction.findOne',
       'api::audit-log.audit-log.find',
       'api::audit-log.audit-log.findOne',
+      ...PROCESS_ACTIONS,
+      'plugin::plan-renewals.payments.create',
     ],
   },
   {
@@ -52,6 +66,7 @@ export const STAFF_ROLES = [
       'api::service-plan.service-plan.update',
       'api::invoice.invoice.find',
       'api::invoice.invoice.findOne',
+      ...PROCESS_ACTIONS,
     ],
   },
 ] as const;

@@ -1,4 +1,4 @@
-import { PeriodError, addDays, addMonths, compareDates, nextPeriod } from '../../src/domain';
+import { PeriodError, addBusinessDays, addDays, addMonths, compareDates, nextPeriod } from '../../src/domain';
 
 describe('addMonths(): month-end clamping', () => {
   test.each([
@@ -50,5 +50,20 @@ describe('nextPeriod()', () => {
 
   test.each([[0], [5], [1.5], [-12]])('refuses a term of %p months', (termMonths) => {
     expect(() => nextPeriod({ termMonths, today: '2026-01-01' })).toThrow(/Term must be one of/);
+  });
+});
+
+describe('addBusinessDays()', () => {
+  test.each([
+    ['2026-11-20', 1, '2026-11-23'], // Friday -> Monday
+    ['2026-11-21', 1, '2026-11-23'], // Saturday -> Monday
+    ['2026-11-23', 3, '2026-11-26'],
+    ['2026-11-23', 5, '2026-11-30'],
+    ['2026-11-23', 0, '2026-11-23'],
+  ])('%s + %p business days = %s', (date, days, expected) => {
+    expect(addBusinessDays(date, days)).toBe(expected);
+  });
+  test('refuses negative days', () => {
+    expect(() => addBusinessDays('2026-11-23', -1)).toThrow(PeriodError);
   });
 });

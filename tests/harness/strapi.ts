@@ -56,9 +56,18 @@ const createDatabase = async (): Promise<void> => {
 
 export const startStrapi = async (): Promise<Core.Strapi> => {
   await createDatabase();
-  const strapi = await createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false } as any).load();
-  strapi.server.mount();
-  return strapi;
+  const app = createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false } as any);
+  try {
+    const strapi = await app.load();
+    strapi.server.mount();
+    return strapi;
+  } catch (error) {
+    // A boot that fails must not leave connections open and hang the test run.
+    await app.destroy().catch(() => undefined);
+    await created?.drop();
+    created = null;
+    throw error;
+  }
 };
 
 export const stopStrapi = async (strapi: Core.Strapi | undefined): Promise<void> => {

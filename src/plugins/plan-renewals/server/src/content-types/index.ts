@@ -1,1 +1,9 @@
-export default {};
+import emailSchema from './email/schema.json';
+import runSchema from './run/schema.json';
+import taskSchema from './task/schema.json';
+
+export default {
+  run: { schema: runSchema },
+  task: { schema: taskSchema },
+  email: { schema: emailSchema },
+};

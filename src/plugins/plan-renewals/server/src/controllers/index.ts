@@ -1,1 +1,140 @@
-export default {};
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { z } from 'zod';
+import { ConflictError } from '../errors';
+import { RUN_UID, TASK_UID } from '../services/steps';
+
+/**
+ * Thin controllers: parse the input with zod, call one engine method, answer. A ConflictError
+ * becomes a 409 with the conflicting record's id in `details`.
+ */
+const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
+
+const purchaseBody = z
+  .object({
+    customer: documentId,
+    plan: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a plan code'),
+    addOns: z.array(z.string().max(64)).max(20).default([]),
+    paymentMethod: z.enum(['manual', 'stripe']).default('manual'),
+    vehicle: z.string().max(120).optional(),
+  })
+  .strict();
+
+const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
+
+const manualPaymentBody = z
+  .object({
+    amountMinor: z.number().int().min(1).max(2_147_483_647),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+    reference: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
+const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    throw new errors.ValidationError(problems.join('; '), { errors: result.error.issues });
+  }
+  return result.data;
+};
+
+const engine = (strapi: Core.Strapi) => strapi.plugin('plan-renewals').service('engine');
+
+const answer = async (ctx: any, status: number, work: () => Promise<unknown>) => {
+  try {
+    ctx.status = status;
+    ctx.body = { data: await work() };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    ctx.status = 409;
+    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: error.message, details: error.details } };
+  }
+};
+
+const publicRun = (run: any) =>
+  run && {
+    documentId: run.documentId,
+    kind: run.kind,
+    state: run.state,
+    currentStep: run.currentStep,
+    periodStart: run.periodStart,
+    periodEnd: run.periodEnd,
+    servicePlan: run.servicePlan && { documentId: run.servicePlan.documentId, state: run.servicePlan.state },
+    invoice: run.invoice && { documentId: run.invoice.documentId, number: run.invoice.number, state: run.invoice.state },
+    steps: run.steps,
+  };
+
+type Factory = ({ strapi }: { strapi: Core.Strapi }) => Record<string, (ctx: any) => Promise<void>>;
+
+const purchases: Factory = ({ strapi }) => ({
+    async create(ctx: any) {
+      const input = parse(purchaseBody, ctx.request.body);
+      await answer(ctx, 201, async () => {
+        const { servicePlan, run } = await engine(strapi).purchase(input);
+        return { servicePlan: { documentId: servicePlan.documentId, state: run.servicePlan?.state }, run: publicRun(run) };
+      });
+    },
+});
+
+const renewals: Factory = ({ strapi }) => ({
+    async create(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      await answer(ctx, 201, async () => publicRun(await engine(strapi).start(id, 'renewal')));
+    },
+});
+
+const runs: Factory = ({ strapi }) => ({
+    async findOne(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const run = await strapi.documents(RUN_UID as any).findOne({ documentId: id, populate: { servicePlan: true, invoice: true } });
+      if (!run) throw new errors.NotFoundError(`No run ${id}`);
+      ctx.body = { data: publicRun(run) };
+    },
+});
+
+const tasks: Factory = ({ strapi }) => ({
+    async find(ctx: any) {
+      const role = ctx.state.user?.role?.type;
+      const tasks = await strapi.documents(TASK_UID as any).findMany({
+        filters: { role, state: 'open' },
+        populate: { run: true },
+        sort: ['dueDate:asc', 'id:asc'],
+      });
+      ctx.body = {
+        data: tasks.map((task: any) => ({
+          documentId: task.documentId,
+          type: task.type,
+          role: task.role,
+          state: task.state,
+          dueDate: task.dueDate,
+          run: task.run?.documentId ?? null,
+        })),
+      };
+    },
+    async complete(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const input = parse(completeBody, ctx.request.body);
+      await answer(ctx, 200, async () => publicRun(await engine(strapi).completeTask(id, input, ctx.state.user)));
+    },
+});
+
+const payments: Factory = ({ strapi }) => ({
+    async create(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const input = parse(manualPaymentBody, ctx.request.body);
+      await answer(ctx, 201, async () => {
+        const transaction: any = await engine(strapi).recordManualPayment(id, input);
+        return {
+          documentId: transaction.documentId,
+          state: transaction.state,
+          amountMinor: transaction.amountMinor,
+          currency: transaction.currency,
+          provider: transaction.provider,
+          providerReference: transaction.providerReference,
+        };
+      });
+    },
+});
+
+export default { purchases, renewals, runs, tasks, payments };

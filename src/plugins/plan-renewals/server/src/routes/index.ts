@@ -1,3 +1,20 @@
+/**
+ * The plugin's REST routes, under /api/plan-renewals. Each is a users-permissions action granted
+ * to the staff roles in src/setup/permissions.ts; nothing here is public. Task completion is
+ * further limited to the task's own role by the engine.
+ */
+const route = (method: string, path: string, handler: string) => ({ method, path, handler, config: { policies: [] } });
+
 export default {
-  'content-api': { type: 'content-api', routes: [] },
+  'content-api': {
+    type: 'content-api',
+    routes: [
+      route('POST', '/purchases', 'purchases.create'),
+      route('POST', '/service-plans/:documentId/renewals', 'renewals.create'),
+      route('GET', '/runs/:documentId', 'runs.findOne'),
+      route('GET', '/tasks', 'tasks.find'),
+      route('POST', '/tasks/:documentId/complete', 'tasks.complete'),
+      route('POST', '/invoices/:documentId/manual-payments', 'payments.create'),
+    ],
+  },
 };

@@ -1,1 +1,3 @@
-export default {};
+import engine from './engine';
+
+export default { engine };

@@ -1,0 +1,48 @@
+import { format, money } from '../../../../../domain';
+
+/** The activation confirmation with its receipt, as plain text and HTML (values escaped). */
+export interface ReceiptInput {
+  customerName: string;
+  planName: string;
+  periodStart: string;
+  periodEnd: string;
+  addOns: readonly string[];
+  invoiceNumber: string;
+  currency: string;
+  lines: readonly { description: string; amountMinor: number }[];
+  totalMinor: number;
+  paymentReference: string;
+}
+
+const escape = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+export const activationReceipt = (input: ReceiptInput): { subject: string; text: string; html: string } => {
+  const show = (amount: number) => format(money(amount, input.currency));
+  const subject = `Your ${input.planName} is active — receipt ${input.invoiceNumber}`;
+  const addOns = input.addOns.length ? input.addOns.join(', ') : 'none';
+  const text = [
+    `Hello ${input.customerName},`,
+    '',
+    `Your ${input.planName} is active from ${input.periodStart} until ${input.periodEnd}.`,
+    `Add-ons: ${addOns}`,
+    '',
+    `Receipt ${input.invoiceNumber}`,
+    ...input.lines.map((line) => `  ${line.description}: ${show(line.amountMinor)}`),
+    `  Total paid: ${show(input.totalMinor)}`,
+    `  Payment reference: ${input.paymentReference}`,
+    '',
+    'Thank you for your business.',
+  ].join('\n');
+  const rows = input.lines
+    .map((line) => `<tr><td>${escape(line.description)}</td><td align="right">${escape(show(line.amountMinor))}</td></tr>`)
+    .join('');
+  const html =
+    `<p>Hello ${escape(input.customerName)},</p>` +
+    `<p>Your <strong>${escape(input.planName)}</strong> is active from ${escape(input.periodStart)} until ${escape(input.periodEnd)}.</p>` +
+    `<p>Add-ons: ${escape(addOns)}</p>` +
+    `<h3>Receipt ${escape(input.invoiceNumber)}</h3>` +
+    `<table>${rows}<tr><th align="left">Total paid</th><th align="right">${escape(show(input.totalMinor))}</th></tr></table>` +
+    `<p>Payment reference: ${escape(input.paymentReference)}</p>`;
+  return { subject, text, html };
+};

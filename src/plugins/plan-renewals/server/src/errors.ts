@@ -1,0 +1,9 @@
+import { errors } from '@strapi/utils';
+
+/** A request that conflicts with the current state (409): a run already open, a task already done. */
+export class ConflictError extends errors.ApplicationError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, details);
+    (this as { name: string }).name = 'ConflictError';
+  }
+}

@@ -1,0 +1,282 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { Actor, currentActor } from '../../../../../guards/actor';
+import { format, money } from '../../../../../domain';
+import {
+  PREPAID_PLAN_PROCESS,
+  RunProgress,
+  StepActor,
+  TASK_OUTCOMES,
+  completeStep,
+  failStep,
+  isOpen,
+  markStep,
+  startRun,
+} from '../domain';
+import { ConflictError } from '../errors';
+import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, matchingPayment } from './steps';
+
+/**
+ * The engine: runs a process's steps one transaction at a time. Each transaction locks the run,
+ * executes the current step, and stores the step's outcome with its effects and its audit entry,
+ * so a crash between steps loses nothing and repeats nothing: the next `advance` picks up at the
+ * first step not recorded as done.
+ */
+const PROCESS = PREPAID_PLAN_PROCESS;
+
+const today = () => new Date().toISOString().slice(0, 10);
+const asStepActor = (actor: Actor): StepActor => ({ type: actor.type, id: actor.id, name: actor.name });
+
+const progressOf = (run: any): RunProgress => ({ state: run.state, currentStep: run.currentStep, steps: run.steps });
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const runs = () => strapi.documents(RUN_UID as any) as any;
+
+  const pluginConfig = () => ({
+    taskDueBusinessDays: strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>,
+  });
+
+  /** Locks the run's row until the transaction ends (PostgreSQL; SQLite serializes writers anyway). */
+  const lockRun = async (trx: any, documentId: string) => {
+    if (strapi.db.dialect.client === 'postgres') {
+      await trx('plan_renewal_runs').where({ document_id: documentId }).forUpdate().first();
+    }
+  };
+
+  const loadRun = (documentId: string) =>
+    runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } });
+
+  const auditStep = async (run: any, stepTitle: string, verb: string, result: string, actor: Actor) => {
+    await strapi.documents('api::audit-log.audit-log').create({
+      data: {
+        action: `run.step-${verb}`,
+        entityUid: RUN_UID,
+        entityDocumentId: run.documentId,
+        actorType: actor.type,
+        actorId: actor.id ?? null,
+        actorName: actor.name ?? null,
+        summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
+        data: { run: run.documentId, step: run.currentStep, result },
+        occurredAt: new Date(),
+      } as any,
+    });
+  };
+
+  const save = async (run: any, progress: RunProgress, changes: Record<string, unknown> = {}) =>
+    runs().update({
+      documentId: run.documentId,
+      data: {
+        ...changes,
+        state: progress.state,
+        currentStep: progress.currentStep,
+        steps: progress.steps,
+        openKey: isOpen(progress.state) ? run.servicePlan.documentId : null,
+      },
+    });
+
+  /** Executes the current step once; returns whether the run moved on to another step. */
+  const step = async (documentId: string, actor: Actor): Promise<boolean> =>
+    strapi.db.transaction(async ({ trx }) => {
+      await lockRun(trx, documentId);
+      const run = await loadRun(documentId);
+      if (!run || !isOpen(run.state)) return false;
+      const definition = PROCESS.steps.find((s) => s.id === run.currentStep)!;
+      const context: StepContext = { strapi, run, step: definition, today: today(), config: pluginConfig() };
+      const outcome = await PREPAID_PLAN_HANDLERS[definition.id](context);
+      const now = new Date().toISOString();
+      const progress = progressOf(run);
+
+      if (outcome.outcome === 'wait') {
+        const current = progress.steps.find((s) => s.id === run.currentStep)!;
+        if (current.state === 'waiting' && current.result === outcome.result) return false;
+        const waiting = markStep(progress, 'waiting', now);
+        waiting.steps = waiting.steps.map((s) => (s.id === run.currentStep ? { ...s, result: outcome.result } : s));
+        await save(run, waiting);
+        await auditStep(run, definition.title, 'waiting', outcome.result, actor);
+        return false;
+      }
+      if (outcome.outcome === 'fail') {
+        await save(run, failStep(progress, asStepActor(actor), outcome.result, now));
+        await auditStep(run, definition.title, 'failed', outcome.result, actor);
+        return false;
+      }
+      await save(run, completeStep(progress, asStepActor(actor), outcome.result, now), outcome.runChanges);
+      await auditStep(run, definition.title, 'done', outcome.result, actor);
+      return true;
+    });
+
+  const engine = {
+    /** Runs automatic steps until the run waits for a person or a payment, fails or completes. */
+    async advance(documentId: string, actor: Actor = { type: 'system', name: 'plan-renewals' }) {
+      for (let i = 0; i < PROCESS.steps.length && (await step(documentId, actor)); i += 1);
+      return loadRun(documentId);
+    },
+
+    /** Opens a run for a service plan; 409 with the open run's id when there is one already. */
+    async start(servicePlanDocumentId: string, kind: 'new' | 'renewal') {
+      const refuse = (open: any) => {
+        throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: open.documentId });
+      };
+      const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+      if (open) refuse(open);
+      const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
+      if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
+      let run: any;
+      try {
+        run = await runs().create({
+          data: {
+            kind,
+            processId: PROCESS.id,
+            servicePlan: servicePlanDocumentId,
+            previousPlanState: servicePlan.state,
+            openKey: servicePlanDocumentId,
+            ...startRun(PROCESS),
+          },
+        });
+      } catch (error) {
+        // Two requests at once: the unique open key lets one run through and refuses the other.
+        const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+        if (winner) refuse(winner);
+        throw error;
+      }
+      return engine.advance(run.documentId, currentActor(strapi));
+    },
+
+    /** A new purchase: the service plan (Pending), its run, and the run's first steps up to payment. */
+    async purchase(input: { customer: string; plan: string; addOns: string[]; paymentMethod: 'manual' | 'stripe'; vehicle?: string }) {
+      const customer = await strapi.documents('api::customer.customer').findOne({ documentId: input.customer });
+      if (!customer) throw new errors.ValidationError(`No customer ${input.customer}`);
+      const plan: any = await strapi.documents('api::plan.plan').findFirst({ filters: { code: input.plan } });
+      if (!plan) throw new errors.ValidationError(`No plan with code ${input.plan}`);
+      if (!plan.active) throw new errors.ValidationError(`Plan ${plan.code} is retired and cannot be bought`);
+      const servicePlan = await strapi.documents('api::service-plan.service-plan').create({
+        data: {
+          customer: customer.documentId,
+          plan: plan.documentId,
+          state: 'Pending',
+          addOnCodes: input.addOns,
+          paymentMethod: input.paymentMethod,
+          vehicle: input.vehicle ?? null,
+          autoRenew: true,
+          renewalCount: 0,
+        } as any,
+      });
+      return { servicePlan, run: await engine.start(servicePlan.documentId, 'new') };
+    },
+
+    /** Completes a human task with an outcome; the run moves on (or stops, on a rejection). */
+    async completeTask(taskDocumentId: string, input: { outcome: string; note?: string }, user: { id: number; role?: { type?: string } }) {
+      const actor = currentActor(strapi);
+      const runDocumentId = await strapi.db.transaction(async ({ trx }) => {
+        const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run'] });
+        if (!task) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
+        if (user.role?.type !== task.role) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
+        await lockRun(trx, task.run.documentId);
+        const fresh: any = await strapi.db.query(TASK_UID as any).findOne({ where: { id: task.id } });
+        if (fresh.state !== 'open') throw new ConflictError(`Task ${taskDocumentId} is already ${fresh.state}`, { outcome: fresh.outcome });
+        const outcomes = TASK_OUTCOMES[task.type];
+        if (!outcomes[input.outcome]) {
+          throw new errors.ValidationError(`Outcome of a ${task.type} task must be ${Object.keys(outcomes).join(' or ')}`);
+        }
+        const run = await loadRun(task.run.documentId);
+        if (run.currentStep !== task.stepId || !isOpen(run.state)) {
+          throw new ConflictError(`Run ${run.documentId} is not waiting for this task`);
+        }
+        if (task.type === 'verify-payment' && input.outcome === 'approved') {
+          const invoice: any = await strapi.documents('api::invoice.invoice').findOne({
+            documentId: run.invoice.documentId,
+            populate: ['transactions'],
+          });
+          if (!matchingPayment(invoice)) {
+            throw new errors.ValidationError(
+              `Invoice ${invoice.number} has no successful payment of ${format(money(invoice.totalMinor, invoice.currency))}: record the payment before approving`,
+            );
+          }
+        }
+        await strapi.documents(TASK_UID as any).update({
+          documentId: taskDocumentId,
+          data: {
+            state: 'completed',
+            outcome: input.outcome,
+            note: input.note ?? null,
+            completedBy: asStepActor(actor),
+            completedAt: new Date(),
+          } as any,
+        });
+        const title = PROCESS.steps.find((s) => s.id === task.stepId)!.title;
+        const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
+        const now = new Date().toISOString();
+        if (outcomes[input.outcome] === 'continue') {
+          await save(run, completeStep(progressOf(run), asStepActor(actor), result, now));
+          await auditStep(run, title, 'done', result, actor);
+          return run.documentId;
+        }
+        await reject(run, result, actor);
+        await save(run, failStep(progressOf(run), asStepActor(actor), result, now));
+        await auditStep(run, title, 'failed', result, actor);
+        return null;
+      });
+      return runDocumentId ? engine.advance(runDocumentId) : null;
+    },
+
+    /** Records a counter payment of an Open invoice; a run waiting for it moves on. */
+    async recordManualPayment(invoiceDocumentId: string, input: { amountMinor: number; currency: string; reference: string }) {
+      const transaction = await strapi.db.transaction(async () => {
+        const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId });
+        if (!invoice) throw new errors.NotFoundError(`No invoice ${invoiceDocumentId}`);
+        if (invoice.state !== 'Open') throw new ConflictError(`Invoice ${invoice.number} is ${invoice.state}, not Open: no payment can be recorded`);
+        if (input.currency !== invoice.currency || input.amountMinor !== invoice.totalMinor) {
+          throw new errors.ValidationError(
+            `Invoice ${invoice.number} is for ${format(money(invoice.totalMinor, invoice.currency))}; the payment must be exactly that amount in that currency`,
+          );
+        }
+        const duplicate = await strapi.db
+          .query('api::transaction.transaction')
+          .findOne({ where: { provider: 'manual', providerReference: input.reference } });
+        if (duplicate) throw new ConflictError(`A manual payment with reference ${input.reference} is already recorded`);
+        return strapi.documents('api::transaction.transaction').create({
+          data: {
+            invoice: invoiceDocumentId,
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            state: 'Success',
+            provider: 'manual',
+            providerReference: input.reference,
+            occurredAt: new Date(),
+          } as any,
+        });
+      });
+      const waiting = await strapi.db
+        .query(RUN_UID as any)
+        .findOne({ where: { invoice: { documentId: invoiceDocumentId }, currentStep: 'check-payment', state: 'waiting' } });
+      if (waiting) await engine.advance(waiting.documentId);
+      return transaction;
+    },
+  };
+
+  /** Finance rejected the payment: void the invoice, put the plan back, tell the customer. */
+  const reject = async (run: any, reason: string, actor: Actor) => {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    if (run.invoice && run.invoice.state === 'Open') {
+      await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } as any });
+    }
+    const back = run.kind === 'new' || !run.previousPlanState || run.previousPlanState === 'Pending' ? 'Cancelled' : run.previousPlanState;
+    await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
+    const what = run.kind === 'new' ? 'purchase' : 'renewal';
+    await strapi.documents(EMAIL_UID as any).create({
+      data: {
+        messageKey: `${run.documentId}:payment-rejected`,
+        to: servicePlan.customer.email,
+        subject: `We could not confirm the payment for your ${servicePlan.plan.name}`,
+        text: `Hello ${servicePlan.customer.name},\n\nWe could not confirm the payment for the ${what} of your ${servicePlan.plan.name}, so invoice ${run.invoice?.number ?? ''} has been voided. Please contact us to arrange payment.\n`,
+        html: `<p>Hello ${servicePlan.customer.name.replace(/</g, '&lt;')},</p><p>We could not confirm the payment for the ${what} of your ${servicePlan.plan.name.replace(/</g, '&lt;')}, so invoice ${run.invoice?.number ?? ''} has been voided. Please contact us to arrange payment.</p>`,
+        state: 'pending',
+        attempts: 0,
+        run: run.documentId,
+      } as any,
+    });
+    strapi.log.info(`Run ${run.documentId}: payment rejected by ${actor.name ?? actor.type} (${reason}); plan ${servicePlan.documentId} -> ${back}`);
+  };
+
+  return engine;
+};

@@ -1,0 +1,220 @@
+import type { Core } from '@strapi/strapi';
+import { addBusinessDays, buildInvoice, format, money, nextPeriod } from '../../../../../domain';
+import { StepDefinition, activationReceipt, monthlyRecurringRevenue } from '../domain';
+
+/**
+ * What each step of the pre-paid plan process does. A handler runs inside the transaction that
+ * also records the step's outcome, so a step's effects and its "done" are committed together:
+ * after a crash a step is either fully done or not started, never half done.
+ */
+export interface StepContext {
+  strapi: Core.Strapi;
+  run: any;
+  step: StepDefinition;
+  today: string;
+  config: { taskDueBusinessDays: Record<string, number> };
+}
+
+export type StepOutcome =
+  | { outcome: 'done'; result: string; runChanges?: Record<string, unknown> }
+  | { outcome: 'wait'; result: string }
+  | { outcome: 'fail'; result: string };
+
+const RUN_UID = 'plugin::plan-renewals.run';
+const TASK_UID = 'plugin::plan-renewals.task';
+const EMAIL_UID = 'plugin::plan-renewals.email';
+
+export const loadServicePlan = (strapi: Core.Strapi, documentId: string) =>
+  strapi.documents('api::service-plan.service-plan').findOne({
+    documentId,
+    populate: { plan: { populate: ['addOns'] }, customer: true },
+  }) as Promise<any>;
+
+const invoiceOf = (strapi: Core.Strapi, run: any) =>
+  run.invoice
+    ? (strapi.documents('api::invoice.invoice').findOne({
+        documentId: run.invoice.documentId,
+        populate: ['lines', 'transactions'],
+      }) as Promise<any>)
+    : null;
+
+/** The invoice's successful payment of exactly its amount and currency, if there is one. */
+export const matchingPayment = (invoice: any) =>
+  (invoice?.transactions ?? []).find(
+    (t: any) => t.state === 'Success' && t.amountMinor === invoice.totalMinor && t.currency === invoice.currency,
+  );
+
+const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
+  const { strapi, run, step } = ctx;
+  const taskKey = `${run.documentId}:${step.id}`;
+  const existing = await strapi.db.query(TASK_UID).findOne({ where: { taskKey } });
+  if (!existing) {
+    await strapi.documents(TASK_UID as any).create({
+      data: {
+        type: step.task!.type,
+        role: step.task!.role,
+        state: 'open',
+        run: run.documentId,
+        stepId: step.id,
+        taskKey,
+        dueDate: addBusinessDays(ctx.today, ctx.config.taskDueBusinessDays[step.task!.type] ?? 1),
+      } as any,
+    });
+  }
+  return { outcome: 'wait', result: `Waiting for ${step.task!.role}: ${step.title.toLowerCase()}` };
+};
+
+export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
+  async 'retrieve-subscription'({ strapi, run }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    if (!servicePlan?.customer) return { outcome: 'fail', result: 'The service plan has no customer' };
+    if (!servicePlan.customer.email) return { outcome: 'fail', result: `Customer ${servicePlan.customer.name} has no email address` };
+    if (!servicePlan.plan) return { outcome: 'fail', result: 'The service plan has no catalog plan' };
+    if (!servicePlan.plan.active) return { outcome: 'fail', result: `Plan ${servicePlan.plan.code} is retired and cannot be bought or renewed` };
+    return { outcome: 'done', result: `${servicePlan.customer.name} <${servicePlan.customer.email}>, plan ${servicePlan.plan.code}` };
+  },
+
+  async 'mark-processing'({ strapi, run }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    if (servicePlan.state !== 'Processing') {
+      await strapi.documents('api::service-plan.service-plan').update({
+        documentId: servicePlan.documentId,
+        data: { state: 'Processing' } as any,
+      });
+    }
+    return { outcome: 'done', result: `Service plan ${servicePlan.state} -> Processing` };
+  },
+
+  async 'calculate-total'({ strapi, run, today }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const totals = buildInvoice({ ...servicePlan.plan, addOns: servicePlan.plan.addOns ?? [] }, servicePlan.addOnCodes ?? [], run.kind);
+    const period = nextPeriod({
+      termMonths: servicePlan.plan.termMonths,
+      today,
+      previousEnd: run.kind === 'renewal' ? servicePlan.endDate : null,
+    });
+    const show = (amount: number) => format(money(amount, totals.currency));
+    return {
+      outcome: 'done',
+      result: `${show(totals.totalMinor)} (subtotal ${show(totals.subtotalMinor)}, tax ${show(totals.taxMinor)}) for ${period.start} to ${period.end}`,
+      runChanges: { periodStart: period.start, periodEnd: period.end },
+    };
+  },
+
+  async 'create-invoice'({ strapi, run, today }) {
+    if (run.invoice) return { outcome: 'done', result: `Invoice ${run.invoice.number} already issued` };
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const invoice = await strapi.service('api::invoice.invoice').issue({
+      customer: servicePlan.customer,
+      servicePlan,
+      plan: servicePlan.plan,
+      kind: run.kind,
+      period: { start: run.periodStart, end: run.periodEnd },
+      issuedOn: today,
+    });
+    const payment = servicePlan.paymentMethod === 'manual' ? 'payment at the counter' : 'card payment requested';
+    return {
+      outcome: 'done',
+      result: `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
+      runChanges: { invoice: invoice.documentId },
+    };
+  },
+
+  'verify-payment': ensureTask,
+
+  async 'check-payment'({ strapi, run }) {
+    const invoice = await invoiceOf(strapi, run);
+    const payment = matchingPayment(invoice);
+    if (!payment) return { outcome: 'wait', result: `Waiting for a successful payment of ${format(money(invoice.totalMinor, invoice.currency))}` };
+    return { outcome: 'done', result: `Paid: ${payment.provider} ${payment.providerReference}` };
+  },
+
+  async 'mark-invoice-paid'({ strapi, run }) {
+    const invoice = await invoiceOf(strapi, run);
+    if (invoice.state !== 'Paid') {
+      await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid' } as any });
+    }
+    return { outcome: 'done', result: `Invoice ${invoice.number} Paid` };
+  },
+
+  async 'activate-plan'({ strapi, run }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    await strapi.documents('api::service-plan.service-plan').update({
+      documentId: servicePlan.documentId,
+      data: {
+        state: 'Active',
+        startDate: run.periodStart,
+        endDate: run.periodEnd,
+        renewalCount: servicePlan.renewalCount + (run.kind === 'renewal' ? 1 : 0),
+      } as any,
+    });
+    return { outcome: 'done', result: `Active from ${run.periodStart} until ${run.periodEnd}` };
+  },
+
+  async 'provisioning-log'({ strapi, run }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    await strapi.documents('api::audit-log.audit-log').create({
+      data: {
+        action: 'service-plan.provisioned',
+        entityUid: 'api::service-plan.service-plan',
+        entityDocumentId: servicePlan.documentId,
+        actorType: 'system',
+        actorName: 'plan-renewals',
+        summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${run.periodStart} until ${run.periodEnd}`,
+        data: { run: run.documentId, kind: run.kind, addOns: servicePlan.addOnCodes ?? [] },
+        occurredAt: new Date(),
+      } as any,
+    });
+    return { outcome: 'done', result: 'Provisioning recorded in the audit log' };
+  },
+
+  async 'send-confirmation'({ strapi, run }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const invoice = await invoiceOf(strapi, run);
+    const payment = matchingPayment(invoice);
+    const receipt = activationReceipt({
+      customerName: servicePlan.customer.name,
+      planName: servicePlan.plan.name,
+      periodStart: run.periodStart,
+      periodEnd: run.periodEnd,
+      addOns: (servicePlan.plan.addOns ?? [])
+        .filter((a: any) => (servicePlan.addOnCodes ?? []).includes(a.code))
+        .map((a: any) => a.name),
+      invoiceNumber: invoice.number,
+      currency: invoice.currency,
+      lines: invoice.lines,
+      totalMinor: invoice.totalMinor,
+      paymentReference: payment ? `${payment.provider} ${payment.providerReference}` : 'none',
+    });
+    // Written in this step's transaction; the outbox dispatcher sends it once it is committed.
+    await strapi.documents(EMAIL_UID as any).create({
+      data: {
+        messageKey: `${run.documentId}:activation`,
+        to: servicePlan.customer.email,
+        ...receipt,
+        state: 'pending',
+        attempts: 0,
+        run: run.documentId,
+      } as any,
+    });
+    return { outcome: 'done', result: `Activation confirmation to ${servicePlan.customer.email} written to the outbox` };
+  },
+
+  'quality-check': ensureTask,
+
+  async 'calculate-mrr'({ strapi, run }) {
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const mrr = monthlyRecurringRevenue({
+      ...servicePlan.plan,
+      addOns: servicePlan.plan.addOns ?? [],
+      chosenAddOnCodes: servicePlan.addOnCodes ?? [],
+    });
+    return { outcome: 'done', result: `This plan adds ${format(mrr)} of MRR` };
+  },
+
+  async 'monthly-report'({ today }) {
+    return { outcome: 'done', result: `Counted in the monthly report for ${today.slice(0, 7)}` };
+  },
+};
+
+export { EMAIL_UID, RUN_UID, TASK_UID };

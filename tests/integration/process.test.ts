@@ -1,0 +1,168 @@
+import type { Core } from '@strapi/strapi';
+import { http, signIn, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { createCustomer, createPlan } from '../harness/fixtures';
+
+/** A purchase, a renewal and a rejection driven through the HTTP API by Finance and Customer Success. */
+let strapi: Core.Strapi;
+let finance: string;
+let customerSuccess: string;
+let plan: any;
+
+beforeAll(async () => {
+  strapi = await startStrapi();
+  finance = await signIn(strapi, 'finance');
+  customerSuccess = await signIn(strapi, 'customer-success');
+  plan = await createPlan(strapi, { code: 'complete-care-12m' });
+});
+afterAll(() => stopStrapi(strapi));
+
+const api = '/api/plan-renewals';
+const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+const purchase = async () => {
+  const customer = await createCustomer(strapi);
+  const response = await http(strapi)
+    .post(`${api}/purchases`)
+    .set(as(customerSuccess))
+    .send({ customer: customer.documentId, plan: plan.code, addOns: ['roadside'], paymentMethod: 'manual' });
+  expect(response.status).toBe(201);
+  return { customer, ...response.body.data };
+};
+
+const openTask = async (token: string, runId: string) => {
+  const response = await http(strapi).get(`${api}/tasks`).set(as(token));
+  expect(response.status).toBe(200);
+  return response.body.data.find((task: any) => task.run === runId);
+};
+
+const pay = (invoiceId: string, amountMinor: number, reference = `COUNTER-${Math.random().toString(36).slice(2, 8)}`) =>
+  http(strapi)
+    .post(`${api}/invoices/${invoiceId}/manual-payments`)
+    .set(as(finance))
+    .send({ amountMinor, currency: 'USD', reference });
+
+test('a new purchase runs all thirteen steps to completed', async () => {
+  const { run: started, servicePlan } = await purchase();
+  expect(started.state).toBe('waiting');
+  expect(started.currentStep).toBe('verify-payment');
+  expect(started.steps.slice(0, 4).map((s: any) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+  const invoiceId = started.invoice.documentId;
+  const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceId });
+  // 549.00 + 60.00 roadside (untaxed) + 8.25 % of 549.00 = 45.29
+  expect([invoice.state, invoice.totalMinor, invoice.taxMinor]).toEqual(['Open', 65429, 4529]);
+
+  const task = await openTask(finance, started.documentId);
+  expect(task.type).toBe('verify-payment');
+  expect(await openTask(customerSuccess, started.documentId)).toBeUndefined();
+
+  const early = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
+  expect(early.status).toBe(400);
+  expect(early.body.error.message).toMatch(/has no successful payment of USD 654.29: record the payment before approving/);
+
+  const wrongRole = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'approved' });
+  expect(wrongRole.status).toBe(403);
+
+  const before = await snapshot(strapi);
+  const wrongAmount = await pay(invoiceId, 65428);
+  expect(wrongAmount.status).toBe(400);
+  expect(await snapshot(strapi)).toEqual(before);
+  expect((await pay(invoiceId, 65429, 'COUNTER-0042')).status).toBe(201);
+
+  const approved = await http(strapi)
+    .post(`${api}/tasks/${task.documentId}/complete`)
+    .set(as(finance))
+    .send({ outcome: 'approved', note: 'cash counted' });
+  expect(approved.status).toBe(200);
+  expect([approved.body.data.state, approved.body.data.currentStep]).toEqual(['waiting', 'quality-check']);
+
+  const again = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
+  expect(again.status).toBe(409);
+
+  const check = await openTask(customerSuccess, started.documentId);
+  const badOutcome = await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'approved' });
+  expect(badOutcome.status).toBe(400);
+  expect(badOutcome.body.error.message).toMatch('must be passed or failed');
+  const passed = await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
+  expect(passed.status).toBe(200);
+  expect(passed.body.data.state).toBe('completed');
+
+  const run = (await http(strapi).get(`${api}/runs/${started.documentId}`).set(as(finance))).body.data;
+  expect(run.steps.map((s: any) => s.state)).toEqual(Array(13).fill('done'));
+  expect(run.steps[4].actor).toMatchObject({ type: 'user' });
+
+  const stored: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
+  const today = new Date().toISOString().slice(0, 10);
+  expect([stored.state, stored.startDate]).toEqual(['Active', today]);
+  const paid: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceId, populate: ['transactions'] });
+  expect([paid.state, paid.transactions.length]).toEqual(['Paid', 1]);
+  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { run: { documentId: started.documentId } } });
+  expect(emails).toHaveLength(1);
+  expect(emails[0].text).toMatch(/Total paid: USD 654.29/);
+  expect(emails[0].text).toMatch(/Payment reference: manual COUNTER-0042/);
+  const tasks = await strapi.db
+    .query('plugin::plan-renewals.task')
+    .findMany({ where: { run: { documentId: started.documentId } }, orderBy: { id: 'asc' } });
+  expect(tasks.map((t: any) => [t.type, t.state, t.outcome])).toEqual([
+    ['verify-payment', 'completed', 'approved'],
+    ['quality-check', 'completed', 'passed'],
+  ]);
+  const audit = await strapi.db.query('api::audit-log.audit-log').findMany({
+    where: { entityDocumentId: started.documentId, action: 'run.step-done' },
+    orderBy: { id: 'asc' },
+  });
+  expect(audit).toHaveLength(13);
+});
+
+test('a renewal continues from the previous end; a second one at the same time is a 409', async () => {
+  const { run: first } = await purchase();
+  const task = await openTask(finance, first.documentId);
+  await pay(first.invoice.documentId, 65429);
+  await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
+  const check = await openTask(customerSuccess, first.documentId);
+  await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
+  const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: first.documentId, populate: ['servicePlan'] });
+  const servicePlanId = stored.servicePlan.documentId;
+  const previous: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
+
+  const renewal = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess));
+  expect(renewal.status).toBe(201);
+  expect(renewal.body.data.periodStart).toBe(previous.endDate);
+  const second = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(finance));
+  expect(second.status).toBe(409);
+  expect(second.body.error.details.run).toBe(renewal.body.data.documentId);
+});
+
+test('Finance rejecting the payment voids the invoice, cancels a new purchase and tells the customer', async () => {
+  const { run, servicePlan, customer } = await purchase();
+  const task = await openTask(finance, run.documentId);
+  const rejected = await http(strapi)
+    .post(`${api}/tasks/${task.documentId}/complete`)
+    .set(as(finance))
+    .send({ outcome: 'rejected', note: 'cheque bounced' });
+  expect(rejected.status).toBe(200);
+  const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: run.documentId });
+  expect([stored.state, stored.currentStep]).toEqual(['failed', 'verify-payment']);
+  const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId });
+  expect(invoice.state).toBe('Void');
+  const plan: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
+  expect(plan.state).toBe('Cancelled');
+  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email } });
+  expect(emails.map((e: any) => e.subject)).toEqual([expect.stringMatching(/could not confirm the payment/)]);
+});
+
+test.each([
+  [{ customer: 'x', plan: 'complete-care-12m' }, /customer: must be a document id/],
+  [{ customer: 'abcdefghijklmnop', plan: 'complete-care-12m', extra: 1 }, /Unrecognized key/],
+  [{ customer: 'abcdefghijklmnop', plan: 'no-such-plan' }, /No customer|No plan/],
+])('a bad purchase %p is a 400 that writes nothing', async (body, message) => {
+  const before = await snapshot(strapi);
+  const response = await http(strapi).post(`${api}/purchases`).set(as(customerSuccess)).send(body);
+  expect(response.status).toBe(400);
+  expect(response.body.error.message).toMatch(message);
+  expect(await snapshot(strapi)).toEqual(before);
+});
+
+test('nobody unauthenticated reaches the process routes', async () => {
+  expect((await http(strapi).post(`${api}/purchases`).send({})).status).toBe(403);
+  expect((await http(strapi).get(`${api}/tasks`)).status).toBe(403);
+});
