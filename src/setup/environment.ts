@@ -22,6 +22,10 @@ const schema = z
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
     DATABASE_CONNECTION_TIMEOUT: z.coerce.number().int().positive().default(60000),
     SEED_DEMO_DATA: flag.default(true),
+    SENDGRID_API_KEY: z.string().min(1).optional(),
+    SENDGRID_API_BASE: z.string().url().default('https://api.sendgrid.com'),
+    SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
+    EMAIL_FROM: z.string().email().default('service@example.com'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('http'),
   })
   .refine((env) => env.DATABASE_CLIENT !== 'postgres' || env.DATABASE_URL, {

@@ -11,6 +11,9 @@ test('defaults are the documented ones', () => {
     DATABASE_POOL_MAX: 10,
     DATABASE_CONNECTION_TIMEOUT: 60000,
     SEED_DEMO_DATA: true,
+    SENDGRID_API_BASE: 'https://api.sendgrid.com',
+    SENDGRID_TIMEOUT_MS: 10000,
+    EMAIL_FROM: 'service@example.com',
     LOG_LEVEL: 'http',
   });
 });
@@ -35,6 +38,8 @@ test.each([
   [{ SEED_DEMO_DATA: 'yes' }, /SEED_DEMO_DATA/],
   [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   [{ DATABASE_SSL: '1' }, /DATABASE_SSL/],
+  [{ SENDGRID_API_BASE: 'not a url' }, /SENDGRID_API_BASE/],
+  [{ EMAIL_FROM: 'nobody' }, /EMAIL_FROM/],
 ])('refuses %p', (source, message) => {
   expect(() => readEnvironment(source)).toThrow(message);
 });

@@ -105,10 +105,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return true;
     });
 
+  /** Sends what the committed steps wrote to the outbox; a failure here never fails the run. */
+  const flushOutbox = async () => {
+    try {
+      await strapi.plugin('plan-renewals').service('outbox').dispatch();
+    } catch (error) {
+      strapi.log.warn(`Email outbox dispatch failed, it will be retried: ${(error as Error).message}`);
+    }
+  };
+
   const engine = {
     /** Runs automatic steps until the run waits for a person or a payment, fails or completes. */
     async advance(documentId: string, actor: Actor = { type: 'system', name: 'plan-renewals' }) {
       for (let i = 0; i < PROCESS.steps.length && (await step(documentId, actor)); i += 1);
+      await flushOutbox();
       return loadRun(documentId);
     },
 
@@ -216,7 +226,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await auditStep(run, title, 'failed', result, actor);
         return null;
       });
-      return runDocumentId ? engine.advance(runDocumentId) : null;
+      if (runDocumentId) return engine.advance(runDocumentId);
+      await flushOutbox();
+      return null;
     },
 
     /** Records a counter payment of an Open invoice; a run waiting for it moves on. */

@@ -1,3 +1,4 @@
 import engine from './engine';
+import outbox from './outbox';
 
-export default { engine };
+export default { engine, outbox };

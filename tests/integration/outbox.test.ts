@@ -1,0 +1,106 @@
+import type { Core } from '@strapi/strapi';
+import { startStrapi, stopStrapi } from '../harness/strapi';
+import { StandIn, startSendGridStandIn } from '../harness/sendgrid-stand-in';
+
+/** The email outbox, dispatched by the real @sendgrid/mail client to a local SendGrid stand-in. */
+let strapi: Core.Strapi;
+let sendgrid: StandIn;
+
+beforeAll(async () => {
+  sendgrid = await startSendGridStandIn();
+  strapi = await startStrapi();
+});
+afterAll(async () => {
+  await stopStrapi(strapi);
+  await sendgrid.close();
+  delete process.env.SENDGRID_API_KEY;
+  delete process.env.SENDGRID_API_BASE;
+});
+beforeEach(() => {
+  sendgrid.received.length = 0;
+  sendgrid.script.length = 0;
+});
+
+let counter = 0;
+const queue = async () => {
+  counter += 1;
+  return strapi.documents('plugin::plan-renewals.email' as any).create({
+    data: {
+      messageKey: `test:${counter}`,
+      to: `customer${counter}@example.com`,
+      subject: `Receipt ${counter}`,
+      text: 'Total paid: USD 654.29',
+      html: '<p>Total paid: USD 654.29</p>',
+      state: 'pending',
+      attempts: 0,
+    } as any,
+  });
+};
+const outbox = () => strapi.plugin('plan-renewals').service('outbox');
+const stored = (email: any) => strapi.db.query('plugin::plan-renewals.email').findOne({ where: { id: email.id } });
+const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+
+test('without an API key an email is kept for preview and nothing is sent', async () => {
+  delete process.env.SENDGRID_API_KEY;
+  const email = await queue();
+  expect(await outbox().dispatch()).toMatchObject({ preview: 1, sent: 0 });
+  expect((await stored(email)).state).toBe('preview');
+  expect(sendgrid.received).toHaveLength(0);
+});
+
+describe('with an API key', () => {
+  beforeAll(() => {
+    process.env.SENDGRID_API_KEY = 'SG.test-key';
+    process.env.SENDGRID_API_BASE = sendgrid.base;
+  });
+
+  test('an email is sent once, with its content, and not again', async () => {
+    const email = await queue();
+    expect(await outbox().dispatch()).toMatchObject({ sent: 1 });
+    expect(await outbox().dispatch(later(600))).toMatchObject({ sent: 0 });
+    expect(sendgrid.received).toHaveLength(1);
+    const [request] = sendgrid.received;
+    expect(request.path).toBe('/v3/mail/send');
+    expect(request.authorization).toBe('Bearer SG.test-key');
+    expect(request.body.personalizations[0].to[0].email).toBe(email.to);
+    expect(request.body.subject).toBe(email.subject);
+    expect(request.body.content.map((c: any) => c.type)).toEqual(['text/plain', 'text/html']);
+    expect((await stored(email)).state).toBe('sent');
+  });
+
+  test('a 429 is retried after a back-off, then the 202 marks it sent', async () => {
+    sendgrid.script.push(429, 202);
+    const email = await queue();
+    expect(await outbox().dispatch()).toMatchObject({ retried: 1 });
+    const waiting = await stored(email);
+    expect([waiting.state, waiting.attempts]).toEqual(['pending', 1]);
+    expect(waiting.lastError).toMatch(/^429/);
+    expect(await outbox().dispatch()).toMatchObject({ sent: 0, retried: 0 }); // not due yet
+    expect(await outbox().dispatch(later(5))).toMatchObject({ sent: 1 });
+    expect(sendgrid.received).toHaveLength(2);
+    expect((await stored(email)).state).toBe('sent');
+  });
+
+  test('a 400 is dead-lettered at once, never retried', async () => {
+    sendgrid.script.push(400);
+    const email = await queue();
+    expect(await outbox().dispatch()).toMatchObject({ dead: 1 });
+    expect(await outbox().dispatch(later(600))).toMatchObject({ sent: 0, dead: 0 });
+    expect(sendgrid.received).toHaveLength(1);
+    const dead = await stored(email);
+    expect([dead.state, dead.attempts]).toEqual(['dead', 1]);
+    expect(dead.lastError).toMatch(/^400/);
+  });
+
+  test('a SendGrid that is down is retried until the attempts run out', async () => {
+    sendgrid.script.push(500, 500, 500, 500, 500, 500);
+    const email = await queue();
+    let when = Date.now();
+    for (let i = 0; i < 6; i += 1) {
+      await outbox().dispatch(new Date(when));
+      when += 7 * 60 * 60 * 1000;
+    }
+    expect(sendgrid.received).toHaveLength(6);
+    expect((await stored(email)).state).toBe('dead');
+  });
+});
