@@ -167,3 +167,25 @@ test('nobody unauthenticated reaches the process routes', async () => {
   expect((await http(strapi).post(`${api}/purchases`).send({})).status).toBe(403);
   expect((await http(strapi).get(`${api}/tasks`)).status).toBe(403);
 });
+
+test('two renewal requests at the same moment open one run', async () => {
+  const { run: first } = await purchase();
+  const task = await openTask(finance, first.documentId);
+  await pay(first.invoice.documentId, 65429);
+  await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
+  const check = await openTask(customerSuccess, first.documentId);
+  await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
+  const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: first.documentId, populate: ['servicePlan'] });
+  const url = `${api}/service-plans/${stored.servicePlan.documentId}/renewals`;
+
+  const responses = await Promise.all([http(strapi).post(url).set(as(finance)), http(strapi).post(url).set(as(customerSuccess))]);
+  expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
+  const runs = await strapi.db
+    .query('plugin::plan-renewals.run')
+    .findMany({ where: { servicePlan: { documentId: stored.servicePlan.documentId }, kind: 'renewal' } });
+  expect(runs).toHaveLength(1);
+  const conflict = responses.find((r) => r.status === 409)!;
+  expect(conflict.body.error.details.run).toBe(runs[0].documentId);
+  const invoices = await strapi.db.query('api::invoice.invoice').count({ where: { servicePlan: { documentId: stored.servicePlan.documentId } } });
+  expect(invoices).toBe(2);
+});
