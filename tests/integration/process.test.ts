@@ -41,6 +41,17 @@ const pay = (invoiceId: string, amountMinor: number, reference = `COUNTER-${Math
     .set(as(finance))
     .send({ amountMinor, currency: 'USD', reference });
 
+/** A purchase taken to completed: paid, approved, checked. Returns its run with the service plan. */
+const completedPurchase = async (): Promise<any> => {
+  const { run } = await purchase();
+  const task = await openTask(finance, run.documentId);
+  await pay(run.invoice.documentId, 65429);
+  await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
+  const check = await openTask(customerSuccess, run.documentId);
+  await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
+  return strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: run.documentId, populate: ['servicePlan'] });
+};
+
 test('a new purchase runs all thirteen steps to completed', async () => {
   const { run: started, servicePlan } = await purchase();
   expect(started.state).toBe('waiting');
@@ -115,13 +126,7 @@ test('a new purchase runs all thirteen steps to completed', async () => {
 });
 
 test('a renewal continues from the previous end; a second one at the same time is a 409', async () => {
-  const { run: first } = await purchase();
-  const task = await openTask(finance, first.documentId);
-  await pay(first.invoice.documentId, 65429);
-  await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
-  const check = await openTask(customerSuccess, first.documentId);
-  await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
-  const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: first.documentId, populate: ['servicePlan'] });
+  const stored = await completedPurchase();
   const servicePlanId = stored.servicePlan.documentId;
   const previous: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
 
@@ -169,13 +174,7 @@ test('nobody unauthenticated reaches the process routes', async () => {
 });
 
 test('two renewal requests at the same moment open one run', async () => {
-  const { run: first } = await purchase();
-  const task = await openTask(finance, first.documentId);
-  await pay(first.invoice.documentId, 65429);
-  await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
-  const check = await openTask(customerSuccess, first.documentId);
-  await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
-  const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: first.documentId, populate: ['servicePlan'] });
+  const stored = await completedPurchase();
   const url = `${api}/service-plans/${stored.servicePlan.documentId}/renewals`;
 
   const responses = await Promise.all([http(strapi).post(url).set(as(finance)), http(strapi).post(url).set(as(customerSuccess))]);
