@@ -5,3 +5,4 @@ export * from './invoice';
 export * from './period';
 export * from './status';
 export * from './email';
+export * from './mrr';

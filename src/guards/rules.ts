@@ -139,6 +139,7 @@ export const GUARD_RULES: Record<string, GuardRule> = {
   'api::service-plan.service-plan': {
     label: 'service plan',
     machine: servicePlanMachine,
+    moneyFields: ['recurringMinor'],
     populate: { plan: { populate: { addOns: true } } },
     checkStored: checkServicePlanStored,
     deletion: 'never',

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { CalendarDate, Period, addDays, nextPeriod } from '../domain';
+import { CalendarDate, Period, addDays, nextPeriod, recurringPerTerm } from '../domain';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
 import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
@@ -91,7 +91,8 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
   }
 
   await pay(strapi, firstInvoice, story, boughtOn);
-  await setStatus('Active', { startDate: first.start, endDate: first.end });
+  const recurringMinor = recurringPerTerm({ ...plan, chosenAddOnCodes: story.addOns }).amountMinor;
+  await setStatus('Active', { startDate: first.start, endDate: first.end, recurringMinor });
   if (story.outcome === 'active') return;
   if (story.outcome === 'expired') {
     await setStatus('Expired');
@@ -120,7 +121,7 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
     return;
   }
   await pay(strapi, renewal, story, renewedOn);
-  await setStatus('Active', { startDate: second.start, endDate: second.end, renewalCount: 1 });
+  await setStatus('Active', { startDate: second.start, endDate: second.end, renewalCount: 1, recurringMinor });
 };
 
 const issue = (

@@ -1,4 +1,13 @@
-import { AddOn, PlanPricing, buildInvoice, invoiceTotalsProblem, taxForLine, money } from '../../src/domain';
+import {
+  AddOn,
+  PlanPricing,
+  buildInvoice,
+  invoiceTotalsProblem,
+  money,
+  monthlyRecurringRevenue,
+  recurringPerTerm,
+  taxForLine,
+} from '../../src/domain';
 
 const addOns: AddOn[] = [
   { code: 'tire-rotation', name: 'Tire rotation', feeMinor: 4500, taxable: true, billing: 'recurring' },
@@ -115,5 +124,19 @@ describe('invoiceTotalsProblem()', () => {
     expect(
       invoiceTotalsProblem({ currency: 'USD', lines: [{ kind: 'base', amountMinor: 1.5 }], subtotalMinor: 1.5, taxMinor: 0, totalMinor: 1.5 }),
     ).toMatch(/whole number/);
+  });
+});
+
+describe('recurring revenue and MRR', () => {
+  test.each([
+    { name: 'base only', chosen: [], perTerm: 54900, term: 12, mrr: 4575 },
+    { name: 'recurring add-ons count, one-time ones do not', chosen: ['roadside', 'wiper-blades'], perTerm: 60900, term: 12, mrr: 5075 },
+    { name: 'a 12-month plan of 600.00 is 50.00 a month', chosen: [], perTerm: 60000, term: 12, mrr: 5000, price: 60000 },
+    { name: 'rounded half away from zero per plan', chosen: [], perTerm: 1000, term: 3, mrr: 333, price: 1000 },
+    { name: 'half a cent rounds up', chosen: [], perTerm: 1001, term: 2, mrr: 501, price: 1001 },
+  ])('$name', ({ chosen, perTerm, term, mrr, price }) => {
+    const recurring = recurringPerTerm({ priceMinor: price ?? plan.priceMinor, currency: 'USD', addOns, chosenAddOnCodes: chosen });
+    expect(recurring).toEqual(money(perTerm, 'USD'));
+    expect(monthlyRecurringRevenue(recurring, term)).toEqual(money(mrr, 'USD'));
   });
 });

@@ -123,6 +123,12 @@ test('a new purchase runs all thirteen steps to completed', async () => {
     orderBy: { id: 'asc' },
   });
   expect(audit).toHaveLength(13);
+  // 549.00 + 60.00 recurring roadside over 12 months = 50.75 of MRR, the only active plan so far.
+  const mrrSnapshot = await strapi.db
+    .query('plugin::plan-renewals.mrr-snapshot')
+    .findOne({ where: { period: today.slice(0, 7), currency: 'USD' } });
+  expect([Number(mrrSnapshot.mrrMinor), mrrSnapshot.activePlans]).toEqual([5075, 1]);
+  expect(run.steps[11].result).toBe(`MRR for ${today.slice(0, 7)}: USD 50.75 (1 plans)`);
 });
 
 test('a renewal continues from the previous end; a second one at the same time is a 409', async () => {

@@ -64,6 +64,21 @@ test('the story of each plan is in the audit log, written as the demo data actor
   expect(new Set(entries.map((e: any) => e.actorName))).toEqual(new Set(['demo data']));
 });
 
+test('MRR summed by the database equals the domain rule applied plan by plan', async () => {
+  const { monthlyRecurringRevenue, recurringPerTerm } = appModule('domain');
+  const active = await strapi.db
+    .query('api::service-plan.service-plan')
+    .findMany({ where: { state: 'Active' }, populate: { plan: { populate: { addOns: true } } } });
+  let expected = 0;
+  for (const servicePlan of active) {
+    const perTerm = recurringPerTerm({ ...servicePlan.plan, chosenAddOnCodes: servicePlan.addOnCodes ?? [] });
+    expect(servicePlan.recurringMinor).toBe(perTerm.amountMinor);
+    expected += monthlyRecurringRevenue(perTerm, servicePlan.plan.termMonths).amountMinor;
+  }
+  const figures = await strapi.plugin('plan-renewals').service('mrr').current();
+  expect(figures).toEqual([{ currency: 'USD', mrrMinor: expected, arrMinor: expected * 12, activePlans: active.length }]);
+});
+
 test('seeding again changes nothing', async () => {
   const before = await snapshot(strapi);
   const result = await appModule('seed').seedDemoData(strapi);

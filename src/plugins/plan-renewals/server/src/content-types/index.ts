@@ -1,4 +1,5 @@
 import emailSchema from './email/schema.json';
+import mrrSnapshotSchema from './mrr-snapshot/schema.json';
 import runSchema from './run/schema.json';
 import taskSchema from './task/schema.json';
 
@@ -6,4 +7,5 @@ export default {
   run: { schema: runSchema },
   task: { schema: taskSchema },
   email: { schema: emailSchema },
+  'mrr-snapshot': { schema: mrrSnapshotSchema },
 };

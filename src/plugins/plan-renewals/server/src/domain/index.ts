@@ -1,4 +1,3 @@
 export * from './process';
 export * from './run';
 export * from './receipt';
-export * from './mrr';

@@ -1,4 +1,5 @@
 import engine from './engine';
+import mrr from './mrr';
 import outbox from './outbox';
 
-export default { engine, outbox };
+export default { engine, mrr, outbox };

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
-import { addBusinessDays, buildInvoice, format, money, nextPeriod } from '../../../../../domain';
-import { StepDefinition, activationReceipt, monthlyRecurringRevenue } from '../domain';
+import { addBusinessDays, buildInvoice, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
+import { StepDefinition, activationReceipt } from '../domain';
 
 /**
  * What each step of the pre-paid plan process does. A handler runs inside the transaction that
@@ -139,6 +139,11 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
 
   async 'activate-plan'({ strapi, run }) {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const recurring = recurringPerTerm({
+      ...servicePlan.plan,
+      addOns: servicePlan.plan.addOns ?? [],
+      chosenAddOnCodes: servicePlan.addOnCodes ?? [],
+    });
     await strapi.documents('api::service-plan.service-plan').update({
       documentId: servicePlan.documentId,
       data: {
@@ -146,6 +151,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         startDate: run.periodStart,
         endDate: run.periodEnd,
         renewalCount: servicePlan.renewalCount + (run.kind === 'renewal' ? 1 : 0),
+        recurringMinor: recurring.amountMinor,
       } as any,
     });
     return { outcome: 'done', result: `Active from ${run.periodStart} until ${run.periodEnd}` };
@@ -202,14 +208,10 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
 
   'quality-check': ensureTask,
 
-  async 'calculate-mrr'({ strapi, run }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    const mrr = monthlyRecurringRevenue({
-      ...servicePlan.plan,
-      addOns: servicePlan.plan.addOns ?? [],
-      chosenAddOnCodes: servicePlan.addOnCodes ?? [],
-    });
-    return { outcome: 'done', result: `This plan adds ${format(mrr)} of MRR` };
+  async 'calculate-mrr'({ strapi, today }) {
+    const figures = await strapi.plugin('plan-renewals').service('mrr').refresh(today.slice(0, 7));
+    const shown = figures.map((f: any) => `${format(money(f.mrrMinor, f.currency))} (${f.activePlans} plans)`).join(', ');
+    return { outcome: 'done', result: `MRR for ${today.slice(0, 7)}: ${shown || 'none'}` };
   },
 
   async 'monthly-report'({ today }) {
