@@ -194,3 +194,20 @@ test('two renewal requests at the same moment open one run', async () => {
   const invoices = await strapi.db.query('api::invoice.invoice').count({ where: { servicePlan: { documentId: stored.servicePlan.documentId } } });
   expect(invoices).toBe(2);
 });
+
+test('Finance rejecting a renewal payment puts the plan back as it was, still Active', async () => {
+  const stored = await completedPurchase();
+  const servicePlanId = stored.servicePlan.documentId;
+  const before: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
+  const renewal = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess));
+  expect(renewal.status).toBe(201);
+  const task = await openTask(finance, renewal.body.data.documentId);
+  const rejected = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected' });
+  expect(rejected.status).toBe(200);
+  const after: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
+  expect([after.state, after.startDate, after.endDate, after.renewalCount]).toEqual(['Active', before.startDate, before.endDate, 0]);
+  const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: renewal.body.data.invoice.documentId });
+  expect([invoice.kind, invoice.state]).toEqual(['renewal', 'Void']);
+  const again = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess));
+  expect(again.status).toBe(201); // the failed run is closed: a new renewal may start
+});
