@@ -127,3 +127,9 @@ export const snapshot = async (strapi: Core.Strapi): Promise<Record<string, unkn
   }
   return result;
 };
+
+/** JWTs of a Finance Officer and a Customer Success user, each signed in over HTTP. */
+export const signInStaff = async (strapi: Core.Strapi) => ({
+  finance: await signIn(strapi, 'finance'),
+  customerSuccess: await signIn(strapi, 'customer-success'),
+});

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { rejection } from '../harness/rejection';
 import { auditEntries, createOpenInvoice, createServicePlan, recordPayment, setStatus } from '../harness/fixtures';
 
@@ -10,8 +10,7 @@ let customerSuccess: string;
 
 beforeAll(async () => {
   strapi = await startStrapi();
-  finance = await signIn(strapi, 'finance');
-  customerSuccess = await signIn(strapi, 'customer-success');
+  ({ finance, customerSuccess } = await signInStaff(strapi));
 });
 afterAll(() => stopStrapi(strapi));
 

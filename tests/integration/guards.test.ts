@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { http, signIn, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { rejection } from '../harness/rejection';
 import {
   auditEntries,
@@ -21,8 +21,7 @@ let customerSuccess: string;
 
 beforeAll(async () => {
   strapi = await startStrapi();
-  finance = await signIn(strapi, 'finance');
-  customerSuccess = await signIn(strapi, 'customer-success');
+  ({ finance, customerSuccess } = await signInStaff(strapi));
 });
 afterAll(() => stopStrapi(strapi));
 

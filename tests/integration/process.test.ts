@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { http, signIn, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createCustomer, createPlan } from '../harness/fixtures';
 
 /** A purchase, a renewal and a rejection driven through the HTTP API by Finance and Customer Success. */
@@ -10,8 +10,7 @@ let plan: any;
 
 beforeAll(async () => {
   strapi = await startStrapi();
-  finance = await signIn(strapi, 'finance');
-  customerSuccess = await signIn(strapi, 'customer-success');
+  ({ finance, customerSuccess } = await signInStaff(strapi));
   plan = await createPlan(strapi, { code: 'complete-care-12m' });
 });
 afterAll(() => stopStrapi(strapi));

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { appModule, createCustomer, createPlan } from '../harness/fixtures';
 
 /**
@@ -17,8 +17,7 @@ const steps = () => appModule('plugins/plan-renewals/server/src/domain').PREPAID
 
 beforeAll(async () => {
   strapi = await startStrapi();
-  finance = await signIn(strapi, 'finance');
-  customerSuccess = await signIn(strapi, 'customer-success');
+  ({ finance, customerSuccess } = await signInStaff(strapi));
   plan = await createPlan(strapi, { code: 'resume-care-12m' });
 });
 afterAll(() => stopStrapi(strapi));

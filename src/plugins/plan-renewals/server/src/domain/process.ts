@@ -6,8 +6,8 @@
 export const STEP_KINDS = ['automatic', 'human-task', 'wait-for-payment', 'notification'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-export const STAFF_ROLES = ['finance', 'customer-success'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+export const TASK_ROLES = ['finance', 'customer-success'] as const;
+export type TaskRole = (typeof TASK_ROLES)[number];
 
 export interface StepDefinition {
   /** Stable id, used as the step's key in a run and in idempotency keys. */
@@ -15,7 +15,7 @@ export interface StepDefinition {
   title: string;
   kind: StepKind;
   /** For human tasks: which role completes it, and the task's type. */
-  task?: { type: string; role: StaffRole };
+  task?: { type: string; role: TaskRole };
 }
 
 export interface ProcessDefinition {
