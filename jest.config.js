@@ -11,6 +11,8 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
+      // The unit tier reads the TypeScript sources; the compiled copy under dist/ is not its concern.
+      modulePathIgnorePatterns: ['<rootDir>/dist/'],
       transform,
       testMatch: [
         '<rootDir>/tests/domain/**/*.test.ts',

@@ -46,3 +46,21 @@ export const activationReceipt = (input: ReceiptInput): { subject: string; text:
     `<p>Payment reference: ${escape(input.paymentReference)}</p>`;
   return { subject, text, html };
 };
+
+/** The message a customer gets when Finance could not confirm the payment of a purchase or renewal. */
+export const paymentRejectedNotice = (input: {
+  customerName: string;
+  planName: string;
+  kind: 'new' | 'renewal';
+  invoiceNumber?: string | null;
+}): { subject: string; text: string; html: string } => {
+  const what = input.kind === 'new' ? 'purchase' : 'renewal';
+  const voided = input.invoiceNumber ? `, so invoice ${input.invoiceNumber} has been voided` : '';
+  const body = (v: (s: string) => string) =>
+    `We could not confirm the payment for the ${what} of your ${v(input.planName)}${v(voided)}. Please contact us to arrange payment.`;
+  return {
+    subject: `We could not confirm the payment for your ${input.planName}`,
+    text: `Hello ${input.customerName},\n\n${body((s) => s)}\n`,
+    html: `<p>Hello ${escape(input.customerName)},</p><p>${body(escape)}</p>`,
+  };
+};

@@ -14,6 +14,7 @@ import {
   startRun,
 } from '../domain';
 import { ConflictError } from '../errors';
+import { paymentRejectedNotice } from '../domain/receipt';
 import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, matchingPayment } from './steps';
 
 /**
@@ -226,7 +227,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await auditStep(run, title, 'failed', result, actor);
         return null;
       });
-      if (runDocumentId) return engine.advance(runDocumentId);
+      // The automatic steps a completion sets off are done on behalf of whoever completed it.
+      if (runDocumentId) return engine.advance(runDocumentId, actor);
       await flushOutbox();
       return null;
     },
@@ -261,7 +263,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const waiting = await strapi.db
         .query(RUN_UID as any)
         .findOne({ where: { invoice: { documentId: invoiceDocumentId }, currentStep: 'check-payment', state: 'waiting' } });
-      if (waiting) await engine.advance(waiting.documentId);
+      if (waiting) await engine.advance(waiting.documentId, currentActor(strapi));
       return transaction;
     },
   };
@@ -274,14 +276,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     const back = run.kind === 'new' || !run.previousPlanState || run.previousPlanState === 'Pending' ? 'Cancelled' : run.previousPlanState;
     await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
-    const what = run.kind === 'new' ? 'purchase' : 'renewal';
+    const notice = paymentRejectedNotice({
+      customerName: servicePlan.customer.name,
+      planName: servicePlan.plan.name,
+      kind: run.kind,
+      invoiceNumber: run.invoice?.number,
+    });
     await strapi.documents(EMAIL_UID as any).create({
       data: {
         messageKey: `${run.documentId}:payment-rejected`,
         to: servicePlan.customer.email,
-        subject: `We could not confirm the payment for your ${servicePlan.plan.name}`,
-        text: `Hello ${servicePlan.customer.name},\n\nWe could not confirm the payment for the ${what} of your ${servicePlan.plan.name}, so invoice ${run.invoice?.number ?? ''} has been voided. Please contact us to arrange payment.\n`,
-        html: `<p>Hello ${servicePlan.customer.name.replace(/</g, '&lt;')},</p><p>We could not confirm the payment for the ${what} of your ${servicePlan.plan.name.replace(/</g, '&lt;')}, so invoice ${run.invoice?.number ?? ''} has been voided. Please contact us to arrange payment.</p>`,
+        ...notice,
         state: 'pending',
         attempts: 0,
         run: run.documentId,

@@ -183,9 +183,8 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
       planName: servicePlan.plan.name,
       periodStart: run.periodStart,
       periodEnd: run.periodEnd,
-      addOns: (servicePlan.plan.addOns ?? [])
-        .filter((a: any) => (servicePlan.addOnCodes ?? []).includes(a.code))
-        .map((a: any) => a.name),
+      // What this invoice charged: a one-time add-on appears on the purchase's receipt only.
+      addOns: invoice.lines.filter((line: any) => line.kind === 'add-on').map((line: any) => line.description),
       invoiceNumber: invoice.number,
       currency: invoice.currency,
       lines: invoice.lines,
