@@ -6,3 +6,4 @@ export * from './period';
 export * from './status';
 export * from './email';
 export * from './mrr';
+export * from './stripe-amount';
