@@ -5,6 +5,8 @@ export default [
   'strapi::cors',
   'strapi::poweredBy',
   'strapi::query',
+  // Before the body parser: keeps the Stripe webhook's raw bytes for signature verification.
+  { name: 'global::stripe-raw-body', config: { limit: '512kb' } },
   {
     name: 'strapi::body',
     config: {

@@ -5,6 +5,7 @@ import { z } from 'zod';
  * Strapi), validated once at start-up: a bad value stops the start with a message naming it,
  * instead of surfacing later as a strange failure. Defaults are the README's.
  */
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL').pipe(z.string().url());
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 const schema = z
@@ -23,9 +24,22 @@ const schema = z
     DATABASE_CONNECTION_TIMEOUT: z.coerce.number().int().positive().default(60000),
     SEED_DEMO_DATA: flag.default(true),
     SENDGRID_API_KEY: z.string().min(1).optional(),
-    SENDGRID_API_BASE: z.string().url().default('https://api.sendgrid.com'),
+    SENDGRID_API_BASE: httpUrl.default('https://api.sendgrid.com'),
     SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
     EMAIL_FROM: z.string().email().default('service@example.com'),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret key (sk_test_..., sk_live_... or a restricted rk_ key)')
+      .optional(),
+    STRIPE_API_BASE: httpUrl.default('https://api.stripe.com'),
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(20000),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .transform((value) => value.split(',').map((secret) => secret.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=_-]+$/, 'each secret must look like whsec_...')).min(1))
+      .optional(),
+    STRIPE_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(3600).default(300),
+    PUBLIC_URL: httpUrl.default('http://localhost:1337'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('http'),
   })
   .refine((env) => env.DATABASE_CLIENT !== 'postgres' || env.DATABASE_URL, {

@@ -60,6 +60,9 @@ export const startStrapi = async (): Promise<Core.Strapi> => {
   try {
     const strapi = await app.load();
     strapi.server.mount();
+    // Listen once, for the whole file: supertest would otherwise open and close the server around
+    // every request, resetting the other requests of a concurrent batch.
+    await new Promise<void>((resolve) => strapi.server.httpServer.listen(0, '127.0.0.1', resolve));
     return strapi;
   } catch (error) {
     // A boot that fails must not leave connections open and hang the test run.
@@ -76,7 +79,11 @@ export const stopStrapi = async (strapi: Core.Strapi | undefined): Promise<void>
   created = null;
 };
 
-export const http = (strapi: Core.Strapi) => request(strapi.server.httpServer);
+export const http = (strapi: Core.Strapi) => {
+  const address = strapi.server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('The test server is not listening');
+  return request(`http://127.0.0.1:${address.port}`);
+};
 
 /** A users-permissions user of the given role type, signed in over HTTP; returns the JWT. */
 export const signIn = async (strapi: Core.Strapi, roleType: string): Promise<string> => {
@@ -116,6 +123,10 @@ const BILLING_TABLES = [
   'invoices_customer_lnk',
   'invoices_service_plan_lnk',
   'transactions_invoice_lnk',
+  'plan_renewal_runs',
+  'plan_renewal_tasks',
+  'plan_renewal_emails',
+  'plan_renewal_stripe_events',
 ];
 
 /** Every row of every billing table, to prove a refused request wrote nothing. */

@@ -14,6 +14,10 @@ test('defaults are the documented ones', () => {
     SENDGRID_API_BASE: 'https://api.sendgrid.com',
     SENDGRID_TIMEOUT_MS: 10000,
     EMAIL_FROM: 'service@example.com',
+    STRIPE_API_BASE: 'https://api.stripe.com',
+    STRIPE_TIMEOUT_MS: 20000,
+    STRIPE_WEBHOOK_TOLERANCE_S: 300,
+    PUBLIC_URL: 'http://localhost:1337',
     LOG_LEVEL: 'http',
   });
 });
@@ -29,6 +33,12 @@ test('values are parsed', () => {
   expect(env).toMatchObject({ DATABASE_CLIENT: 'postgres', DATABASE_POOL_MAX: 20, SEED_DEMO_DATA: false, LOG_LEVEL: 'warn' });
 });
 
+test('several webhook secrets are accepted at once, for rotation', () => {
+  const env = readEnvironment({ STRIPE_WEBHOOK_SECRET: 'whsec_old, whsec_new', STRIPE_SECRET_KEY: 'sk_test_abc' });
+  expect(env.STRIPE_WEBHOOK_SECRET).toEqual(['whsec_old', 'whsec_new']);
+  expect(env.STRIPE_SECRET_KEY).toBe('sk_test_abc');
+});
+
 test.each([
   [{ DATABASE_CLIENT: 'mysql' }, /DATABASE_CLIENT/],
   [{ DATABASE_CLIENT: 'postgres' }, /DATABASE_URL: DATABASE_CLIENT=postgres needs DATABASE_URL/],
@@ -40,6 +50,11 @@ test.each([
   [{ DATABASE_SSL: '1' }, /DATABASE_SSL/],
   [{ SENDGRID_API_BASE: 'not a url' }, /SENDGRID_API_BASE/],
   [{ EMAIL_FROM: 'nobody' }, /EMAIL_FROM/],
+  [{ STRIPE_SECRET_KEY: 'pk_test_123' }, /STRIPE_SECRET_KEY: must be a Stripe secret key/],
+  [{ STRIPE_WEBHOOK_SECRET: 'whsec_a,secret' }, /STRIPE_WEBHOOK_SECRET/],
+  [{ STRIPE_WEBHOOK_SECRET: ' , ' }, /STRIPE_WEBHOOK_SECRET/],
+  [{ STRIPE_WEBHOOK_TOLERANCE_S: '0' }, /STRIPE_WEBHOOK_TOLERANCE_S/],
+  [{ STRIPE_API_BASE: 'localhost:12111' }, /STRIPE_API_BASE/],
 ])('refuses %p', (source, message) => {
   expect(() => readEnvironment(source)).toThrow(message);
 });

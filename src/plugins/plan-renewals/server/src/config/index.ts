@@ -10,6 +10,8 @@ export const configSchema = z.object({
     'verify-payment': z.number().int().min(0).max(60),
     'quality-check': z.number().int().min(0).max(60),
   }),
+  /** Days after each failed renewal charge until the next attempt; after the last, PastDue. */
+  paymentRetryDays: z.array(z.number().int().min(1).max(30)).max(10),
 });
 
 export type PlanRenewalsConfig = z.infer<typeof configSchema>;
@@ -17,6 +19,7 @@ export type PlanRenewalsConfig = z.infer<typeof configSchema>;
 export default {
   default: {
     taskDueBusinessDays: { 'verify-payment': 1, 'quality-check': 3 },
+    paymentRetryDays: [1, 3, 5],
   } satisfies PlanRenewalsConfig,
   validator(config: unknown) {
     const result = configSchema.safeParse(config);

@@ -1,6 +1,7 @@
 import emailSchema from './email/schema.json';
 import mrrSnapshotSchema from './mrr-snapshot/schema.json';
 import runSchema from './run/schema.json';
+import stripeEventSchema from './stripe-event/schema.json';
 import taskSchema from './task/schema.json';
 
 export default {
@@ -8,4 +9,5 @@ export default {
   task: { schema: taskSchema },
   email: { schema: emailSchema },
   'mrr-snapshot': { schema: mrrSnapshotSchema },
+  'stripe-event': { schema: stripeEventSchema },
 };

@@ -61,7 +61,7 @@ const publicRun = (run: any) =>
     periodStart: run.periodStart,
     periodEnd: run.periodEnd,
     servicePlan: run.servicePlan && { documentId: run.servicePlan.documentId, state: run.servicePlan.state },
-    invoice: run.invoice && { documentId: run.invoice.documentId, number: run.invoice.number, state: run.invoice.state },
+    invoice: run.invoice && { documentId: run.invoice.documentId, number: run.invoice.number, state: run.invoice.state, paymentUrl: run.invoice.paymentUrl ?? null },
     steps: run.steps,
   };
 
@@ -72,7 +72,8 @@ const purchases: Factory = ({ strapi }) => ({
       const input = parse(purchaseBody, ctx.request.body);
       await answer(ctx, 201, async () => {
         const { servicePlan, run } = await engine(strapi).purchase(input);
-        return { servicePlan: { documentId: servicePlan.documentId, state: run.servicePlan?.state }, run: publicRun(run) };
+        // A card purchase answers with the Stripe Checkout page to send the customer to.
+        return { servicePlan: { documentId: servicePlan.documentId, state: run.servicePlan?.state }, run: publicRun(run), checkoutUrl: run.invoice?.paymentUrl ?? null };
       });
     },
 });
@@ -98,7 +99,7 @@ const tasks: Factory = ({ strapi }) => ({
       const role = ctx.state.user?.role?.type;
       const tasks = await strapi.documents(TASK_UID as any).findMany({
         filters: { role, state: 'open' },
-        populate: { run: true },
+        populate: { run: true, invoice: true },
         sort: ['dueDate:asc', 'id:asc'],
       });
       ctx.body = {
@@ -108,7 +109,9 @@ const tasks: Factory = ({ strapi }) => ({
           role: task.role,
           state: task.state,
           dueDate: task.dueDate,
+          details: task.details ?? null,
           run: task.run?.documentId ?? null,
+          invoice: task.invoice?.documentId ?? null,
         })),
       };
     },
@@ -137,4 +140,15 @@ const payments: Factory = ({ strapi }) => ({
     },
 });
 
-export default { purchases, renewals, runs, tasks, payments };
+const stripe: Factory = ({ strapi }) => ({
+    /** Stripe's deliveries: 200 once stored (or already stored), 400 for a bad signature, 5xx to be retried. */
+    async webhook(ctx: any) {
+      const raw = ctx.request.rawBody;
+      if (!Buffer.isBuffer(raw)) throw new errors.ValidationError('The raw request body is not available for signature verification');
+      const result = await strapi.plugin('plan-renewals').service('webhooks').receive(raw, ctx.get('stripe-signature') || undefined);
+      ctx.status = 200;
+      ctx.body = { received: true, event: result.event, duplicate: result.duplicate, outcome: result.outcome };
+    },
+});
+
+export default { purchases, renewals, runs, tasks, payments, stripe };

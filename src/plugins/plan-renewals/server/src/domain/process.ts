@@ -56,9 +56,14 @@ export const PREPAID_PLAN_PROCESS: ProcessDefinition = {
 };
 
 /** Outcomes a task of each type accepts, and whether the outcome lets the run go on. */
-export const TASK_OUTCOMES: Record<string, Record<string, 'continue' | 'reject'>> = {
+export const TASK_OUTCOMES: Record<string, Record<string, 'continue' | 'reject' | 'close'>> = {
   'verify-payment': { approved: 'continue', rejected: 'reject' },
   'quality-check': { passed: 'continue', failed: 'continue' },
+  // Finance follow-ups outside the steps (a payment that does not match, a dispute, a renewal
+  // the card could not pay): closing one records what was done and moves no run.
+  'payment-mismatch': { resolved: 'close', dismissed: 'close' },
+  dispute: { resolved: 'close', dismissed: 'close' },
+  'collect-payment': { resolved: 'close', dismissed: 'close' },
 };
 
 export class ProcessError extends Error {

@@ -14,7 +14,8 @@ export interface ReceiptInput {
   paymentReference: string;
 }
 
-const escape = (value: string) =>
+/** HTML-escapes text that people typed (names, plans, notes) before it goes into an email. */
+export const escapeHtml = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 export const activationReceipt = (input: ReceiptInput): { subject: string; text: string; html: string } => {
@@ -35,15 +36,15 @@ export const activationReceipt = (input: ReceiptInput): { subject: string; text:
     'Thank you for your business.',
   ].join('\n');
   const rows = input.lines
-    .map((line) => `<tr><td>${escape(line.description)}</td><td align="right">${escape(show(line.amountMinor))}</td></tr>`)
+    .map((line) => `<tr><td>${escapeHtml(line.description)}</td><td align="right">${escapeHtml(show(line.amountMinor))}</td></tr>`)
     .join('');
   const html =
-    `<p>Hello ${escape(input.customerName)},</p>` +
-    `<p>Your <strong>${escape(input.planName)}</strong> is active from ${escape(input.periodStart)} until ${escape(input.periodEnd)}.</p>` +
-    `<p>Add-ons: ${escape(addOns)}</p>` +
-    `<h3>Receipt ${escape(input.invoiceNumber)}</h3>` +
-    `<table>${rows}<tr><th align="left">Total paid</th><th align="right">${escape(show(input.totalMinor))}</th></tr></table>` +
-    `<p>Payment reference: ${escape(input.paymentReference)}</p>`;
+    `<p>Hello ${escapeHtml(input.customerName)},</p>` +
+    `<p>Your <strong>${escapeHtml(input.planName)}</strong> is active from ${escapeHtml(input.periodStart)} until ${escapeHtml(input.periodEnd)}.</p>` +
+    `<p>Add-ons: ${escapeHtml(addOns)}</p>` +
+    `<h3>Receipt ${escapeHtml(input.invoiceNumber)}</h3>` +
+    `<table>${rows}<tr><th align="left">Total paid</th><th align="right">${escapeHtml(show(input.totalMinor))}</th></tr></table>` +
+    `<p>Payment reference: ${escapeHtml(input.paymentReference)}</p>`;
   return { subject, text, html };
 };
 
@@ -61,6 +62,6 @@ export const paymentRejectedNotice = (input: {
   return {
     subject: `We could not confirm the payment for your ${input.planName}`,
     text: `Hello ${input.customerName},\n\n${body((s) => s)}\n`,
-    html: `<p>Hello ${escape(input.customerName)},</p><p>${body(escape)}</p>`,
+    html: `<p>Hello ${escapeHtml(input.customerName)},</p><p>${body(escapeHtml)}</p>`,
   };
 };

@@ -1,7 +1,8 @@
 /**
  * The plugin's REST routes, under /api/plan-renewals. Each is a users-permissions action granted
- * to the staff roles in src/setup/permissions.ts; nothing here is public. Task completion is
- * further limited to the task's own role by the engine.
+ * to the staff roles in src/setup/permissions.ts. Task completion is further limited to the
+ * task's own role by the engine. The one route without user authentication is Stripe's webhook:
+ * it is authenticated by the signature over its raw body instead (a bad one is a 400).
  */
 const route = (method: string, path: string, handler: string) => ({ method, path, handler, config: { policies: [] } });
 
@@ -15,6 +16,7 @@ export default {
       route('GET', '/tasks', 'tasks.find'),
       route('POST', '/tasks/:documentId/complete', 'tasks.complete'),
       route('POST', '/invoices/:documentId/manual-payments', 'payments.create'),
+      { method: 'POST', path: '/stripe/webhook', handler: 'stripe.webhook', config: { auth: false, policies: [] } },
     ],
   },
 };

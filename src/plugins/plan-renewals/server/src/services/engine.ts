@@ -7,6 +7,7 @@ import {
   RunProgress,
   StepActor,
   TASK_OUTCOMES,
+  cancelRun,
   completeStep,
   failStep,
   isOpen,
@@ -115,6 +116,74 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   };
 
+  /**
+   * Completes an open task inside the caller's transaction. A step's task moves its run on (the
+   * id of the run to advance is returned) or, rejected, stops it; a follow-up task just closes.
+   */
+  const finishTask = async (trx: any, task: any, input: { outcome: string; note?: string }, actor: Actor): Promise<string | null> => {
+    if (task.run) await lockRun(trx, task.run.documentId);
+    const fresh: any = await strapi.db.query(TASK_UID as any).findOne({ where: { id: task.id } });
+    if (fresh.state !== 'open') throw new ConflictError(`Task ${task.documentId} is already ${fresh.state}`, { outcome: fresh.outcome });
+    const outcomes = TASK_OUTCOMES[task.type];
+    if (!outcomes[input.outcome]) {
+      throw new errors.ValidationError(`Outcome of a ${task.type} task must be ${Object.keys(outcomes).join(' or ')}`);
+    }
+    const run = task.run ? await loadRun(task.run.documentId) : null;
+    const effect = outcomes[input.outcome];
+    if (effect !== 'close' && (!run || run.currentStep !== task.stepId || !isOpen(run.state))) {
+      throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
+    }
+    if (task.type === 'verify-payment' && input.outcome === 'approved') {
+      const invoice: any = await strapi.documents('api::invoice.invoice').findOne({
+        documentId: run.invoice.documentId,
+        populate: ['transactions'],
+      });
+      if (!matchingPayment(invoice)) {
+        throw new errors.ValidationError(
+          `Invoice ${invoice.number} has no successful payment of ${format(money(invoice.totalMinor, invoice.currency))}: record the payment before approving`,
+        );
+      }
+    }
+    await strapi.documents(TASK_UID as any).update({
+      documentId: task.documentId,
+      data: {
+        state: 'completed',
+        outcome: input.outcome,
+        note: input.note ?? null,
+        completedBy: asStepActor(actor),
+        completedAt: new Date(),
+      } as any,
+    });
+    const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
+    if (effect === 'close') {
+      await strapi.documents('api::audit-log.audit-log').create({
+        data: {
+          action: 'task.completed',
+          entityUid: TASK_UID,
+          entityDocumentId: task.documentId,
+          actorType: actor.type,
+          actorId: actor.id ?? null,
+          actorName: actor.name ?? null,
+          summary: `${task.type} task closed: ${result}`.slice(0, 500),
+          data: { task: task.documentId, outcome: input.outcome },
+          occurredAt: new Date(),
+        } as any,
+      });
+      return null;
+    }
+    const title = PROCESS.steps.find((s) => s.id === task.stepId)!.title;
+    const now = new Date().toISOString();
+    if (effect === 'continue') {
+      await save(run, completeStep(progressOf(run), asStepActor(actor), result, now));
+      await auditStep(run, title, 'done', result, actor);
+      return run.documentId;
+    }
+    await reject(run, result, actor);
+    await save(run, failStep(progressOf(run), asStepActor(actor), result, now));
+    await auditStep(run, title, 'failed', result, actor);
+    return null;
+  };
+
   const engine = {
     /** Runs automatic steps until the run waits for a person or a payment, fails or completes. */
     async advance(documentId: string, actor: Actor = { type: 'system', name: 'plan-renewals' }) {
@@ -182,56 +251,44 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run'] });
         if (!task) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
         if (user.role?.type !== task.role) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
-        await lockRun(trx, task.run.documentId);
-        const fresh: any = await strapi.db.query(TASK_UID as any).findOne({ where: { id: task.id } });
-        if (fresh.state !== 'open') throw new ConflictError(`Task ${taskDocumentId} is already ${fresh.state}`, { outcome: fresh.outcome });
-        const outcomes = TASK_OUTCOMES[task.type];
-        if (!outcomes[input.outcome]) {
-          throw new errors.ValidationError(`Outcome of a ${task.type} task must be ${Object.keys(outcomes).join(' or ')}`);
-        }
-        const run = await loadRun(task.run.documentId);
-        if (run.currentStep !== task.stepId || !isOpen(run.state)) {
-          throw new ConflictError(`Run ${run.documentId} is not waiting for this task`);
-        }
-        if (task.type === 'verify-payment' && input.outcome === 'approved') {
-          const invoice: any = await strapi.documents('api::invoice.invoice').findOne({
-            documentId: run.invoice.documentId,
-            populate: ['transactions'],
-          });
-          if (!matchingPayment(invoice)) {
-            throw new errors.ValidationError(
-              `Invoice ${invoice.number} has no successful payment of ${format(money(invoice.totalMinor, invoice.currency))}: record the payment before approving`,
-            );
-          }
-        }
-        await strapi.documents(TASK_UID as any).update({
-          documentId: taskDocumentId,
-          data: {
-            state: 'completed',
-            outcome: input.outcome,
-            note: input.note ?? null,
-            completedBy: asStepActor(actor),
-            completedAt: new Date(),
-          } as any,
-        });
-        const title = PROCESS.steps.find((s) => s.id === task.stepId)!.title;
-        const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
-        const now = new Date().toISOString();
-        if (outcomes[input.outcome] === 'continue') {
-          await save(run, completeStep(progressOf(run), asStepActor(actor), result, now));
-          await auditStep(run, title, 'done', result, actor);
-          return run.documentId;
-        }
-        await reject(run, result, actor);
-        await save(run, failStep(progressOf(run), asStepActor(actor), result, now));
-        await auditStep(run, title, 'failed', result, actor);
-        return null;
+        return finishTask(trx, task, input, actor);
       });
       // The automatic steps a completion sets off are done on behalf of whoever completed it.
       if (runDocumentId) return engine.advance(runDocumentId, actor);
       await flushOutbox();
       return null;
     },
+
+    /**
+     * Inside the caller's transaction: approves the open payment task of the run waiting for this
+     * invoice's payment, as `actor` (Stripe, once a signed webhook confirmed the payment). Returns
+     * the run to advance after commit, or null when no run was waiting for it.
+     */
+    async approvePaymentIn(trx: any, invoiceDocumentId: string, note: string, actor: Actor): Promise<string | null> {
+      const task: any = await strapi.db.query(TASK_UID as any).findOne({
+        where: { type: 'verify-payment', state: 'open', run: { invoice: { documentId: invoiceDocumentId } } },
+        populate: ['run'],
+      });
+      if (!task) return null;
+      return finishTask(trx, task, { outcome: 'approved', note }, actor);
+    },
+
+    /** Inside the caller's transaction: cancels an open run and its open step tasks. */
+    async cancelIn(runDocumentId: string, reason: string, actor: Actor): Promise<boolean> {
+      const run = await loadRun(runDocumentId);
+      if (!run || !isOpen(run.state)) return false;
+      const title = PROCESS.steps.find((s) => s.id === run.currentStep)?.title ?? 'run';
+      await save(run, cancelRun(progressOf(run), asStepActor(actor), reason, new Date().toISOString()));
+      const open = await strapi.db.query(TASK_UID as any).findMany({ where: { run: { documentId: runDocumentId }, state: 'open' } });
+      for (const task of open.filter((t: any) => t.stepId)) {
+        await strapi.db.query(TASK_UID as any).update({ where: { id: task.id }, data: { state: 'cancelled' } });
+      }
+      await auditStep(run, title, 'cancelled', reason, actor);
+      return true;
+    },
+
+    /** Sends what committed work wrote to the outbox. */
+    flushOutbox,
 
     /** Records a counter payment of an Open invoice; a run waiting for it moves on. */
     async recordManualPayment(invoiceDocumentId: string, input: { amountMinor: number; currency: string; reference: string }) {

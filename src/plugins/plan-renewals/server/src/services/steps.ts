@@ -112,7 +112,12 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
       period: { start: run.periodStart, end: run.periodEnd },
       issuedOn: today,
     });
-    const payment = servicePlan.paymentMethod === 'manual' ? 'payment at the counter' : 'card payment requested';
+    // Then the payment is requested: a counter payment is simply awaited; a card is charged
+    // off-session (renewal, card on file) or sent to Stripe Checkout, with deterministic keys.
+    const payment =
+      servicePlan.paymentMethod === 'stripe'
+        ? await strapi.plugin('plan-renewals').service('card-payments').request(run, invoice)
+        : 'payment at the counter';
     return {
       outcome: 'done',
       result: `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * A local stand-in for the parts of Stripe's API this application calls, for tests and for local
+ * runs without a Stripe account: customers, Checkout sessions and PaymentIntents. It answers the
+ * real `stripe` client (point STRIPE_API_BASE at it), records every request with its parameters
+ * and Idempotency-Key, and replays the first answer for a repeated key, as Stripe does.
+ *
+ *   npm run stripe:stand-in            # listens on 127.0.0.1:12111 (STRIPE_STAND_IN_PORT)
+ *
+ * Tests steer the next PaymentIntents with `standIn.script` ('processing', 'declined',
+ * 'requires_action'); the default is 'processing', and the webhook decides what happened.
+ */
+const http = require('node:http');
+const crypto = require('node:crypto');
+
+/** `a[b][0][c]=1` form fields, as stripe-node encodes them, back into objects. */
+const nest = (flat) => {
+  const root = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.replace(/\]/g, '').split('[');
+    let node = root;
+    parts.forEach((part, i) => {
+      if (i === parts.length - 1) node[part] = value;
+      else node = node[part] ??= {};
+    });
+  }
+  return root;
+};
+
+const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
+  const received = [];
+  const script = [];
+  const byKey = new Map();
+  const paymentIntents = new Map();
+  let counter = 0;
+  const id = (prefix) => `${prefix}_${crypto.randomBytes(8).toString('hex')}${(counter += 1)}`;
+  let base = '';
+
+  const create = {
+    '/v1/customers': (p) => ({ id: id('cus'), object: 'customer', email: p.email ?? null, name: p.name ?? null, metadata: p.metadata ?? {}, livemode: false }),
+    '/v1/checkout/sessions': (p) => {
+      const sessionId = id('cs_test');
+      const items = Object.values(p.line_items ?? {});
+      const total = items.reduce((sum, item) => sum + Number(item.price_data?.unit_amount ?? 0) * Number(item.quantity ?? 1), 0);
+      return {
+        id: sessionId,
+        object: 'checkout.session',
+        url: `${base}/checkout/${sessionId}`,
+        mode: p.mode,
+        status: 'open',
+        payment_status: 'unpaid',
+        amount_total: total,
+        currency: items[0]?.price_data?.currency ?? null,
+        customer: p.customer ?? null,
+        client_reference_id: p.client_reference_id ?? null,
+        metadata: p.metadata ?? {},
+        payment_intent: null,
+        success_url: p.success_url,
+        cancel_url: p.cancel_url,
+        livemode: false,
+      };
+    },
+    '/v1/payment_intents': (p) => {
+      const outcome = script.shift() ?? 'processing';
+      const intent = {
+        id: id('pi'),
+        object: 'payment_intent',
+        amount: Number(p.amount),
+        currency: p.currency,
+        customer: p.customer ?? null,
+        payment_method: p.payment_method ?? null,
+        metadata: p.metadata ?? {},
+        description: p.description ?? null,
+        livemode: false,
+        status: outcome === 'declined' ? 'requires_payment_method' : outcome,
+        last_payment_error: outcome === 'declined' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
+      };
+      paymentIntents.set(intent.id, intent);
+      if (outcome === 'declined') {
+        return { httpStatus: 402, body: { error: { type: 'card_error', code: 'card_declined', message: 'Your card was declined.', payment_intent: intent } } };
+      }
+      return intent;
+    },
+  };
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const params = nest(Object.fromEntries(new URLSearchParams(raw)));
+      const idempotencyKey = req.headers['idempotency-key'];
+      received.push({ method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization });
+      const reply = (status, body) => {
+        res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
+        res.end(JSON.stringify(body));
+      };
+      if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
+        return reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      }
+      const replayKey = idempotencyKey && `${req.method} ${url.pathname} ${idempotencyKey}`;
+      if (replayKey && byKey.has(replayKey)) return reply(...byKey.get(replayKey));
+
+      let answer;
+      const intentPath = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/);
+      if (req.method === 'POST' && create[url.pathname]) {
+        const made = create[url.pathname](params);
+        answer = made.httpStatus ? [made.httpStatus, made.body] : [200, made];
+      } else if (req.method === 'GET' && intentPath) {
+        const intent = paymentIntents.get(intentPath[1]);
+        answer = intent ? [200, intent] : [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${intentPath[1]}'` } }];
+      } else {
+        answer = [404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${url.pathname})` } }];
+      }
+      if (replayKey) byKey.set(replayKey, answer);
+      reply(...answer);
+    });
+  });
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  base = `http://${host}:${server.address().port}`;
+  return {
+    base,
+    received,
+    script,
+    paymentIntents,
+    /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
+    remember: (intent) => paymentIntents.set(intent.id, intent),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+};
+
+module.exports = { startStripeStandIn };
+
+if (require.main === module) {
+  const port = Number(process.env.STRIPE_STAND_IN_PORT ?? 12111);
+  startStripeStandIn({ port }).then((standIn) => {
+    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base})`);
+    setInterval(() => {
+      while (standIn.received.length) {
+        const r = standIn.received.shift();
+        console.log(`${r.method} ${r.path}${r.idempotencyKey ? ` idempotency-key=${r.idempotencyKey}` : ''}`);
+      }
+    }, 500);
+  });
+}

@@ -1,0 +1,233 @@
+import type { Core } from '@strapi/strapi';
+import { addDays, format, money } from '../../../../../domain';
+import { runAs } from '../../../../../guards/actor';
+import { escapeHtml } from '../domain/receipt';
+import { PaymentMetadata, METADATA_APP } from './stripe';
+import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan } from './steps';
+
+/**
+ * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
+ * renewal charge fails — retries on the configured schedule, each with a new idempotency key,
+ * then PastDue with a Finance task, then Expired at the end of the paid period.
+ *
+ * Idempotency keys are derived from the run and the invoice number (and the attempt), never
+ * random: a step re-run after a crash, or two instances retrying the same invoice, send the same
+ * key and Stripe answers with the object it already made.
+ */
+export const idempotencyKeys = {
+  checkout: (runId: string, invoiceNumber: string) => `checkout:${runId}:${invoiceNumber}`,
+  charge: (runId: string, invoiceNumber: string, attempt: number) => `charge:${runId}:${invoiceNumber}:${attempt}`,
+};
+
+const INVOICE_UID = 'api::invoice.invoice';
+const dayMs = 24 * 60 * 60 * 1000;
+
+const metadataOf = (run: any, invoice: any): PaymentMetadata => ({
+  app: METADATA_APP,
+  invoice: invoice.documentId,
+  invoiceNumber: invoice.number,
+  run: run.documentId,
+});
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const stripe = () => strapi.plugin('plan-renewals').service('stripe');
+  const config = () => strapi.config.get('plugin::plan-renewals') as { paymentRetryDays: number[] };
+
+  const email = (messageKey: string, to: string, subject: string, text: string, run?: string) =>
+    strapi.db.query(EMAIL_UID as any).findOne({ where: { messageKey } }).then((existing: any) =>
+      existing
+        ? existing
+        : strapi.documents(EMAIL_UID as any).create({
+            data: { messageKey, to, subject, text, html: `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`, state: 'pending', attempts: 0, run } as any,
+          }),
+    );
+
+  /** Opens a Finance task (once per key) about a payment that needs a person. */
+  const financeTask = async (taskKey: string, type: string, details: string, invoice: any, run: any, dueDate: string) => {
+    const existing = await strapi.db.query(TASK_UID as any).findOne({ where: { taskKey } });
+    if (existing) return existing;
+    return strapi.documents(TASK_UID as any).create({
+      data: { type, role: 'finance', state: 'open', taskKey, details: details.slice(0, 2000), invoice: invoice?.documentId, run: run?.documentId, dueDate } as any,
+    });
+  };
+
+  /** One off-session charge of the saved card; the transaction waits for Stripe's webhook. */
+  const charge = async (run: any, invoice: any, servicePlan: any, attempt: number) => {
+    const customer = servicePlan.customer;
+    const customerId = await stripe().ensureCustomer(customer);
+    const intent = await stripe().chargeOffSession({
+      invoice,
+      customerId,
+      paymentMethodId: customer.stripePaymentMethodId,
+      description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
+      metadata: metadataOf(run, invoice),
+      key: idempotencyKeys.charge(run.documentId, invoice.number, attempt),
+    });
+    const known = await strapi.db.query('api::transaction.transaction').findOne({ where: { provider: 'stripe', providerReference: intent.id } });
+    if (!known) {
+      await strapi.documents('api::transaction.transaction').create({
+        data: {
+          invoice: invoice.documentId,
+          amountMinor: invoice.totalMinor,
+          currency: invoice.currency,
+          state: 'Pending',
+          provider: 'stripe',
+          providerReference: intent.id,
+          occurredAt: new Date(),
+        } as any,
+      });
+    }
+    await strapi.documents(INVOICE_UID).update({
+      documentId: invoice.documentId,
+      data: { paymentAttempts: attempt, nextPaymentAttemptAt: null } as any,
+    });
+    return intent;
+  };
+
+  return {
+    /**
+     * Step 4's card payment: an off-session charge when the customer has a saved card and this
+     * is a renewal, a Checkout link otherwise. Returns the step's result line.
+     */
+    async request(run: any, invoice: any): Promise<string> {
+      if (!stripe().configured()) {
+        return 'card payment awaits a Stripe webhook (no STRIPE_SECRET_KEY: nothing was requested from Stripe)';
+      }
+      const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+      if (run.kind === 'renewal' && servicePlan.customer.stripePaymentMethodId) {
+        const intent = await charge(run, invoice, servicePlan, 1);
+        return `off-session charge ${intent.id} requested (${intent.status}); Stripe's webhook confirms it`;
+      }
+      const customerId = await stripe().ensureCustomer(servicePlan.customer);
+      const session = await stripe().checkout({
+        invoice,
+        customerId,
+        description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
+        metadata: metadataOf(run, invoice),
+        key: idempotencyKeys.checkout(run.documentId, invoice.number),
+      });
+      await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentUrl: session.url } as any });
+      if (run.kind === 'renewal') {
+        await email(
+          `${run.documentId}:checkout`,
+          servicePlan.customer.email,
+          `Renew your ${servicePlan.plan.name}: invoice ${invoice.number}`,
+          `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} is up for renewal: ${format(money(invoice.totalMinor, invoice.currency))} (invoice ${invoice.number}).\nPay securely here: ${session.url}\n`,
+          run.documentId,
+        );
+      }
+      return `Checkout session ${session.id} created for ${format(money(invoice.totalMinor, invoice.currency))}`;
+    },
+
+    /**
+     * A renewal charge failed (inside the webhook's transaction): schedule the next attempt, or,
+     * after the last one, put the plan PastDue, tell the customer and give Finance a task.
+     */
+    async failed(invoice: any, reason: string, now: Date) {
+      const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+      const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
+      if (!run || !servicePlan || invoice.state !== 'Open') return 'no open invoice to collect';
+      const schedule = config().paymentRetryDays;
+      const attempt = invoice.paymentAttempts || 1;
+      const customer = servicePlan.customer;
+      const amount = format(money(invoice.totalMinor, invoice.currency));
+      if (run.kind === 'renewal' && attempt <= schedule.length) {
+        const next = new Date(now.getTime() + schedule[attempt - 1] * dayMs);
+        await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: next } as any });
+        await email(
+          `${invoice.number}:charge-failed:${attempt}`,
+          customer.email,
+          `We could not charge your card for your ${servicePlan.plan.name}`,
+          `Hello ${customer.name},\n\nThe charge of ${amount} for invoice ${invoice.number} did not go through (${reason}).\nWe will try again on ${next.toISOString().slice(0, 10)}. You can also update your card or pay at the counter.\n`,
+          run.documentId,
+        );
+        return `attempt ${attempt} failed (${reason}); next attempt ${next.toISOString()}`;
+      }
+      if (servicePlan.state !== 'PastDue' && servicePlan.state !== 'Expired' && servicePlan.state !== 'Cancelled' && run.kind === 'renewal') {
+        await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'PastDue' } as any });
+      }
+      await email(
+        `${invoice.number}:charge-failed:final`,
+        customer.email,
+        `Your ${servicePlan.plan.name} is past due`,
+        `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
+        run.documentId,
+      );
+      await financeTask(
+        `${invoice.documentId}:collect-payment`,
+        'collect-payment',
+        `Invoice ${invoice.number} (${amount}) could not be charged after ${attempt} attempt(s): ${reason}. Customer ${customer.name} <${customer.email}>.`,
+        invoice,
+        run,
+        now.toISOString().slice(0, 10),
+      );
+      return `attempt ${attempt} failed (${reason}); retries exhausted, plan PastDue, Finance asked to collect`;
+    },
+
+    financeTask,
+    email,
+
+    /** Charges the invoices whose next attempt is due; each claimed first, so one instance does it. */
+    async retryDue(now: Date = new Date(), limit = 50) {
+      const due = await strapi.db.query(INVOICE_UID).findMany({
+        where: { state: 'Open', nextPaymentAttemptAt: { $lte: now } },
+        orderBy: { nextPaymentAttemptAt: 'asc' },
+        limit,
+      });
+      let charged = 0;
+      for (const row of due) {
+        const claimed = await strapi.db
+          .connection('invoices')
+          .where({ id: row.id, payment_attempts: row.paymentAttempts })
+          .whereNotNull('next_payment_attempt_at')
+          .update({ next_payment_attempt_at: null });
+        if (claimed !== 1) continue;
+        await runAs({ type: 'system', name: 'payment retries' }, () =>
+          strapi.db.transaction(async () => {
+            const invoice: any = await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId });
+            const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+            const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+            await charge(run, invoice, servicePlan, (invoice.paymentAttempts || 1) + 1);
+          }),
+        );
+        charged += 1;
+      }
+      return { charged };
+    },
+
+    /**
+     * Plans past due whose paid period has ended lapse: Expired, the renewal invoice written off
+     * (Uncollectible), the run cancelled with its open tasks, the customer told.
+     */
+    async expireLapsed(today: string = new Date().toISOString().slice(0, 10)) {
+      const lapsed = await strapi.db.query('api::service-plan.service-plan').findMany({
+        where: { state: 'PastDue', endDate: { $lte: today } },
+        limit: 200,
+      });
+      for (const plan of lapsed) {
+        await runAs({ type: 'system', name: 'expiry' }, () =>
+          strapi.db.transaction(async () => {
+            const servicePlan = await loadServicePlan(strapi, plan.documentId);
+            if (servicePlan.state !== 'PastDue') return;
+            await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'Expired' } as any });
+            const run: any = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
+            if (run) {
+              if (run.invoice?.state === 'Open') {
+                await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: { state: 'Uncollectible', nextPaymentAttemptAt: null } as any });
+              }
+              await strapi.plugin('plan-renewals').service('engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
+            }
+            await email(
+              `${servicePlan.documentId}:expired:${servicePlan.endDate}`,
+              servicePlan.customer.email,
+              `Your ${servicePlan.plan.name} has expired`,
+              `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} ended on ${servicePlan.endDate} and could not be renewed. Visit us or reply to this email to start a new one.\n`,
+              run?.documentId,
+            );
+          }),
+        );
+      }
+      return { expired: lapsed.length };
+    },
+  };
+};

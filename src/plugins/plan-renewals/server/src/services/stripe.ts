@@ -1,0 +1,148 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import Stripe from 'stripe';
+import { toStripeAmount } from '../../../../../domain';
+import { readEnvironment } from '../../../../../setup/environment';
+
+/**
+ * Everything this application asks of Stripe, through the official client pointed at
+ * STRIPE_API_BASE (Stripe itself in production, a local stand-in in tests and local runs).
+ *
+ * Every request that creates something carries a deterministic idempotency key, so a step that
+ * is re-run after a crash gets back the object it created the first time instead of a second one.
+ * Objects carry `metadata.app = plan-renewals`: events about anything else are not ours.
+ */
+export const METADATA_APP = 'plan-renewals';
+
+export interface PaymentMetadata {
+  app: typeof METADATA_APP;
+  invoice: string;
+  invoiceNumber: string;
+  run: string;
+  [key: string]: string;
+}
+
+const clients = new Map<string, Stripe>();
+
+const client = (): Stripe => {
+  const env = readEnvironment();
+  if (!env.STRIPE_SECRET_KEY) {
+    throw new errors.ValidationError('Card payments need STRIPE_SECRET_KEY; use a manual payment, or configure Stripe');
+  }
+  const cacheKey = `${env.STRIPE_SECRET_KEY}@${env.STRIPE_API_BASE}`;
+  if (!clients.has(cacheKey)) {
+    const base = new URL(env.STRIPE_API_BASE);
+    const protocol = base.protocol === 'http:' ? 'http' : 'https';
+    clients.set(
+      cacheKey,
+      new Stripe(env.STRIPE_SECRET_KEY, {
+        host: base.hostname,
+        port: base.port || (protocol === 'http' ? 80 : 443),
+        protocol,
+        timeout: env.STRIPE_TIMEOUT_MS,
+        maxNetworkRetries: 2,
+        telemetry: false,
+        appInfo: { name: 'prepaid-plans' },
+      }),
+    );
+  }
+  return clients.get(cacheKey)!;
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Whether card payments can be requested at all (a secret key is configured). */
+  configured: () => Boolean(readEnvironment().STRIPE_SECRET_KEY),
+
+  /** Live keys expect live events, test keys test events. */
+  livemode: () => /^(sk|rk)_live_/.test(readEnvironment().STRIPE_SECRET_KEY ?? ''),
+
+  /** The customer's Stripe customer id, created (once, whatever happens) when missing. */
+  async ensureCustomer(customer: any): Promise<string> {
+    if (customer.stripeCustomerId) return customer.stripeCustomerId;
+    const created = await client().customers.create(
+      { email: customer.email, name: customer.name, phone: customer.phone ?? undefined, metadata: { app: METADATA_APP, customer: customer.documentId } },
+      { idempotencyKey: `customer:${customer.documentId}` },
+    );
+    await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { stripeCustomerId: created.id } as any });
+    return created.id;
+  },
+
+  /**
+   * A Checkout session paying the invoice once and saving the card for later off-session
+   * renewals. Returns the URL to send the customer to.
+   */
+  async checkout(input: { invoice: any; customerId: string; description: string; metadata: PaymentMetadata; key: string }) {
+    const env = readEnvironment();
+    const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
+    const session = await client().checkout.sessions.create(
+      {
+        mode: 'payment',
+        customer: input.customerId,
+        client_reference_id: input.invoice.documentId,
+        line_items: [{ quantity: 1, price_data: { currency, unit_amount: amount, product_data: { name: input.description } } }],
+        payment_intent_data: { setup_future_usage: 'off_session', metadata: input.metadata, description: input.description },
+        metadata: input.metadata,
+        success_url: `${env.PUBLIC_URL}/payment-complete?invoice=${encodeURIComponent(input.invoice.number)}`,
+        cancel_url: `${env.PUBLIC_URL}/payment-cancelled?invoice=${encodeURIComponent(input.invoice.number)}`,
+      },
+      { idempotencyKey: input.key },
+    );
+    return { id: session.id, url: session.url as string };
+  },
+
+  /**
+   * Charges the saved card without the customer present (`off_session`, confirmed at once).
+   * A decline is not an exception here: the PaymentIntent exists either way and its webhook
+   * decides; only a failure to reach Stripe at all throws.
+   */
+  async chargeOffSession(input: { invoice: any; customerId: string; paymentMethodId: string; description: string; metadata: PaymentMetadata; key: string }) {
+    const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
+    try {
+      const intent = await client().paymentIntents.create(
+        {
+          amount,
+          currency,
+          customer: input.customerId,
+          payment_method: input.paymentMethodId,
+          off_session: true,
+          confirm: true,
+          description: input.description,
+          metadata: input.metadata,
+        },
+        { idempotencyKey: input.key },
+      );
+      return { id: intent.id, status: intent.status as string, error: null as string | null };
+    } catch (error: any) {
+      const intent = error?.raw?.payment_intent ?? error?.payment_intent;
+      if (error?.type === 'StripeCardError' && intent?.id) return { id: intent.id as string, status: intent.status as string, error: String(error.message) };
+      throw error;
+    }
+  },
+
+  /** The payment method a PaymentIntent was paid with (to save the card after Checkout). */
+  async paymentMethodOf(paymentIntentId: string): Promise<string | null> {
+    const intent = await client().paymentIntents.retrieve(paymentIntentId);
+    const method = intent.payment_method;
+    return typeof method === 'string' ? method : (method?.id ?? null);
+  },
+
+  /**
+   * The event, if the signature header matches the raw bytes under one of the configured
+   * secrets (several during a rotation) within the tolerance; a ValidationError otherwise.
+   */
+  verify(raw: Buffer, header: string | undefined): Stripe.Event {
+    const env = readEnvironment();
+    const secrets = env.STRIPE_WEBHOOK_SECRET ?? [];
+    if (secrets.length === 0) throw new errors.ValidationError('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
+    if (!header) throw new errors.ValidationError('Missing Stripe-Signature header');
+    let lastError: unknown;
+    for (const secret of secrets) {
+      try {
+        return Stripe.webhooks.constructEvent(raw, header, secret, env.STRIPE_WEBHOOK_TOLERANCE_S);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new errors.ValidationError(`Invalid Stripe signature: ${(lastError as Error)?.message ?? 'no secret matched'}`.slice(0, 300));
+  },
+});

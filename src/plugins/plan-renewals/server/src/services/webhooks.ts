@@ -1,0 +1,350 @@
+import type { Core } from '@strapi/strapi';
+import type Stripe from 'stripe';
+import { format, fromStripeAmount, money } from '../../../../../domain';
+import { Actor, runAs } from '../../../../../guards/actor';
+import { METADATA_APP } from './stripe';
+import { RUN_UID, loadServicePlan } from './steps';
+
+/**
+ * Stripe webhook events, received once each. An event is verified on its raw bytes, then stored
+ * in the inbox (unique event id) in the same transaction as its effects: a repeated delivery finds
+ * it there and changes nothing; a failure rolls back both and answers 5xx, so Stripe delivers it
+ * again. Runs the event lets move on are advanced after the commit.
+ *
+ * Handlers are written so the end state does not depend on delivery order: a Success is never
+ * downgraded, a refund that arrives before its payment waits in the inbox until the payment is
+ * seen, and money that does not match its invoice is never recorded as payment but handed to
+ * Finance. Events about objects this application did not create are recorded and ignored.
+ */
+export const EVENT_UID = 'plugin::plan-renewals.stripe-event';
+const INVOICE_UID = 'api::invoice.invoice';
+const TRANSACTION_UID = 'api::transaction.transaction';
+
+export interface Handled {
+  outcome: string;
+  /** Runs to advance once the event's transaction is committed. */
+  advance?: string[];
+}
+
+interface EventContext {
+  strapi: Core.Strapi;
+  event: Stripe.Event;
+  trx: any;
+  actor: Actor;
+  now: Date;
+}
+
+/** The object an event is about, as this application keys payments: the PaymentIntent. */
+export const subjectOf = (event: Stripe.Event): string | null => {
+  const object: any = event.data?.object ?? {};
+  if (event.type.startsWith('payment_intent.')) return object.id ?? null;
+  if (event.type.startsWith('checkout.session.')) return object.payment_intent ?? object.id ?? null;
+  if (event.type.startsWith('charge.dispute.')) return object.payment_intent ?? object.charge ?? null;
+  if (event.type.startsWith('charge.')) return object.payment_intent ?? object.id ?? null;
+  return object.id ?? null;
+};
+
+const ours = (metadata: any): metadata is { invoice: string } => metadata?.app === METADATA_APP && typeof metadata.invoice === 'string';
+
+const service = (strapi: Core.Strapi, name: string) => strapi.plugin('plan-renewals').service(name);
+
+const loadInvoice = (strapi: Core.Strapi, documentId: string) =>
+  strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<any>;
+
+const runOf = (strapi: Core.Strapi, invoice: any) =>
+  strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+
+const dateOf = (unixSeconds: number | null | undefined, fallback: Date) =>
+  new Date(unixSeconds ? unixSeconds * 1000 : fallback.getTime()).toISOString().slice(0, 10);
+
+const transactionBy = (strapi: Core.Strapi, reference: string) =>
+  strapi.db.query(TRANSACTION_UID).findOne({ where: { provider: 'stripe', providerReference: reference }, populate: ['invoice'] });
+
+const setTransaction = (strapi: Core.Strapi, transaction: any, data: Record<string, unknown>) =>
+  strapi.documents(TRANSACTION_UID).update({ documentId: transaction.documentId, data: data as any });
+
+/** Money that arrived but cannot count as the invoice's payment: Finance looks into it. */
+const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<Handled> => {
+  const object: any = ctx.event.data.object;
+  const run = await runOf(ctx.strapi, invoice);
+  await service(ctx.strapi, 'card-payments').financeTask(
+    `${ctx.event.id}:payment-mismatch`,
+    'payment-mismatch',
+    `Stripe ${ctx.event.type} ${object.id} for invoice ${invoice.number}: ${what}. No payment was recorded.`,
+    invoice,
+    run,
+    ctx.now.toISOString().slice(0, 10),
+  );
+  return { outcome: `not recorded: ${what}; Finance task opened` };
+};
+
+/**
+ * A full refund of a recorded payment: the transaction and the invoice are Refunded, the plan it
+ * paid for is cancelled (the money went back, so the service stops), an open run is cancelled.
+ */
+const applyRefund = async (ctx: EventContext, transaction: any, why: string): Promise<string> => {
+  const { strapi } = ctx;
+  await setTransaction(strapi, transaction, { state: 'Refunded' });
+  let invoice = await loadInvoice(strapi, transaction.invoice.documentId);
+  if (invoice.state === 'Open') {
+    // Paid and refunded before the run marked it paid: record both, in order.
+    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: ctx.now, nextPaymentAttemptAt: null } as any });
+    invoice = await loadInvoice(strapi, invoice.documentId);
+  }
+  if (invoice.state === 'Paid') await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Refunded' } as any });
+  const run = await runOf(strapi, invoice);
+  if (run) {
+    await service(strapi, 'engine').cancelIn(run.documentId, `payment refunded (${why})`, ctx.actor);
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    if (servicePlan && !['Cancelled', 'Expired'].includes(servicePlan.state)) {
+      await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'Cancelled' } as any });
+    }
+  }
+  await strapi.documents('api::audit-log.audit-log').create({
+    data: {
+      action: 'payment.refunded',
+      entityUid: TRANSACTION_UID,
+      entityDocumentId: transaction.documentId,
+      actorType: ctx.actor.type,
+      actorId: ctx.actor.id ?? null,
+      actorName: ctx.actor.name ?? null,
+      summary: `Refund of ${format(money(transaction.amountMinor, transaction.currency))} for invoice ${invoice.number} (${why})`,
+      data: { transaction: transaction.documentId, invoice: invoice.documentId, event: ctx.event.id },
+      occurredAt: ctx.now,
+    } as any,
+  });
+  return `refunded: invoice ${invoice.number} Refunded, plan cancelled`;
+};
+
+/**
+ * A payment Stripe confirmed (PaymentIntent succeeded, or Checkout paid): checked against the
+ * invoice, recorded once as Success, and the run waiting for it approved on Stripe's word.
+ */
+const confirmPayment = async (
+  ctx: EventContext,
+  invoice: any,
+  payment: { reference: string; amount: number; currency: string },
+): Promise<Handled> => {
+  const { strapi, event } = ctx;
+  const expectLive = service(strapi, 'stripe').livemode();
+  if (event.livemode !== expectLive) return mismatch(ctx, invoice, `a ${event.livemode ? 'live' : 'test'}-mode payment for a ${expectLive ? 'live' : 'test'}-mode application`);
+  const paid = fromStripeAmount(payment.amount, payment.currency);
+  if (!paid || paid.currency !== invoice.currency || paid.minor !== invoice.totalMinor) {
+    const got = paid ? format(money(paid.minor, paid.currency)) : `${payment.amount} ${payment.currency}`;
+    return mismatch(ctx, invoice, `paid ${got}, invoice is ${format(money(invoice.totalMinor, invoice.currency))}`);
+  }
+
+  let transaction = await transactionBy(strapi, payment.reference);
+  if (transaction?.state === 'Success' || transaction?.state === 'Refunded') {
+    return { outcome: `payment ${payment.reference} already recorded (${transaction.state})` };
+  }
+  if (transaction) {
+    await setTransaction(strapi, transaction, { state: 'Success', failureReason: null, occurredAt: ctx.now });
+  } else {
+    await strapi.documents(TRANSACTION_UID).create({
+      data: {
+        invoice: invoice.documentId,
+        amountMinor: paid.minor,
+        currency: paid.currency,
+        state: 'Success',
+        provider: 'stripe',
+        providerReference: payment.reference,
+        occurredAt: ctx.now,
+      } as any,
+    });
+  }
+  transaction = await transactionBy(strapi, payment.reference);
+  if (invoice.nextPaymentAttemptAt) {
+    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: null } as any });
+  }
+
+  // A refund may have arrived first: it was kept in the inbox until this payment was seen.
+  const earlierRefund = await strapi.db.query(EVENT_UID as any).findOne({ where: { objectId: payment.reference, type: 'charge.refunded' } });
+  if (earlierRefund && (earlierRefund.payload?.data?.object?.refunded ?? false)) {
+    return { outcome: `payment recorded, then ${await applyRefund(ctx, transaction, `event ${earlierRefund.eventId}, delivered earlier`)}` };
+  }
+  if (invoice.state !== 'Open' && invoice.state !== 'Uncollectible') {
+    return mismatch(ctx, invoice, `payment recorded for an invoice that is ${invoice.state}`);
+  }
+  const run = await service(strapi, 'engine').approvePaymentIn(ctx.trx, invoice.documentId, `confirmed by Stripe (${event.id})`, ctx.actor);
+  return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}`, advance: run ? [run] : [] };
+};
+
+export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Handled>> = {
+  async 'payment_intent.succeeded'(ctx) {
+    const intent = ctx.event.data.object as Stripe.PaymentIntent;
+    if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
+    const invoice = await loadInvoice(ctx.strapi, intent.metadata.invoice);
+    if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
+    return confirmPayment(ctx, invoice, { reference: intent.id, amount: intent.amount_received || intent.amount, currency: intent.currency });
+  },
+
+  async 'payment_intent.payment_failed'(ctx) {
+    const { strapi } = ctx;
+    const intent = ctx.event.data.object as Stripe.PaymentIntent;
+    if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
+    const invoice = await loadInvoice(strapi, intent.metadata.invoice);
+    if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
+    const reason = (intent.last_payment_error?.message ?? intent.last_payment_error?.code ?? 'declined').slice(0, 400);
+    const transaction = await transactionBy(strapi, intent.id);
+    if (transaction?.state === 'Success' || transaction?.state === 'Refunded') {
+      return { outcome: `stale: payment ${intent.id} is already ${transaction.state}` };
+    }
+    if (transaction?.state === 'Failed') return { outcome: `payment ${intent.id} already recorded as failed` };
+    if (transaction) {
+      await setTransaction(strapi, transaction, { state: 'Failed', failureReason: reason, occurredAt: ctx.now });
+    } else {
+      await strapi.documents(TRANSACTION_UID).create({
+        data: {
+          invoice: invoice.documentId,
+          amountMinor: invoice.totalMinor,
+          currency: invoice.currency,
+          state: 'Failed',
+          provider: 'stripe',
+          providerReference: intent.id,
+          failureReason: reason,
+          occurredAt: ctx.now,
+        } as any,
+      });
+    }
+    // Dunning follows the latest off-session charge of a renewal (a transaction this application
+    // created when charging); a Checkout page lets the customer retry by themselves.
+    const latest = [...(invoice.transactions ?? [])].filter((t: any) => t.provider === 'stripe').sort((a: any, b: any) => b.id - a.id)[0];
+    const run = await runOf(strapi, invoice);
+    if (run?.kind !== 'renewal' || !transaction || latest?.providerReference !== intent.id) {
+      return { outcome: `payment ${intent.id} failed: ${reason}` };
+    }
+    return { outcome: await service(strapi, 'card-payments').failed(invoice, reason, ctx.now) };
+  },
+
+  async 'payment_intent.requires_action'(ctx) {
+    const { strapi } = ctx;
+    const intent = ctx.event.data.object as Stripe.PaymentIntent;
+    if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
+    const invoice = await loadInvoice(strapi, intent.metadata.invoice);
+    if (!invoice || invoice.state !== 'Open') return { outcome: 'ignored: no open invoice' };
+    const run = await runOf(strapi, invoice);
+    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const link: string | undefined = (intent.next_action as any)?.redirect_to_url?.url ?? invoice.paymentUrl ?? undefined;
+    const customer = servicePlan.customer;
+    await service(strapi, 'card-payments').email(
+      `${intent.id}:requires-action`,
+      customer.email,
+      `Please confirm the payment for your ${servicePlan.plan.name}`,
+      `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
+        (link ? `Confirm it here: ${link}\n` : 'Please contact us and we will send you a payment link.\n'),
+      run.documentId,
+    );
+    return { outcome: `customer asked to authenticate payment ${intent.id}${link ? '' : ' (no link available)'}` };
+  },
+
+  async 'checkout.session.completed'(ctx) {
+    const { strapi } = ctx;
+    const session = ctx.event.data.object as Stripe.Checkout.Session;
+    if (!ours(session.metadata)) return { outcome: 'ignored: not a Checkout session of this application' };
+    const invoice = await loadInvoice(strapi, session.metadata.invoice);
+    if (!invoice) return { outcome: `ignored: no invoice ${session.metadata.invoice}` };
+    const intentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+    const run = await runOf(strapi, invoice);
+    const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
+    const notes: string[] = [];
+    if (servicePlan && intentId) {
+      // The card was saved for off-session use: renewals charge it without the customer.
+      const paymentMethod = await service(strapi, 'stripe').paymentMethodOf(intentId);
+      const stripeCustomer = typeof session.customer === 'string' ? session.customer : session.customer?.id;
+      await strapi.documents('api::customer.customer').update({
+        documentId: servicePlan.customer.documentId,
+        data: { stripePaymentMethodId: paymentMethod, ...(stripeCustomer && !servicePlan.customer.stripeCustomerId ? { stripeCustomerId: stripeCustomer } : {}) } as any,
+      });
+      notes.push(`card ${paymentMethod} saved for ${servicePlan.customer.email}`);
+    }
+    if (session.payment_status !== 'paid' || !intentId || session.amount_total == null || !session.currency) {
+      return { outcome: [...notes, `session ${session.payment_status}: no payment yet`].join('; ') };
+    }
+    const confirmed = await confirmPayment(ctx, invoice, { reference: intentId, amount: session.amount_total, currency: session.currency });
+    return { ...confirmed, outcome: [...notes, confirmed.outcome].join('; ') };
+  },
+
+  async 'charge.refunded'(ctx) {
+    const charge = ctx.event.data.object as Stripe.Charge;
+    const intentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
+    if (!intentId) return { outcome: 'ignored: a charge without a PaymentIntent' };
+    const transaction = await transactionBy(ctx.strapi, intentId);
+    if (transaction?.state === 'Refunded') return { outcome: `payment ${intentId} already refunded` };
+    if (!charge.refunded) {
+      if (!transaction) return { outcome: `partial refund for unknown payment ${intentId}: ignored` };
+      const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
+      return mismatch(ctx, invoice, `partial refund of ${charge.amount_refunded} ${charge.currency} (of ${charge.amount}): Finance decides what it means for the plan`);
+    }
+    // Not seen as paid yet (or not ours): kept in the inbox; the payment, if it comes, applies it.
+    if (transaction?.state !== 'Success') return { outcome: `refund of ${intentId} kept until its payment is seen` };
+    return { outcome: await applyRefund(ctx, transaction, `event ${ctx.event.id}`) };
+  },
+
+  async 'charge.dispute.created'(ctx) {
+    const dispute = ctx.event.data.object as Stripe.Dispute;
+    const intentId = typeof dispute.payment_intent === 'string' ? dispute.payment_intent : dispute.payment_intent?.id;
+    const transaction = intentId ? await transactionBy(ctx.strapi, intentId) : null;
+    if (!transaction) return { outcome: 'ignored: a dispute about a payment this application did not record' };
+    const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
+    const due = dateOf(dispute.evidence_details?.due_by, ctx.now);
+    await service(ctx.strapi, 'card-payments').financeTask(
+      `${dispute.id}:dispute`,
+      'dispute',
+      `Dispute ${dispute.id} (${dispute.reason}) over ${dispute.amount} ${dispute.currency} on invoice ${invoice.number}; evidence due by ${due}.`,
+      invoice,
+      await runOf(ctx.strapi, invoice),
+      due,
+    );
+    return { outcome: `dispute ${dispute.id}: Finance task due ${due}` };
+  },
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Verifies, stores and applies one delivery; throws a ValidationError (400) for a bad signature. */
+  async receive(raw: Buffer, signature: string | undefined): Promise<Handled & { duplicate: boolean; event: string }> {
+    const event = service(strapi, 'stripe').verify(raw, signature) as Stripe.Event;
+    const inbox = () => strapi.db.query(EVENT_UID as any);
+    const seen = await inbox().findOne({ where: { eventId: event.id } });
+    if (seen) return { duplicate: true, event: event.id, outcome: seen.outcome };
+
+    const actor: Actor = { type: 'stripe', id: event.id, name: 'Stripe' };
+    let handled: Handled;
+    try {
+      handled = await runAs(actor, () =>
+        strapi.db.transaction(async ({ trx }) => {
+          const row = await inbox().create({
+            data: {
+              eventId: event.id,
+              type: event.type,
+              livemode: Boolean(event.livemode),
+              objectId: subjectOf(event),
+              outcome: 'processing',
+              stripeCreatedAt: new Date((event.created ?? 0) * 1000),
+              payload: event,
+            },
+          });
+          const handler = WEBHOOK_HANDLERS[event.type];
+          const result = handler ? await handler({ strapi, event, trx, actor, now: new Date() }) : { outcome: 'recorded: not an event this application acts on' };
+          await inbox().update({ where: { id: row.id }, data: { outcome: result.outcome.slice(0, 1000) } });
+          return result;
+        }),
+      );
+    } catch (error) {
+      // Two deliveries at once: the unique event id let one through; this one changed nothing.
+      const stored = await inbox().findOne({ where: { eventId: event.id } });
+      if (stored) return { duplicate: true, event: event.id, outcome: stored.outcome };
+      throw error;
+    }
+    for (const run of handled.advance ?? []) {
+      try {
+        await runAs(actor, () => service(strapi, 'engine').advance(run, actor));
+      } catch (error) {
+        // The event is stored and its effects committed; the run resumes on its next advance.
+        strapi.log.warn(`Run ${run} could not advance after Stripe event ${event.id}: ${(error as Error).message}`);
+      }
+    }
+    await service(strapi, 'engine').flushOutbox();
+    return { duplicate: false, event: event.id, ...handled };
+  },
+});

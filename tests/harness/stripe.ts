@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Stripe from 'stripe';
+import type { Core } from '@strapi/strapi';
+import { http } from './strapi';
+
+/**
+ * Stripe for tests: the local stand-in the real `stripe` client talks to, and webhook events
+ * built from Stripe's published example objects (../shared/stripe/fixtures3.json), signed the
+ * way Stripe signs them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { startStripeStandIn } = require('../../scripts/stripe-stand-in.js');
+
+export interface StripeStandIn {
+  base: string;
+  received: { method: string; path: string; params: any; idempotencyKey?: string; authorization?: string }[];
+  script: string[];
+  paymentIntents: Map<string, any>;
+  remember: (intent: any) => void;
+  close: () => Promise<void>;
+}
+
+export const OLD_SECRET = 'whsec_previous0000000000000000';
+export const SECRET = 'whsec_current1111111111111111';
+
+/** Starts the stand-in and points the application's environment at it (before Strapi starts). */
+export const startStripe = async (): Promise<StripeStandIn> => {
+  const standIn: StripeStandIn = await startStripeStandIn();
+  process.env.STRIPE_SECRET_KEY = 'sk_test_planrenewals';
+  process.env.STRIPE_API_BASE = standIn.base;
+  process.env.STRIPE_WEBHOOK_SECRET = `${OLD_SECRET},${SECRET}`;
+  return standIn;
+};
+
+export const stopStripe = async (standIn: StripeStandIn | undefined) => {
+  await standIn?.close();
+  for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'STRIPE_WEBHOOK_SECRET']) delete process.env[name];
+};
+
+const fixtures = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'shared', 'stripe', 'fixtures3.json'), 'utf8')).resources;
+
+/** A Stripe event of `type` around Stripe's example object of that kind, with `overrides`. */
+export const stripeEvent = (type: string, object: string, overrides: Record<string, unknown>, eventOverrides: Record<string, unknown> = {}) => ({
+  ...fixtures.event,
+  id: `evt_${crypto.randomBytes(12).toString('hex')}`,
+  type,
+  created: Math.floor(Date.now() / 1000),
+  livemode: false,
+  api_version: '2026-10-28.endive',
+  data: { object: { ...structuredClone(fixtures[object]), ...overrides } },
+  ...eventOverrides,
+});
+
+/** The metadata this application puts on its Stripe objects, for an invoice of a run. */
+export const metadataFor = (invoice: { documentId: string; number: string }, run = 'test-run') => ({
+  app: 'plan-renewals',
+  invoice: invoice.documentId,
+  invoiceNumber: invoice.number,
+  run,
+});
+
+export const signature = (payload: string, secret = SECRET, timestamp = Math.floor(Date.now() / 1000)) =>
+  Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+
+/** Posts the event's exact bytes with a signature, as Stripe would. */
+export const deliver = (strapi: Core.Strapi, event: unknown, options: { secret?: string; timestamp?: number; payload?: string } = {}) => {
+  const payload = options.payload ?? JSON.stringify(event);
+  return http(strapi)
+    .post('/api/plan-renewals/stripe/webhook')
+    .set('Content-Type', 'application/json')
+    .set('Stripe-Signature', signature(payload, options.secret, options.timestamp))
+    .send(payload);
+};

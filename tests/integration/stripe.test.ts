@@ -1,0 +1,421 @@
+import crypto from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { createCustomer, createPlan } from '../harness/fixtures';
+import { OLD_SECRET, StripeStandIn, deliver, metadataFor, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
+
+/**
+ * Card payments through the real `stripe` client and a local Stripe stand-in; payments confirmed
+ * only by signed webhook events built from Stripe's published example objects.
+ */
+let strapi: Core.Strapi;
+let stripe: StripeStandIn;
+let finance: string;
+let customerSuccess: string;
+let plan: any;
+
+beforeAll(async () => {
+  stripe = await startStripe();
+  strapi = await startStrapi();
+  ({ finance, customerSuccess } = await signInStaff(strapi));
+  plan = await createPlan(strapi, { code: 'complete-care-card' });
+});
+afterAll(async () => {
+  await stopStrapi(strapi);
+  await stopStripe(stripe);
+});
+
+const api = '/api/plan-renewals';
+const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+const newId = (prefix: string) => `${prefix}_${crypto.randomBytes(8).toString('hex')}`;
+
+const invoiceOf = (documentId: string): Promise<any> =>
+  strapi.documents('api::invoice.invoice').findOne({ documentId, populate: ['transactions'] }) as any;
+const runOf = (documentId: string): Promise<any> => strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId }) as any;
+const planOf = (documentId: string): Promise<any> => strapi.documents('api::service-plan.service-plan').findOne({ documentId }) as any;
+const stripeTransactions = (invoice: any) => invoice.transactions.map((t: any) => [t.state, t.providerReference]);
+
+/** A first purchase paid by card: answered with a Stripe Checkout URL. */
+const cardPurchase = async () => {
+  const customer = await createCustomer(strapi);
+  const response = await http(strapi)
+    .post(`${api}/purchases`)
+    .set(as(customerSuccess))
+    .send({ customer: customer.documentId, plan: plan.code, addOns: ['roadside'], paymentMethod: 'stripe' });
+  expect(response.status).toBe(201);
+  const { run, checkoutUrl } = response.body.data;
+  return { customer, run, checkoutUrl, invoice: await invoiceOf(run.invoice.documentId) };
+};
+
+const intentEvent = (type: string, invoice: any, overrides: Record<string, unknown> = {}, eventOverrides: Record<string, unknown> = {}) =>
+  stripeEvent(
+    type,
+    'payment_intent',
+    {
+      id: newId('pi'),
+      amount: invoice.totalMinor,
+      amount_received: type === 'payment_intent.succeeded' ? invoice.totalMinor : 0,
+      currency: invoice.currency.toLowerCase(),
+      status: type === 'payment_intent.succeeded' ? 'succeeded' : 'requires_payment_method',
+      metadata: metadataFor(invoice),
+      last_payment_error: type === 'payment_intent.payment_failed' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
+      next_action: null,
+      ...overrides,
+    },
+    eventOverrides,
+  );
+
+/** Stripe's `checkout.session.completed` after the customer paid on the Checkout page. */
+const checkoutCompleted = (invoice: any, intentId: string, stripeCustomer: string | null) =>
+  stripeEvent('checkout.session.completed', 'checkout.session', {
+    id: newId('cs_test'),
+    mode: 'payment',
+    status: 'complete',
+    payment_status: 'paid',
+    amount_total: invoice.totalMinor,
+    currency: invoice.currency.toLowerCase(),
+    customer: stripeCustomer,
+    payment_intent: intentId,
+    metadata: metadataFor(invoice),
+  });
+
+const completeQualityCheck = async (runId: string) => {
+  const tasks = (await http(strapi).get(`${api}/tasks`).set(as(customerSuccess))).body.data;
+  const check = tasks.find((task: any) => task.run === runId);
+  const done = await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
+  expect(done.status).toBe(200);
+  return done.body.data;
+};
+
+/** A card purchase taken to completed through Checkout; the card is then on file. */
+const cardCustomerWithActivePlan = async () => {
+  const purchase = await cardPurchase();
+  const intentId = newId('pi');
+  stripe.remember({ id: intentId, object: 'payment_intent', payment_method: newId('pm') });
+  const customer: any = await strapi.documents('api::customer.customer').findOne({ documentId: purchase.customer.documentId });
+  expect((await deliver(strapi, checkoutCompleted(purchase.invoice, intentId, customer.stripeCustomerId))).status).toBe(200);
+  await completeQualityCheck(purchase.run.documentId);
+  return { ...purchase, servicePlanId: purchase.run.servicePlan.documentId };
+};
+
+/** A renewal charged off-session on the saved card; returns the run, invoice and PaymentIntent id. */
+const cardRenewal = async (outcome = 'processing') => {
+  const active = await cardCustomerWithActivePlan();
+  stripe.script.push(outcome);
+  const response = await http(strapi).post(`${api}/service-plans/${active.servicePlanId}/renewals`).set(as(customerSuccess));
+  expect(response.status).toBe(201);
+  const invoice = await invoiceOf(response.body.data.invoice.documentId);
+  return { ...active, run: response.body.data, invoice, intentId: invoice.transactions[0]?.providerReference as string };
+};
+
+describe('a first purchase through Stripe Checkout', () => {
+  test('is answered with a Checkout URL and completes once the signed webhook says it is paid', async () => {
+    stripe.received.length = 0;
+    const { customer, run, checkoutUrl, invoice } = await cardPurchase();
+    expect(checkoutUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_test_/);
+    expect([run.state, run.currentStep]).toEqual(['waiting', 'verify-payment']);
+    expect(invoice.transactions).toEqual([]); // nothing is paid until Stripe says so
+
+    const [createCustomerRequest, session] = stripe.received;
+    expect([createCustomerRequest.path, createCustomerRequest.idempotencyKey]).toEqual(['/v1/customers', `customer:${customer.documentId}`]);
+    expect(createCustomerRequest.params.email).toBe(customer.email);
+    expect(session.path).toBe('/v1/checkout/sessions');
+    expect(session.idempotencyKey).toBe(`checkout:${run.documentId}:${invoice.number}`);
+    expect(session.params).toMatchObject({
+      mode: 'payment',
+      client_reference_id: invoice.documentId,
+      line_items: { '0': { quantity: '1', price_data: { currency: 'usd', unit_amount: '65429' } } },
+      payment_intent_data: { setup_future_usage: 'off_session', metadata: { app: 'plan-renewals', invoice: invoice.documentId, run: run.documentId } },
+      metadata: { invoiceNumber: invoice.number },
+    });
+
+    const intentId = newId('pi');
+    const paymentMethod = newId('pm');
+    stripe.remember({ id: intentId, object: 'payment_intent', payment_method: paymentMethod });
+    const stored: any = await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId });
+    const completed = await deliver(strapi, checkoutCompleted(invoice, intentId, stored.stripeCustomerId));
+    expect(completed.status).toBe(200);
+    expect(completed.body.outcome).toMatch(/card pm_.* saved/);
+
+    const after: any = await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId });
+    expect(after.stripePaymentMethodId).toBe(paymentMethod);
+    const paid = await invoiceOf(invoice.documentId);
+    expect([paid.state, stripeTransactions(paid)]).toEqual(['Paid', [['Success', intentId]]]);
+    const waiting = await runOf(run.documentId);
+    expect([waiting.state, waiting.currentStep]).toEqual(['waiting', 'quality-check']);
+    expect(waiting.steps[4].actor).toMatchObject({ type: 'stripe' }); // approved on Stripe's word
+
+    // Stripe also sends payment_intent.succeeded for the same payment: no second effect.
+    const again = await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId }));
+    expect([again.status, again.body.outcome]).toEqual([200, expect.stringMatching(/already recorded/)]);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toHaveLength(1);
+
+    expect((await completeQualityCheck(run.documentId)).state).toBe('completed');
+    expect((await planOf(run.servicePlan.documentId)).state).toBe('Active');
+  });
+});
+
+describe('a renewal on the saved card', () => {
+  test('is charged off-session with a deterministic key and completes on the signed webhook alone', async () => {
+    stripe.received.length = 0;
+    const { run, invoice, intentId, servicePlanId, customer } = await cardRenewal();
+    const before = await planOf(servicePlanId);
+    const charge = stripe.received.find((r) => r.path === '/v1/payment_intents')!;
+    expect(charge.idempotencyKey).toBe(`charge:${run.documentId}:${invoice.number}:1`);
+    const stored: any = await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId });
+    expect(charge.params).toMatchObject({
+      amount: '65429',
+      currency: 'usd',
+      customer: stored.stripeCustomerId,
+      payment_method: stored.stripePaymentMethodId,
+      off_session: 'true',
+      confirm: 'true',
+      metadata: { app: 'plan-renewals', invoice: invoice.documentId, invoiceNumber: invoice.number, run: run.documentId },
+    });
+    expect(stripeTransactions(invoice)).toEqual([['Pending', intentId]]);
+
+    const response = await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId, off_session: true }));
+    expect(response.status).toBe(200);
+    const paid = await invoiceOf(invoice.documentId);
+    expect([paid.state, stripeTransactions(paid)]).toEqual(['Paid', [['Success', intentId]]]);
+    expect((await completeQualityCheck(run.documentId)).state).toBe('completed');
+    const renewed = await planOf(servicePlanId);
+    expect([renewed.state, renewed.startDate, renewed.renewalCount]).toEqual(['Active', before.endDate, 1]);
+  });
+});
+
+describe('webhook deliveries', () => {
+  const someInvoice = async () => (await cardPurchase()).invoice;
+
+  test('a duplicate delivery answers 200 and changes nothing', async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice);
+    expect((await deliver(strapi, event)).status).toBe(200);
+    const before = await snapshot(strapi);
+    const again = await deliver(strapi, event);
+    expect([again.status, again.body.duplicate]).toEqual([200, true]);
+    expect(await snapshot(strapi)).toEqual(before);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toHaveLength(1);
+  });
+
+  test('concurrent duplicates: one effect, no error', async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice);
+    const responses = await Promise.all(Array.from({ length: 4 }, () => deliver(strapi, event)));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(responses.filter((r) => !r.body.duplicate)).toHaveLength(1);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toHaveLength(1);
+    expect(await strapi.db.query('plugin::plan-renewals.stripe-event').count({ where: { eventId: event.id } })).toBe(1);
+  });
+
+  test.each([
+    ['a tampered body', (payload: string) => ({ payload: payload.replace('"livemode":false', '"livemode":true'), header: signature(payload) })],
+    ['a wrong secret', (payload: string) => ({ payload, header: signature(payload, 'whsec_notours0000000000000000') })],
+    ['a stale timestamp', (payload: string) => ({ payload, header: signature(payload, undefined, Math.floor(Date.now() / 1000) - 301) })],
+    ['a malformed header', (payload: string) => ({ payload, header: 't=abc,v1=' })],
+    ['no header', (payload: string) => ({ payload, header: '' })],
+  ])('%s is a 400 that writes nothing', async (_what, forge) => {
+    const invoice = await someInvoice();
+    const { payload, header } = forge(JSON.stringify(intentEvent('payment_intent.succeeded', invoice)));
+    const before = await snapshot(strapi);
+    const request = http(strapi).post(`${api}/stripe/webhook`).set('Content-Type', 'application/json');
+    const response = await (header ? request.set('Stripe-Signature', header) : request).send(payload);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toMatch(/Stripe signature|Stripe-Signature/);
+    expect(await snapshot(strapi)).toEqual(before);
+  });
+
+  test('an event signed with the previous secret is accepted during a rotation', async () => {
+    const invoice = await someInvoice();
+    const response = await deliver(strapi, intentEvent('payment_intent.succeeded', invoice), { secret: OLD_SECRET });
+    expect(response.status).toBe(200);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toHaveLength(1);
+  });
+
+  test('the raw bytes are verified: unicode and odd whitespace survive the middleware stack', async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice, { description: 'Révision complète — 車検 ☕ \u2028 “quoted”' });
+    const payload = JSON.stringify(event, null, '\t').replace(/\n/g, '\r\n  ') + '\n\n';
+    const response = await deliver(strapi, event, { payload });
+    expect(response.status).toBe(200);
+    const stored = await strapi.db.query('plugin::plan-renewals.stripe-event').findOne({ where: { eventId: event.id } });
+    expect(stored.payload.data.object.description).toBe('Révision complète — 車検 ☕ \u2028 “quoted”');
+  });
+
+  test('an event type the application does not act on is recorded with no effect', async () => {
+    const before = await snapshot(strapi);
+    const event = stripeEvent('customer.created', 'customer', {});
+    const response = await deliver(strapi, event);
+    expect([response.status, response.body.outcome]).toEqual([200, expect.stringMatching(/not an event this application acts on/)]);
+    const after = await snapshot(strapi);
+    expect(after.plan_renewal_stripe_events).toHaveLength(before.plan_renewal_stripe_events.length + 1);
+    expect({ ...after, plan_renewal_stripe_events: null }).toEqual({ ...before, plan_renewal_stripe_events: null });
+  });
+
+  test("events about objects this application did not create are ignored", async () => {
+    const before = await snapshot(strapi);
+    const foreign = stripeEvent('payment_intent.succeeded', 'payment_intent', { id: newId('pi'), metadata: { order_id: '123' } });
+    const response = await deliver(strapi, foreign);
+    expect([response.status, response.body.outcome]).toEqual([200, expect.stringMatching(/ignored/)]);
+    expect((await snapshot(strapi)).transactions).toEqual(before.transactions);
+  });
+
+  test('a database failure mid-handler rolls everything back with a 5xx; the retry applies it once', async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice);
+    const handlers = require('../../dist/src/plugins/plan-renewals/server/src/services/webhooks').WEBHOOK_HANDLERS;
+    const original = handlers['payment_intent.succeeded'];
+    handlers['payment_intent.succeeded'] = async (ctx: any) => {
+      await original(ctx); // the effects are written...
+      throw new Error('connection lost'); // ...and then the database goes away
+    };
+    const before = await snapshot(strapi);
+    try {
+      const failed = await deliver(strapi, event);
+      expect(failed.status).toBe(500);
+    } finally {
+      handlers['payment_intent.succeeded'] = original;
+    }
+    expect(await snapshot(strapi)).toEqual(before);
+    const retried = await deliver(strapi, event);
+    expect([retried.status, retried.body.duplicate]).toEqual([200, false]);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toEqual([['Success', event.data.object.id]]);
+  });
+});
+
+describe('order and trust', () => {
+  test('a failure delivered after the success does not downgrade the payment', async () => {
+    const { invoice, intentId, run } = await cardRenewal();
+    expect((await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId }))).status).toBe(200);
+    const stale = await deliver(strapi, intentEvent('payment_intent.payment_failed', invoice, { id: intentId }));
+    expect([stale.status, stale.body.outcome]).toEqual([200, expect.stringMatching(/stale/)]);
+    const after = await invoiceOf(invoice.documentId);
+    expect([after.state, stripeTransactions(after), after.nextPaymentAttemptAt]).toEqual(['Paid', [['Success', intentId]], null]);
+    expect((await runOf(run.documentId)).currentStep).toBe('quality-check');
+  });
+
+  test('a success delivered after a failure still pays the invoice and stops the retries', async () => {
+    const { invoice, intentId } = await cardRenewal();
+    await deliver(strapi, intentEvent('payment_intent.payment_failed', invoice, { id: intentId }));
+    expect((await invoiceOf(invoice.documentId)).nextPaymentAttemptAt).not.toBeNull();
+    await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId }));
+    const after = await invoiceOf(invoice.documentId);
+    expect([after.state, stripeTransactions(after), after.nextPaymentAttemptAt]).toEqual(['Paid', [['Success', intentId]], null]);
+  });
+
+  const refundEvent = (intentId: string, invoice: any) =>
+    stripeEvent('charge.refunded', 'charge', {
+      id: newId('ch'),
+      payment_intent: intentId,
+      amount: invoice.totalMinor,
+      amount_refunded: invoice.totalMinor,
+      refunded: true,
+      currency: 'usd',
+    });
+
+  test.each([['succeeded, then refunded'], ['refunded, then succeeded']])('%s: the same end state', async (order) => {
+    const { invoice, intentId, run, servicePlanId } = await cardRenewal();
+    const paid = intentEvent('payment_intent.succeeded', invoice, { id: intentId });
+    const refunded = refundEvent(intentId, invoice);
+    for (const event of order.startsWith('succeeded') ? [paid, refunded] : [refunded, paid]) {
+      expect((await deliver(strapi, event)).status).toBe(200);
+    }
+    const after = await invoiceOf(invoice.documentId);
+    expect([after.state, stripeTransactions(after)]).toEqual(['Refunded', [['Refunded', intentId]]]);
+    expect((await planOf(servicePlanId)).state).toBe('Cancelled');
+    expect((await runOf(run.documentId)).state).toBe('cancelled');
+    const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { action: 'payment.refunded', actorType: 'stripe' } });
+    expect(audit.some((entry: any) => entry.data.invoice === invoice.documentId)).toBe(true);
+  });
+
+  test.each([
+    ['an amount that is not the invoice total', { amount: 100, amount_received: 100 }, {}, /paid USD 1.00, invoice is USD 654.29/],
+    ['another currency', { currency: 'eur' }, {}, /paid EUR 654.29, invoice is USD 654.29/],
+    ['a live-mode event for a test-mode application', {}, { livemode: true }, /live-mode payment/],
+  ])('%s records no payment and gives Finance a task', async (_what, overrides, eventOverrides, message) => {
+    const { invoice, run } = await cardPurchase();
+    const event = intentEvent('payment_intent.succeeded', invoice, overrides, eventOverrides);
+    const response = await deliver(strapi, event);
+    expect([response.status, response.body.outcome]).toEqual([200, expect.stringMatching(message)]);
+    const after = await invoiceOf(invoice.documentId);
+    expect([after.state, after.transactions]).toEqual(['Open', []]);
+    expect((await runOf(run.documentId)).currentStep).toBe('verify-payment');
+    const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data;
+    const task = tasks.find((t: any) => t.type === 'payment-mismatch' && t.invoice === invoice.documentId);
+    expect(task.details).toMatch(message);
+    const closed = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'resolved', note: 'refunded by hand' });
+    expect(closed.status).toBe(200);
+  });
+
+  test('a dispute gives Finance a task due when the evidence is due', async () => {
+    const { invoice, intentId } = await cardRenewal();
+    await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId }));
+    const dueBy = Math.floor(Date.UTC(2027, 0, 15, 23, 59, 59) / 1000);
+    const dispute = stripeEvent('charge.dispute.created', 'dispute', {
+      id: newId('dp'),
+      payment_intent: intentId,
+      amount: invoice.totalMinor,
+      currency: 'usd',
+      evidence_details: { due_by: dueBy, has_evidence: false, past_due: false, submission_count: 0 },
+    });
+    expect((await deliver(strapi, dispute)).status).toBe(200);
+    const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data;
+    const task = tasks.find((t: any) => t.type === 'dispute' && t.invoice === invoice.documentId);
+    expect([task.role, task.dueDate]).toEqual(['finance', '2027-01-15']);
+  });
+
+  test('a payment that needs authentication emails the customer a link', async () => {
+    const { invoice, intentId, customer } = await cardRenewal();
+    const event = intentEvent('payment_intent.requires_action', invoice, {
+      id: intentId,
+      status: 'requires_action',
+      next_action: { type: 'redirect_to_url', redirect_to_url: { url: 'https://hooks.stripe.com/3d_secure/abc', return_url: null } },
+    });
+    expect((await deliver(strapi, event)).status).toBe(200);
+    const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email, messageKey: `${intentId}:requires-action` } });
+    expect(emails).toHaveLength(1);
+    expect(emails[0].text).toMatch('https://hooks.stripe.com/3d_secure/abc');
+  });
+});
+
+describe('dunning', () => {
+  test('a declined renewal is retried after 1, 3 and 5 days with new keys, then PastDue, then Expired at period end', async () => {
+    const { invoice, intentId, run, servicePlanId, customer } = await cardRenewal('declined');
+    const payments = () => strapi.plugin('plan-renewals').service('card-payments');
+    const day = 24 * 60 * 60 * 1000;
+    let now = Date.now();
+    let current = intentId;
+    const keys: string[] = [];
+    for (const wait of [1, 3, 5]) {
+      expect((await deliver(strapi, intentEvent('payment_intent.payment_failed', invoice, { id: current }))).status).toBe(200);
+      const scheduled = await invoiceOf(invoice.documentId);
+      expect(new Date(scheduled.nextPaymentAttemptAt).getTime() - Date.now()).toBeGreaterThan((wait - 0.01) * day);
+      expect(await payments().retryDue(new Date(now))).toEqual({ charged: 0 }); // not due yet
+      now += wait * day + 60_000;
+      stripe.script.push('declined');
+      expect(await payments().retryDue(new Date(now + (wait === 1 ? 0 : 0)))).toEqual({ charged: 1 });
+      const after = await invoiceOf(invoice.documentId);
+      current = after.transactions.sort((a: any, b: any) => b.id - a.id)[0].providerReference;
+    }
+    expect((await deliver(strapi, intentEvent('payment_intent.payment_failed', invoice, { id: current }))).status).toBe(200);
+
+    const charges = stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.params.metadata?.invoice === invoice.documentId);
+    expect(charges.map((c) => c.idempotencyKey)).toEqual([1, 2, 3, 4].map((n) => `charge:${run.documentId}:${invoice.number}:${n}`));
+    const final = await invoiceOf(invoice.documentId);
+    expect([final.state, final.paymentAttempts, final.nextPaymentAttemptAt]).toEqual(['Open', 4, null]);
+    expect(final.transactions.map((t: any) => t.state)).toEqual(['Failed', 'Failed', 'Failed', 'Failed']);
+    const pastDue = await planOf(servicePlanId);
+    expect(pastDue.state).toBe('PastDue');
+    const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data;
+    expect(tasks.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId)).toHaveLength(1);
+    const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email }, orderBy: { id: 'asc' } });
+    expect(emails.map((e: any) => e.subject).filter((s: string) => /could not charge|past due/.test(s))).toHaveLength(4);
+
+    expect(await payments().expireLapsed(new Date(Date.parse(pastDue.endDate) - day).toISOString().slice(0, 10))).toEqual({ expired: 0 });
+    expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 1 });
+    expect((await planOf(servicePlanId)).state).toBe('Expired');
+    expect((await invoiceOf(invoice.documentId)).state).toBe('Uncollectible');
+    expect((await runOf(run.documentId)).state).toBe('cancelled');
+    expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 0 });
+  });
+});
