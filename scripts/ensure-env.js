@@ -8,7 +8,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const file = path.resolve(__dirname, '..', '.env');
-if (fs.existsSync(file)) process.exit(0);
+const webhookSecret = () => `whsec_${crypto.randomBytes(24).toString('hex')}`;
+if (fs.existsSync(file)) {
+  // Older .env files predate Stripe: only a missing webhook secret is added, nothing is changed.
+  const current = fs.readFileSync(file, 'utf8');
+  if (!/^STRIPE_WEBHOOK_SECRET=/m.test(current)) {
+    fs.appendFileSync(file, `${current.endsWith('\n') ? '' : '\n'}STRIPE_WEBHOOK_SECRET=${webhookSecret()}\n`);
+    console.log('Added a STRIPE_WEBHOOK_SECRET to .env');
+  }
+  process.exit(0);
+}
 
 const secret = () => crypto.randomBytes(16).toString('base64');
 const lines = [
@@ -21,6 +30,8 @@ const lines = [
   `TRANSFER_TOKEN_SALT=${secret()}`,
   `JWT_SECRET=${secret()}`,
   `ENCRYPTION_KEY=${secret()}`,
+  // Signs the events of `npm run stripe:simulate`; in production, Stripe's endpoint secret(s).
+  `STRIPE_WEBHOOK_SECRET=${webhookSecret()}`,
   'STRAPI_TELEMETRY_DISABLED=true',
   '',
 ];

@@ -248,7 +248,7 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
     const run = await runOf(strapi, invoice);
     const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
     const notes: string[] = [];
-    if (servicePlan && intentId) {
+    if (servicePlan && intentId && service(strapi, 'stripe').configured()) {
       // The card was saved for off-session use: renewals charge it without the customer.
       const paymentMethod = await service(strapi, 'stripe').paymentMethodOf(intentId);
       const stripeCustomer = typeof session.customer === 'string' ? session.customer : session.customer?.id;

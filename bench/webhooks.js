@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+/**
+ * Stripe webhook throughput: N signed `payment_intent.succeeded` events for N open invoices,
+ * posted with concurrency C to the application (Strapi, its middleware stack, the plugin's
+ * verification, inbox and payment handler), and, in the same run, to a baseline: a bare Koa
+ * server doing the same signature check and the same SQL writes by hand (inbox row, payment
+ * row and its invoice link, audit row, in one transaction) on the same database.
+ *
+ *   node bench/webhooks.js [N=2000] [C=16]     (SQLite by default; DATABASE_CLIENT=postgres DATABASE_URL=... for PostgreSQL)
+ *
+ * Prints throughput and p50/p95/p99 acknowledgement latency for both, and the ratio app/baseline.
+ * Requires a compiled app (npm run build, or any test run).
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+
+const appDir = path.resolve(__dirname, '..');
+const secret = () => crypto.randomBytes(16).toString('base64');
+const WEBHOOK_SECRET = `whsec_${crypto.randomBytes(16).toString('hex')}`;
+Object.assign(process.env, {
+  STRAPI_TELEMETRY_DISABLED: 'true',
+  SEED_DEMO_DATA: 'false',
+  LOG_LEVEL: 'error',
+  APP_KEYS: `${secret()},${secret()}`,
+  API_TOKEN_SALT: secret(),
+  ADMIN_JWT_SECRET: secret(),
+  TRANSFER_TOKEN_SALT: secret(),
+  JWT_SECRET: secret(),
+  ENCRYPTION_KEY: secret(),
+  STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  STRIPE_SECRET_KEY: 'sk_test_bench',
+  STRIPE_API_BASE: 'http://127.0.0.1:9', // never called: the handler needs nothing from Stripe
+});
+const client = process.env.DATABASE_CLIENT ?? 'sqlite';
+const sqliteFile = path.join(appDir, '.tmp', `bench-webhooks-${process.pid}.db`);
+let dropDatabase = async () => fs.rmSync(sqliteFile, { force: true });
+
+const prepareDatabase = async () => {
+  if (client === 'sqlite') {
+    fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
+    process.env.DATABASE_FILENAME = path.relative(appDir, sqliteFile);
+    return;
+  }
+  const { Client } = require('pg');
+  const base = new URL(process.env.DATABASE_URL);
+  const name = `bench_webhooks_${process.pid}`;
+  const admin = new URL(base);
+  admin.pathname = '/postgres';
+  const run = async (sql) => {
+    const db = new Client({ connectionString: admin.toString() });
+    await db.connect();
+    await db.query(sql);
+    await db.end();
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  base.pathname = `/${name}`;
+  process.env.DATABASE_URL = base.toString();
+  dropDatabase = () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+};
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+/** Posts every request with at most `concurrency` in flight; returns wall time and latencies. */
+const fire = async (port, requests, concurrency) => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies = [];
+  const failures = [];
+  let next = 0;
+  const post = ({ payload, header }) =>
+    new Promise((resolve) => {
+      const started = process.hrtime.bigint();
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/api/plan-renewals/stripe/webhook', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'stripe-signature': header } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+            if (res.statusCode !== 200) failures.push(res.statusCode);
+            resolve();
+          });
+        },
+      );
+      req.on('error', (error) => {
+        failures.push(error.code);
+        resolve();
+      });
+      req.end(payload);
+    });
+  const worker = async () => {
+    while (next < requests.length) await post(requests[next++]);
+  };
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  return { wallMs, throughput: (requests.length / wallMs) * 1000, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), failures };
+};
+
+/** The baseline: Koa, raw body, the same signature check, the same rows written by hand. */
+const startBaseline = (strapi, Stripe) => {
+  const Koa = require('koa');
+  const getRawBody = require('raw-body');
+  const knex = strapi.db.connection;
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const raw = await getRawBody(ctx.req, { limit: '512kb' });
+    let event;
+    try {
+      event = Stripe.webhooks.constructEvent(raw, ctx.get('stripe-signature'), WEBHOOK_SECRET, 300);
+    } catch {
+      ctx.status = 400;
+      return;
+    }
+    const intent = event.data.object;
+    const now = new Date();
+    const docId = () => crypto.randomBytes(12).toString('hex');
+    await knex.transaction(async (trx) => {
+      const inserted = await trx('plan_renewal_stripe_events')
+        .insert({ document_id: docId(), event_id: event.id, type: event.type, livemode: false, object_id: intent.id, outcome: 'processing', payload: JSON.stringify(event), created_at: now, updated_at: now })
+        .returning('id');
+      const invoice = await trx('invoices').where({ document_id: intent.metadata.invoice }).first();
+      const [transaction] = await trx('transactions')
+        .insert({ document_id: docId(), amount_minor: invoice.total_minor, currency: invoice.currency, state: 'Success', provider: 'stripe', provider_reference: intent.id, occurred_at: now, created_at: now, updated_at: now })
+        .returning('id');
+      await trx('transactions_invoice_lnk').insert({ transaction_id: transaction.id ?? transaction, invoice_id: invoice.id });
+      await trx('audit_logs').insert({ document_id: docId(), action: 'transaction.created', entity_uid: 'api::transaction.transaction', actor_type: 'stripe', actor_id: event.id, summary: `Payment ${intent.id}`, data: JSON.stringify({}), occurred_at: now, created_at: now, updated_at: now });
+      await trx('plan_renewal_stripe_events').where({ id: inserted[0].id ?? inserted[0] }).update({ outcome: 'payment recorded' });
+    });
+    ctx.body = { received: true };
+  });
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+};
+
+(async () => {
+  const n = Number(process.argv[2] ?? 2000);
+  const concurrency = Number(process.argv[3] ?? 16);
+  await prepareDatabase();
+  const { createStrapi } = require('@strapi/strapi');
+  const Stripe = require('stripe');
+  const strapi = await createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false }).load();
+  strapi.server.mount();
+  await new Promise((resolve) => strapi.server.httpServer.listen(0, '127.0.0.1', resolve));
+
+  // 2N open invoices of one customer's plan: N for the app, N for the baseline.
+  const plan = await strapi.documents('api::plan.plan').create({
+    data: { code: 'bench-12m', name: 'Bench Care', priceMinor: 54900, currency: 'USD', termMonths: 12, taxRateBps: 825, active: true, addOns: [] },
+  });
+  const customer = await strapi.documents('api::customer.customer').create({ data: { name: 'Bench', email: `bench-${process.pid}@example.com` } });
+  const servicePlan = await strapi.documents('api::service-plan.service-plan').create({
+    data: { customer: customer.documentId, plan: plan.documentId, state: 'Pending', autoRenew: true, addOnCodes: [], paymentMethod: 'stripe', renewalCount: 0 },
+  });
+  const invoices = [];
+  const issuedOn = new Date().toISOString().slice(0, 10);
+  process.stdout.write(`Issuing ${2 * n} invoices... `);
+  for (let i = 0; i < 2 * n; i += 1) {
+    invoices.push(await strapi.service('api::invoice.invoice').issue({ customer, servicePlan, plan: { ...plan, addOns: [] }, kind: 'new', period: { start: issuedOn, end: issuedOn }, issuedOn }));
+  }
+  console.log('done');
+  const signed = (invoice) => {
+    const event = {
+      id: `evt_${crypto.randomBytes(12).toString('hex')}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      api_version: '2026-10-28.endive',
+      data: {
+        object: {
+          id: `pi_${crypto.randomBytes(12).toString('hex')}`,
+          object: 'payment_intent',
+          amount: invoice.totalMinor,
+          amount_received: invoice.totalMinor,
+          currency: 'usd',
+          status: 'succeeded',
+          metadata: { app: 'plan-renewals', invoice: invoice.documentId, invoiceNumber: invoice.number, run: '' },
+        },
+      },
+    };
+    const payload = JSON.stringify(event);
+    return { payload, header: Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) };
+  };
+
+  const baseline = await startBaseline(strapi, Stripe);
+  const appResult = await fire(strapi.server.httpServer.address().port, invoices.slice(0, n).map(signed), concurrency);
+  const baseResult = await fire(baseline.address().port, invoices.slice(n).map(signed), concurrency);
+  baseline.close();
+
+  const recorded = await strapi.db.query('api::transaction.transaction').count({ where: { state: 'Success' } });
+  await strapi.destroy();
+  await dropDatabase();
+
+  const row = (name, r) => `| ${name} | ${r.throughput.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failures.length} |`;
+  console.log(`\nStripe webhooks on ${client}: N=${n} signed payment_intent.succeeded, concurrency ${concurrency}\n`);
+  console.log('| target | events/s | p50 ms | p95 ms | p99 ms | non-200 |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(row('application (Strapi + plugin)', appResult));
+  console.log(row('baseline (bare Koa, same check and writes)', baseResult));
+  console.log(`| **ratio app/baseline** | **${(appResult.throughput / baseResult.throughput).toFixed(2)}** | **${(appResult.p50 / baseResult.p50).toFixed(2)}** | **${(appResult.p95 / baseResult.p95).toFixed(2)}** | **${(appResult.p99 / baseResult.p99).toFixed(2)}** | |`);
+  console.log(`\npayments recorded: ${recorded} of ${2 * n} expected`);
+  process.exit(appResult.failures.length || baseResult.failures.length || recorded !== 2 * n ? 1 : 0);
+})().catch(async (error) => {
+  console.error(error);
+  await dropDatabase().catch(() => undefined);
+  process.exit(1);
+});
