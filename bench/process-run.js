@@ -16,6 +16,7 @@ const secret = () => crypto.randomBytes(16).toString('base64');
 Object.assign(process.env, {
   STRAPI_TELEMETRY_DISABLED: 'true',
   SEED_DEMO_DATA: 'false',
+  JOBS_ENABLED: 'false',
   LOG_LEVEL: 'error',
   APP_KEYS: `${secret()},${secret()}`,
   API_TOKEN_SALT: secret(),

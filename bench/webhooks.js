@@ -22,6 +22,7 @@ const WEBHOOK_SECRET = `whsec_${crypto.randomBytes(16).toString('hex')}`;
 Object.assign(process.env, {
   STRAPI_TELEMETRY_DISABLED: 'true',
   SEED_DEMO_DATA: 'false',
+  JOBS_ENABLED: 'false',
   LOG_LEVEL: 'error',
   APP_KEYS: `${secret()},${secret()}`,
   API_TOKEN_SALT: secret(),

@@ -6,6 +6,7 @@
 process.env.STRAPI_TELEMETRY_DISABLED = process.env.STRAPI_TELEMETRY_DISABLED ?? 'true';
 // The explicit run below replaces the automatic first-start seeding.
 process.env.SEED_DEMO_DATA = 'false';
+process.env.JOBS_ENABLED = 'false';
 
 const path = require('node:path');
 const { compileStrapi, createStrapi } = require('@strapi/strapi');

@@ -23,6 +23,7 @@ const schema = z
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
     DATABASE_CONNECTION_TIMEOUT: z.coerce.number().int().positive().default(60000),
     SEED_DEMO_DATA: flag.default(true),
+    JOBS_ENABLED: flag.default(true),
     SENDGRID_API_KEY: z.string().min(1).optional(),
     SENDGRID_API_BASE: httpUrl.default('https://api.sendgrid.com'),
     SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),

@@ -16,7 +16,7 @@ import type { Core } from '@strapi/strapi';
  * | audit-log     | find, findOne           | -                             |
  *
  * plan-renewals routes: purchases, renewals, runs, the caller's role's tasks for both roles;
- * counter payments for Finance only.
+ * counter payments and running a scheduled job now for Finance only.
  */
 /** The plan-renewals routes both staff roles use; tasks are further limited to their own role. */
 const PROCESS_ACTIONS = [
@@ -48,6 +48,7 @@ export const STAFF_ROLES = [
       'api::audit-log.audit-log.findOne',
       ...PROCESS_ACTIONS,
       'plugin::plan-renewals.payments.create',
+      'plugin::plan-renewals.jobs.run',
     ],
   },
   {

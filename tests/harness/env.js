@@ -10,6 +10,7 @@ process.env.NODE_ENV = 'test';
 process.env.STRAPI_TELEMETRY_DISABLED = 'true';
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 process.env.SEED_DEMO_DATA = 'false';
+process.env.JOBS_ENABLED = process.env.JOBS_ENABLED ?? 'false'; // tests run jobs on purpose, not by the clock
 process.env.APP_KEYS = [secret(), secret()].join(',');
 process.env.API_TOKEN_SALT = secret();
 process.env.ADMIN_JWT_SECRET = secret();

@@ -11,6 +11,7 @@ test('defaults are the documented ones', () => {
     DATABASE_POOL_MAX: 10,
     DATABASE_CONNECTION_TIMEOUT: 60000,
     SEED_DEMO_DATA: true,
+    JOBS_ENABLED: true,
     SENDGRID_API_BASE: 'https://api.sendgrid.com',
     SENDGRID_TIMEOUT_MS: 10000,
     EMAIL_FROM: 'service@example.com',

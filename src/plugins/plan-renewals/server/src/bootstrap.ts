@@ -1,3 +1,6 @@
 import type { Core } from '@strapi/strapi';
 
-export default (_: { strapi: Core.Strapi }) => {};
+/** Starts the scheduled jobs (unless JOBS_ENABLED=false) and catches up what was missed. */
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.plugin('plan-renewals').service('jobs').start();
+};

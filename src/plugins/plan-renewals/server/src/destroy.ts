@@ -1,3 +1,6 @@
 import type { Core } from '@strapi/strapi';
 
-export default (_: { strapi: Core.Strapi }) => {};
+/** Stops the scheduled jobs, so a stopping instance starts no new fire. */
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.plugin('plan-renewals').service('jobs').stop();
+};

@@ -1,9 +1,22 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
  * The plugin's configuration (config/plugins.ts, `plan-renewals.config`), validated when Strapi
  * starts: a bad value stops the start-up with a message naming it.
  */
+/** The jobs of services/jobs.ts, by name (kept here so the config module stays free of Strapi). */
+export const JOB_NAMES = ['renewals-due', 'expiry', 'payment-retries', 'outbox', 'stuck-runs', 'overdue-tasks', 'daily-mrr'] as const;
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export const configSchema = z.object({
   /** Business days a task of each type has before it is overdue. */
   taskDueBusinessDays: z.object({
@@ -12,6 +25,16 @@ export const configSchema = z.object({
   }),
   /** Days after each failed renewal charge until the next attempt; after the last, PastDue. */
   paymentRetryDays: z.array(z.number().int().min(1).max(30)).max(10),
+  /** The scheduled jobs: one cron expression each (seconds optional), evaluated in `timezone`. */
+  jobs: z.object({
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or America/Chicago'),
+    /** Days before the end of a paid period that its renewal starts. */
+    renewalLeadDays: z.number().int().min(0).max(90),
+    /** A run still `running` this long after its last change is resumed by the sweeper. */
+    stuckRunMinutes: z.number().int().min(1).max(1440),
+    // Every job needs a schedule (zod 4: a record over an enum requires each key).
+    schedules: z.record(z.enum(JOB_NAMES), z.string().refine((expression) => cron.validate(expression), 'must be a valid cron expression')),
+  }),
 });
 
 export type PlanRenewalsConfig = z.infer<typeof configSchema>;
@@ -20,6 +43,20 @@ export default {
   default: {
     taskDueBusinessDays: { 'verify-payment': 1, 'quality-check': 3 },
     paymentRetryDays: [1, 3, 5],
+    jobs: {
+      timezone: 'UTC',
+      renewalLeadDays: 14,
+      stuckRunMinutes: 15,
+      schedules: {
+        'renewals-due': '0 6 * * *',
+        expiry: '30 0 * * *',
+        'payment-retries': '0 * * * *',
+        outbox: '* * * * *',
+        'stuck-runs': '*/5 * * * *',
+        'overdue-tasks': '0 8 * * 1-5',
+        'daily-mrr': '15 0 * * *',
+      },
+    },
   } satisfies PlanRenewalsConfig,
   validator(config: unknown) {
     const result = configSchema.safeParse(config);

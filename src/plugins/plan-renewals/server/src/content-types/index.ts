@@ -1,4 +1,5 @@
 import emailSchema from './email/schema.json';
+import jobFireSchema from './job-fire/schema.json';
 import mrrSnapshotSchema from './mrr-snapshot/schema.json';
 import runSchema from './run/schema.json';
 import stripeEventSchema from './stripe-event/schema.json';
@@ -10,4 +11,5 @@ export default {
   email: { schema: emailSchema },
   'mrr-snapshot': { schema: mrrSnapshotSchema },
   'stripe-event': { schema: stripeEventSchema },
+  'job-fire': { schema: jobFireSchema },
 };

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
+import { JOB_NAMES } from '../config';
 import { ConflictError } from '../errors';
 import { RUN_UID, TASK_UID } from '../services/steps';
 
@@ -151,4 +152,12 @@ const stripe: Factory = ({ strapi }) => ({
     },
 });
 
-export default { purchases, renewals, runs, tasks, payments, stripe };
+const jobs: Factory = ({ strapi }) => ({
+    /** Runs a scheduled job now (Finance, API tokens with the permission); 404 for an unknown job. */
+    async run(ctx: any) {
+      const name = parse(z.enum(JOB_NAMES), ctx.params.name);
+      ctx.body = { data: await strapi.plugin('plan-renewals').service('jobs').runNow(name) };
+    },
+});
+
+export default { purchases, renewals, runs, tasks, payments, stripe, jobs };

@@ -16,6 +16,7 @@ export default {
       route('GET', '/tasks', 'tasks.find'),
       route('POST', '/tasks/:documentId/complete', 'tasks.complete'),
       route('POST', '/invoices/:documentId/manual-payments', 'payments.create'),
+      route('POST', '/jobs/:name/run', 'jobs.run'),
       { method: 'POST', path: '/stripe/webhook', handler: 'stripe.webhook', config: { auth: false, policies: [] } },
     ],
   },

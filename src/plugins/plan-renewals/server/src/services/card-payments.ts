@@ -20,6 +20,7 @@ export const idempotencyKeys = {
 };
 
 const INVOICE_UID = 'api::invoice.invoice';
+const LAPSING = ['Active', 'Processing', 'PastDue'];
 const dayMs = 24 * 60 * 60 * 1000;
 
 const metadataOf = (run: any, invoice: any): PaymentMetadata => ({
@@ -196,19 +197,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Plans past due whose paid period has ended lapse: Expired, the renewal invoice written off
-     * (Uncollectible), the run cancelled with its open tasks, the customer told.
+     * Plans whose paid period has ended without a paid renewal lapse — Active ones nobody
+     * renewed, ones whose renewal is still waiting for its payment, past-due ones: Expired, the
+     * open renewal invoice written off (Uncollectible), the run cancelled with its open tasks,
+     * the customer told.
      */
     async expireLapsed(today: string = new Date().toISOString().slice(0, 10)) {
       const lapsed = await strapi.db.query('api::service-plan.service-plan').findMany({
-        where: { state: 'PastDue', endDate: { $lte: today } },
+        where: { state: { $in: LAPSING }, endDate: { $lte: today } },
         limit: 200,
       });
       for (const plan of lapsed) {
         await runAs({ type: 'system', name: 'expiry' }, () =>
           strapi.db.transaction(async () => {
             const servicePlan = await loadServicePlan(strapi, plan.documentId);
-            if (servicePlan.state !== 'PastDue') return;
+            if (!LAPSING.includes(servicePlan.state) || !servicePlan.endDate || servicePlan.endDate > today) return;
             await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'Expired' } as any });
             const run: any = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
             if (run) {

@@ -1,8 +1,9 @@
 import cardPayments from './card-payments';
 import engine from './engine';
+import jobs from './jobs';
 import mrr from './mrr';
 import outbox from './outbox';
 import stripe from './stripe';
 import webhooks from './webhooks';
 
-export default { engine, mrr, outbox, stripe, 'card-payments': cardPayments, webhooks };
+export default { engine, jobs, mrr, outbox, stripe, 'card-payments': cardPayments, webhooks };

@@ -1,0 +1,222 @@
+import type { Core } from '@strapi/strapi';
+import cron, { type ScheduledTask } from 'node-cron';
+import { addDays } from '../../../../../domain';
+import { runAs } from '../../../../../guards/actor';
+import { readEnvironment } from '../../../../../setup/environment';
+import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
+import { ConflictError } from '../errors';
+import { RUN_UID, TASK_UID } from './steps';
+
+/**
+ * The scheduled jobs. Each is a name, a cron schedule (plugin config, in its time zone) and a
+ * body that calls a service; node-cron fires them on every instance, and a run coordinator backed
+ * by the database lets exactly one instance execute each fire: the first to insert the fire's
+ * unique key (`<job>:<scheduled time>`) runs it, the others see the unique violation and skip.
+ * Jobs whose missing a fire would lose something (the daily MRR snapshot) catch up on boot,
+ * under a key of their own period, so that too happens once. `JOBS_ENABLED=false` turns the
+ * schedules off; `runNow` (npm run job -- <name>, or the API) runs any job at once.
+ */
+export const FIRE_UID = 'plugin::plan-renewals.job-fire';
+
+export interface JobsConfig {
+  timezone: string;
+  renewalLeadDays: number;
+  stuckRunMinutes: number;
+  schedules: Record<string, string>;
+}
+
+type JobBody = (strapi: Core.Strapi, now: Date, config: JobsConfig) => Promise<string>;
+
+const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
+const dateIn = (now: Date, timezone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+
+export const JOBS: Record<string, JobBody> = {
+  /** Auto-renewing plans whose paid period ends within the lead time start their renewal run. */
+  async 'renewals-due'(strapi, now, config) {
+    const today = dateIn(now, config.timezone);
+    const due = await strapi.db.query('api::service-plan.service-plan').findMany({
+      where: { state: 'Active', autoRenew: true, endDate: { $lte: addDays(today, config.renewalLeadDays) } },
+      orderBy: { endDate: 'asc' },
+      limit: 500,
+    });
+    let started = 0;
+    for (const servicePlan of due) {
+      // Never two runs for one period: any renewal run already opened for it (even one that failed) counts.
+      const existing = await strapi.db
+        .query(RUN_UID as any)
+        .findOne({ where: { servicePlan: { id: servicePlan.id }, kind: 'renewal', periodStart: servicePlan.endDate } });
+      if (existing) continue;
+      try {
+        await plugin(strapi).service('engine').start(servicePlan.documentId, 'renewal');
+        started += 1;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) strapi.log.warn(`Renewal of ${servicePlan.documentId} not started: ${(error as Error).message}`);
+      }
+    }
+    return `${started} renewal run(s) started of ${due.length} plan(s) due`;
+  },
+
+  /** Plans past their end date without a paid renewal expire (open renewal written off, customer told). */
+  async expiry(strapi, now, config) {
+    const { expired } = await plugin(strapi).service('card-payments').expireLapsed(dateIn(now, config.timezone));
+    return `${expired} plan(s) expired`;
+  },
+
+  async 'payment-retries'(strapi, now) {
+    const { charged } = await plugin(strapi).service('card-payments').retryDue(now);
+    return `${charged} renewal charge(s) retried`;
+  },
+
+  async outbox(strapi, now) {
+    const tally = await plugin(strapi).service('outbox').dispatch(now);
+    return `sent ${tally.sent}, preview ${tally.preview}, retried ${tally.retried}, dead ${tally.dead}`;
+  },
+
+  /** Runs left mid-step (a crash, a lost connection) resume where they stopped. */
+  async 'stuck-runs'(strapi, now, config) {
+    const stuck = await strapi.db.query(RUN_UID as any).findMany({
+      where: { state: 'running', updatedAt: { $lt: new Date(now.getTime() - config.stuckRunMinutes * 60_000) } },
+      limit: 100,
+    });
+    for (const run of stuck) await plugin(strapi).service('engine').advance(run.documentId);
+    return `${stuck.length} stuck run(s) resumed`;
+  },
+
+  /** Open tasks past their due date: one escalation email to the role and an audit entry each. */
+  async 'overdue-tasks'(strapi, now, config) {
+    const today = dateIn(now, config.timezone);
+    const overdue = await strapi.db.query(TASK_UID as any).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
+    const emails = plugin(strapi).service('card-payments');
+    for (const task of overdue) {
+      await strapi.db.transaction(async () => {
+        const claimed = await strapi.db.query(TASK_UID as any).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
+        if (claimed.count !== 1) return;
+        const staff = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: task.role }, blocked: false } });
+        for (const user of staff) {
+          await emails.email(
+            `${task.documentId}:overdue:${user.id}`,
+            user.email,
+            `Overdue ${task.type} task (due ${task.dueDate})`,
+            `A ${task.type} task for the ${task.role} role was due on ${task.dueDate} and is still open.\n${task.details ?? ''}\nOpen it from the task list.\n`,
+          );
+        }
+        await strapi.documents('api::audit-log.audit-log').create({
+          data: {
+            action: 'task.overdue',
+            entityUid: TASK_UID,
+            entityDocumentId: task.documentId,
+            actorType: 'system',
+            actorName: 'overdue-tasks',
+            summary: `${task.type} task due ${task.dueDate} escalated to ${staff.length} ${task.role} user(s)`,
+            data: { task: task.documentId, role: task.role },
+            occurredAt: now,
+          } as any,
+        });
+      });
+    }
+    return `${overdue.length} overdue task(s) escalated`;
+  },
+
+  async 'daily-mrr'(strapi, now, config) {
+    const period = dateIn(now, config.timezone).slice(0, 7);
+    const figures = await plugin(strapi).service('mrr').refresh(period);
+    return `MRR ${period}: ${figures.map((f: any) => `${f.currency} ${f.mrrMinor} (${f.activePlans} plans)`).join(', ') || 'no active plans'}`;
+  },
+};
+
+export const JOB_NAMES = Object.keys(JOBS);
+if (JOB_NAMES.join() !== CONFIGURED_JOBS.join()) throw new Error('services/jobs.ts and config JOB_NAMES list different jobs');
+
+/** Jobs caught up on boot when their last fire is older than this: a missed one is produced once. */
+const CATCH_UP: Record<string, { every: number; period: (now: Date, tz: string) => string }> = {
+  'daily-mrr': { every: 24 * 60 * 60 * 1000, period: (now, tz) => dateIn(now, tz) },
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const tasks: ScheduledTask[] = [];
+  const config = () => (strapi.config.get('plugin::plan-renewals') as { jobs: JobsConfig }).jobs;
+
+  /** Claims a fire: true for the one instance whose insert of the unique key succeeds. */
+  const claim = async (fireKey: string, job: string, trigger: string, scheduledFor: Date): Promise<boolean> => {
+    try {
+      await strapi.db.query(FIRE_UID as any).create({ data: { fireKey, job, trigger, scheduledFor, startedAt: new Date() } });
+      return true;
+    } catch (error) {
+      const taken = await strapi.db.query(FIRE_UID as any).findOne({ where: { fireKey } });
+      if (taken) return false;
+      throw error;
+    }
+  };
+
+  /** Executes a claimed fire and records how it ended; a failing job never stops the others. */
+  const execute = async (fireKey: string, job: string, now: Date) => {
+    const finish = (data: Record<string, unknown>) =>
+      strapi.db.query(FIRE_UID as any).update({ where: { fireKey }, data: { ...data, finishedAt: new Date() } });
+    try {
+      const outcome = await runAs({ type: 'system', name: `job ${job}` }, () => JOBS[job](strapi, now, config()));
+      await finish({ outcome: outcome.slice(0, 1000), failed: false });
+      strapi.log.info(`Job ${job} ran [${fireKey}]: ${outcome}`);
+      return outcome;
+    } catch (error) {
+      strapi.log.error(`Job ${job} failed: ${(error as Error).message}`);
+      await finish({ outcome: String((error as Error).message).slice(0, 1000), failed: true });
+      throw error;
+    }
+  };
+
+  const service = {
+    /** The database-backed run coordinator node-cron asks on every fire. */
+    coordinator: {
+      shouldRun: (key: string) => claim(key, key.slice(0, key.indexOf(':')), 'schedule', new Date(key.slice(key.indexOf(':') + 1))),
+    },
+
+    /** Runs a job now, outside its schedule (`npm run job -- <name>`, the API). */
+    async runNow(job: string, now: Date = new Date()) {
+      if (!JOBS[job]) throw new Error(`No job ${job}; the jobs are ${JOB_NAMES.join(', ')}`);
+      const fireKey = `${job}:manual:${now.toISOString()}:${Math.random().toString(36).slice(2, 8)}`;
+      await claim(fireKey, job, 'manual', now);
+      return { job, outcome: await execute(fireKey, job, now) };
+    },
+
+    /** Produces, once across instances, the fires of catch-up jobs missed while all were down. */
+    async catchUp(now: Date = new Date()) {
+      const caught: string[] = [];
+      for (const [job, rule] of Object.entries(CATCH_UP)) {
+        const last = await strapi.db.query(FIRE_UID as any).findOne({ where: { job, failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
+        if (last && now.getTime() - new Date(last.scheduledFor).getTime() < rule.every) continue;
+        const fireKey = `${job}:catch-up:${rule.period(now, config().timezone)}`;
+        if (await claim(fireKey, job, 'catch-up', now)) {
+          await execute(fireKey, job, now).catch(() => undefined);
+          caught.push(job);
+        }
+      }
+      return caught;
+    },
+
+    /** Schedules every job unless JOBS_ENABLED=false; called at bootstrap. */
+    async start() {
+      if (!readEnvironment().JOBS_ENABLED) {
+        strapi.log.info('Scheduled jobs are off (JOBS_ENABLED=false)');
+        return;
+      }
+      const { schedules, timezone } = config();
+      for (const job of JOB_NAMES) {
+        tasks.push(
+          cron.schedule(schedules[job], (context) => execute(`${job}:${context.date.toISOString()}`, job, context.date).catch(() => undefined), {
+            name: job,
+            timezone,
+            noOverlap: true,
+            distributed: true,
+            runCoordinator: service.coordinator,
+          }),
+        );
+      }
+      await service.catchUp();
+    },
+
+    async stop() {
+      while (tasks.length) await tasks.pop()!.destroy();
+    },
+  };
+  return service;
+};

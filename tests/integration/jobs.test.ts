@@ -1,0 +1,137 @@
+import type { Core } from '@strapi/strapi';
+import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
+import { appModule, createCustomer, createPlan, createServicePlan } from '../harness/fixtures';
+
+/** Each scheduled job's effect, run through `runNow` as `npm run job` and the API do. */
+let strapi: Core.Strapi;
+let finance: string;
+let customerSuccess: string;
+
+beforeAll(async () => {
+  strapi = await startStrapi();
+  ({ finance, customerSuccess } = await signInStaff(strapi));
+});
+afterAll(() => stopStrapi(strapi));
+
+const jobs = () => strapi.plugin('plan-renewals').service('jobs');
+const day = 24 * 60 * 60 * 1000;
+const today = () => new Date().toISOString().slice(0, 10);
+const shift = (days: number) => new Date(Date.now() + days * day).toISOString().slice(0, 10);
+
+/** An Active plan (as the process leaves it) ending in `endsIn` days. */
+const activePlan = async (endsIn: number, overrides: Record<string, unknown> = {}) => {
+  const plan = await createPlan(strapi);
+  const { servicePlan, customer } = await createServicePlan(strapi, { plan, ...overrides });
+  await strapi.db.query('api::service-plan.service-plan').update({ where: { id: servicePlan.id }, data: { state: 'Processing' } });
+  await strapi.db.query('api::service-plan.service-plan').update({
+    where: { id: servicePlan.id },
+    data: { state: 'Active', startDate: shift(endsIn - 365), endDate: shift(endsIn), recurringMinor: 60900 },
+  });
+  return { servicePlan, customer, plan };
+};
+
+test('renewals-due starts one renewal per plan period within the lead time, never two', async () => {
+  const due = await activePlan(10);
+  const later = await activePlan(40);
+  const manual = await activePlan(5, { autoRenew: false });
+  const first = await jobs().runNow('renewals-due');
+  expect(first.outcome).toMatch(/^1 renewal run\(s\) started/);
+  const runsOf = (servicePlan: any) => strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { id: servicePlan.id } } });
+  expect(await runsOf(due.servicePlan)).toHaveLength(1);
+  expect(await runsOf(later.servicePlan)).toHaveLength(0);
+  expect(await runsOf(manual.servicePlan)).toHaveLength(0);
+  const [run] = await runsOf(due.servicePlan);
+  expect([run.kind, run.periodStart]).toEqual(['renewal', shift(10)]);
+
+  // The run fails (payment rejected): the plan is Active and due again, but that period had its run.
+  const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { id: run.id } } });
+  const rejected = await http(strapi)
+    .post(`/api/plan-renewals/tasks/${task.documentId}/complete`)
+    .set('Authorization', `Bearer ${finance}`)
+    .send({ outcome: 'rejected' });
+  expect(rejected.status).toBe(200);
+  expect((await jobs().runNow('renewals-due')).outcome).toMatch(/^0 renewal run\(s\) started/);
+  expect(await runsOf(due.servicePlan)).toHaveLength(1);
+});
+
+test('expiry: a plan past its end date without a paid renewal expires, and the customer is told', async () => {
+  const { servicePlan, customer } = await activePlan(0, { autoRenew: false });
+  const kept = await activePlan(1);
+  expect((await jobs().runNow('expiry')).outcome).toMatch(/^1 plan\(s\) expired/);
+  const expired: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
+  expect(expired.state).toBe('Expired');
+  expect(((await strapi.documents('api::service-plan.service-plan').findOne({ documentId: kept.servicePlan.documentId })) as any).state).toBe('Active');
+  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email } });
+  expect(emails.map((e: any) => e.subject)).toEqual([expect.stringMatching(/has expired/)]);
+  const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: servicePlan.documentId, action: 'service-plan.status-changed' } });
+  expect(audit.map((a: any) => [a.summary, a.actorType, a.actorName]).pop()).toEqual(['Service plan Active -> Expired', 'system', 'expiry']);
+});
+
+test('stuck-runs resumes a run left mid-step', async () => {
+  const plan = await createPlan(strapi);
+  const customer = await createCustomer(strapi);
+  const table = appModule('plugins/plan-renewals/server/src/services/steps').PREPAID_PLAN_HANDLERS;
+  const original = table['calculate-total'];
+  table['calculate-total'] = async () => {
+    table['calculate-total'] = original;
+    throw new Error('the process died here');
+  };
+  await http(strapi)
+    .post('/api/plan-renewals/purchases')
+    .set('Authorization', `Bearer ${customerSuccess}`)
+    .send({ customer: customer.documentId, plan: plan.code });
+  const run = await strapi.db.query('plugin::plan-renewals.run').findOne({ where: { servicePlan: { customer: { id: customer.id } } } });
+  expect([run.state, run.currentStep]).toEqual(['running', 'calculate-total']);
+  expect((await jobs().runNow('stuck-runs')).outcome).toBe('0 stuck run(s) resumed'); // too recent to be stuck
+  const later = new Date(Date.now() + 16 * 60_000);
+  expect((await jobs().runNow('stuck-runs', later)).outcome).toBe('1 stuck run(s) resumed');
+  const resumed = await strapi.db.query('plugin::plan-renewals.run').findOne({ where: { id: run.id } });
+  expect([resumed.state, resumed.currentStep]).toEqual(['waiting', 'verify-payment']);
+});
+
+test('overdue-tasks escalates each overdue task once, by email to its role, with an audit entry', async () => {
+  const plan = await createPlan(strapi);
+  const customer = await createCustomer(strapi);
+  const bought = await http(strapi)
+    .post('/api/plan-renewals/purchases')
+    .set('Authorization', `Bearer ${customerSuccess}`)
+    .send({ customer: customer.documentId, plan: plan.code });
+  const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { documentId: bought.body.data.run.documentId } } });
+  await strapi.db.query('plugin::plan-renewals.task').update({ where: { id: task.id }, data: { dueDate: shift(-2) } });
+  const outcome = (await jobs().runNow('overdue-tasks')).outcome;
+  expect(outcome).toMatch(/^[1-9]\d* overdue task\(s\) escalated/);
+  const financeUsers = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' } } });
+  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { messageKey: { $startsWith: `${task.documentId}:overdue:` } } });
+  expect(emails.map((e: any) => e.to).sort()).toEqual(financeUsers.map((u: any) => u.email).sort());
+  const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: task.documentId, action: 'task.overdue' } });
+  expect(audit).toHaveLength(1);
+  await jobs().runNow('overdue-tasks');
+  expect(await strapi.db.query('api::audit-log.audit-log').count({ where: { entityDocumentId: task.documentId, action: 'task.overdue' } })).toBe(1);
+});
+
+test('outbox and daily-mrr run their services; every run is recorded as a fire', async () => {
+  expect((await jobs().runNow('outbox')).outcome).toMatch(/^sent \d+, preview \d+/);
+  expect((await jobs().runNow('daily-mrr')).outcome).toMatch(new RegExp(`^MRR ${today().slice(0, 7)}: USD`));
+  expect((await jobs().runNow('payment-retries')).outcome).toBe('0 renewal charge(s) retried');
+  const fires = await strapi.db.query('plugin::plan-renewals.job-fire').findMany({ where: { job: 'daily-mrr', trigger: 'manual' } });
+  expect(fires.length).toBeGreaterThanOrEqual(1);
+  expect(fires[0]).toMatchObject({ failed: false, outcome: expect.stringMatching(/^MRR/) });
+});
+
+test('catch-up: a daily snapshot missed while every instance was down is produced once', async () => {
+  const fires = () => strapi.db.query('plugin::plan-renewals.job-fire').findMany({ where: { job: 'daily-mrr', trigger: 'catch-up' } });
+  const old = new Date(Date.now() + 3 * day); // three days later, nothing ran in between
+  expect(await jobs().catchUp(old)).toEqual(['daily-mrr']);
+  expect(await jobs().catchUp(old)).toEqual([]); // a second instance booting: nothing to do
+  expect(await jobs().catchUp(new Date(old.getTime() + 60_000))).toEqual([]);
+  expect(await fires()).toHaveLength(1);
+});
+
+test('running a job over the API is for Finance; unknown jobs are refused', async () => {
+  const ok = await http(strapi).post('/api/plan-renewals/jobs/daily-mrr/run').set('Authorization', `Bearer ${finance}`);
+  expect([ok.status, ok.body.data.job]).toEqual([200, 'daily-mrr']);
+  expect((await http(strapi).post('/api/plan-renewals/jobs/daily-mrr/run').set('Authorization', `Bearer ${customerSuccess}`)).status).toBe(403);
+  expect((await http(strapi).post('/api/plan-renewals/jobs/daily-mrr/run')).status).toBe(403);
+  const unknown = await http(strapi).post('/api/plan-renewals/jobs/rm-rf/run').set('Authorization', `Bearer ${finance}`);
+  expect(unknown.status).toBe(400);
+});
