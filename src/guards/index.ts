@@ -202,6 +202,9 @@ export const registerGuards = (strapi: Core.Strapi): void => {
         if (uid === 'api::invoice.invoice' && data.state === 'Paid' && !current.paidAt && !data.paidAt) {
           data.paidAt = new Date();
         }
+        if (uid === 'api::transaction.transaction' && data.state === 'Refunded' && !current.refundedAt && !data.refundedAt) {
+          data.refundedAt = new Date();
+        }
         (event.state as GuardState).transitions = [
           { id: current.id, documentId: current.documentId, from: current.state, to: data.state },
         ];

@@ -16,7 +16,7 @@ import type { Core } from '@strapi/strapi';
  * | audit-log     | find, findOne           | -                             |
  *
  * plan-renewals routes: purchases, renewals, runs, the caller's role's tasks for both roles;
- * counter payments and running a scheduled job now for Finance only.
+ * counter payments, running a scheduled job now, MRR and monthly reports for Finance only.
  */
 /** The plan-renewals routes both staff roles use; tasks are further limited to their own role. */
 const PROCESS_ACTIONS = [
@@ -49,6 +49,8 @@ export const STAFF_ROLES = [
       ...PROCESS_ACTIONS,
       'plugin::plan-renewals.payments.create',
       'plugin::plan-renewals.jobs.run',
+      'plugin::plan-renewals.mrr.find',
+      'plugin::plan-renewals.reports.findOne',
     ],
   },
   {

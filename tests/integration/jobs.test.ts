@@ -121,7 +121,7 @@ test('outbox and daily-mrr run their services; every run is recorded as a fire',
 test('catch-up: a daily snapshot missed while every instance was down is produced once', async () => {
   const fires = () => strapi.db.query('plugin::plan-renewals.job-fire').findMany({ where: { job: 'daily-mrr', trigger: 'catch-up' } });
   const old = new Date(Date.now() + 3 * day); // three days later, nothing ran in between
-  expect(await jobs().catchUp(old)).toEqual(['daily-mrr']);
+  expect(await jobs().catchUp(old)).toContain('daily-mrr'); // (and last month's report, if there was none)
   expect(await jobs().catchUp(old)).toEqual([]); // a second instance booting: nothing to do
   expect(await jobs().catchUp(new Date(old.getTime() + 60_000))).toEqual([]);
   expect(await fires()).toHaveLength(1);

@@ -412,7 +412,8 @@ describe('dunning', () => {
     expect(emails.map((e: any) => e.subject).filter((s: string) => /could not charge|past due/.test(s))).toHaveLength(4);
 
     expect(await payments().expireLapsed(new Date(Date.parse(pastDue.endDate) - day).toISOString().slice(0, 10))).toEqual({ expired: 0 });
-    expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 1 });
+    // Every plan of this file bought today ends that day too; this one is among them.
+    expect((await payments().expireLapsed(pastDue.endDate)).expired).toBeGreaterThanOrEqual(1);
     expect((await planOf(servicePlanId)).state).toBe('Expired');
     expect((await invoiceOf(invoice.documentId)).state).toBe('Uncollectible');
     expect((await runOf(run.documentId)).state).toBe('cancelled');

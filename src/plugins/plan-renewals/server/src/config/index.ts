@@ -6,7 +6,7 @@ import { z } from 'zod';
  * starts: a bad value stops the start-up with a message naming it.
  */
 /** The jobs of services/jobs.ts, by name (kept here so the config module stays free of Strapi). */
-export const JOB_NAMES = ['renewals-due', 'expiry', 'payment-retries', 'outbox', 'stuck-runs', 'overdue-tasks', 'daily-mrr'] as const;
+export const JOB_NAMES = ['renewals-due', 'expiry', 'payment-retries', 'outbox', 'stuck-runs', 'overdue-tasks', 'daily-mrr', 'monthly-report'] as const;
 
 const isTimeZone = (zone: string) => {
   try {
@@ -55,6 +55,7 @@ export default {
         'stuck-runs': '*/5 * * * *',
         'overdue-tasks': '0 8 * * 1-5',
         'daily-mrr': '15 0 * * *',
+        'monthly-report': '0 2 1 * *',
       },
     },
   } satisfies PlanRenewalsConfig,

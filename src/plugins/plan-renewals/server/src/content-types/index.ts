@@ -1,5 +1,6 @@
 import emailSchema from './email/schema.json';
 import jobFireSchema from './job-fire/schema.json';
+import monthlyReportSchema from './monthly-report/schema.json';
 import mrrSnapshotSchema from './mrr-snapshot/schema.json';
 import runSchema from './run/schema.json';
 import stripeEventSchema from './stripe-event/schema.json';
@@ -12,4 +13,5 @@ export default {
   'mrr-snapshot': { schema: mrrSnapshotSchema },
   'stripe-event': { schema: stripeEventSchema },
   'job-fire': { schema: jobFireSchema },
+  'monthly-report': { schema: monthlyReportSchema },
 };

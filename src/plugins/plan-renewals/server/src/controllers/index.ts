@@ -3,6 +3,7 @@ import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { JOB_NAMES } from '../config';
 import { ConflictError } from '../errors';
+import { reportCsv } from '../services/reports';
 import { RUN_UID, TASK_UID } from '../services/steps';
 
 /**
@@ -160,4 +161,36 @@ const jobs: Factory = ({ strapi }) => ({
     },
 });
 
-export default { purchases, renewals, runs, tasks, payments, stripe, jobs };
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
+
+const mrr: Factory = ({ strapi }) => ({
+    /** Snapshots per currency between two months (default: the last twelve), with their movements. */
+    async find(ctx: any) {
+      const now = new Date().toISOString().slice(0, 7);
+      const query = parse(z.object({ from: month.optional(), to: month.optional() }).strict(), ctx.query);
+      const to = query.to ?? now;
+      const from = query.from ?? `${Number(to.slice(0, 4)) - 1}-${to.slice(5)}`;
+      if (from > to) throw new errors.ValidationError('from must not be after to');
+      ctx.body = { data: await strapi.plugin('plan-renewals').service('mrr').history(from, to) };
+    },
+});
+
+const reports: Factory = ({ strapi }) => ({
+    /** The monthly report as JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
+    async findOne(ctx: any) {
+      const which = parse(month, ctx.params.month);
+      const { format } = parse(z.object({ format: z.enum(['json', 'csv']).optional() }).strict(), ctx.query);
+      const report = await strapi.plugin('plan-renewals').service('reports').find(which);
+      if (!report) throw new errors.NotFoundError(`No report for ${which}: the month is not over`);
+      const csv = format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv');
+      if (csv) {
+        ctx.type = 'text/csv; charset=utf-8';
+        ctx.set('Content-Disposition', `attachment; filename="revenue-report-${which}.csv"`);
+        ctx.body = reportCsv(report);
+        return;
+      }
+      ctx.body = { data: report };
+    },
+});
+
+export default { purchases, renewals, runs, tasks, payments, stripe, jobs, mrr, reports };

@@ -17,6 +17,8 @@ export default {
       route('POST', '/tasks/:documentId/complete', 'tasks.complete'),
       route('POST', '/invoices/:documentId/manual-payments', 'payments.create'),
       route('POST', '/jobs/:name/run', 'jobs.run'),
+      route('GET', '/mrr', 'mrr.find'),
+      route('GET', '/reports/monthly/:month', 'reports.findOne'),
       { method: 'POST', path: '/stripe/webhook', handler: 'stripe.webhook', config: { auth: false, policies: [] } },
     ],
   },

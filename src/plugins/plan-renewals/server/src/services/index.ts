@@ -3,7 +3,8 @@ import engine from './engine';
 import jobs from './jobs';
 import mrr from './mrr';
 import outbox from './outbox';
+import reports from './reports';
 import stripe from './stripe';
 import webhooks from './webhooks';
 
-export default { engine, jobs, mrr, outbox, stripe, 'card-payments': cardPayments, webhooks };
+export default { engine, jobs, mrr, outbox, reports, stripe, 'card-payments': cardPayments, webhooks };

@@ -5,6 +5,7 @@ import { runAs } from '../../../../../guards/actor';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
 import { ConflictError } from '../errors';
+import { previousMonth } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -12,7 +13,7 @@ import { RUN_UID, TASK_UID } from './steps';
  * body that calls a service; node-cron fires them on every instance, and a run coordinator backed
  * by the database lets exactly one instance execute each fire: the first to insert the fire's
  * unique key (`<job>:<scheduled time>`) runs it, the others see the unique violation and skip.
- * Jobs whose missing a fire would lose something (the daily MRR snapshot) catch up on boot,
+ * Jobs whose missing a fire would lose something (the daily MRR snapshot, the monthly report) catch up on boot,
  * under a key of their own period, so that too happens once. `JOBS_ENABLED=false` turns the
  * schedules off; `runNow` (npm run job -- <name>, or the API) runs any job at once.
  */
@@ -124,12 +125,28 @@ export const JOBS: Record<string, JobBody> = {
   },
 };
 
+JOBS['monthly-report'] = async (strapi, now, config) => {
+  const month = previousMonth(dateIn(now, config.timezone).slice(0, 7));
+  const report = await plugin(strapi).service('reports').generate(month);
+  return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${s.renewal.count} renewals`).join('; ') || 'no sales'}`;
+};
+
 export const JOB_NAMES = Object.keys(JOBS);
 if (JOB_NAMES.join() !== CONFIGURED_JOBS.join()) throw new Error('services/jobs.ts and config JOB_NAMES list different jobs');
 
-/** Jobs caught up on boot when their last fire is older than this: a missed one is produced once. */
-const CATCH_UP: Record<string, { every: number; period: (now: Date, tz: string) => string }> = {
-  'daily-mrr': { every: 24 * 60 * 60 * 1000, period: (now, tz) => dateIn(now, tz) },
+/**
+ * Jobs caught up on boot: each says whether a fire was missed and names the period it covers;
+ * the catch-up is claimed under that period's key, so it happens once across instances.
+ */
+const CATCH_UP: Record<string, (strapi: Core.Strapi, now: Date, tz: string) => Promise<string | null>> = {
+  async 'daily-mrr'(strapi, now, tz) {
+    const last = await strapi.db.query(FIRE_UID as any).findOne({ where: { job: 'daily-mrr', failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
+    return last && now.getTime() - new Date(last.scheduledFor).getTime() < 24 * 60 * 60 * 1000 ? null : dateIn(now, tz);
+  },
+  async 'monthly-report'(strapi, now, tz) {
+    const month = previousMonth(dateIn(now, tz).slice(0, 7));
+    return (await strapi.db.query('plugin::plan-renewals.monthly-report' as any).findOne({ where: { month } })) ? null : month;
+  },
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -181,10 +198,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Produces, once across instances, the fires of catch-up jobs missed while all were down. */
     async catchUp(now: Date = new Date()) {
       const caught: string[] = [];
-      for (const [job, rule] of Object.entries(CATCH_UP)) {
-        const last = await strapi.db.query(FIRE_UID as any).findOne({ where: { job, failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
-        if (last && now.getTime() - new Date(last.scheduledFor).getTime() < rule.every) continue;
-        const fireKey = `${job}:catch-up:${rule.period(now, config().timezone)}`;
+      for (const [job, missed] of Object.entries(CATCH_UP)) {
+        const period = await missed(strapi, now, config().timezone);
+        if (!period) continue;
+        const fireKey = `${job}:catch-up:${period}`;
         if (await claim(fireKey, job, 'catch-up', now)) {
           await execute(fireKey, job, now).catch(() => undefined);
           caught.push(job);

@@ -1,12 +1,20 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * MRR per currency, summed by the database: each Active service plan contributes its recurring
- * revenue per term divided by its term, rounded per plan half away from zero — the same rule as
- * the domain's `monthlyRecurringRevenue`, written as integer SQL ((2a + t) / 2t) so both
- * databases compute it exactly. Snapshots are stored per month and currency and refreshed in place.
+ * MRR per currency, computed by the database: each Active service plan contributes its recurring
+ * revenue per term (price plus recurring add-ons; tax and one-time fees excluded) divided by its
+ * term, rounded per plan half away from zero — the domain's `monthlyRecurringRevenue` written as
+ * integer SQL ((2a + t) / 2t), so both databases compute it exactly. ARR is 12 × MRR.
+ *
+ * A refresh of month M stores, in one transaction, each customer's MRR per currency (the MRR
+ * lines of M) and the month's totals (the snapshot). Movements between two months compare the
+ * customers' lines: new, expansion, contraction, churn and reactivation (a customer back after a
+ * month without MRR), which reconcile exactly: start + new + expansion + reactivation -
+ * contraction - churn = end, because each customer's change lands in exactly one of them.
  */
 export const SNAPSHOT_UID = 'plugin::plan-renewals.mrr-snapshot';
+export const LINES_TABLE = 'plan_renewal_mrr_lines';
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export interface MrrFigure {
   currency: string;
@@ -15,40 +23,184 @@ export interface MrrFigure {
   activePlans: number;
 }
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async current(): Promise<MrrFigure[]> {
-    const knex = strapi.db.connection;
-    // Inside the caller's transaction when there is one (a step of a run), so the query sees its
-    // writes and, on SQLite, does not wait for the connection that transaction holds.
-    const rows = await strapi.db.transaction(({ trx }) =>
-      trx('service_plans as sp')
-        .join('service_plans_plan_lnk as link', 'link.service_plan_id', 'sp.id')
-        .join('plans as p', 'p.id', 'link.plan_id')
-        .where('sp.state', 'Active')
-        .groupBy('p.currency')
-        .orderBy('p.currency')
-        .select('p.currency as currency')
-        .select(knex.raw('SUM((COALESCE(sp.recurring_minor, 0) * 2 + p.term_months) / (p.term_months * 2)) as mrr'))
-        .count({ plans: '*' }),
-    );
-    return rows.map((row: any) => {
-      const mrrMinor = Number(row.mrr);
-      if (!Number.isSafeInteger(mrrMinor)) throw new Error(`MRR in ${row.currency} exceeds the safe integer range`);
-      return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: Number(row.plans) };
-    });
-  },
+export interface MrrMovement {
+  currency: string;
+  from: string;
+  to: string;
+  startMinor: number;
+  newMinor: number;
+  expansionMinor: number;
+  reactivationMinor: number;
+  contractionMinor: number;
+  churnMinor: number;
+  endMinor: number;
+  customers: { new: number; expanded: number; reactivated: number; contracted: number; churned: number };
+}
 
-  /** Recomputes the snapshot of `period` (YYYY-MM) for every currency with active plans. */
-  async refresh(period: string): Promise<MrrFigure[]> {
-    const figures = await this.current();
-    await strapi.db.transaction(async () => {
-      for (const figure of figures) {
-        const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date() };
-        const existing = await strapi.db.query(SNAPSHOT_UID as any).findOne({ where: { period, currency: figure.currency } });
-        if (existing) await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: existing.id }, data });
-        else await strapi.documents(SNAPSHOT_UID as any).create({ data: data as any });
-      }
-    });
-    return figures;
-  },
-});
+const safe = (value: unknown, what: string): number => {
+  const number = Number(value ?? 0);
+  if (!Number.isSafeInteger(number)) throw new Error(`${what} exceeds the safe integer range`);
+  return number;
+};
+
+const assertPeriod = (period: string) => {
+  if (!PERIOD.test(period)) throw new Error(`A month is YYYY-MM, not ${period}`);
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  /** Each customer's MRR per currency over Active plans, as a query (not loaded into memory). */
+  const perCustomer = (trx: any) =>
+    trx('service_plans as sp')
+      .join('service_plans_plan_lnk as pl', 'pl.service_plan_id', 'sp.id')
+      .join('plans as p', 'p.id', 'pl.plan_id')
+      .join('service_plans_customer_lnk as cl', 'cl.service_plan_id', 'sp.id')
+      .where('sp.state', 'Active')
+      .groupBy('p.currency', 'cl.customer_id')
+      .select('p.currency as currency', 'cl.customer_id as customer_id')
+      .select(trx.raw('SUM((COALESCE(sp.recurring_minor, 0) * 2 + p.term_months) / (p.term_months * 2)) as mrr_minor'))
+      .select(trx.raw('COUNT(*) as active_plans'));
+
+  return {
+    /** The table of per-customer lines (Strapi does not manage it); created at bootstrap. */
+    async ensureTables() {
+      const knex = strapi.db.connection;
+      if (await knex.schema.hasTable(LINES_TABLE)) return;
+      await knex.schema.createTable(LINES_TABLE, (table) => {
+        table.string('period', 7).notNullable();
+        table.string('currency', 3).notNullable();
+        table.integer('customer_id').notNullable();
+        table.bigInteger('mrr_minor').notNullable();
+        table.integer('active_plans').notNullable();
+        table.primary(['period', 'currency', 'customer_id']);
+        table.index(['customer_id', 'currency', 'period']);
+      });
+    },
+
+    /** MRR now, per currency, without storing anything. */
+    async current(): Promise<MrrFigure[]> {
+      // Inside the caller's transaction when there is one (a step of a run), so the query sees its
+      // writes and, on SQLite, does not wait for the connection that transaction holds.
+      const rows = await strapi.db.transaction(({ trx }) =>
+        trx
+          .from(perCustomer(trx).as('c'))
+          .groupBy('currency')
+          .orderBy('currency')
+          .select('currency')
+          .sum({ mrr: 'mrr_minor', plans: 'active_plans' }),
+      );
+      return rows.map((row: any) => {
+        const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
+        return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
+      });
+    },
+
+    /** Recomputes month `period` (YYYY-MM): every customer's line, then the totals per currency. */
+    async refresh(period: string): Promise<MrrFigure[]> {
+      assertPeriod(period);
+      return strapi.db.transaction(async ({ trx }) => {
+        await trx(LINES_TABLE).where({ period }).delete();
+        const select = perCustomer(trx).select(trx.raw('? as period', [period]));
+        await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);
+        const totals = await trx(LINES_TABLE).where({ period }).groupBy('currency').select('currency').sum({ mrr: 'mrr_minor', plans: 'active_plans' });
+        const figures: MrrFigure[] = totals.map((row: any) => {
+          const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
+          return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
+        });
+        const stored = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period } });
+        for (const snapshot of stored) {
+          // A currency without active plans any more is at zero, not left at its old figure.
+          if (!figures.some((f) => f.currency === snapshot.currency)) {
+            await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date() } });
+          }
+        }
+        for (const figure of figures) {
+          const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date() };
+          const existing = stored.find((s: any) => s.currency === figure.currency);
+          if (existing) await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: existing.id }, data });
+          else await strapi.documents(SNAPSHOT_UID as any).create({ data: data as any });
+        }
+        return figures;
+      });
+    },
+
+    /** The movements between the stored lines of two months, per currency. */
+    async movements(from: string, to: string): Promise<MrrMovement[]> {
+      assertPeriod(from);
+      assertPeriod(to);
+      const rows = await strapi.db.transaction(({ trx }) =>
+        trx.raw(
+          `SELECT currency,
+             SUM(before_minor) AS start_minor,
+             SUM(after_minor) AS end_minor,
+             SUM(CASE WHEN before_minor = 0 AND is_returning = 0 THEN after_minor ELSE 0 END) AS new_minor,
+             SUM(CASE WHEN before_minor = 0 AND is_returning = 1 THEN after_minor ELSE 0 END) AS reactivation_minor,
+             SUM(CASE WHEN before_minor > 0 AND after_minor > before_minor THEN after_minor - before_minor ELSE 0 END) AS expansion_minor,
+             SUM(CASE WHEN before_minor > 0 AND after_minor > 0 AND after_minor < before_minor THEN before_minor - after_minor ELSE 0 END) AS contraction_minor,
+             SUM(CASE WHEN before_minor > 0 AND after_minor = 0 THEN before_minor ELSE 0 END) AS churn_minor,
+             SUM(CASE WHEN before_minor = 0 AND is_returning = 0 THEN 1 ELSE 0 END) AS new_customers,
+             SUM(CASE WHEN before_minor = 0 AND is_returning = 1 THEN 1 ELSE 0 END) AS reactivated_customers,
+             SUM(CASE WHEN before_minor > 0 AND after_minor > before_minor THEN 1 ELSE 0 END) AS expanded_customers,
+             SUM(CASE WHEN before_minor > 0 AND after_minor > 0 AND after_minor < before_minor THEN 1 ELSE 0 END) AS contracted_customers,
+             SUM(CASE WHEN before_minor > 0 AND after_minor = 0 THEN 1 ELSE 0 END) AS churned_customers
+           FROM (
+             SELECT COALESCE(a.currency, b.currency) AS currency,
+                    COALESCE(a.mrr_minor, 0) AS before_minor,
+                    COALESCE(b.mrr_minor, 0) AS after_minor,
+                    CASE WHEN a.customer_id IS NULL AND EXISTS (
+                      SELECT 1 FROM ?? e WHERE e.period < ? AND e.currency = b.currency AND e.customer_id = b.customer_id AND e.mrr_minor > 0
+                    ) THEN 1 ELSE 0 END AS is_returning
+             FROM (SELECT * FROM ?? WHERE period = ?) a
+             FULL OUTER JOIN (SELECT * FROM ?? WHERE period = ?) b ON a.currency = b.currency AND a.customer_id = b.customer_id
+           ) m
+           GROUP BY currency
+           ORDER BY currency`,
+          [LINES_TABLE, from, LINES_TABLE, from, LINES_TABLE, to],
+        ),
+      );
+      const list = Array.isArray(rows) ? rows : rows.rows; // better-sqlite3 answers rows, pg a result
+      return list.map((row: any) => ({
+        currency: row.currency,
+        from,
+        to,
+        startMinor: safe(row.start_minor, 'MRR'),
+        newMinor: safe(row.new_minor, 'MRR'),
+        expansionMinor: safe(row.expansion_minor, 'MRR'),
+        reactivationMinor: safe(row.reactivation_minor, 'MRR'),
+        contractionMinor: safe(row.contraction_minor, 'MRR'),
+        churnMinor: safe(row.churn_minor, 'MRR'),
+        endMinor: safe(row.end_minor, 'MRR'),
+        customers: {
+          new: safe(row.new_customers, 'count'),
+          expanded: safe(row.expanded_customers, 'count'),
+          reactivated: safe(row.reactivated_customers, 'count'),
+          contracted: safe(row.contracted_customers, 'count'),
+          churned: safe(row.churned_customers, 'count'),
+        },
+      }));
+    },
+
+    /** Stored snapshots from `from` to `to` (YYYY-MM, inclusive), with the movements between consecutive months. */
+    async history(from: string, to: string) {
+      assertPeriod(from);
+      assertPeriod(to);
+      const snapshots = await strapi.db.query(SNAPSHOT_UID as any).findMany({
+        where: { period: { $gte: from, $lte: to } },
+        orderBy: [{ period: 'asc' }, { currency: 'asc' }],
+      });
+      const periods = [...new Set(snapshots.map((s: any) => s.period as string))];
+      const movements: MrrMovement[] = [];
+      for (let i = 1; i < periods.length; i += 1) movements.push(...(await this.movements(periods[i - 1], periods[i])));
+      return {
+        snapshots: snapshots.map((s: any) => ({
+          period: s.period,
+          currency: s.currency,
+          mrrMinor: safe(s.mrrMinor, 'MRR'),
+          arrMinor: safe(s.mrrMinor, 'MRR') * 12,
+          activePlans: s.activePlans,
+          computedAt: s.computedAt,
+        })),
+        movements,
+      };
+    },
+  };
+};
