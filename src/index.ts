@@ -13,5 +13,8 @@ export default {
     await ensureDatabaseObjects(strapi);
     await ensureStaffRoles(strapi);
     await seedDemoDataIfEmpty(strapi);
+    // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)
+    // sees the database complete, demo data included.
+    await strapi.plugin('plan-renewals').service('jobs').start();
   },
 };

@@ -1,10 +1,10 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * Creates the analytics table Strapi does not manage, then starts the scheduled jobs (unless
- * JOBS_ENABLED=false), which catch up what was missed while no instance was running.
+ * Creates the analytics table Strapi does not manage. The scheduled jobs are started by the
+ * application once its own bootstrap is done (src/index.ts), so their catch-up sees a complete
+ * database; `destroy` stops them.
  */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.plugin('plan-renewals').service('mrr').ensureTables();
-  await strapi.plugin('plan-renewals').service('jobs').start();
 };
