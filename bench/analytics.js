@@ -11,52 +11,11 @@
  *
  * Requires a compiled app (npm run build, or any test run). Creates and drops its own database.
  */
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
+const { client, benchEnvironment, prepareDatabase, loadApp, median } = require('./support');
 
-const appDir = path.resolve(__dirname, '..');
-const secret = () => crypto.randomBytes(16).toString('base64');
-Object.assign(process.env, {
-  STRAPI_TELEMETRY_DISABLED: 'true',
-  SEED_DEMO_DATA: 'false',
-  JOBS_ENABLED: 'false',
-  LOG_LEVEL: 'error',
-  APP_KEYS: `${secret()},${secret()}`,
-  API_TOKEN_SALT: secret(),
-  ADMIN_JWT_SECRET: secret(),
-  TRANSFER_TOKEN_SALT: secret(),
-  JWT_SECRET: secret(),
-  ENCRYPTION_KEY: secret(),
-});
-const client = process.env.DATABASE_CLIENT ?? 'sqlite';
-const sqliteFile = path.join(appDir, '.tmp', `bench-analytics-${process.pid}.db`);
-let dropDatabase = async () => fs.rmSync(sqliteFile, { force: true });
+benchEnvironment();
+let dropDatabase = async () => undefined;
 
-const prepareDatabase = async () => {
-  if (client === 'sqlite') {
-    fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
-    process.env.DATABASE_FILENAME = path.relative(appDir, sqliteFile);
-    return;
-  }
-  const { Client } = require('pg');
-  const base = new URL(process.env.DATABASE_URL);
-  const name = `bench_analytics_${process.pid}`;
-  const admin = new URL(base);
-  admin.pathname = '/postgres';
-  const run = async (sql) => {
-    const db = new Client({ connectionString: admin.toString() });
-    await db.connect();
-    await db.query(sql);
-    await db.end();
-  };
-  await run(`CREATE DATABASE "${name}"`);
-  base.pathname = `/${name}`;
-  process.env.DATABASE_URL = base.toString();
-  dropDatabase = () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-};
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const time = async (work) => {
   const started = process.hrtime.bigint();
   const result = await work();
@@ -65,9 +24,8 @@ const time = async (work) => {
 
 (async () => {
   const n = Number(process.argv[2] ?? (client === 'sqlite' ? 200_000 : 1_000_000));
-  await prepareDatabase();
-  const { createStrapi } = require('@strapi/strapi');
-  const strapi = await createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false }).load();
+  dropDatabase = await prepareDatabase('bench-analytics');
+  const strapi = await loadApp();
   const knex = strapi.db.connection;
   const now = new Date();
   const month = now.toISOString().slice(0, 7);

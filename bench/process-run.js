@@ -8,38 +8,15 @@
  * Prints each run and the median. Requires a compiled app (npm run build, or any test run).
  */
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
-
-const appDir = path.resolve(__dirname, '..');
-const secret = () => crypto.randomBytes(16).toString('base64');
-Object.assign(process.env, {
-  STRAPI_TELEMETRY_DISABLED: 'true',
-  SEED_DEMO_DATA: 'false',
-  JOBS_ENABLED: 'false',
-  LOG_LEVEL: 'error',
-  APP_KEYS: `${secret()},${secret()}`,
-  API_TOKEN_SALT: secret(),
-  ADMIN_JWT_SECRET: secret(),
-  TRANSFER_TOKEN_SALT: secret(),
-  JWT_SECRET: secret(),
-  ENCRYPTION_KEY: secret(),
-});
-const sqliteFile = path.join(appDir, '.tmp', `bench-${process.pid}.db`);
-if ((process.env.DATABASE_CLIENT ?? 'sqlite') === 'sqlite') process.env.DATABASE_FILENAME = path.relative(appDir, sqliteFile);
-
-const { createStrapi } = require('@strapi/strapi');
 const request = require('supertest');
+const { client, benchEnvironment, prepareDatabase, loadApp, median } = require('./support');
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
+benchEnvironment();
 
 (async () => {
   const runs = Number(process.argv[2] ?? 5);
-  const strapi = await createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false }).load();
+  const dropDatabase = await prepareDatabase('bench-process');
+  const strapi = await loadApp();
   strapi.server.mount();
   const http = () => request(strapi.server.httpServer);
   const signIn = async (type) => {
@@ -70,9 +47,8 @@ const median = (values) => {
     times.push(ms);
   }
   await strapi.destroy();
-  fs.rmSync(sqliteFile, { force: true });
+  await dropDatabase();
 
-  const client = process.env.DATABASE_CLIENT ?? 'sqlite';
   console.log(`\nOne full purchase through the API (7 requests, 13 steps), ${client}\n`);
   console.log('| run | ms |');
   console.log('|---|---|');

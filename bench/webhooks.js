@@ -12,54 +12,16 @@
  * Requires a compiled app (npm run build, or any test run).
  */
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const http = require('node:http');
-const path = require('node:path');
+const { client, benchEnvironment, prepareDatabase, loadApp } = require('./support');
 
-const appDir = path.resolve(__dirname, '..');
-const secret = () => crypto.randomBytes(16).toString('base64');
 const WEBHOOK_SECRET = `whsec_${crypto.randomBytes(16).toString('hex')}`;
-Object.assign(process.env, {
-  STRAPI_TELEMETRY_DISABLED: 'true',
-  SEED_DEMO_DATA: 'false',
-  JOBS_ENABLED: 'false',
-  LOG_LEVEL: 'error',
-  APP_KEYS: `${secret()},${secret()}`,
-  API_TOKEN_SALT: secret(),
-  ADMIN_JWT_SECRET: secret(),
-  TRANSFER_TOKEN_SALT: secret(),
-  JWT_SECRET: secret(),
-  ENCRYPTION_KEY: secret(),
+benchEnvironment({
   STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
   STRIPE_SECRET_KEY: 'sk_test_bench',
   STRIPE_API_BASE: 'http://127.0.0.1:9', // never called: the handler needs nothing from Stripe
 });
-const client = process.env.DATABASE_CLIENT ?? 'sqlite';
-const sqliteFile = path.join(appDir, '.tmp', `bench-webhooks-${process.pid}.db`);
-let dropDatabase = async () => fs.rmSync(sqliteFile, { force: true });
-
-const prepareDatabase = async () => {
-  if (client === 'sqlite') {
-    fs.mkdirSync(path.dirname(sqliteFile), { recursive: true });
-    process.env.DATABASE_FILENAME = path.relative(appDir, sqliteFile);
-    return;
-  }
-  const { Client } = require('pg');
-  const base = new URL(process.env.DATABASE_URL);
-  const name = `bench_webhooks_${process.pid}`;
-  const admin = new URL(base);
-  admin.pathname = '/postgres';
-  const run = async (sql) => {
-    const db = new Client({ connectionString: admin.toString() });
-    await db.connect();
-    await db.query(sql);
-    await db.end();
-  };
-  await run(`CREATE DATABASE "${name}"`);
-  base.pathname = `/${name}`;
-  process.env.DATABASE_URL = base.toString();
-  dropDatabase = () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-};
+let dropDatabase = async () => undefined;
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -140,10 +102,9 @@ const startBaseline = (strapi, Stripe) => {
 (async () => {
   const n = Number(process.argv[2] ?? 2000);
   const concurrency = Number(process.argv[3] ?? 16);
-  await prepareDatabase();
-  const { createStrapi } = require('@strapi/strapi');
+  dropDatabase = await prepareDatabase('bench-webhooks');
   const Stripe = require('stripe');
-  const strapi = await createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false }).load();
+  const strapi = await loadApp();
   strapi.server.mount();
   await new Promise((resolve) => strapi.server.httpServer.listen(0, '127.0.0.1', resolve));
 

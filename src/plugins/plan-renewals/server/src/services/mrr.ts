@@ -11,6 +11,8 @@ import type { Core } from '@strapi/strapi';
  * customers' lines: new, expansion, contraction, churn and reactivation (a customer back after a
  * month without MRR), which reconcile exactly: start + new + expansion + reactivation -
  * contraction - churn = end, because each customer's change lands in exactly one of them.
+ * The comparison is two keyed left joins (no FULL JOIN of derived tables, which SQLite would
+ * scan pairwise), so it stays O(n log n) over the lines' primary key.
  */
 export const SNAPSHOT_UID = 'plugin::plan-renewals.mrr-snapshot';
 export const LINES_TABLE = 'plan_renewal_mrr_lines';
@@ -143,18 +145,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
              SUM(CASE WHEN before_minor > 0 AND after_minor > 0 AND after_minor < before_minor THEN 1 ELSE 0 END) AS contracted_customers,
              SUM(CASE WHEN before_minor > 0 AND after_minor = 0 THEN 1 ELSE 0 END) AS churned_customers
            FROM (
-             SELECT COALESCE(a.currency, b.currency) AS currency,
-                    COALESCE(a.mrr_minor, 0) AS before_minor,
-                    COALESCE(b.mrr_minor, 0) AS after_minor,
-                    CASE WHEN a.customer_id IS NULL AND EXISTS (
-                      SELECT 1 FROM ?? e WHERE e.period < ? AND e.currency = b.currency AND e.customer_id = b.customer_id AND e.mrr_minor > 0
-                    ) THEN 1 ELSE 0 END AS is_returning
-             FROM (SELECT * FROM ?? WHERE period = ?) a
-             FULL OUTER JOIN (SELECT * FROM ?? WHERE period = ?) b ON a.currency = b.currency AND a.customer_id = b.customer_id
+             -- customers with MRR in the first month, and what they have in the second
+             SELECT a.currency, a.mrr_minor AS before_minor, COALESCE(b.mrr_minor, 0) AS after_minor, 0 AS is_returning
+             FROM ?? a
+             LEFT JOIN ?? b ON b.period = ? AND b.currency = a.currency AND b.customer_id = a.customer_id
+             WHERE a.period = ?
+             UNION ALL
+             -- customers with MRR only in the second month: new, or back after a gap
+             SELECT b.currency, 0, b.mrr_minor,
+                    CASE WHEN EXISTS (
+                      SELECT 1 FROM ?? e WHERE e.customer_id = b.customer_id AND e.currency = b.currency AND e.period < ? AND e.mrr_minor > 0
+                    ) THEN 1 ELSE 0 END
+             FROM ?? b
+             LEFT JOIN ?? a ON a.period = ? AND a.currency = b.currency AND a.customer_id = b.customer_id
+             WHERE b.period = ? AND a.customer_id IS NULL
            ) m
            GROUP BY currency
            ORDER BY currency`,
-          [LINES_TABLE, from, LINES_TABLE, from, LINES_TABLE, to],
+          [LINES_TABLE, LINES_TABLE, to, from, LINES_TABLE, from, LINES_TABLE, LINES_TABLE, from, to],
         ),
       );
       const list = Array.isArray(rows) ? rows : rows.rows; // better-sqlite3 answers rows, pg a result

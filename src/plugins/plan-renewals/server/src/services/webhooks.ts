@@ -60,8 +60,33 @@ const dateOf = (unixSeconds: number | null | undefined, fallback: Date) =>
 const transactionBy = (strapi: Core.Strapi, reference: string) =>
   strapi.db.query(TRANSACTION_UID).findOne({ where: { provider: 'stripe', providerReference: reference }, populate: ['invoice'] });
 
-const setTransaction = (strapi: Core.Strapi, transaction: any, data: Record<string, unknown>) =>
-  strapi.documents(TRANSACTION_UID).update({ documentId: transaction.documentId, data: data as any });
+/** Moves the Stripe payment `reference` of the invoice to `state`: the known transaction, or a new one. */
+const recordPayment = async (
+  strapi: Core.Strapi,
+  known: any,
+  invoice: any,
+  payment: { reference: string; state: 'Success' | 'Failed'; amountMinor: number; currency: string; failureReason: string | null; at: Date },
+) => {
+  if (known) {
+    await strapi.documents(TRANSACTION_UID).update({
+      documentId: known.documentId,
+      data: { state: payment.state, failureReason: payment.failureReason, occurredAt: payment.at } as any,
+    });
+    return;
+  }
+  await strapi.documents(TRANSACTION_UID).create({
+    data: {
+      invoice: invoice.documentId,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      state: payment.state,
+      provider: 'stripe',
+      providerReference: payment.reference,
+      failureReason: payment.failureReason,
+      occurredAt: payment.at,
+    } as any,
+  });
+};
 
 /** Money that arrived but cannot count as the invoice's payment: Finance looks into it. */
 const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<Handled> => {
@@ -84,7 +109,7 @@ const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<
  */
 const applyRefund = async (ctx: EventContext, transaction: any, why: string): Promise<string> => {
   const { strapi } = ctx;
-  await setTransaction(strapi, transaction, { state: 'Refunded' });
+  await strapi.documents(TRANSACTION_UID).update({ documentId: transaction.documentId, data: { state: 'Refunded' } as any });
   let invoice = await loadInvoice(strapi, transaction.invoice.documentId);
   if (invoice.state === 'Open') {
     // Paid and refunded before the run marked it paid: record both, in order.
@@ -138,21 +163,7 @@ const confirmPayment = async (
   if (transaction?.state === 'Success' || transaction?.state === 'Refunded') {
     return { outcome: `payment ${payment.reference} already recorded (${transaction.state})` };
   }
-  if (transaction) {
-    await setTransaction(strapi, transaction, { state: 'Success', failureReason: null, occurredAt: ctx.now });
-  } else {
-    await strapi.documents(TRANSACTION_UID).create({
-      data: {
-        invoice: invoice.documentId,
-        amountMinor: paid.minor,
-        currency: paid.currency,
-        state: 'Success',
-        provider: 'stripe',
-        providerReference: payment.reference,
-        occurredAt: ctx.now,
-      } as any,
-    });
-  }
+  await recordPayment(strapi, transaction, invoice, { reference: payment.reference, state: 'Success', amountMinor: paid.minor, currency: paid.currency, failureReason: null, at: ctx.now });
   transaction = await transactionBy(strapi, payment.reference);
   if (invoice.nextPaymentAttemptAt) {
     await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: null } as any });
@@ -191,22 +202,7 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
       return { outcome: `stale: payment ${intent.id} is already ${transaction.state}` };
     }
     if (transaction?.state === 'Failed') return { outcome: `payment ${intent.id} already recorded as failed` };
-    if (transaction) {
-      await setTransaction(strapi, transaction, { state: 'Failed', failureReason: reason, occurredAt: ctx.now });
-    } else {
-      await strapi.documents(TRANSACTION_UID).create({
-        data: {
-          invoice: invoice.documentId,
-          amountMinor: invoice.totalMinor,
-          currency: invoice.currency,
-          state: 'Failed',
-          provider: 'stripe',
-          providerReference: intent.id,
-          failureReason: reason,
-          occurredAt: ctx.now,
-        } as any,
-      });
-    }
+    await recordPayment(strapi, transaction, invoice, { reference: intent.id, state: 'Failed', amountMinor: invoice.totalMinor, currency: invoice.currency, failureReason: reason, at: ctx.now });
     // Dunning follows the latest off-session charge of a renewal (a transaction this application
     // created when charging); a Checkout page lets the customer retry by themselves.
     const latest = [...(invoice.transactions ?? [])].filter((t: any) => t.provider === 'stripe').sort((a: any, b: any) => b.id - a.id)[0];
