@@ -103,7 +103,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await trx(LINES_TABLE).where({ period }).delete();
         const select = perCustomer(trx).select(trx.raw('? as period', [period]));
         await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);
-        const totals = await trx(LINES_TABLE).where({ period }).groupBy('currency').select('currency').sum({ mrr: 'mrr_minor', plans: 'active_plans' });
+        const totals = await trx(LINES_TABLE)
+          .where({ period })
+          .groupBy('currency')
+          .orderBy('currency')
+          .select('currency')
+          .sum({ mrr: 'mrr_minor', plans: 'active_plans' });
         const figures: MrrFigure[] = totals.map((row: any) => {
           const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
           return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
