@@ -153,6 +153,27 @@ describe('a first purchase through Stripe Checkout', () => {
     expect((await completeQualityCheck(run.documentId)).state).toBe('completed');
     expect((await planOf(run.servicePlan.documentId)).state).toBe('Active');
   });
+
+  test('asks Stripe only after the step is committed; if Stripe is unreachable, the payment-retries job sends it later', async () => {
+    const saved = process.env.STRIPE_API_BASE;
+    process.env.STRIPE_API_BASE = 'http://127.0.0.1:9'; // nothing listens there
+    let purchase: Awaited<ReturnType<typeof cardPurchase>>;
+    try {
+      purchase = await cardPurchase();
+    } finally {
+      process.env.STRIPE_API_BASE = saved;
+    }
+    expect(purchase.checkoutUrl).toBeNull();
+    expect([purchase.run.state, purchase.run.currentStep]).toEqual(['waiting', 'verify-payment']); // the run went on
+    expect((await invoiceOf(purchase.invoice.documentId)).paymentRequest).toBe('pending');
+
+    const job = await strapi.plugin('plan-renewals').service('jobs').runNow('payment-retries');
+    expect(job.outcome).toMatch(/^1 payment request\(s\) sent/);
+    const sent = await invoiceOf(purchase.invoice.documentId);
+    expect([sent.paymentRequest, sent.paymentUrl]).toEqual(['requested', expect.stringMatching(/\/checkout\/cs_test_/)]);
+    const sessions = stripe.received.filter((r) => r.path === '/v1/checkout/sessions' && r.params.client_reference_id === purchase.invoice.documentId);
+    expect(sessions).toHaveLength(1);
+  });
 });
 
 describe('a renewal on the saved card', () => {

@@ -64,49 +64,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       metadata: metadataOf(run, invoice),
       key: idempotencyKeys.charge(run.documentId, invoice.number, attempt),
     });
-    const known = await strapi.db.query('api::transaction.transaction').findOne({ where: { provider: 'stripe', providerReference: intent.id } });
-    if (!known) {
-      await strapi.documents('api::transaction.transaction').create({
-        data: {
-          invoice: invoice.documentId,
-          amountMinor: invoice.totalMinor,
-          currency: invoice.currency,
-          state: 'Pending',
-          provider: 'stripe',
-          providerReference: intent.id,
-          occurredAt: new Date(),
-        } as any,
+    // The Stripe call is made outside any database transaction; what it answered is recorded now.
+    await strapi.db.transaction(async () => {
+      const known = await strapi.db.query('api::transaction.transaction').findOne({ where: { provider: 'stripe', providerReference: intent.id } });
+      if (!known) {
+        await strapi.documents('api::transaction.transaction').create({
+          data: {
+            invoice: invoice.documentId,
+            amountMinor: invoice.totalMinor,
+            currency: invoice.currency,
+            state: 'Pending',
+            provider: 'stripe',
+            providerReference: intent.id,
+            occurredAt: new Date(),
+          } as any,
+        });
+      }
+      await strapi.documents(INVOICE_UID).update({
+        documentId: invoice.documentId,
+        data: { paymentAttempts: attempt, nextPaymentAttemptAt: null } as any,
       });
-    }
-    await strapi.documents(INVOICE_UID).update({
-      documentId: invoice.documentId,
-      data: { paymentAttempts: attempt, nextPaymentAttemptAt: null } as any,
     });
     return intent;
   };
 
-  return {
-    /**
-     * Step 4's card payment: an off-session charge when the customer has a saved card and this
-     * is a renewal, a Checkout link otherwise. Returns the step's result line.
-     */
-    async request(run: any, invoice: any): Promise<string> {
-      if (!stripe().configured()) {
-        return 'card payment awaits a Stripe webhook (no STRIPE_SECRET_KEY: nothing was requested from Stripe)';
-      }
-      const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-      if (run.kind === 'renewal' && servicePlan.customer.stripePaymentMethodId) {
-        const intent = await charge(run, invoice, servicePlan, 1);
-        return `off-session charge ${intent.id} requested (${intent.status}); Stripe's webhook confirms it`;
-      }
-      const customerId = await stripe().ensureCustomer(servicePlan.customer);
-      const session = await stripe().checkout({
-        invoice,
-        customerId,
-        description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
-        metadata: metadataOf(run, invoice),
-        key: idempotencyKeys.checkout(run.documentId, invoice.number),
-      });
+  /** A Checkout session for the invoice (after commit); its URL is stored, and emailed for a renewal. */
+  const checkout = async (run: any, invoice: any, servicePlan: any) => {
+    const customerId = await stripe().ensureCustomer(servicePlan.customer);
+    const session = await stripe().checkout({
+      invoice,
+      customerId,
+      description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
+      metadata: metadataOf(run, invoice),
+      key: idempotencyKeys.checkout(run.documentId, invoice.number),
+    });
+    await strapi.db.transaction(async () => {
       await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentUrl: session.url } as any });
       if (run.kind === 'renewal') {
         await email(
@@ -117,7 +109,63 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           run.documentId,
         );
       }
-      return `Checkout session ${session.id} created for ${format(money(invoice.totalMinor, invoice.currency))}`;
+    });
+  };
+
+  return {
+    /**
+     * Step 4's card payment, inside the step's transaction: the invoice is marked as waiting for
+     * its payment request, which `requestPending` sends once the step is committed.
+     */
+    async request(run: any, invoice: any): Promise<string> {
+      if (!stripe().configured()) {
+        return 'card payment awaits a Stripe webhook (no STRIPE_SECRET_KEY: nothing was requested from Stripe)';
+      }
+      await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentRequest: 'pending' } as any });
+      return 'card payment to be requested from Stripe once this step is committed';
+    },
+
+    /**
+     * Sends the committed payment requests (all of them, or one invoice's): an off-session charge
+     * when the customer has a saved card and this is a renewal, a Checkout link otherwise. Each
+     * invoice is claimed first, so one instance sends it; a failure puts it back for the next try,
+     * and the deterministic keys make a repeated request return what Stripe made the first time.
+     * A claim older than ten minutes without an outcome (the process died mid-request) is retried.
+     */
+    async requestPending(now: Date = new Date(), invoiceDocumentId?: string) {
+      if (!stripe().configured()) return { requested: 0 };
+      const stale = new Date(now.getTime() - 10 * 60_000);
+      const due = await strapi.db.query(INVOICE_UID).findMany({
+        where: {
+          state: 'Open',
+          ...(invoiceDocumentId ? { documentId: invoiceDocumentId } : {}),
+          $or: [{ paymentRequest: 'pending' }, { paymentRequest: 'requested', paymentRequestedAt: { $lt: stale }, paymentUrl: null, paymentAttempts: 0 }],
+        },
+        limit: 50,
+      });
+      let requested = 0;
+      for (const row of due) {
+        const claimed = await strapi.db
+          .connection('invoices')
+          .where({ id: row.id, payment_request: row.paymentRequest })
+          .update({ payment_request: 'requested', payment_requested_at: strapi.db.dialect.client === 'sqlite' ? now.getTime() : now });
+        if (claimed !== 1) continue;
+        try {
+          const invoice: any = await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId });
+          const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+          const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+          if (run.kind === 'renewal' && servicePlan.customer.stripePaymentMethodId) {
+            await charge(run, invoice, servicePlan, 1);
+          } else {
+            await checkout(run, invoice, servicePlan);
+          }
+          requested += 1;
+        } catch (error) {
+          await strapi.db.connection('invoices').where({ id: row.id, payment_request: 'requested' }).update({ payment_request: 'pending' });
+          strapi.log.warn(`Payment request for invoice ${row.number} failed, it will be retried: ${(error as Error).message}`);
+        }
+      }
+      return { requested };
     },
 
     /**
@@ -183,15 +231,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .whereNotNull('next_payment_attempt_at')
           .update({ next_payment_attempt_at: null });
         if (claimed !== 1) continue;
-        await runAs({ type: 'system', name: 'payment retries' }, () =>
-          strapi.db.transaction(async () => {
+        try {
+          await runAs({ type: 'system', name: 'payment retries' }, async () => {
             const invoice: any = await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId });
             const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
             const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
             await charge(run, invoice, servicePlan, (invoice.paymentAttempts || 1) + 1);
-          }),
-        );
-        charged += 1;
+          });
+          charged += 1;
+        } catch (error) {
+          // Stripe unreachable: the attempt stays due (same attempt number, so the same key).
+          await strapi.db.connection('invoices').where({ id: row.id }).whereNull('next_payment_attempt_at').update({ next_payment_attempt_at: strapi.db.dialect.client === 'sqlite' ? now.getTime() : now });
+          strapi.log.warn(`Retry of invoice ${row.number} failed, it stays due: ${(error as Error).message}`);
+        }
       }
       return { charged };
     },

@@ -188,6 +188,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Runs automatic steps until the run waits for a person or a payment, fails or completes. */
     async advance(documentId: string, actor: Actor = { type: 'system', name: 'plan-renewals' }) {
       for (let i = 0; i < PROCESS.steps.length && (await step(documentId, actor)); i += 1);
+      // A card payment requested by step 4 goes to Stripe now that the step is committed.
+      const run = await loadRun(documentId);
+      if (run?.invoice?.paymentRequest === 'pending') {
+        await strapi.plugin('plan-renewals').service('card-payments').requestPending(new Date(), run.invoice.documentId);
+      }
       await flushOutbox();
       return loadRun(documentId);
     },

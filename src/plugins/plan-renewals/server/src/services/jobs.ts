@@ -63,9 +63,11 @@ export const JOBS: Record<string, JobBody> = {
     return `${expired} plan(s) expired`;
   },
 
+  /** Payment requests whose first try failed (Stripe unreachable), then the dunning schedule's charges. */
   async 'payment-retries'(strapi, now) {
+    const { requested } = await plugin(strapi).service('card-payments').requestPending(now);
     const { charged } = await plugin(strapi).service('card-payments').retryDue(now);
-    return `${charged} renewal charge(s) retried`;
+    return `${requested} payment request(s) sent, ${charged} renewal charge(s) retried`;
   },
 
   async outbox(strapi, now) {
