@@ -29,7 +29,7 @@ const time = async (work) => {
   const knex = strapi.db.connection;
   const now = new Date();
   const month = now.toISOString().slice(0, 7);
-  const previous = month.endsWith('-01') ? `${Number(month.slice(0, 4)) - 1}-12` : `${month.slice(0, 5)}${String(Number(month.slice(5)) - 1).padStart(2, '0')}`;
+  const previous = require('../dist/src/domain').addCalendarMonths(month, -1);
 
   // The catalog: 20 plans over four terms and three currencies.
   const terms = [1, 3, 6, 12, 24];

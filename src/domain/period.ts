@@ -107,3 +107,16 @@ export const nextPeriod = (input: {
   parts(start);
   return { start, end: addMonths(start, input.termMonths) };
 };
+
+/** A calendar month, `YYYY-MM`: the unit of MRR snapshots and monthly reports. */
+export type CalendarMonth = string;
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export const isCalendarMonth = (value: unknown): value is CalendarMonth => typeof value === 'string' && MONTH.test(value);
+
+/** The month `months` after (or, negative, before) `month`. */
+export const addCalendarMonths = (month: CalendarMonth, months: number): CalendarMonth => {
+  if (!isCalendarMonth(month)) throw new PeriodError(`A month is YYYY-MM, not ${month}`);
+  return addMonths(`${month}-01`, months).slice(0, 7);
+};

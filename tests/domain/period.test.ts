@@ -1,4 +1,4 @@
-import { PeriodError, addBusinessDays, addDays, addMonths, compareDates, nextPeriod } from '../../src/domain';
+import { PeriodError, addBusinessDays, addCalendarMonths, addDays, addMonths, compareDates, isCalendarMonth, nextPeriod } from '../../src/domain';
 
 describe('addMonths(): month-end clamping', () => {
   test.each([
@@ -65,5 +65,22 @@ describe('addBusinessDays()', () => {
   });
   test('refuses negative days', () => {
     expect(() => addBusinessDays('2026-11-23', -1)).toThrow(PeriodError);
+  });
+});
+
+describe('calendar months', () => {
+  test.each([
+    ['2026-11', 1, '2026-12'],
+    ['2026-12', 1, '2027-01'],
+    ['2026-01', -1, '2025-12'],
+    ['2026-03', -12, '2025-03'],
+    ['2024-02', 0, '2024-02'],
+  ])('%s %p month(s) is %s', (month, months, expected) => {
+    expect(addCalendarMonths(month, months)).toBe(expected);
+  });
+
+  test.each([['2026-13'], ['2026-1'], ['26-01'], [''], [202601]])('%p is not a month', (value) => {
+    expect(isCalendarMonth(value)).toBe(false);
+    expect(() => addCalendarMonths(value as string, 1)).toThrow(/A month is YYYY-MM/);
   });
 });

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { appModule, createCustomer, createPlan, createServicePlan } from '../harness/fixtures';
 
 /** Each scheduled job's effect, run through `runNow` as `npm run job` and the API do. */
@@ -132,6 +132,10 @@ test('running a job over the API is for Finance; unknown jobs are refused', asyn
   expect([ok.status, ok.body.data.job]).toEqual([200, 'daily-mrr']);
   expect((await http(strapi).post('/api/plan-renewals/jobs/daily-mrr/run').set('Authorization', `Bearer ${customerSuccess}`)).status).toBe(403);
   expect((await http(strapi).post('/api/plan-renewals/jobs/daily-mrr/run')).status).toBe(403);
+  const before = await snapshot(strapi);
+  const fires = await strapi.db.query('plugin::plan-renewals.job-fire').count();
   const unknown = await http(strapi).post('/api/plan-renewals/jobs/rm-rf/run').set('Authorization', `Bearer ${finance}`);
   expect(unknown.status).toBe(400);
+  expect(await snapshot(strapi)).toEqual(before);
+  expect(await strapi.db.query('plugin::plan-renewals.job-fire').count()).toBe(fires);
 });

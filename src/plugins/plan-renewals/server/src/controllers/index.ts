@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
+import { addCalendarMonths, isCalendarMonth } from '../../../../../domain';
 import { JOB_NAMES } from '../config';
 import { ConflictError } from '../errors';
 import { reportCsv } from '../services/reports';
@@ -161,7 +162,7 @@ const jobs: Factory = ({ strapi }) => ({
     },
 });
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
+const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
 
 const mrr: Factory = ({ strapi }) => ({
     /** Snapshots per currency between two months (default: the last twelve), with their movements. */
@@ -169,7 +170,7 @@ const mrr: Factory = ({ strapi }) => ({
       const now = new Date().toISOString().slice(0, 7);
       const query = parse(z.object({ from: month.optional(), to: month.optional() }).strict(), ctx.query);
       const to = query.to ?? now;
-      const from = query.from ?? `${Number(to.slice(0, 4)) - 1}-${to.slice(5)}`;
+      const from = query.from ?? addCalendarMonths(to, -12);
       if (from > to) throw new errors.ValidationError('from must not be after to');
       ctx.body = { data: await strapi.plugin('plan-renewals').service('mrr').history(from, to) };
     },

@@ -190,11 +190,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (let i = 0; i < PROCESS.steps.length && (await step(documentId, actor)); i += 1);
       // A card payment requested by step 4 goes to Stripe now that the step is committed.
       const run = await loadRun(documentId);
-      if (run?.invoice?.paymentRequest === 'pending') {
-        await strapi.plugin('plan-renewals').service('card-payments').requestPending(new Date(), run.invoice.documentId);
+      if (run?.invoice?.paymentRequest !== 'pending') {
+        await flushOutbox();
+        return run;
       }
+      await strapi.plugin('plan-renewals').service('card-payments').requestPending(new Date(), run.invoice.documentId);
       await flushOutbox();
-      return loadRun(documentId);
+      return loadRun(documentId); // with the payment URL the request stored
     },
 
     /** Opens a run for a service plan; 409 with the open run's id when there is one already. */

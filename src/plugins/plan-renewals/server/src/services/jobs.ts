@@ -1,11 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import cron, { type ScheduledTask } from 'node-cron';
-import { addDays } from '../../../../../domain';
+import { addCalendarMonths, addDays } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
 import { ConflictError } from '../errors';
-import { previousMonth } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -128,7 +127,7 @@ export const JOBS: Record<string, JobBody> = {
 };
 
 JOBS['monthly-report'] = async (strapi, now, config) => {
-  const month = previousMonth(dateIn(now, config.timezone).slice(0, 7));
+  const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
   const report = await plugin(strapi).service('reports').generate(month);
   return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${s.renewal.count} renewals`).join('; ') || 'no sales'}`;
 };
@@ -146,7 +145,7 @@ const CATCH_UP: Record<string, (strapi: Core.Strapi, now: Date, tz: string) => P
     return last && now.getTime() - new Date(last.scheduledFor).getTime() < 24 * 60 * 60 * 1000 ? null : dateIn(now, tz);
   },
   async 'monthly-report'(strapi, now, tz) {
-    const month = previousMonth(dateIn(now, tz).slice(0, 7));
+    const month = addCalendarMonths(dateIn(now, tz).slice(0, 7), -1);
     return (await strapi.db.query('plugin::plan-renewals.monthly-report' as any).findOne({ where: { month } })) ? null : month;
   },
 };

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { isCalendarMonth } from '../../../../../domain';
 
 /**
  * MRR per currency, computed by the database: each Active service plan contributes its recurring
@@ -16,7 +17,6 @@ import type { Core } from '@strapi/strapi';
  */
 export const SNAPSHOT_UID = 'plugin::plan-renewals.mrr-snapshot';
 export const LINES_TABLE = 'plan_renewal_mrr_lines';
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export interface MrrFigure {
   currency: string;
@@ -46,7 +46,13 @@ const safe = (value: unknown, what: string): number => {
 };
 
 const assertPeriod = (period: string) => {
-  if (!PERIOD.test(period)) throw new Error(`A month is YYYY-MM, not ${period}`);
+  if (!isCalendarMonth(period)) throw new Error(`A month is YYYY-MM, not ${period}`);
+};
+
+/** A per-currency sum row as the figures the API and the snapshots use. */
+const toFigure = (row: any): MrrFigure => {
+  const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
+  return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -90,10 +96,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .select('currency')
           .sum({ mrr: 'mrr_minor', plans: 'active_plans' }),
       );
-      return rows.map((row: any) => {
-        const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
-        return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
-      });
+      return rows.map(toFigure);
     },
 
     /** Recomputes month `period` (YYYY-MM): every customer's line, then the totals per currency. */
@@ -109,10 +112,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .orderBy('currency')
           .select('currency')
           .sum({ mrr: 'mrr_minor', plans: 'active_plans' });
-        const figures: MrrFigure[] = totals.map((row: any) => {
-          const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
-          return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
-        });
+        const figures: MrrFigure[] = totals.map(toFigure);
         const stored = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period } });
         for (const snapshot of stored) {
           // A currency without active plans any more is at zero, not left at its old figure.

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { format, money } from '../../../../../domain';
+import { addCalendarMonths, format, isCalendarMonth, money } from '../../../../../domain';
 
 /**
  * The monthly revenue report for month M (UTC calendar month), every figure aggregated by the
@@ -9,18 +9,6 @@ import { format, money } from '../../../../../domain';
  * and tasks completed and found overdue per role. Stored once per month; as JSON or CSV.
  */
 export const REPORT_UID = 'plugin::plan-renewals.monthly-report';
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-export const previousMonth = (month: string): string => {
-  const [year, m] = month.split('-').map(Number);
-  return m === 1 ? `${year - 1}-12` : `${year}-${String(m - 1).padStart(2, '0')}`;
-};
-const nextMonth = (month: string): string => {
-  const [year, m] = month.split('-').map(Number);
-  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
-};
-
-export const isMonth = (value: string) => MONTH.test(value);
 
 /** The report as CSV rows `section,metric,currency,value`; money values are integer minor units. */
 export const reportCsv = (report: any): string => {
@@ -50,7 +38,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const compute = async (month: string) => {
     const start = new Date(`${month}-01T00:00:00.000Z`);
-    const end = new Date(`${nextMonth(month)}-01T00:00:00.000Z`);
+    const end = new Date(`${addCalendarMonths(month, 1)}-01T00:00:00.000Z`);
     const range = [at(start), at(end)];
     const mrr = strapi.plugin('plan-renewals').service('mrr');
     return strapi.db.transaction(async ({ trx }) => {
@@ -123,9 +111,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         sales: [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
         plans: { cancelled: n(changes[0]?.cancelled), expired: n(changes[0]?.expired) },
         mrr: {
-          start: figures(await snapshot(previousMonth(month))),
+          start: figures(await snapshot(addCalendarMonths(month, -1))),
           end: figures(await snapshot(month)),
-          movements: await mrr.movements(previousMonth(month), month),
+          movements: await mrr.movements(addCalendarMonths(month, -1), month),
         },
         cash,
         tasks,
@@ -136,7 +124,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const service = {
     /** Computes and stores the report of `month` (replacing an earlier one), then emails Finance. */
     async generate(month: string) {
-      if (!isMonth(month)) throw new Error(`A month is YYYY-MM, not ${month}`);
+      if (!isCalendarMonth(month)) throw new Error(`A month is YYYY-MM, not ${month}`);
       const data = await compute(month);
       const existing = await strapi.db.query(REPORT_UID as any).findOne({ where: { month } });
       if (existing) await strapi.db.query(REPORT_UID as any).update({ where: { id: existing.id }, data: { data, generatedAt: new Date() } });
