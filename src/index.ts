@@ -12,6 +12,7 @@ export default {
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     await ensureDatabaseObjects(strapi);
     await ensureStaffRoles(strapi);
+    await strapi.plugin('plan-renewals').service('access').ensureAdminRoles();
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)
     // sees the database complete, demo data included.

@@ -49,6 +49,21 @@ export const createServicePlan = async (strapi: Core.Strapi, overrides: Record<s
   return { plan, customer, servicePlan };
 };
 
+const day = 24 * 60 * 60 * 1000;
+const shift = (days: number) => new Date(Date.now() + days * day).toISOString().slice(0, 10);
+
+/** An Active plan (as the process leaves it) ending in `endsIn` days. */
+export const createActivePlan = async (strapi: Core.Strapi, endsIn: number, overrides: Record<string, unknown> = {}) => {
+  const plan = (overrides.plan as any) ?? (await createPlan(strapi));
+  const { servicePlan, customer } = await createServicePlan(strapi, { ...overrides, plan });
+  await strapi.db.query('api::service-plan.service-plan').update({ where: { id: servicePlan.id }, data: { state: 'Processing' } });
+  await strapi.db.query('api::service-plan.service-plan').update({
+    where: { id: servicePlan.id },
+    data: { state: 'Active', startDate: shift(endsIn - 365), endDate: shift(endsIn), recurringMinor: 60900 },
+  });
+  return { servicePlan, customer, plan };
+};
+
 /** An Open invoice for a new Processing service plan, priced by the invoice service. */
 export const createOpenInvoice = async (strapi: Core.Strapi) => {
   const { plan, customer, servicePlan } = await createServicePlan(strapi);

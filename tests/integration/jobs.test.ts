@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
-import { appModule, createCustomer, createPlan, createServicePlan } from '../harness/fixtures';
+import { appModule, createActivePlan, createCustomer, createPlan } from '../harness/fixtures';
 
 /** Each scheduled job's effect, run through `runNow` as `npm run job` and the API do. */
 let strapi: Core.Strapi;
@@ -18,17 +18,7 @@ const day = 24 * 60 * 60 * 1000;
 const today = () => new Date().toISOString().slice(0, 10);
 const shift = (days: number) => new Date(Date.now() + days * day).toISOString().slice(0, 10);
 
-/** An Active plan (as the process leaves it) ending in `endsIn` days. */
-const activePlan = async (endsIn: number, overrides: Record<string, unknown> = {}) => {
-  const plan = await createPlan(strapi);
-  const { servicePlan, customer } = await createServicePlan(strapi, { plan, ...overrides });
-  await strapi.db.query('api::service-plan.service-plan').update({ where: { id: servicePlan.id }, data: { state: 'Processing' } });
-  await strapi.db.query('api::service-plan.service-plan').update({
-    where: { id: servicePlan.id },
-    data: { state: 'Active', startDate: shift(endsIn - 365), endDate: shift(endsIn), recurringMinor: 60900 },
-  });
-  return { servicePlan, customer, plan };
-};
+const activePlan = (endsIn: number, overrides: Record<string, unknown> = {}) => createActivePlan(strapi, endsIn, overrides);
 
 test('renewals-due starts one renewal per plan period within the lead time, never two', async () => {
   const due = await activePlan(10);

@@ -6,6 +6,7 @@ import {
   completeStep,
   failStep,
   markStep,
+  retryStep,
   startRun,
 } from '../../src/plugins/plan-renewals/server/src/domain';
 
@@ -111,5 +112,26 @@ describe('a run', () => {
       ['skipped', 'customer changed their mind'],
     ]);
     expect(() => cancelRun(cancelled, system, 'again', 't3')).toThrow('A cancelled run cannot be cancelled');
+  });
+
+  test.each([
+    ['a failed automatic step', () => failStep(startRun(twoSteps), system, 'no email', 't1'), null],
+    ['a running run', () => startRun(twoSteps), 'A running run has no failed step to retry'],
+    ['a completed run', () => completeStep(completeStep(startRun(twoSteps), system, 'ok', 't1'), system, 'approved', 't2'), 'A completed run has no failed step'],
+    [
+      'a rejected human task',
+      () => failStep(completeStep(startRun(twoSteps), system, 'ok', 't1'), { type: 'user', id: '7' }, 'rejected: no payment', 't2'),
+      '"Approve" was decided by a person (rejected: no payment); start a new run instead',
+    ],
+  ])('retrying %s', (_, make, refusal) => {
+    const run = make();
+    if (refusal) {
+      expect(() => retryStep(run)).toThrow(refusal);
+      return;
+    }
+    const retried = retryStep(run);
+    expect([retried.state, retried.currentStep]).toEqual(['running', 'prepare']);
+    expect(retried.steps[0]).toEqual({ id: 'prepare', title: 'Prepare', kind: 'automatic', state: 'pending', startedAt: null, endedAt: null, actor: null, result: null });
+    expect(retried.steps[1]).toEqual(run.steps[1]);
   });
 });

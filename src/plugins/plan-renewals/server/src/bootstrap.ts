@@ -1,10 +1,12 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * Creates the analytics table Strapi does not manage. The scheduled jobs are started by the
- * application once its own bootstrap is done (src/index.ts), so their catch-up sees a complete
- * database; `destroy` stops them.
+ * Registers the plugin's admin actions and creates the analytics table Strapi does not manage.
+ * The application's bootstrap (src/index.ts), which runs after every plugin's, creates the admin
+ * roles and then starts the scheduled jobs, so their catch-up sees a complete database; `destroy`
+ * stops them.
  */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.plugin('plan-renewals').service('access').registerActions();
   await strapi.plugin('plan-renewals').service('mrr').ensureTables();
 };

@@ -1,18 +1,13 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
-import { addCalendarMonths, isCalendarMonth } from '../../../../../domain';
+import { addCalendarMonths } from '../../../../../domain';
 import { JOB_NAMES } from '../config';
-import { ConflictError } from '../errors';
-import { reportCsv } from '../services/reports';
 import { RUN_UID, TASK_UID } from '../services/steps';
+import { answer, completeBody, documentId, engine, month, parse, recordManualPayment, sendMonthlyReport } from './http';
+import panel from './panel';
 
-/**
- * Thin controllers: parse the input with zod, call one engine method, answer. A ConflictError
- * becomes a 409 with the conflicting record's id in `details`.
- */
-const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
-
+/** Thin content-API controllers: parse the input with zod, call one engine method, answer. */
 const purchaseBody = z
   .object({
     customer: documentId,
@@ -22,38 +17,6 @@ const purchaseBody = z
     vehicle: z.string().max(120).optional(),
   })
   .strict();
-
-const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
-
-const manualPaymentBody = z
-  .object({
-    amountMinor: z.number().int().min(1).max(2_147_483_647),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
-    reference: z.string().trim().min(1).max(200),
-  })
-  .strict();
-
-const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    throw new errors.ValidationError(problems.join('; '), { errors: result.error.issues });
-  }
-  return result.data;
-};
-
-const engine = (strapi: Core.Strapi) => strapi.plugin('plan-renewals').service('engine');
-
-const answer = async (ctx: any, status: number, work: () => Promise<unknown>) => {
-  try {
-    ctx.status = status;
-    ctx.body = { data: await work() };
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    ctx.status = 409;
-    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: error.message, details: error.details } };
-  }
-};
 
 const publicRun = (run: any) =>
   run && {
@@ -121,25 +84,13 @@ const tasks: Factory = ({ strapi }) => ({
     async complete(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(completeBody, ctx.request.body);
-      await answer(ctx, 200, async () => publicRun(await engine(strapi).completeTask(id, input, ctx.state.user)));
+      await answer(ctx, 200, async () => publicRun(await engine(strapi).completeTask(id, input, [ctx.state.user?.role?.type])));
     },
 });
 
 const payments: Factory = ({ strapi }) => ({
     async create(ctx: any) {
-      const id = parse(documentId, ctx.params.documentId);
-      const input = parse(manualPaymentBody, ctx.request.body);
-      await answer(ctx, 201, async () => {
-        const transaction: any = await engine(strapi).recordManualPayment(id, input);
-        return {
-          documentId: transaction.documentId,
-          state: transaction.state,
-          amountMinor: transaction.amountMinor,
-          currency: transaction.currency,
-          provider: transaction.provider,
-          providerReference: transaction.providerReference,
-        };
-      });
+      await recordManualPayment(strapi, ctx);
     },
 });
 
@@ -162,8 +113,6 @@ const jobs: Factory = ({ strapi }) => ({
     },
 });
 
-const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
-
 const mrr: Factory = ({ strapi }) => ({
     /** Snapshots per currency between two months (default: the last twelve), with their movements. */
     async find(ctx: any) {
@@ -177,21 +126,9 @@ const mrr: Factory = ({ strapi }) => ({
 });
 
 const reports: Factory = ({ strapi }) => ({
-    /** The monthly report as JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
     async findOne(ctx: any) {
-      const which = parse(month, ctx.params.month);
-      const { format } = parse(z.object({ format: z.enum(['json', 'csv']).optional() }).strict(), ctx.query);
-      const report = await strapi.plugin('plan-renewals').service('reports').find(which);
-      if (!report) throw new errors.NotFoundError(`No report for ${which}: the month is not over`);
-      const csv = format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv');
-      if (csv) {
-        ctx.type = 'text/csv; charset=utf-8';
-        ctx.set('Content-Disposition', `attachment; filename="revenue-report-${which}.csv"`);
-        ctx.body = reportCsv(report);
-        return;
-      }
-      ctx.body = { data: report };
+      await sendMonthlyReport(strapi, ctx);
     },
 });
 
-export default { purchases, renewals, runs, tasks, payments, stripe, jobs, mrr, reports };
+export default { purchases, renewals, runs, tasks, payments, stripe, jobs, mrr, reports, panel };

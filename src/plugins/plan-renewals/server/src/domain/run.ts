@@ -110,3 +110,23 @@ export const cancelRun = (run: RunProgress, actor: StepActor, reason: string, no
     ),
   };
 };
+
+/**
+ * A failed automatic step is tried again (after someone fixed what it stopped on): the run is
+ * running again at that step. A human decision (a rejected payment, a failed quality check) is
+ * not undone this way: its effects were applied, so a new renewal is the way forward.
+ */
+export const retryStep = (run: RunProgress): RunProgress => {
+  if (run.state !== 'failed') throw new ProcessError(`A ${run.state} run has no failed step to retry`);
+  const index = run.steps.findIndex((step) => step.id === run.currentStep);
+  const step = run.steps[index];
+  if (!step || step.state !== 'failed') throw new ProcessError('The run has no failed step to retry');
+  if (step.kind === 'human-task') {
+    throw new ProcessError(`"${step.title}" was decided by a person (${step.result ?? 'failed'}); start a new run instead`);
+  }
+  return {
+    state: 'running',
+    currentStep: step.id,
+    steps: replaceStep(run, index, { ...step, state: 'pending', startedAt: null, endedAt: null, actor: null, result: null }),
+  };
+};

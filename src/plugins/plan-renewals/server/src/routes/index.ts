@@ -4,6 +4,8 @@
  * task's own role by the engine. The one route without user authentication is Stripe's webhook:
  * it is authenticated by the signature over its raw body instead (a bad one is a 400).
  */
+import admin from './admin';
+
 const route = (method: string, path: string, handler: string) => ({ method, path, handler, config: { policies: [] } });
 
 export default {
@@ -22,4 +24,5 @@ export default {
       { method: 'POST', path: '/stripe/webhook', handler: 'stripe.webhook', config: { auth: false, policies: [] } },
     ],
   },
+  admin,
 };

@@ -12,8 +12,10 @@ import {
   failStep,
   isOpen,
   markStep,
+  retryStep,
   startRun,
 } from '../domain';
+import { ProcessError } from '../domain/process';
 import { ConflictError } from '../errors';
 import { paymentRejectedNotice } from '../domain/receipt';
 import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, matchingPayment } from './steps';
@@ -252,18 +254,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Completes a human task with an outcome; the run moves on (or stops, on a rejection). */
-    async completeTask(taskDocumentId: string, input: { outcome: string; note?: string }, user: { id: number; role?: { type?: string } }) {
+    async completeTask(taskDocumentId: string, input: { outcome: string; note?: string }, roles: string[]) {
       const actor = currentActor(strapi);
       const runDocumentId = await strapi.db.transaction(async ({ trx }) => {
         const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run'] });
         if (!task) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
-        if (user.role?.type !== task.role) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
+        if (!roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
         return finishTask(trx, task, input, actor);
       });
       // The automatic steps a completion sets off are done on behalf of whoever completed it.
       if (runDocumentId) return engine.advance(runDocumentId, actor);
       await flushOutbox();
       return null;
+    },
+
+    /** Takes an open task of one of `roles` on: others see who works on it. Claiming it again is a no-op. */
+    async claimTask(taskDocumentId: string, roles: string[]) {
+      const actor = asStepActor(currentActor(strapi));
+      return strapi.db.transaction(async () => {
+        const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId });
+        if (!task) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
+        if (!roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
+        if (task.state !== 'open') throw new ConflictError(`Task ${taskDocumentId} is already ${task.state}`);
+        const holder = task.claimedBy;
+        if (holder && !(holder.type === actor.type && holder.id === actor.id)) {
+          throw new ConflictError(`Task ${taskDocumentId} is already claimed by ${holder.name ?? holder.type}`, { claimedBy: holder });
+        }
+        if (holder) return task;
+        return strapi.documents(TASK_UID as any).update({ documentId: taskDocumentId, data: { claimedBy: actor, claimedAt: new Date() } as any });
+      });
     },
 
     /**
@@ -292,6 +311,53 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       await auditStep(run, title, 'cancelled', reason, actor);
       return true;
+    },
+
+    /**
+     * Cancels an open run by hand (admin panel): its Open invoice is voided and the plan goes back
+     * where it stood. A run whose invoice already has a payment is refused: refund it instead.
+     */
+    async cancel(runDocumentId: string, reason: string) {
+      const actor = currentActor(strapi);
+      await strapi.db.transaction(async ({ trx }) => {
+        await lockRun(trx, runDocumentId);
+        const run = await loadRun(runDocumentId);
+        if (!run) throw new errors.NotFoundError(`No run ${runDocumentId}`);
+        if (!isOpen(run.state)) throw new ConflictError(`Run ${runDocumentId} is ${run.state}: only an open run can be cancelled`);
+        if (run.invoice) {
+          const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] });
+          if (invoice.state === 'Paid' || matchingPayment(invoice)) {
+            throw new ConflictError(`Invoice ${invoice.number} has a recorded payment: refund it instead of cancelling the run`);
+          }
+        }
+        if (run.invoice || run.previousPlanState) await unwind(run);
+        await engine.cancelIn(runDocumentId, reason, actor);
+      });
+      await flushOutbox();
+      return loadRun(runDocumentId);
+    },
+
+    /** Tries a failed automatic step again (after its cause was fixed) and moves the run on. */
+    async retry(runDocumentId: string) {
+      const actor = currentActor(strapi);
+      await strapi.db.transaction(async ({ trx }) => {
+        await lockRun(trx, runDocumentId);
+        const run = await loadRun(runDocumentId);
+        if (!run) throw new errors.NotFoundError(`No run ${runDocumentId}`);
+        let progress: RunProgress;
+        try {
+          progress = retryStep(progressOf(run));
+        } catch (error) {
+          if (error instanceof ProcessError) throw new ConflictError(error.message);
+          throw error;
+        }
+        const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: run.servicePlan.documentId } });
+        if (open) throw new ConflictError(`Service plan ${run.servicePlan.documentId} already has an open run`, { run: open.documentId });
+        await save(run, progress);
+        const title = PROCESS.steps.find((s) => s.id === run.currentStep)!.title;
+        await auditStep(run, title, 'retried', 'tried again by hand', actor);
+      });
+      return engine.advance(runDocumentId, actor);
     },
 
     /** Sends what committed work wrote to the outbox. */
@@ -332,14 +398,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
   };
 
-  /** Finance rejected the payment: void the invoice, put the plan back, tell the customer. */
-  const reject = async (run: any, reason: string, actor: Actor) => {
+  /** Undoes what an unfinished run did: its Open invoice is voided, the plan goes back where it stood. */
+  const unwind = async (run: any) => {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     if (run.invoice && run.invoice.state === 'Open') {
       await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } as any });
     }
     const back = run.kind === 'new' || !run.previousPlanState || run.previousPlanState === 'Pending' ? 'Cancelled' : run.previousPlanState;
-    await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
+    if (servicePlan.state !== back) {
+      await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
+    }
+    return { servicePlan, back };
+  };
+
+  /** Finance rejected the payment: void the invoice, put the plan back, tell the customer. */
+  const reject = async (run: any, reason: string, actor: Actor) => {
+    const { servicePlan, back } = await unwind(run);
     const notice = paymentRejectedNotice({
       customerName: servicePlan.customer.name,
       planName: servicePlan.plan.name,

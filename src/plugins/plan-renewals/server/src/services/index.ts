@@ -1,10 +1,12 @@
+import access from './access';
 import cardPayments from './card-payments';
 import engine from './engine';
 import jobs from './jobs';
 import mrr from './mrr';
 import outbox from './outbox';
+import panel from './panel';
 import reports from './reports';
 import stripe from './stripe';
 import webhooks from './webhooks';
 
-export default { engine, jobs, mrr, outbox, reports, stripe, 'card-payments': cardPayments, webhooks };
+export default { access, engine, jobs, mrr, outbox, panel, reports, stripe, 'card-payments': cardPayments, webhooks };

@@ -1,0 +1,80 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { z } from 'zod';
+import { isCalendarMonth } from '../../../../../domain';
+import { ConflictError } from '../errors';
+import { reportCsv } from '../services/reports';
+
+/**
+ * What the content-API and the admin controllers share: input schemas, parsing with zod into a
+ * 400 that names each problem, and answering with 409 for a ConflictError (with the conflicting
+ * record's id in `details`).
+ */
+export const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
+
+export const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
+
+export const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
+
+export const manualPaymentBody = z
+  .object({
+    amountMinor: z.number().int().min(1).max(2_147_483_647),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+    reference: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
+export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    throw new errors.ValidationError(problems.join('; '), { errors: result.error.issues });
+  }
+  return result.data;
+};
+
+export const engine = (strapi: Core.Strapi) => strapi.plugin('plan-renewals').service('engine');
+
+export const answer = async (ctx: any, status: number, work: () => Promise<unknown>) => {
+  try {
+    ctx.status = status;
+    ctx.body = { data: await work() };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    ctx.status = 409;
+    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: error.message, details: error.details } };
+  }
+};
+
+/** Records a counter payment and answers with the transaction. */
+export const recordManualPayment = async (strapi: Core.Strapi, ctx: any) => {
+  const id = parse(documentId, ctx.params.documentId);
+  const input = parse(manualPaymentBody, ctx.request.body);
+  await answer(ctx, 201, async () => {
+    const transaction: any = await engine(strapi).recordManualPayment(id, input);
+    return {
+      documentId: transaction.documentId,
+      state: transaction.state,
+      amountMinor: transaction.amountMinor,
+      currency: transaction.currency,
+      provider: transaction.provider,
+      providerReference: transaction.providerReference,
+    };
+  });
+};
+
+/** The monthly report as JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
+export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: any) => {
+  const which = parse(month, ctx.params.month);
+  const { format } = parse(z.object({ format: z.enum(['json', 'csv']).optional() }).strict(), ctx.query);
+  const report = await strapi.plugin('plan-renewals').service('reports').find(which);
+  if (!report) throw new errors.NotFoundError(`No report for ${which}: the month is not over`);
+  const csv = format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv');
+  if (csv) {
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="revenue-report-${which}.csv"`);
+    ctx.body = reportCsv(report);
+    return;
+  }
+  ctx.body = { data: report };
+};

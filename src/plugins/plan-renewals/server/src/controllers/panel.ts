@@ -1,0 +1,118 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { z } from 'zod';
+import { RUN_STATES } from '../domain';
+import { TASK_ACTION_OF_ROLE } from '../config/actions';
+import { answer, completeBody, documentId, engine, parse, recordManualPayment, sendMonthlyReport } from './http';
+
+/**
+ * The admin panel's controllers (routes/admin.ts). The route's policy has already checked the
+ * admin action; task routes further limit each admin to the roles whose task action they hold.
+ */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((value) => !Number.isNaN(Date.parse(value)), 'must be a real date');
+
+const runQuery = z
+  .object({
+    kind: z.enum(['new', 'renewal']).optional(),
+    state: z.enum(RUN_STATES).optional(),
+    plan: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a plan code').optional(),
+    customer: z.string().trim().min(1).max(100).optional(),
+    servicePlan: documentId.optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict()
+  .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'from must not be after to', path: ['from'] });
+
+const cancelBody = z.object({ reason: z.string().trim().min(1, 'say why the run is cancelled').max(500) }).strict();
+
+const noQuery = z.object({}).strict();
+
+/** The task roles whose action the signed-in admin holds; 403 when none. */
+const taskRoles = (ctx: any): string[] => {
+  const roles = Object.keys(TASK_ACTION_OF_ROLE).filter((role) => ctx.state.userAbility?.can(TASK_ACTION_OF_ROLE[role]));
+  if (!roles.length) throw new errors.ForbiddenError('You hold neither the Finance nor the Customer Success task permission');
+  return roles;
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const views = strapi.plugin('plan-renewals').service('panel');
+  return {
+    async overview(ctx: any) {
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await views.overview() };
+    },
+
+    async listRuns(ctx: any) {
+      ctx.body = { data: await views.listRuns(parse(runQuery, ctx.query)) };
+    },
+
+    async findRun(ctx: any) {
+      ctx.body = { data: await views.findRun(parse(documentId, ctx.params.documentId)) };
+    },
+
+    async startRenewal(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      await answer(ctx, 201, async () => views.findRun((await engine(strapi).start(id, 'renewal')).documentId));
+    },
+
+    async retryRun(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      await answer(ctx, 200, async () => {
+        await engine(strapi).retry(id);
+        return views.findRun(id);
+      });
+    },
+
+    async cancelRun(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const { reason } = parse(cancelBody, ctx.request.body);
+      await answer(ctx, 200, async () => {
+        await engine(strapi).cancel(id, reason);
+        return views.findRun(id);
+      });
+    },
+
+    async listTasks(ctx: any) {
+      parse(noQuery, ctx.query);
+      const roles = taskRoles(ctx);
+      ctx.body = { data: await views.openTasks(roles), meta: { roles } };
+    },
+
+    async claimTask(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const roles = taskRoles(ctx);
+      await answer(ctx, 200, async () => views.taskView(await engine(strapi).claimTask(id, roles)));
+    },
+
+    async completeTask(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const input = parse(completeBody, ctx.request.body);
+      const roles = taskRoles(ctx);
+      await answer(ctx, 200, async () => {
+        const run = await engine(strapi).completeTask(id, input, roles);
+        return { run: run ? await views.findRun(run.documentId) : null };
+      });
+    },
+
+    async recordPayment(ctx: any) {
+      await recordManualPayment(strapi, ctx);
+    },
+
+    async listReports(ctx: any) {
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await views.listReports() };
+    },
+
+    async findReport(ctx: any) {
+      await sendMonthlyReport(strapi, ctx);
+    },
+
+    async settings(ctx: any) {
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await views.settings() };
+    },
+  };
+};

@@ -1,0 +1,308 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { addCalendarMonths } from '../../../../../domain';
+import { readEnvironment } from '../../../../../setup/environment';
+import { JOB_NAMES } from '../config';
+import { REPORT_UID } from './reports';
+import { RUN_UID, TASK_UID } from './steps';
+
+/**
+ * What the admin pages show, read in as few queries as the page needs: the overview figures, the
+ * run list and a run with everything it touched, the task inbox, stored reports and the settings.
+ * Writes go through the engine; nothing here changes data.
+ */
+export interface RunFilters {
+  kind?: 'new' | 'renewal';
+  state?: string;
+  plan?: string;
+  customer?: string;
+  servicePlan?: string;
+  from?: string;
+  to?: string;
+  page: number;
+  pageSize: number;
+}
+
+const FINISHED_INVOICE_STATES = ['Paid', 'Refunded'];
+
+const monthStart = (month: string) => new Date(`${month}-01T00:00:00.000Z`);
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const at = (date: Date) => (strapi.db.dialect.client === 'sqlite' ? date.getTime() : date);
+  const n = (value: unknown) => Number(value ?? 0);
+  const mrr = () => strapi.plugin('plan-renewals').service('mrr');
+
+  /** Invoices paid per month of `months` (oldest first), by kind, counted by the database. */
+  const salesByMonth = async (months: string[]) => {
+    const knex = strapi.db.connection;
+    const query = knex('invoices').whereIn('state', FINISHED_INVOICE_STATES).groupBy('kind').select('kind');
+    months.forEach((month, i) => {
+      query.select(
+        knex.raw(`SUM(CASE WHEN paid_at >= ? AND paid_at < ? THEN 1 ELSE 0 END) AS ??`, [
+          at(monthStart(month)),
+          at(monthStart(addCalendarMonths(month, 1))),
+          `m${i}`,
+        ]),
+      );
+    });
+    const rows = await query;
+    return months.map((month, i) => ({
+      month,
+      new: n(rows.find((row: any) => row.kind === 'new')?.[`m${i}`]),
+      renewal: n(rows.find((row: any) => row.kind === 'renewal')?.[`m${i}`]),
+    }));
+  };
+
+  const tasksPerRole = async (today: string) => {
+    const knex = strapi.db.connection;
+    const rows = await knex('plan_renewal_tasks')
+      .where('state', 'open')
+      .groupBy('role')
+      .select('role')
+      .count({ open: '*' })
+      .select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
+    return ['finance', 'customer-success'].map((role) => {
+      const row: any = rows.find((r: any) => r.role === role);
+      return { role, open: n(row?.open), overdue: n(row?.overdue) };
+    });
+  };
+
+  const adminUrl = (uid: string, documentId: string) => `/content-manager/collection-types/${uid}/${documentId}`;
+
+  /** A step's task is about its run's invoice; a follow-up task (dispute, mismatch) names its own. */
+  const invoiceOf = (task: any) => {
+    const invoice = task.invoice ?? task.run?.invoice;
+    return invoice
+      ? {
+          documentId: invoice.documentId,
+          number: invoice.number,
+          state: invoice.state,
+          totalMinor: invoice.totalMinor,
+          currency: invoice.currency,
+          customer: invoice.customer?.name ?? null,
+        }
+      : null;
+  };
+
+  const taskView = (task: any, today: string) => ({
+    documentId: task.documentId,
+    type: task.type,
+    role: task.role,
+    state: task.state,
+    outcome: task.outcome ?? null,
+    dueDate: task.dueDate ?? null,
+    overdue: task.state === 'open' && !!task.dueDate && task.dueDate < today,
+    details: task.details ?? null,
+    note: task.note ?? null,
+    stepId: task.stepId ?? null,
+    claimedBy: task.claimedBy ?? null,
+    completedBy: task.completedBy ?? null,
+    completedAt: task.completedAt ?? null,
+    createdAt: task.createdAt,
+    run: task.run ? { documentId: task.run.documentId, kind: task.run.kind, state: task.run.state, currentStep: task.run.currentStep } : null,
+    invoice: invoiceOf(task),
+  });
+
+  const runSummary = (run: any) => ({
+    documentId: run.documentId,
+    kind: run.kind,
+    state: run.state,
+    currentStep: run.currentStep ?? null,
+    currentStepTitle: run.steps?.find((s: any) => s.id === run.currentStep)?.title ?? null,
+    stepsDone: (run.steps ?? []).filter((s: any) => s.state === 'done').length,
+    stepCount: (run.steps ?? []).length,
+    periodStart: run.periodStart ?? null,
+    periodEnd: run.periodEnd ?? null,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    servicePlan: run.servicePlan
+      ? {
+          documentId: run.servicePlan.documentId,
+          state: run.servicePlan.state,
+          vehicle: run.servicePlan.vehicle ?? null,
+          plan: run.servicePlan.plan ? { code: run.servicePlan.plan.code, name: run.servicePlan.plan.name } : null,
+          customer: run.servicePlan.customer ? { documentId: run.servicePlan.customer.documentId, name: run.servicePlan.customer.name } : null,
+        }
+      : null,
+    invoice: run.invoice
+      ? { documentId: run.invoice.documentId, number: run.invoice.number, state: run.invoice.state, totalMinor: run.invoice.totalMinor, currency: run.invoice.currency }
+      : null,
+  });
+
+  const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer'] } } }, invoice: { populate: ['customer'] } } as const;
+
+  const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
+
+  return {
+    /** The overview: MRR/ARR now, plans, this month's sales, tasks, and the last 12 months. */
+    async overview(now: Date = new Date()) {
+      const today = now.toISOString().slice(0, 10);
+      const month = today.slice(0, 7);
+      const months = Array.from({ length: 12 }, (_, i) => addCalendarMonths(month, i - 11));
+      const [current, activePlans, sales, tasks, history] = await Promise.all([
+        mrr().current(),
+        strapi.db.query('api::service-plan.service-plan').count({ where: { state: 'Active' } }),
+        salesByMonth(months),
+        tasksPerRole(today),
+        mrr().history(months[0], months[11]),
+      ]);
+      // The current month's point is live; earlier months are the stored month-end snapshots.
+      const stored = history.snapshots.filter((s: any) => s.period !== month);
+      const points = [...stored, ...current.map((figure: any) => ({ period: month, currency: figure.currency, mrrMinor: figure.mrrMinor }))];
+      const currencies = [...new Set(points.map((p: any) => p.currency as string))].sort();
+      return {
+        today,
+        month,
+        mrr: current,
+        activePlans,
+        thisMonth: sales[sales.length - 1],
+        tasks,
+        currencies,
+        mrrHistory: months.map((period) => ({
+          month: period,
+          ...Object.fromEntries(currencies.map((c) => [c, points.find((p: any) => p.period === period && p.currency === c)?.mrrMinor ?? null])),
+        })),
+        salesByMonth: sales,
+      };
+    },
+
+    async listRuns(filters: RunFilters) {
+      const where: any[] = [];
+      if (filters.kind) where.push({ kind: filters.kind });
+      if (filters.state) where.push({ state: filters.state });
+      if (filters.plan) where.push({ servicePlan: { plan: { code: filters.plan } } });
+      if (filters.servicePlan) where.push({ servicePlan: { documentId: filters.servicePlan } });
+      if (filters.customer) where.push({ servicePlan: { customer: { name: { $containsi: filters.customer } } } });
+      if (filters.from) where.push({ createdAt: { $gte: `${filters.from}T00:00:00.000Z` } });
+      if (filters.to) where.push({ createdAt: { $lt: new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000).toISOString() } });
+      const query = { filters: where.length ? { $and: where } : {} };
+      const [items, total] = await Promise.all([
+        strapi.documents(RUN_UID as any).findMany({
+          ...query,
+          populate: runPopulate,
+          sort: ['createdAt:desc', 'id:desc'],
+          limit: filters.pageSize,
+          start: (filters.page - 1) * filters.pageSize,
+        } as any),
+        strapi.documents(RUN_UID as any).count(query as any),
+      ]);
+      return { items: items.map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };
+    },
+
+    /** One run with its steps and every record it touched, each with its admin link. */
+    async findRun(documentId: string, now: Date = new Date()) {
+      const run: any = await strapi.documents(RUN_UID as any).findOne({ documentId, populate: runPopulate } as any);
+      if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
+      const today = now.toISOString().slice(0, 10);
+      const invoice: any = run.invoice
+        ? await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] })
+        : null;
+      const tasks = await strapi.documents(TASK_UID as any).findMany({
+        filters: { run: { documentId } },
+        populate: TASK_POPULATE,
+        sort: ['createdAt:asc', 'id:asc'],
+      } as any);
+      const subjects = [documentId, run.servicePlan?.documentId, invoice?.documentId, ...(invoice?.transactions ?? []).map((t: any) => t.documentId), ...tasks.map((t: any) => t.documentId)].filter(Boolean);
+      const audit = await strapi.db.query('api::audit-log.audit-log').findMany({
+        where: { entityDocumentId: { $in: subjects }, occurredAt: { $gte: run.createdAt } },
+        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+        limit: 200,
+      });
+      return {
+        ...runSummary(run),
+        steps: run.steps,
+        links: {
+          servicePlan: run.servicePlan ? adminUrl('api::service-plan.service-plan', run.servicePlan.documentId) : null,
+          invoice: invoice ? adminUrl('api::invoice.invoice', invoice.documentId) : null,
+        },
+        invoice: invoice && {
+          ...runSummary(run).invoice,
+          subtotalMinor: invoice.subtotalMinor,
+          taxMinor: invoice.taxMinor,
+          paymentUrl: invoice.paymentUrl ?? null,
+          paidAt: invoice.paidAt ?? null,
+          link: adminUrl('api::invoice.invoice', invoice.documentId),
+        },
+        transactions: (invoice?.transactions ?? []).map((t: any) => ({
+          documentId: t.documentId,
+          state: t.state,
+          amountMinor: t.amountMinor,
+          currency: t.currency,
+          provider: t.provider,
+          providerReference: t.providerReference,
+          occurredAt: t.occurredAt,
+          link: adminUrl('api::transaction.transaction', t.documentId),
+        })),
+        tasks: tasks.map((task: any) => taskView(task, today)),
+        audit: audit.map((entry: any) => ({
+          documentId: entry.documentId,
+          action: entry.action,
+          summary: entry.summary,
+          actorType: entry.actorType,
+          actorName: entry.actorName ?? null,
+          occurredAt: entry.occurredAt,
+          link: adminUrl('api::audit-log.audit-log', entry.documentId),
+        })),
+      };
+    },
+
+    /** Open tasks of `roles`, oldest due first, with the invoice and run they are about. */
+    async openTasks(roles: string[], now: Date = new Date()) {
+      const today = now.toISOString().slice(0, 10);
+      const tasks = await strapi.documents(TASK_UID as any).findMany({
+        filters: { role: { $in: roles }, state: 'open' },
+        populate: TASK_POPULATE,
+        sort: ['dueDate:asc', 'id:asc'],
+        limit: 200,
+      } as any);
+      return tasks.map((task: any) => taskView(task, today));
+    },
+
+    taskView: (task: any, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),
+
+    /** Stored monthly reports, newest first (the figures are fetched one month at a time). */
+    async listReports() {
+      const reports = await strapi.db.query(REPORT_UID as any).findMany({ select: ['month', 'generatedAt'], orderBy: { month: 'desc' }, limit: 120 });
+      return reports.map((report: any) => ({ month: report.month, generatedAt: report.generatedAt }));
+    },
+
+    /** What is configured, never a secret's value: whether each integration is set up. */
+    async settings() {
+      const env = readEnvironment();
+      const config = (key: string) => strapi.plugin('plan-renewals').config(key);
+      const jobs: any = config('jobs');
+      const fires = await strapi.db.connection('plan_renewal_job_fires').groupBy('job').select('job').max({ last: 'started_at' });
+      // SQLite keeps datetimes as epoch milliseconds, PostgreSQL as timestamps.
+      const asIso = (value: unknown) => (value == null ? null : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as any)).toISOString());
+      const plans = await strapi.db.query('api::plan.plan').findMany({
+        select: ['code', 'name', 'priceMinor', 'currency', 'termMonths', 'taxRateBps', 'active'],
+        orderBy: { code: 'asc' },
+      });
+      return {
+        jobs: {
+          timezone: jobs.timezone,
+          enabled: env.JOBS_ENABLED,
+          renewalLeadDays: jobs.renewalLeadDays,
+          stuckRunMinutes: jobs.stuckRunMinutes,
+          schedules: JOB_NAMES.map((name) => ({ name, schedule: jobs.schedules[name], lastRunAt: asIso(fires.find((f: any) => f.job === name)?.last) })),
+        },
+        paymentRetryDays: config('paymentRetryDays'),
+        taskDueBusinessDays: config('taskDueBusinessDays'),
+        plans,
+        stripe: {
+          configured: !!env.STRIPE_SECRET_KEY,
+          mode: env.STRIPE_SECRET_KEY ? (env.STRIPE_SECRET_KEY.includes('_live_') ? 'live' : 'test') : null,
+          webhookConfigured: !!env.STRIPE_WEBHOOK_SECRET?.length,
+          webhookSecrets: env.STRIPE_WEBHOOK_SECRET?.length ?? 0,
+          webhookUrl: `${env.PUBLIC_URL}/api/plan-renewals/stripe/webhook`,
+          customApiBase: env.STRIPE_API_BASE !== 'https://api.stripe.com',
+        },
+        sendgrid: {
+          configured: !!env.SENDGRID_API_KEY,
+          from: env.EMAIL_FROM,
+          customApiBase: env.SENDGRID_API_BASE !== 'https://api.sendgrid.com',
+        },
+      };
+    },
+  };
+};

@@ -1,0 +1,248 @@
+import crypto from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { http, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { createActivePlan, createPlan } from '../harness/fixtures';
+
+/**
+ * The plugin's admin API: every route refuses an admin without its action (403) and serves one
+ * holding it; the Finance and Customer Success admin roles exist with the right actions; and a
+ * renewal goes from "start" to the quality check through the admin routes alone.
+ */
+let strapi: Core.Strapi;
+const base = '/plan-renewals';
+const A = {
+  dashboard: 'plugin::plan-renewals.dashboard.read',
+  readRuns: 'plugin::plan-renewals.runs.read',
+  manageRuns: 'plugin::plan-renewals.runs.manage',
+  finance: 'plugin::plan-renewals.tasks.finance',
+  customerSuccess: 'plugin::plan-renewals.tasks.customer-success',
+  reports: 'plugin::plan-renewals.reports.read',
+  settings: 'plugin::plan-renewals.settings.read',
+};
+const ALL = Object.values(A);
+
+/** An admin user holding a new role with exactly `actions`, signed in over HTTP; returns the JWT. */
+const adminWith = async (actions: string[] | { roleCode: string }): Promise<string> => {
+  const roles = strapi.service('admin::role');
+  const role = Array.isArray(actions)
+    ? await roles.create({ name: `role-${crypto.randomBytes(4).toString('hex')}`, description: 'test' })
+    : await strapi.db.query('admin::role').findOne({ where: { code: actions.roleCode } });
+  if (Array.isArray(actions)) await roles.assignPermissions(role.id, actions.map((action) => ({ action, subject: null })));
+  const email = `admin-${crypto.randomBytes(4).toString('hex')}@shop.test`;
+  const password = `Pw-${crypto.randomBytes(8).toString('hex')}A1`;
+  await strapi.service('admin::user').create({ email, firstname: 'Test', lastname: role.name, password, isActive: true, registrationToken: null, roles: [role.id] });
+  const response = await http(strapi).post('/admin/login').send({ email, password });
+  expect(response.status).toBe(200);
+  return response.body.data.token;
+};
+
+const call = (token: string, method: string, path: string, body?: unknown) => {
+  const request = (http(strapi) as any)[method.toLowerCase()](`${base}${path}`).set('Authorization', `Bearer ${token}`);
+  return body === undefined ? request : request.send(body);
+};
+
+beforeAll(async () => {
+  strapi = await startStrapi();
+});
+afterAll(() => stopStrapi(strapi));
+
+describe('admin roles', () => {
+  test('Finance and Customer Success admin roles exist with the plugin actions of their job', async () => {
+    const actionsOf = async (code: string) => {
+      const role = await strapi.db.query('admin::role').findOne({ where: { code } });
+      const permissions = await strapi.db.query('admin::permission').findMany({ where: { role: { id: role.id } } });
+      return [role.name, permissions.map((p: any) => p.action).filter((a: string) => a.startsWith('plugin::plan-renewals.')).sort()];
+    };
+    expect(await actionsOf('plan-renewals-finance')).toEqual(['Finance', [A.dashboard, A.readRuns, A.manageRuns, A.reports, A.settings, A.finance].sort()]);
+    expect(await actionsOf('plan-renewals-customer-success')).toEqual(['Customer Success', [A.dashboard, A.readRuns, A.manageRuns, A.customerSuccess].sort()]);
+  });
+});
+
+describe('every admin route needs its action', () => {
+  const month = '2026-01';
+  const fake = 'abcdefghij0123456789abcd';
+  // [method, path, body, the actions that open it (any one of them)]
+  const ROUTES: [string, string, unknown, string[]][] = [
+    ['GET', '/overview', undefined, [A.dashboard]],
+    ['GET', '/runs', undefined, [A.readRuns]],
+    ['GET', `/runs/${fake}`, undefined, [A.readRuns]],
+    ['POST', `/runs/${fake}/retry`, {}, [A.manageRuns]],
+    ['POST', `/runs/${fake}/cancel`, { reason: 'test' }, [A.manageRuns]],
+    ['POST', `/service-plans/${fake}/renewals`, {}, [A.manageRuns]],
+    ['GET', '/tasks', undefined, [A.finance, A.customerSuccess]],
+    ['POST', `/tasks/${fake}/claim`, {}, [A.finance, A.customerSuccess]],
+    ['POST', `/tasks/${fake}/complete`, { outcome: 'approved' }, [A.finance, A.customerSuccess]],
+    ['POST', `/invoices/${fake}/manual-payments`, { amountMinor: 100, currency: 'USD', reference: 'R-1' }, [A.finance]],
+    ['GET', '/reports', undefined, [A.reports]],
+    ['GET', `/reports/${month}`, undefined, [A.reports]],
+    ['GET', '/settings', undefined, [A.settings]],
+  ];
+  const tokens = new Map<string, string>();
+  beforeAll(async () => {
+    for (const action of ALL) {
+      tokens.set(`only:${action}`, await adminWith([action]));
+      tokens.set(`all-but:${action}`, await adminWith(ALL.filter((a) => a !== action)));
+    }
+    tokens.set('none', await adminWith([]));
+  });
+
+  test('the list covers every admin route the plugin registers', () => {
+    const registered = strapi.plugin('plan-renewals').routes.admin.routes.map((r: any) => `${r.method} ${r.path}`).sort();
+    const listed = ROUTES.map(([method, path]) => `${method} ${path.replace(fake, ':documentId').replace(month, ':month')}`).sort();
+    expect(listed).toEqual(registered);
+  });
+
+  test.each(ROUTES)('%s %s', async (method, path, body, opening) => {
+    const before = await snapshot(strapi);
+    // Without any of its actions: 403, nothing written.
+    const withoutAll = await adminWith(ALL.filter((a) => !opening.includes(a)));
+    for (const token of [tokens.get('none')!, withoutAll]) {
+      const refused = await call(token, method, path, body);
+      expect(refused.status).toBe(403);
+    }
+    expect(await snapshot(strapi)).toEqual(before);
+    // With one of them: past the permission check (a 404 for the made-up id, or an answer).
+    for (const action of opening) {
+      const allowed = await call(tokens.get(`only:${action}`)!, method, path, body);
+      expect([401, 403]).not.toContain(allowed.status);
+      expect(allowed.status).toBeLessThan(500);
+    }
+    // Anonymous: 401.
+    const anonymous = await (http(strapi) as any)[method.toLowerCase()](`${base}${path}`);
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('a renewal through the admin routes', () => {
+  let finance: string;
+  let customerSuccess: string;
+  beforeAll(async () => {
+    finance = await adminWith({ roleCode: 'plan-renewals-finance' });
+    customerSuccess = await adminWith({ roleCode: 'plan-renewals-customer-success' });
+  });
+
+  test('start, claim, record the payment, approve; the run advances to the quality check', async () => {
+    const { servicePlan } = await createActivePlan(strapi, 10);
+    const started = await call(customerSuccess, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {});
+    expect(started.status).toBe(201);
+    const run = started.body.data;
+    expect([run.kind, run.state, run.currentStep]).toEqual(['renewal', 'waiting', 'verify-payment']);
+    expect(run.steps.slice(0, 4).map((s: any) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(run.steps[0].actor).toMatchObject({ type: 'admin' });
+
+    const again = await call(finance, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {});
+    expect([again.status, again.body.error.details.run]).toEqual([409, run.documentId]);
+
+    // Each admin sees the tasks of their own role only.
+    const inbox = await call(finance, 'GET', '/tasks');
+    const task = inbox.body.data.find((t: any) => t.run?.documentId === run.documentId);
+    expect(task).toMatchObject({ type: 'verify-payment', role: 'finance', overdue: false, invoice: { number: run.invoice.number } });
+    expect(inbox.body.meta.roles).toEqual(['finance']);
+    const other = await call(customerSuccess, 'GET', '/tasks');
+    expect(other.body.data.find((t: any) => t.documentId === task.documentId)).toBeUndefined();
+
+    const before = await snapshot(strapi);
+    const wrongRole = await call(customerSuccess, 'POST', `/tasks/${task.documentId}/complete`, { outcome: 'approved' });
+    expect(wrongRole.status).toBe(403);
+    const unpaid = await call(finance, 'POST', `/tasks/${task.documentId}/complete`, { outcome: 'approved' });
+    expect([unpaid.status, unpaid.body.error.message]).toEqual([400, expect.stringMatching('record the payment before approving')]);
+    expect(await snapshot(strapi)).toEqual(before);
+
+    const claimed = await call(finance, 'POST', `/tasks/${task.documentId}/claim`, {});
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.data.claimedBy).toMatchObject({ type: 'admin', name: expect.stringContaining('Finance') });
+    const otherFinance = await adminWith({ roleCode: 'plan-renewals-finance' });
+    const taken = await call(otherFinance, 'POST', `/tasks/${task.documentId}/claim`, {});
+    expect([taken.status, taken.body.error.message]).toEqual([409, expect.stringMatching('already claimed by Test Finance')]);
+
+    const paid = await call(finance, 'POST', `/invoices/${run.invoice.documentId}/manual-payments`, {
+      amountMinor: run.invoice.totalMinor,
+      currency: run.invoice.currency,
+      reference: `DESK-${run.invoice.number}`,
+    });
+    expect(paid.status).toBe(201);
+    const done = await call(finance, 'POST', `/tasks/${task.documentId}/complete`, { outcome: 'approved', note: 'counter payment seen' });
+    expect(done.status).toBe(200);
+    const after = done.body.data.run;
+    expect([after.state, after.currentStep]).toEqual(['waiting', 'quality-check']);
+    expect(after.steps.find((s: any) => s.id === 'verify-payment')).toMatchObject({ state: 'done', actor: { type: 'admin' }, result: 'approved: counter payment seen' });
+
+    const detail = await call(finance, 'GET', `/runs/${run.documentId}`);
+    expect(detail.body.data.invoice).toMatchObject({ state: 'Paid', link: `/content-manager/collection-types/api::invoice.invoice/${run.invoice.documentId}` });
+    expect(detail.body.data.transactions).toEqual([expect.objectContaining({ state: 'Success', providerReference: `DESK-${run.invoice.number}` })]);
+    expect(detail.body.data.tasks.map((t: any) => [t.type, t.state])).toEqual([
+      ['verify-payment', 'completed'],
+      ['quality-check', 'open'],
+    ]);
+    expect(detail.body.data.audit.map((e: any) => e.action)).toEqual(expect.arrayContaining(['run.step-done', 'invoice.status-changed']));
+
+    const listed = await call(finance, 'GET', `/runs?kind=renewal&state=waiting&servicePlan=${servicePlan.documentId}`);
+    expect(listed.body.data.items.map((r: any) => r.documentId)).toEqual([run.documentId]);
+    expect(listed.body.data.items[0]).toMatchObject({ currentStepTitle: 'Post-activation quality check', stepsDone: 10, stepCount: 13 });
+
+    const overview = await call(finance, 'GET', '/overview');
+    expect(overview.status).toBe(200);
+    expect(overview.body.data.thisMonth.renewal).toBeGreaterThanOrEqual(1);
+    expect(overview.body.data.tasks.find((t: any) => t.role === 'customer-success').open).toBeGreaterThanOrEqual(1);
+    expect(overview.body.data.mrrHistory).toHaveLength(12);
+  });
+
+  test('cancel voids the open invoice and puts the plan back; a closed run cannot be cancelled', async () => {
+    const { servicePlan } = await createActivePlan(strapi, 10);
+    const started = await call(finance, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {});
+    const runId = started.body.data.documentId;
+    const noReason = await call(finance, 'POST', `/runs/${runId}/cancel`, {});
+    expect(noReason.status).toBe(400);
+    const cancelled = await call(finance, 'POST', `/runs/${runId}/cancel`, { reason: 'customer sold the car' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.data).toMatchObject({ state: 'cancelled', invoice: { state: 'Void' }, servicePlan: { state: 'Active' } });
+    expect(cancelled.body.data.tasks.map((t: any) => t.state)).toEqual(['cancelled']);
+    const twice = await call(finance, 'POST', `/runs/${runId}/cancel`, { reason: 'again' });
+    expect([twice.status, twice.body.error.message]).toEqual([409, expect.stringMatching('only an open run can be cancelled')]);
+  });
+
+  test('a failed step is retried once its cause is fixed; a rejected payment is not', async () => {
+    const plan = await createPlan(strapi);
+    const { servicePlan } = await createActivePlan(strapi, 10, { plan });
+    await strapi.db.query('api::plan.plan').update({ where: { id: plan.id }, data: { active: false } });
+    const started = await call(customerSuccess, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {});
+    expect([started.body.data.state, started.body.data.currentStep]).toEqual(['failed', 'retrieve-subscription']);
+    const stillRetired = await call(customerSuccess, 'POST', `/runs/${started.body.data.documentId}/retry`, {});
+    expect(stillRetired.body.data.state).toBe('failed');
+    await strapi.db.query('api::plan.plan').update({ where: { id: plan.id }, data: { active: true } });
+    const retried = await call(customerSuccess, 'POST', `/runs/${started.body.data.documentId}/retry`, {});
+    expect(retried.status).toBe(200);
+    expect([retried.body.data.state, retried.body.data.currentStep]).toEqual(['waiting', 'verify-payment']);
+    expect(retried.body.data.audit.map((e: any) => e.summary)).toEqual(
+      expect.arrayContaining([expect.stringContaining('"Retrieve customer subscription details" retried')]),
+    );
+
+    const [task] = (await call(finance, 'GET', '/tasks')).body.data.filter((t: any) => t.run?.documentId === started.body.data.documentId);
+    await call(finance, 'POST', `/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'card stolen' });
+    const refused = await call(finance, 'POST', `/runs/${started.body.data.documentId}/retry`, {});
+    expect([refused.status, refused.body.error.message]).toEqual([409, expect.stringMatching('decided by a person')]);
+  });
+
+  test('settings say whether Stripe and SendGrid are configured without showing a secret', async () => {
+    const response = await call(finance, 'GET', '/settings');
+    expect(response.status).toBe(200);
+    expect(response.body.data.jobs.schedules.map((s: any) => s.name)).toContain('renewals-due');
+    const text = JSON.stringify(response.body);
+    for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SENDGRID_API_KEY', 'ADMIN_JWT_SECRET', 'JWT_SECRET']) {
+      for (const value of (process.env[name] ?? '').split(',').filter((v) => v.length > 6)) expect(text).not.toContain(value);
+    }
+  });
+
+  test('plugin records are not editable in the content manager', async () => {
+    const { servicePlan } = await createActivePlan(strapi, 10);
+    const started = await call(finance, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {});
+    const superAdmin = await adminWith({ roleCode: 'strapi-super-admin' });
+    const before = await snapshot(strapi);
+    const edit = await http(strapi)
+      .put(`/content-manager/collection-types/plugin::plan-renewals.run/${started.body.data.documentId}`)
+      .set('Authorization', `Bearer ${superAdmin}`)
+      .send({ state: 'completed' });
+    expect(edit.status).toBeGreaterThanOrEqual(400);
+    expect(await snapshot(strapi)).toEqual(before);
+  });
+});
