@@ -1,0 +1,71 @@
+import * as React from 'react';
+import { Box, Button, Flex, Typography } from '@strapi/design-system';
+import { useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { apiPath, errorMessage, useCan, useResource } from '../api';
+import { ACTIONS, BASE } from '../pluginId';
+import { formatDateTime } from '../format';
+import { StateBadge } from './StateBadge';
+
+const SERVICE_PLAN = 'api::service-plan.service-plan';
+
+/**
+ * In the content manager's edit view of a service plan (injection zone editView.right-links):
+ * its runs, newest first, and "Start renewal" for admins who may manage runs.
+ */
+export const ServicePlanRuns = ({ slug }: { slug: string }) => {
+  const { id } = useParams<{ id: string }>();
+  const can = useCan();
+  if (slug !== SERVICE_PLAN || !id || id === 'create' || !can(ACTIONS.readRuns)) return null;
+  return <Runs documentId={id} canManage={can(ACTIONS.manageRuns)} />;
+};
+
+const Runs = ({ documentId, canManage }: { documentId: string; canManage: boolean }) => {
+  const { data, error, reload } = useResource<{ items: any[] }>('/runs', { servicePlan: documentId, pageSize: 5 });
+  const { post } = useFetchClient();
+  const { toggleNotification } = useNotification();
+  const navigate = useNavigate();
+  const [busy, setBusy] = React.useState(false);
+  const open = data?.items.find((run) => run.state === 'running' || run.state === 'waiting');
+
+  const start = async () => {
+    setBusy(true);
+    try {
+      const response: any = await post(apiPath(`/service-plans/${documentId}/renewals`), {});
+      toggleNotification({ type: 'success', message: 'Renewal started' });
+      navigate(`${BASE}/runs/${response.data.data.documentId}`);
+    } catch (failure) {
+      toggleNotification({ type: 'danger', message: errorMessage(failure) });
+      reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Box width="100%" paddingTop={2} aria-label="Plan renewals">
+      <Typography variant="sigma" textColor="neutral600" tag="h2">
+        Plan renewals
+      </Typography>
+      <Flex direction="column" alignItems="stretch" gap={2} paddingTop={2}>
+        {error ? <Typography textColor="danger600">{error}</Typography> : null}
+        {data?.items.map((run) => (
+          <Flex key={run.documentId} gap={2}>
+            <StateBadge state={run.state} />
+            <Link to={`${BASE}/runs/${run.documentId}`}>
+              <Typography variant="pi">
+                {run.kind === 'new' ? 'Purchase' : 'Renewal'} · {formatDateTime(run.createdAt)}
+              </Typography>
+            </Link>
+          </Flex>
+        ))}
+        {data && !data.items.length ? <Typography variant="pi" textColor="neutral600">No run yet.</Typography> : null}
+        {canManage ? (
+          <Button variant="secondary" fullWidth loading={busy} disabled={!!open} onClick={start} title={open ? 'A run is already open for this plan' : undefined}>
+            Start renewal
+          </Button>
+        ) : null}
+      </Flex>
+    </Box>
+  );
+};

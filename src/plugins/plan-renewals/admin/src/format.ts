@@ -1,0 +1,48 @@
+import { format, money } from '../../../../domain';
+import { TASK_OUTCOMES } from '../../server/src/domain/process';
+
+/**
+ * Display helpers. Money is formatted by the application's domain (the same exponents and
+ * grouping as invoices and emails), never through floating point.
+ */
+export const formatMoney = (amountMinor: number | null | undefined, currency: string): string => {
+  if (amountMinor == null) return '—';
+  const text = format(money(Math.abs(amountMinor), currency));
+  return amountMinor < 0 ? `-${text}` : text;
+};
+
+/** Minor units as a plain number of major units, for chart axes only. */
+export const majorUnits = (amountMinor: number, currency: string): number => {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return amountMinor / 10 ** digits;
+};
+
+export const formatDate = (value: string | null | undefined): string => {
+  if (!value) return '—';
+  const date = new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
+  return new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+};
+
+export const formatDateTime = (value: string | null | undefined): string => {
+  if (!value) return '—';
+  return new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
+};
+
+export const formatMonth = (month: string): string =>
+  new Intl.DateTimeFormat('en', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
+
+export const ROLE_LABELS: Record<string, string> = { finance: 'Finance', 'customer-success': 'Customer Success' };
+
+export const TASK_LABELS: Record<string, string> = {
+  'verify-payment': 'Verify payment',
+  'quality-check': 'Quality check',
+  'payment-mismatch': 'Payment mismatch',
+  dispute: 'Dispute',
+  'collect-payment': 'Collect payment',
+};
+
+/** The outcomes a person may choose for a task type (the engine's table; it refuses any other). */
+export const outcomesOf = (type: string): string[] => Object.keys(TASK_OUTCOMES[type] ?? {});
+
+export const actorName = (actor: { type: string; name?: string | null } | null | undefined): string =>
+  !actor ? '—' : actor.name ? `${actor.name}${actor.type === 'admin' || actor.type === 'user' ? '' : ` (${actor.type})`}` : actor.type;

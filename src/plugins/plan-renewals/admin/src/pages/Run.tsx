@@ -1,0 +1,303 @@
+import * as React from 'react';
+import { Box, Button, Dialog, Field, Flex, Grid, Table, Tbody, Td, Textarea, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@strapi/icons';
+import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { apiPath, errorMessage, useCan, useResource } from '../api';
+import { Card, Failure, Loading } from '../components/PageState';
+import { StateBadge } from '../components/StateBadge';
+import { ACTIONS, BASE } from '../pluginId';
+import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatDateTime, formatMoney } from '../format';
+
+interface Step {
+  id: string;
+  title: string;
+  kind: string;
+  state: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  actor: { type: string; name?: string } | null;
+  result: string | null;
+}
+
+export interface RunDetail {
+  documentId: string;
+  kind: 'new' | 'renewal';
+  state: string;
+  currentStep: string | null;
+  periodStart: string | null;
+  periodEnd: string | null;
+  createdAt: string;
+  steps: Step[];
+  servicePlan: { documentId: string; state: string; vehicle: string | null; plan: { name: string } | null; customer: { name: string } | null } | null;
+  links: { servicePlan: string | null; invoice: string | null };
+  invoice: { documentId: string; number: string; state: string; totalMinor: number; currency: string; taxMinor: number; paymentUrl: string | null; paidAt: string | null; link: string } | null;
+  transactions: { documentId: string; state: string; amountMinor: number; currency: string; provider: string; providerReference: string; occurredAt: string; link: string }[];
+  tasks: { documentId: string; type: string; role: string; state: string; outcome: string | null; dueDate: string | null; overdue: boolean; completedBy: any; claimedBy: any }[];
+  audit: { documentId: string; action: string; summary: string; actorType: string; actorName: string | null; occurredAt: string; link: string }[];
+}
+
+const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
+  done: { icon: <CheckCircle fill="success600" />, label: 'Done' },
+  waiting: { icon: <Clock fill="warning600" />, label: 'Waiting' },
+  running: { icon: <Clock fill="primary600" />, label: 'Running' },
+  failed: { icon: <CrossCircle fill="danger600" />, label: 'Failed' },
+  skipped: { icon: <Minus fill="neutral500" />, label: 'Skipped' },
+  pending: { icon: <Minus fill="neutral300" />, label: 'Not started' },
+};
+
+const WAITING_FOR: Record<string, string> = {
+  'human-task': 'a person',
+  'wait-for-payment': 'the payment',
+};
+
+/** The thirteen steps as a checklist: what is done, what waits for whom, what failed and why. */
+export const Checklist = ({ steps }: { steps: Step[] }) => (
+  <Box tag="ol" aria-label="Steps" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+    {steps.map((step, i) => {
+      const look = STEP_ICONS[step.state] ?? STEP_ICONS.pending;
+      return (
+        <Box
+          tag="li"
+          key={step.id}
+          data-step={step.id}
+          data-state={step.state}
+          paddingTop={3}
+          paddingBottom={3}
+          borderColor="neutral150"
+          style={{ borderWidth: i ? '1px 0 0 0' : 0, borderStyle: 'solid' }}
+        >
+          <Flex gap={3} alignItems="flex-start">
+            <Box aria-label={look.label} paddingTop={1}>
+              {look.icon}
+            </Box>
+            <Flex direction="column" alignItems="flex-start" gap={1} flex={1}>
+              <Flex gap={2}>
+                <Typography fontWeight="bold" textColor={step.state === 'pending' || step.state === 'skipped' ? 'neutral500' : 'neutral800'}>
+                  {i + 1}. {step.title}
+                </Typography>
+                {step.state === 'waiting' ? <StateBadge state="waiting" /> : null}
+                {step.state === 'failed' ? <StateBadge state="failed" /> : null}
+              </Flex>
+              {step.state === 'waiting' ? (
+                <Typography variant="pi" textColor="neutral600">
+                  Waiting for {WAITING_FOR[step.kind] ?? 'something'} since {formatDateTime(step.startedAt)}
+                  {step.result ? ` — ${step.result}` : ''}
+                </Typography>
+              ) : null}
+              {step.state === 'done' || step.state === 'failed' || (step.state === 'skipped' && step.result) ? (
+                <Typography variant="pi" textColor={step.state === 'failed' ? 'danger600' : 'neutral600'}>
+                  {formatDateTime(step.endedAt)} · {actorName(step.actor)}
+                  {step.result ? ` — ${step.result}` : ''}
+                </Typography>
+              ) : null}
+            </Flex>
+          </Flex>
+        </Box>
+      );
+    })}
+  </Box>
+);
+
+const CancelDialog = ({ onConfirm }: { onConfirm: (reason: string) => Promise<void> }) => {
+  const [reason, setReason] = React.useState('');
+  return (
+    <Dialog.Root>
+      <Dialog.Trigger>
+        <Button variant="danger-light" startIcon={<Cross />}>
+          Cancel run
+        </Button>
+      </Dialog.Trigger>
+      <Dialog.Content>
+        <Dialog.Header>Cancel this run?</Dialog.Header>
+        <Dialog.Body>
+          <Flex direction="column" alignItems="stretch" gap={3} width="100%">
+            <Typography>Its open invoice is voided and the plan goes back to where it stood. This cannot be undone.</Typography>
+            <Field.Root name="reason" required>
+              <Field.Label>Reason</Field.Label>
+              <Textarea value={reason} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />
+            </Field.Root>
+          </Flex>
+        </Dialog.Body>
+        <Dialog.Footer>
+          <Dialog.Cancel>
+            <Button variant="tertiary">Keep it</Button>
+          </Dialog.Cancel>
+          <Dialog.Action>
+            <Button variant="danger" disabled={!reason.trim()} onClick={() => onConfirm(reason.trim())}>
+              Cancel run
+            </Button>
+          </Dialog.Action>
+        </Dialog.Footer>
+      </Dialog.Content>
+    </Dialog.Root>
+  );
+};
+
+export const RunPage = () => {
+  const { documentId } = useParams<{ documentId: string }>();
+  const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
+  const { post } = useFetchClient();
+  const { toggleNotification } = useNotification();
+  const navigate = useNavigate();
+  const can = useCan();
+  const [busy, setBusy] = React.useState(false);
+
+  // An open run moves on its own (a payment arrives, someone completes a task): follow it live.
+  const open = run?.state === 'running' || run?.state === 'waiting';
+  React.useEffect(() => {
+    if (!open) return;
+    const timer = window.setInterval(reload, 3000);
+    return () => window.clearInterval(timer);
+  }, [open, reload]);
+
+  const act = async (path: string, body: unknown, done: string, then?: (data: any) => void) => {
+    setBusy(true);
+    try {
+      const response: any = await post(apiPath(path), body);
+      toggleNotification({ type: 'success', message: done });
+      if (then) then(response.data.data);
+      else reload();
+    } catch (failure) {
+      toggleNotification({ type: 'danger', message: errorMessage(failure) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const failedStep = run?.state === 'failed' ? run.steps.find((s) => s.id === run.currentStep) : null;
+  const manage = can(ACTIONS.manageRuns);
+
+  return (
+    <Page.Main>
+      <Page.Title>Run</Page.Title>
+      <Layouts.Header
+        navigationAction={<BackButton fallback={`${BASE}/runs`} />}
+        title={run ? `${run.kind === 'new' ? 'Purchase' : 'Renewal'} — ${run.servicePlan?.customer?.name ?? ''}` : 'Run'}
+        subtitle={run ? `${run.servicePlan?.plan?.name ?? ''}${run.servicePlan?.vehicle ? ` · ${run.servicePlan.vehicle}` : ''} · started ${formatDateTime(run.createdAt)}` : undefined}
+        secondaryAction={run ? <StateBadge state={run.state} /> : undefined}
+        primaryAction={
+          run && manage ? (
+            <Flex gap={2}>
+              {failedStep && failedStep.kind !== 'human-task' ? (
+                <Button startIcon={<ArrowClockwise />} loading={busy} onClick={() => act(`/runs/${run.documentId}/retry`, {}, 'Step tried again')}>
+                  Retry failed step
+                </Button>
+              ) : null}
+              {open ? <CancelDialog onConfirm={(reason) => act(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
+              {!open && run.servicePlan && ['Active', 'PastDue', 'Expired'].includes(run.servicePlan.state) ? (
+                <Button
+                  variant="secondary"
+                  loading={busy}
+                  onClick={() =>
+                    act(`/service-plans/${run.servicePlan!.documentId}/renewals`, {}, 'Renewal started', (next) => navigate(`${BASE}/runs/${next.documentId}`))
+                  }
+                >
+                  Start renewal now
+                </Button>
+              ) : null}
+            </Flex>
+          ) : undefined
+        }
+      />
+      <Layouts.Content>
+        {loading && !run ? <Loading /> : null}
+        {error ? <Failure message={error} onRetry={reload} /> : null}
+        {run ? (
+          <Grid.Root gap={4}>
+            <Grid.Item col={7} s={12} direction="column" alignItems="stretch">
+              <Card title="Steps" action={<Typography variant="pi" textColor="neutral600">{run.steps.filter((s) => s.state === 'done').length} of {run.steps.length} done</Typography>}>
+                <Checklist steps={run.steps} />
+              </Card>
+            </Grid.Item>
+            <Grid.Item col={5} s={12} direction="column" alignItems="stretch" gap={4}>
+              <Card title="Service plan">
+                <Flex direction="column" alignItems="flex-start" gap={2}>
+                  <Flex gap={2}>
+                    <StateBadge state={run.servicePlan?.state} />
+                    {run.links.servicePlan ? <Link to={run.links.servicePlan}>Open in the content manager</Link> : null}
+                  </Flex>
+                  <Typography variant="pi" textColor="neutral600">
+                    Period {formatDate(run.periodStart)} – {formatDate(run.periodEnd)}
+                  </Typography>
+                </Flex>
+              </Card>
+              <Card title="Invoice">
+                {run.invoice ? (
+                  <Flex direction="column" alignItems="flex-start" gap={2}>
+                    <Flex gap={2}>
+                      <Link to={run.invoice.link}>{run.invoice.number}</Link>
+                      <StateBadge state={run.invoice.state} />
+                    </Flex>
+                    <Typography>
+                      {formatMoney(run.invoice.totalMinor, run.invoice.currency)}{' '}
+                      <Typography variant="pi" textColor="neutral600">
+                        incl. {formatMoney(run.invoice.taxMinor, run.invoice.currency)} tax
+                      </Typography>
+                    </Typography>
+                    {run.invoice.paidAt ? <Typography variant="pi">Paid {formatDateTime(run.invoice.paidAt)}</Typography> : null}
+                    {run.transactions.map((t) => (
+                      <Flex key={t.documentId} gap={2}>
+                        <StateBadge state={t.state} />
+                        <Link to={t.link}>
+                          {formatMoney(t.amountMinor, t.currency)} · {t.provider} {t.providerReference}
+                        </Link>
+                      </Flex>
+                    ))}
+                  </Flex>
+                ) : (
+                  <Typography textColor="neutral600">Not created yet (step 4).</Typography>
+                )}
+              </Card>
+              <Card title="Tasks">
+                {run.tasks.length ? (
+                  <Flex direction="column" alignItems="flex-start" gap={2}>
+                    {run.tasks.map((t) => (
+                      <Flex key={t.documentId} gap={2}>
+                        <StateBadge state={t.state} />
+                        <Link to={`${BASE}/tasks`}>
+                          {TASK_LABELS[t.type] ?? t.type} ({ROLE_LABELS[t.role]})
+                        </Link>
+                        <Typography variant="pi" textColor={t.overdue ? 'danger600' : 'neutral600'}>
+                          {t.state === 'completed' ? `${t.outcome} by ${actorName(t.completedBy)}` : `due ${formatDate(t.dueDate)}${t.overdue ? ' (overdue)' : ''}`}
+                        </Typography>
+                      </Flex>
+                    ))}
+                  </Flex>
+                ) : (
+                  <Typography textColor="neutral600">No task yet.</Typography>
+                )}
+              </Card>
+            </Grid.Item>
+            <Grid.Item col={12} direction="column" alignItems="stretch">
+              <Card title="Audit trail">
+                <Table colCount={3} rowCount={run.audit.length + 1}>
+                  <Thead>
+                    <Tr>
+                      <Th><Typography variant="sigma">When</Typography></Th>
+                      <Th><Typography variant="sigma">Who</Typography></Th>
+                      <Th><Typography variant="sigma">What</Typography></Th>
+                    </Tr>
+                  </Thead>
+                  <Tbody>
+                    {run.audit.map((entry) => (
+                      <Tr key={entry.documentId}>
+                        <Td><Typography variant="pi">{formatDateTime(entry.occurredAt)}</Typography></Td>
+                        <Td><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
+                        <Td>
+                          <Link to={entry.link}>
+                            <Typography variant="pi">{entry.summary}</Typography>
+                          </Link>
+                        </Td>
+                      </Tr>
+                    ))}
+                  </Tbody>
+                </Table>
+              </Card>
+            </Grid.Item>
+          </Grid.Root>
+        ) : null}
+      </Layouts.Content>
+    </Page.Main>
+  );
+};

@@ -1,0 +1,157 @@
+import * as React from 'react';
+import { Box, Button, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, TextInput, Typography } from '@strapi/design-system';
+import { Layouts, Page } from '@strapi/strapi/admin';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useResource } from '../api';
+import { Empty, Failure, Loading } from '../components/PageState';
+import { StateBadge } from '../components/StateBadge';
+import { formatDateTime, formatMoney } from '../format';
+
+interface RunSummary {
+  documentId: string;
+  kind: 'new' | 'renewal';
+  state: string;
+  currentStepTitle: string | null;
+  stepsDone: number;
+  stepCount: number;
+  createdAt: string;
+  servicePlan: { documentId: string; vehicle: string | null; plan: { code: string; name: string } | null; customer: { name: string } | null } | null;
+  invoice: { number: string; state: string; totalMinor: number; currency: string } | null;
+}
+
+const FILTERS = ['kind', 'state', 'plan', 'customer', 'from', 'to'] as const;
+
+export const RunsPage = () => {
+  const [search, setSearch] = useSearchParams();
+  const navigate = useNavigate();
+  const params: Record<string, string> = {};
+  for (const key of [...FILTERS, 'page']) {
+    const value = search.get(key);
+    if (value) params[key] = value;
+  }
+  const { data, error, loading, reload } = useResource<{ items: RunSummary[]; pagination: { page: number; pageSize: number; total: number } }>('/runs', params);
+  const [draft, setDraft] = React.useState<Record<string, string>>(params);
+  const set = (key: string, value: string) => setDraft((d) => ({ ...d, [key]: value }));
+  const apply = (event?: React.FormEvent) => {
+    event?.preventDefault();
+    setSearch(Object.fromEntries(Object.entries(draft).filter(([k, v]) => v && k !== 'page')));
+  };
+  const page = data?.pagination.page ?? 1;
+  const pages = data ? Math.max(1, Math.ceil(data.pagination.total / data.pagination.pageSize)) : 1;
+  const goTo = (p: number) => setSearch({ ...params, page: String(p) });
+
+  return (
+    <Page.Main>
+      <Page.Title>Runs</Page.Title>
+      <Layouts.Header title="Runs" subtitle={data ? `${data.pagination.total} purchase and renewal runs` : 'Every purchase and renewal, step by step'} />
+      <Layouts.Content>
+        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
+          <form onSubmit={apply} aria-label="Filter runs">
+            <Flex gap={3} alignItems="flex-end" wrap="wrap">
+              <Field.Root name="kind" width="140px">
+                <Field.Label>Kind</Field.Label>
+                <SingleSelect value={draft.kind ?? ''} onChange={(v) => set('kind', String(v))} onClear={() => set('kind', '')} placeholder="Any">
+                  <SingleSelectOption value="new">New</SingleSelectOption>
+                  <SingleSelectOption value="renewal">Renewal</SingleSelectOption>
+                </SingleSelect>
+              </Field.Root>
+              <Field.Root name="state" width="150px">
+                <Field.Label>Status</Field.Label>
+                <SingleSelect value={draft.state ?? ''} onChange={(v) => set('state', String(v))} onClear={() => set('state', '')} placeholder="Any">
+                  {['running', 'waiting', 'completed', 'failed', 'cancelled'].map((s) => (
+                    <SingleSelectOption key={s} value={s}>
+                      {s}
+                    </SingleSelectOption>
+                  ))}
+                </SingleSelect>
+              </Field.Root>
+              <Field.Root name="plan" width="170px">
+                <Field.Label>Plan code</Field.Label>
+                <TextInput value={draft.plan ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('plan', e.target.value)} placeholder="e.g. complete-care" />
+              </Field.Root>
+              <Field.Root name="customer" width="180px">
+                <Field.Label>Customer</Field.Label>
+                <TextInput value={draft.customer ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('customer', e.target.value)} placeholder="Name contains" />
+              </Field.Root>
+              <Field.Root name="from" width="160px">
+                <Field.Label>From</Field.Label>
+                <TextInput type="date" value={draft.from ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('from', e.target.value)} />
+              </Field.Root>
+              <Field.Root name="to" width="160px">
+                <Field.Label>To</Field.Label>
+                <TextInput type="date" value={draft.to ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('to', e.target.value)} />
+              </Field.Root>
+              <Button type="submit">Apply</Button>
+              <Button
+                variant="tertiary"
+                onClick={() => {
+                  setDraft({});
+                  setSearch({});
+                }}
+              >
+                Reset
+              </Button>
+            </Flex>
+          </form>
+        </Box>
+        {loading && !data ? <Loading /> : null}
+        {error ? <Failure message={error} onRetry={reload} /> : null}
+        {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a plan is bought or renewed." /> : null}
+        {data && data.items.length ? (
+          <>
+            <Table colCount={7} rowCount={data.items.length + 1}>
+              <Thead>
+                <Tr>
+                  <Th><Typography variant="sigma">Started</Typography></Th>
+                  <Th><Typography variant="sigma">Kind</Typography></Th>
+                  <Th><Typography variant="sigma">Customer</Typography></Th>
+                  <Th><Typography variant="sigma">Plan</Typography></Th>
+                  <Th><Typography variant="sigma">Status</Typography></Th>
+                  <Th><Typography variant="sigma">Progress</Typography></Th>
+                  <Th><Typography variant="sigma">Invoice</Typography></Th>
+                </Tr>
+              </Thead>
+              <Tbody>
+                {data.items.map((run) => (
+                  <Tr key={run.documentId} onClick={() => navigate(run.documentId)} style={{ cursor: 'pointer' }}>
+                    <Td>
+                      <Link to={run.documentId} onClick={(e) => e.stopPropagation()}>
+                        {formatDateTime(run.createdAt)}
+                      </Link>
+                    </Td>
+                    <Td><Typography>{run.kind === 'new' ? 'Purchase' : 'Renewal'}</Typography></Td>
+                    <Td><Typography>{run.servicePlan?.customer?.name ?? '—'}</Typography></Td>
+                    <Td><Typography>{run.servicePlan?.plan?.name ?? '—'}</Typography></Td>
+                    <Td><StateBadge state={run.state} /></Td>
+                    <Td>
+                      <Typography variant="pi">
+                        {run.stepsDone}/{run.stepCount}
+                        {run.currentStepTitle && (run.state === 'waiting' || run.state === 'failed' || run.state === 'running') ? ` · ${run.currentStepTitle}` : ''}
+                      </Typography>
+                    </Td>
+                    <Td>
+                      <Typography variant="pi">{run.invoice ? `${run.invoice.number} · ${formatMoney(run.invoice.totalMinor, run.invoice.currency)}` : '—'}</Typography>
+                    </Td>
+                  </Tr>
+                ))}
+              </Tbody>
+            </Table>
+            <Flex justifyContent="space-between" paddingTop={4}>
+              <Typography variant="pi" textColor="neutral600">
+                Page {page} of {pages}
+              </Typography>
+              <Flex gap={2}>
+                <Button variant="tertiary" disabled={page <= 1} onClick={() => goTo(page - 1)}>
+                  Previous
+                </Button>
+                <Button variant="tertiary" disabled={page >= pages} onClick={() => goTo(page + 1)}>
+                  Next
+                </Button>
+              </Flex>
+            </Flex>
+          </>
+        ) : null}
+      </Layouts.Content>
+    </Page.Main>
+  );
+};
