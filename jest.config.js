@@ -1,6 +1,8 @@
 /**
- * Two projects: `unit` (the pure domain and other pure functions, milliseconds) and `integration`
- * (the real Strapi booted on a fresh SQLite or PostgreSQL database per test file, over HTTP).
+ * Three projects: `unit` (the pure domain and other pure functions, milliseconds), `integration`
+ * (the real Strapi booted on a fresh SQLite or PostgreSQL database per test file, over HTTP) and
+ * `e2e` (the built app started as a process, its admin panel driven in Chromium; needs
+ * `npm run build` first).
  */
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
@@ -26,6 +28,13 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/harness/global-setup.js',
+      setupFiles: ['<rootDir>/tests/harness/env.js'],
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       setupFiles: ['<rootDir>/tests/harness/env.js'],
     },
   ],

@@ -24,7 +24,8 @@ const adminUrl = () => {
   return url.toString();
 };
 
-const createDatabase = async (): Promise<void> => {
+/** Points the environment at a new, empty database (SQLite file or PostgreSQL database). */
+export const createDatabase = async (): Promise<void> => {
   if (client === 'sqlite') {
     const file = path.join(appDir, '.tmp', `test-${freshName()}.db`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -75,6 +76,11 @@ export const startStrapi = async (): Promise<Core.Strapi> => {
 
 export const stopStrapi = async (strapi: Core.Strapi | undefined): Promise<void> => {
   if (strapi) await strapi.destroy();
+  await dropDatabase();
+};
+
+/** Removes the database createDatabase made. */
+export const dropDatabase = async (): Promise<void> => {
   await created?.drop();
   created = null;
 };

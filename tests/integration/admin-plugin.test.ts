@@ -87,7 +87,7 @@ describe('every admin route needs its action', () => {
   });
 
   test('the list covers every admin route the plugin registers', () => {
-    const registered = strapi.plugin('plan-renewals').routes.admin.routes.map((r: any) => `${r.method} ${r.path}`).sort();
+    const registered = (strapi.plugin('plan-renewals').routes as any).admin.routes.map((r: any) => `${r.method} ${r.path}`).sort();
     const listed = ROUTES.map(([method, path]) => `${method} ${path.replace(fake, ':documentId').replace(month, ':month')}`).sort();
     expect(listed).toEqual(registered);
   });

@@ -29,12 +29,12 @@ export const Empty = ({ title, hint }: { title: string; hint?: React.ReactNode }
 
 /** A figure with its label, as on the overview. */
 export const Stat = ({ label, value, hint, tone }: { label: string; value: React.ReactNode; hint?: React.ReactNode; tone?: 'danger' }) => (
-  <Box background="neutral0" hasRadius shadow="tableShadow" padding={5} height="100%">
+  <Box background="neutral0" hasRadius shadow="tableShadow" padding={5} height="100%" data-stat={label}>
     <Flex direction="column" alignItems="flex-start" gap={1}>
       <Typography variant="sigma" textColor="neutral600">
         {label}
       </Typography>
-      <Typography variant="alpha" textColor={tone === 'danger' ? 'danger600' : 'neutral800'}>
+      <Typography variant="beta" tag="p" textColor={tone === 'danger' ? 'danger600' : 'neutral800'}>
         {value}
       </Typography>
       {hint ? (

@@ -35,8 +35,9 @@ const Navigation = () => {
   );
 };
 
+/** Opens a page to an admin holding any of the actions (the plugin's actions have no subject). */
 const protect = (action: string | string[], element: JSX.Element) => (
-  <Page.Protect permissions={(Array.isArray(action) ? action : [action]).map((a) => ({ action: a }))}>{element}</Page.Protect>
+  <Page.Protect permissions={(Array.isArray(action) ? action : [action]).map((a) => ({ action: a, subject: null }))}>{element}</Page.Protect>
 );
 
 const App = () => (
@@ -45,7 +46,7 @@ const App = () => (
       <Route index element={protect(ACTIONS.readDashboard, <OverviewPage />)} />
       <Route path="runs" element={protect(ACTIONS.readRuns, <RunsPage />)} />
       <Route path="runs/:documentId" element={protect(ACTIONS.readRuns, <RunPage />)} />
-      <Route path="tasks" element={<TasksPage />} />
+      <Route path="tasks" element={protect([ACTIONS.financeTasks, ACTIONS.customerSuccessTasks], <TasksPage />)} />
       <Route path="reports" element={protect(ACTIONS.readReports, <ReportsPage />)} />
       <Route path="reports/:month" element={protect(ACTIONS.readReports, <ReportsPage />)} />
       <Route path="settings" element={protect(ACTIONS.readSettings, <SettingsPage />)} />

@@ -80,24 +80,24 @@ export const OverviewPage = () => {
         {data ? (
           <Flex direction="column" alignItems="stretch" gap={6}>
             <Grid.Root gap={4}>
-              <Grid.Item col={3} s={6} xs={12}>
+              <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
                 <Stat
                   label="MRR"
                   value={data.mrr.length ? data.mrr.map((m) => formatMoney(m.mrrMinor, m.currency)).join(' · ') : formatMoney(0, 'USD')}
                   hint="Monthly recurring revenue of Active plans"
                 />
               </Grid.Item>
-              <Grid.Item col={3} s={6} xs={12}>
+              <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
                 <Stat label="ARR" value={data.mrr.length ? data.mrr.map((m) => formatMoney(m.arrMinor, m.currency)).join(' · ') : formatMoney(0, 'USD')} hint="12 × MRR" />
               </Grid.Item>
-              <Grid.Item col={3} s={6} xs={12}>
+              <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
                 <Stat label="Active plans" value={data.activePlans} hint={<Link to="runs">See runs</Link>} />
               </Grid.Item>
-              <Grid.Item col={3} s={6} xs={12}>
+              <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
                 <Stat label={`Paid in ${formatMonth(data.month)}`} value={`${data.thisMonth.new} new · ${data.thisMonth.renewal} renewals`} hint="Invoices paid this month" />
               </Grid.Item>
               {data.tasks.map((t) => (
-                <Grid.Item key={t.role} col={6} s={6} xs={12}>
+                <Grid.Item key={t.role} col={6} s={6} xs={12} direction="column" alignItems="stretch">
                   <Stat
                     label={`${ROLE_LABELS[t.role]} tasks`}
                     value={`${t.open} open`}

@@ -64,16 +64,16 @@ const ReportView = ({ month }: { month: string }) => {
         </Button>
       </Flex>
       <Grid.Root gap={4}>
-        <Grid.Item col={3} s={6} xs={12}>
+        <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
           <Stat label="New plans" value={report.sales.reduce((n, s) => n + s.new.count, 0)} hint={report.sales.map((s) => formatMoney(s.new.totalMinor, s.currency)).join(' · ') || '—'} />
         </Grid.Item>
-        <Grid.Item col={3} s={6} xs={12}>
+        <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
           <Stat label="Renewals" value={report.sales.reduce((n, s) => n + s.renewal.count, 0)} hint={report.sales.map((s) => formatMoney(s.renewal.totalMinor, s.currency)).join(' · ') || '—'} />
         </Grid.Item>
-        <Grid.Item col={3} s={6} xs={12}>
+        <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
           <Stat label="Cancelled plans" value={report.plans.cancelled} />
         </Grid.Item>
-        <Grid.Item col={3} s={6} xs={12}>
+        <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
           <Stat label="Expired plans" value={report.plans.expired} />
         </Grid.Item>
       </Grid.Root>

@@ -48,14 +48,14 @@ export const RunsPage = () => {
         <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
           <form onSubmit={apply} aria-label="Filter runs">
             <Flex gap={3} alignItems="flex-end" wrap="wrap">
-              <Field.Root name="kind" width="140px">
+              <Field.Root name="kind" width="130px">
                 <Field.Label>Kind</Field.Label>
                 <SingleSelect value={draft.kind ?? ''} onChange={(v) => set('kind', String(v))} onClear={() => set('kind', '')} placeholder="Any">
                   <SingleSelectOption value="new">New</SingleSelectOption>
                   <SingleSelectOption value="renewal">Renewal</SingleSelectOption>
                 </SingleSelect>
               </Field.Root>
-              <Field.Root name="state" width="150px">
+              <Field.Root name="state" width="140px">
                 <Field.Label>Status</Field.Label>
                 <SingleSelect value={draft.state ?? ''} onChange={(v) => set('state', String(v))} onClear={() => set('state', '')} placeholder="Any">
                   {['running', 'waiting', 'completed', 'failed', 'cancelled'].map((s) => (
@@ -65,19 +65,19 @@ export const RunsPage = () => {
                   ))}
                 </SingleSelect>
               </Field.Root>
-              <Field.Root name="plan" width="170px">
+              <Field.Root name="plan" width="150px">
                 <Field.Label>Plan code</Field.Label>
                 <TextInput value={draft.plan ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('plan', e.target.value)} placeholder="e.g. complete-care" />
               </Field.Root>
-              <Field.Root name="customer" width="180px">
+              <Field.Root name="customer" width="160px">
                 <Field.Label>Customer</Field.Label>
                 <TextInput value={draft.customer ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('customer', e.target.value)} placeholder="Name contains" />
               </Field.Root>
-              <Field.Root name="from" width="160px">
+              <Field.Root name="from" width="150px">
                 <Field.Label>From</Field.Label>
                 <TextInput type="date" value={draft.from ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('from', e.target.value)} />
               </Field.Root>
-              <Field.Root name="to" width="160px">
+              <Field.Root name="to" width="150px">
                 <Field.Label>To</Field.Label>
                 <TextInput type="date" value={draft.to ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('to', e.target.value)} />
               </Field.Root>

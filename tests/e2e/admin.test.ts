@@ -1,0 +1,206 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Browser, Page, chromium } from 'playwright-core';
+import { createDatabase, dropDatabase } from '../harness/strapi';
+
+/**
+ * The admin panel in a real browser: the built application started with `strapi start` on a
+ * fresh database with the demo data, Debian's Chromium driven by Playwright at 1280x800. The
+ * first admin registers, opens the overview, starts a renewal from a service plan's edit view,
+ * records the counter payment and completes the Finance task from the Tasks page, and watches
+ * the run's checklist move on. A screenshot of each page lands in tests/e2e/screenshots/; any
+ * console error or uncaught page error fails the test.
+ */
+const appDir = path.resolve(__dirname, '..', '..');
+const shots = path.join(__dirname, 'screenshots');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let app: ChildProcess;
+let browser: Browser;
+let page: Page;
+let baseUrl: string;
+const problems: string[] = [];
+/**
+ * Strapi's own requests that answer 404 by design in this edition: AI features only the
+ * enterprise server registers, and the preview URL of a content type without a preview.
+ */
+const IGNORED = ['/admin/ai-feature-config', '/i18n/ai-localization-jobs/', '/content-manager/preview/url/'];
+
+/** Strapi's own first-visit overlays (an announcement banner, the guided tour) hide the page. */
+const dismissOverlays = async () => {
+  for (const name of ['Skip', 'Close the banner.', 'Close guided tour']) {
+    const button = page.getByRole('button', { name, exact: true });
+    if (await button.first().isVisible().catch(() => false)) await button.first().click().catch(() => undefined);
+  }
+};
+const output: string[] = [];
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+const waitForApp = async (url: string, deadline: number) => {
+  while (Date.now() < deadline) {
+    if (app.exitCode !== null) throw new Error(`The app exited (${app.exitCode}):\n${output.join('')}`);
+    try {
+      const response = await fetch(`${url}/_health`);
+      if (response.status === 204) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`The app did not answer within the time limit:\n${output.join('')}`);
+};
+
+const shoot = async (name: string) => {
+  await page.waitForLoadState('networkidle');
+  await dismissOverlays();
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+};
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(appDir, 'dist', 'build', 'index.html'))) {
+    throw new Error('The admin panel is not built: run npm run build first');
+  }
+  if (!fs.existsSync(chromiumPath)) {
+    throw new Error(`No Chromium at ${chromiumPath}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  fs.mkdirSync(shots, { recursive: true });
+  await createDatabase();
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  app = spawn(process.execPath, [path.join(appDir, 'node_modules', '@strapi', 'strapi', 'bin', 'strapi.js'), 'start'], {
+    cwd: appDir,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: baseUrl, SEED_DEMO_DATA: 'true', JOBS_ENABLED: 'true', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  app.stdout!.on('data', (chunk) => output.push(String(chunk)));
+  app.stderr!.on('data', (chunk) => output.push(String(chunk)));
+  await waitForApp(baseUrl, Date.now() + 180_000);
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (message) => {
+    // A failed load is judged by the response below, which names the URL.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() < 400 || !response.url().startsWith(baseUrl)) return;
+    if (IGNORED.some((path) => response.url().startsWith(`${baseUrl}${path}`))) return;
+    problems.push(`HTTP ${response.status()} ${response.url()}`);
+  });
+  page.on('requestfailed', (request) => {
+    // Other hosts (Strapi's news, the marketplace) are out of reach on this closed network.
+    if (request.url().startsWith(baseUrl)) problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
+  page.setDefaultTimeout(30_000);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (app && app.exitCode === null) {
+    app.kill('SIGTERM');
+    await new Promise((resolve) => app.once('exit', resolve));
+  }
+  await dropDatabase();
+});
+
+afterEach(() => {
+  const seen = problems.splice(0);
+  expect(seen).toEqual([]);
+});
+
+const nav = (name: string) => page.getByRole('navigation', { name: 'Plan renewals' }).getByRole('link', { name, exact: true });
+
+test('the first admin registers and lands on the overview with the demo data', async () => {
+  await page.goto(`${baseUrl}/admin`);
+  await page.waitForURL(/register-admin/);
+  await page.locator('input[name="firstname"]').fill('Grace');
+  await page.locator('input[name="lastname"]').fill('Hopper');
+  await page.locator('input[name="email"]').fill('grace@shop.test');
+  await page.locator('input[name="password"]').fill('Str0ng-Passw0rd!');
+  await page.locator('input[name="confirmPassword"]').fill('Str0ng-Passw0rd!');
+  await page.getByRole('button', { name: /let's start/i }).click();
+  await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+  await page.waitForLoadState('networkidle');
+  await dismissOverlays();
+
+  await page.getByRole('link', { name: 'Plan renewals' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.locator('[data-stat="Active plans"]').waitFor();
+  await page.getByRole('img', { name: 'MRR over the last 12 months' }).waitFor();
+  const activePlans = await page.locator('[data-stat="Active plans"]').innerText();
+  expect(Number(activePlans.match(/Active plans\s+(\d+)/i)?.[1])).toBeGreaterThan(0);
+  await shoot('overview');
+}, 120_000);
+
+let runUrl = '';
+
+test('a renewal is started from the service plan in the content manager', async () => {
+  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::service-plan.service-plan?filters[$and][0][state][$eq]=Active&page=1&pageSize=10`);
+  await page.getByRole('gridcell').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await dismissOverlays();
+  await page.getByRole('row').nth(1).getByRole('gridcell').nth(2).click();
+  await page.getByRole('button', { name: 'Start renewal' }).waitFor();
+  await shoot('service-plan');
+  await page.getByRole('button', { name: 'Start renewal' }).click();
+  await page.waitForURL(/plugins\/plan-renewals\/runs\//);
+  runUrl = page.url();
+  await page.locator('[data-step="verify-payment"][data-state="waiting"]').waitFor();
+  expect(await page.locator('[data-state="done"]').count()).toBe(4);
+  await shoot('run-started');
+}, 60_000);
+
+test('Finance records the counter payment and approves from the Tasks page; the checklist advances', async () => {
+  await nav('Tasks').click();
+  await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+  const runId = runUrl.split('/').pop()!;
+  const card = page.locator('[data-task]').filter({ has: page.locator(`a[href$="/runs/${runId}"]`) });
+  await card.getByRole('button', { name: 'Claim' }).click();
+  await card.getByText(/claimed by Grace Hopper/).waitFor();
+  await card.getByLabel('Payment reference').fill('DESK-4711');
+  await card.getByLabel('Note').fill('Paid at the counter, card terminal receipt 4711');
+  await shoot('tasks');
+  await card.getByRole('button', { name: /^Record .* paid$/ }).click();
+  await page.getByText(/Payment of .* recorded/).waitFor();
+  await card.getByRole('button', { name: 'Complete' }).click();
+  await page.getByText('Task completed: approved').waitFor();
+
+  await page.goto(runUrl);
+  await page.locator('[data-step="verify-payment"][data-state="done"]').waitFor();
+  await page.locator('[data-step="quality-check"][data-state="waiting"]').waitFor();
+  expect(await page.locator('[data-state="done"]').count()).toBe(10);
+  await page.locator('[data-step="verify-payment"]').getByText('approved: Paid at the counter', { exact: false }).waitFor();
+  await shoot('run');
+}, 60_000);
+
+test('runs, reports and settings pages show real data', async () => {
+  await nav('Runs').click();
+  await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  await page.getByRole('row').nth(1).waitFor();
+  await shoot('runs');
+
+  await nav('Reports').click();
+  await page.getByRole('heading', { name: 'Monthly revenue reports' }).waitFor();
+  await page.getByText('MRR movements').waitFor();
+  await shoot('reports');
+
+  await nav('Settings').click();
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  await page.getByText('renewals-due').waitFor();
+  await shoot('settings');
+}, 60_000);
