@@ -1,8 +1,8 @@
 /**
  * Three projects: `unit` (the pure domain and other pure functions, milliseconds), `integration`
  * (the real Strapi booted on a fresh SQLite or PostgreSQL database per test file, over HTTP) and
- * `e2e` (the built app started as a process, its admin panel driven in Chromium; needs
- * `npm run build` first).
+ * `e2e` (the built app started as a process, its admin panel driven in Chromium; it builds
+ * the app first when there is no build).
  */
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
@@ -35,6 +35,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/e2e/global-setup.js',
       setupFiles: ['<rootDir>/tests/harness/env.js'],
     },
   ],

@@ -28,7 +28,9 @@ const MrrChart = ({ data }: { data: Overview }) => {
     month: formatMonth(point.month as string),
     ...Object.fromEntries(data.currencies.map((c) => [c, point[c] == null ? null : majorUnits(point[c] as number, c)])),
   }));
+  const recorded = data.mrrHistory.filter((point) => data.currencies.some((c) => point[c] != null)).length;
   return (
+    <>
     <Box height="280px" aria-label="MRR over the last 12 months" role="img">
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
@@ -43,6 +45,12 @@ const MrrChart = ({ data }: { data: Overview }) => {
         </LineChart>
       </ResponsiveContainer>
     </Box>
+    {recorded < 2 ? (
+      <Typography variant="pi" textColor="neutral600">
+        The history grows by one point a month: the daily MRR job stores each month's figure.
+      </Typography>
+    ) : null}
+    </>
   );
 };
 

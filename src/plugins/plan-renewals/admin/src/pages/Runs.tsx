@@ -99,13 +99,11 @@ export const RunsPage = () => {
         {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a plan is bought or renewed." /> : null}
         {data && data.items.length ? (
           <>
-            <Table colCount={7} rowCount={data.items.length + 1}>
+            <Table colCount={5} rowCount={data.items.length + 1}>
               <Thead>
                 <Tr>
                   <Th><Typography variant="sigma">Started</Typography></Th>
-                  <Th><Typography variant="sigma">Kind</Typography></Th>
-                  <Th><Typography variant="sigma">Customer</Typography></Th>
-                  <Th><Typography variant="sigma">Plan</Typography></Th>
+                  <Th><Typography variant="sigma">Customer and plan</Typography></Th>
                   <Th><Typography variant="sigma">Status</Typography></Th>
                   <Th><Typography variant="sigma">Progress</Typography></Th>
                   <Th><Typography variant="sigma">Invoice</Typography></Th>
@@ -115,22 +113,37 @@ export const RunsPage = () => {
                 {data.items.map((run) => (
                   <Tr key={run.documentId} onClick={() => navigate(run.documentId)} style={{ cursor: 'pointer' }}>
                     <Td>
-                      <Link to={run.documentId} onClick={(e) => e.stopPropagation()}>
-                        {formatDateTime(run.createdAt)}
-                      </Link>
+                      <Flex direction="column" alignItems="flex-start">
+                        <Link to={run.documentId} onClick={(e) => e.stopPropagation()}>
+                          {run.kind === 'new' ? 'Purchase' : 'Renewal'}
+                        </Link>
+                        <Typography variant="pi" textColor="neutral600">{formatDateTime(run.createdAt)}</Typography>
+                      </Flex>
                     </Td>
-                    <Td><Typography>{run.kind === 'new' ? 'Purchase' : 'Renewal'}</Typography></Td>
-                    <Td><Typography>{run.servicePlan?.customer?.name ?? '—'}</Typography></Td>
-                    <Td><Typography>{run.servicePlan?.plan?.name ?? '—'}</Typography></Td>
+                    <Td>
+                      <Flex direction="column" alignItems="flex-start">
+                        <Typography>{run.servicePlan?.customer?.name ?? '—'}</Typography>
+                        <Typography variant="pi" textColor="neutral600">{run.servicePlan?.plan?.name ?? '—'}</Typography>
+                      </Flex>
+                    </Td>
                     <Td><StateBadge state={run.state} /></Td>
                     <Td>
-                      <Typography variant="pi">
-                        {run.stepsDone}/{run.stepCount}
-                        {run.currentStepTitle && (run.state === 'waiting' || run.state === 'failed' || run.state === 'running') ? ` · ${run.currentStepTitle}` : ''}
-                      </Typography>
+                      <Flex direction="column" alignItems="flex-start">
+                        <Typography>{run.stepsDone} of {run.stepCount} steps</Typography>
+                        {run.currentStepTitle && run.state !== 'completed' && run.state !== 'cancelled' ? (
+                          <Typography variant="pi" textColor="neutral600">{run.currentStepTitle}</Typography>
+                        ) : null}
+                      </Flex>
                     </Td>
                     <Td>
-                      <Typography variant="pi">{run.invoice ? `${run.invoice.number} · ${formatMoney(run.invoice.totalMinor, run.invoice.currency)}` : '—'}</Typography>
+                      {run.invoice ? (
+                        <Flex direction="column" alignItems="flex-start">
+                          <Typography>{formatMoney(run.invoice.totalMinor, run.invoice.currency)}</Typography>
+                          <Typography variant="pi" textColor="neutral600">{run.invoice.number} · {run.invoice.state}</Typography>
+                        </Flex>
+                      ) : (
+                        <Typography>—</Typography>
+                      )}
                     </Td>
                   </Tr>
                 ))}
