@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { CalendarDate, Period, addDays, nextPeriod, recurringPerTerm } from '../domain';
+import { CalendarDate, Period, addCalendarMonths, addDays, nextPeriod, recurringPerTerm } from '../domain';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
 import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
@@ -52,6 +52,11 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
     (await strapi.db.query('api::plan.plan').count()) + (await strapi.db.query('api::customer.customer').count());
   if (existing > 0) return;
   const result = await seedDemoData(strapi);
+  // The demo's past months of MRR, from what its invoices paid for, so the charts have a history.
+  const month = new Date().toISOString().slice(0, 7);
+  for (let back = 11; back >= 1; back -= 1) {
+    await strapi.plugin('plan-renewals').service('mrr').backfill(addCalendarMonths(month, -back));
+  }
   strapi.log.info(`Demo data: ${result.plans} plans and ${result.customersWithPlans} customers with service plans`);
 };
 

@@ -85,3 +85,32 @@ test('seeding again changes nothing', async () => {
   expect(result.customersWithPlans).toBe(0);
   expect(await snapshot(strapi)).toEqual(before);
 });
+
+test('the past eleven months of MRR are filled in from what the seeded invoices paid for', async () => {
+  const { addCalendarMonths } = appModule('domain');
+  const month = new Date().toISOString().slice(0, 7);
+  const invoices = await strapi.db.query('api::invoice.invoice').findMany({
+    where: { state: 'Paid' },
+    populate: { servicePlan: { populate: ['plan'] } },
+  });
+  let withRevenue = 0;
+  for (let back = 11; back >= 1; back -= 1) {
+    const period = addCalendarMonths(month, -back);
+    const lastDay = new Date(Date.parse(`${addCalendarMonths(period, 1)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    // Recomputed here from the documents: each plan paid for on the month's last day, its
+    // recurring revenue per term spread over the term's months (half away from zero).
+    const plans = new Map<number, any>();
+    for (const invoice of invoices) {
+      if (invoice.periodStart <= lastDay && invoice.periodEnd > lastDay) plans.set(invoice.servicePlan.id, invoice.servicePlan);
+    }
+    const expected = [...plans.values()].reduce((sum, sp) => sum + Math.floor(((sp.recurringMinor ?? 0) * 2 + sp.plan.termMonths) / (sp.plan.termMonths * 2)), 0);
+    const snapshots = await strapi.db.query('plugin::plan-renewals.mrr-snapshot').findMany({ where: { period } });
+    expect(snapshots.reduce((sum: number, s: any) => sum + Number(s.mrrMinor), 0)).toBe(expected);
+    if (expected > 0) withRevenue += 1;
+  }
+  expect(withRevenue).toBeGreaterThan(3);
+  // A month already stored is left alone; the current month is not a past one.
+  const mrr = strapi.plugin('plan-renewals').service('mrr');
+  expect(await mrr.backfill(addCalendarMonths(month, -1))).toBeNull();
+  await expect(mrr.backfill(month)).rejects.toThrow('Only a finished month can be filled in');
+});

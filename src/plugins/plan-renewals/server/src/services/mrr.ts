@@ -1,5 +1,7 @@
 import type { Core } from '@strapi/strapi';
-import { isCalendarMonth } from '../../../../../domain';
+import { addCalendarMonths, isCalendarMonth } from '../../../../../domain';
+
+const lastDayOf = (period: string) => new Date(Date.parse(`${addCalendarMonths(period, 1)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 /**
  * MRR per currency, computed by the database: each Active service plan contributes its recurring
@@ -56,17 +58,61 @@ const toFigure = (row: any): MrrFigure => {
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  /** Each customer's MRR per currency over Active plans, as a query (not loaded into memory). */
-  const perCustomer = (trx: any) =>
+  /**
+   * Each customer's MRR per currency, as a query (not loaded into memory): over Active plans, or,
+   * for a past day `asOf`, over the plans with a Paid invoice whose period covered that day.
+   */
+  const perCustomer = (trx: any, asOf?: string) =>
     trx('service_plans as sp')
       .join('service_plans_plan_lnk as pl', 'pl.service_plan_id', 'sp.id')
       .join('plans as p', 'p.id', 'pl.plan_id')
       .join('service_plans_customer_lnk as cl', 'cl.service_plan_id', 'sp.id')
-      .where('sp.state', 'Active')
+      .modify((query: any) => {
+        if (!asOf) return query.where('sp.state', 'Active');
+        return query.whereExists(
+          trx('invoices as i')
+            .join('invoices_service_plan_lnk as il', 'il.invoice_id', 'i.id')
+            .whereRaw('il.service_plan_id = sp.id')
+            .where('i.state', 'Paid')
+            .where('i.period_start', '<=', asOf)
+            .where('i.period_end', '>', asOf),
+        );
+      })
       .groupBy('p.currency', 'cl.customer_id')
       .select('p.currency as currency', 'cl.customer_id as customer_id')
       .select(trx.raw('SUM((COALESCE(sp.recurring_minor, 0) * 2 + p.term_months) / (p.term_months * 2)) as mrr_minor'))
       .select(trx.raw('COUNT(*) as active_plans'));
+
+  /** Stores month `period`'s lines and totals: now (Active plans), or as of a past day. */
+  const store = async (period: string, asOf?: string): Promise<MrrFigure[]> => {
+    assertPeriod(period);
+    return strapi.db.transaction(async ({ trx }): Promise<MrrFigure[]> => {
+      await trx(LINES_TABLE).where({ period }).delete();
+      const select = perCustomer(trx, asOf).select(trx.raw('? as period', [period]));
+      await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);
+      const totals = await trx(LINES_TABLE)
+        .where({ period })
+        .groupBy('currency')
+        .orderBy('currency')
+        .select('currency')
+        .sum({ mrr: 'mrr_minor', plans: 'active_plans' });
+      const figures: MrrFigure[] = totals.map(toFigure);
+      const stored = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period } });
+      for (const snapshot of stored) {
+        // A currency without active plans any more is at zero, not left at its old figure.
+        if (!figures.some((f) => f.currency === snapshot.currency)) {
+          await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date() } });
+        }
+      }
+      for (const figure of figures) {
+        const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date() };
+        const existing = stored.find((s: any) => s.currency === figure.currency);
+        if (existing) await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: existing.id }, data });
+        else await strapi.documents(SNAPSHOT_UID as any).create({ data: data as any });
+      }
+      return figures;
+    });
+  };
 
   return {
     /** The table of per-customer lines (Strapi does not manage it); created at bootstrap. */
@@ -101,33 +147,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Recomputes month `period` (YYYY-MM): every customer's line, then the totals per currency. */
     async refresh(period: string): Promise<MrrFigure[]> {
+      return store(period);
+    },
+
+    /**
+     * Fills in a past month without a snapshot (a new installation, imported history) from what was
+     * paid for on its last day. A month with a stored figure is left as it is.
+     */
+    async backfill(period: string): Promise<MrrFigure[] | null> {
       assertPeriod(period);
-      return strapi.db.transaction(async ({ trx }) => {
-        await trx(LINES_TABLE).where({ period }).delete();
-        const select = perCustomer(trx).select(trx.raw('? as period', [period]));
-        await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);
-        const totals = await trx(LINES_TABLE)
-          .where({ period })
-          .groupBy('currency')
-          .orderBy('currency')
-          .select('currency')
-          .sum({ mrr: 'mrr_minor', plans: 'active_plans' });
-        const figures: MrrFigure[] = totals.map(toFigure);
-        const stored = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period } });
-        for (const snapshot of stored) {
-          // A currency without active plans any more is at zero, not left at its old figure.
-          if (!figures.some((f) => f.currency === snapshot.currency)) {
-            await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date() } });
-          }
-        }
-        for (const figure of figures) {
-          const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date() };
-          const existing = stored.find((s: any) => s.currency === figure.currency);
-          if (existing) await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: existing.id }, data });
-          else await strapi.documents(SNAPSHOT_UID as any).create({ data: data as any });
-        }
-        return figures;
-      });
+      if (period >= new Date().toISOString().slice(0, 7)) throw new Error(`Only a finished month can be filled in, not ${period}`);
+      if (await strapi.db.query(SNAPSHOT_UID as any).count({ where: { period } })) return null;
+      return store(period, lastDayOf(period));
     },
 
     /** The movements between the stored lines of two months, per currency. */
