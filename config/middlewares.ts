@@ -16,6 +16,9 @@ export default [
       textLimit: '256kb',
     },
   },
+  // After the body parser: refuses input the databases cannot take (NUL characters, non-numeric
+  // filters on number fields) with a 400 instead of a database error.
+  'global::input-guard',
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

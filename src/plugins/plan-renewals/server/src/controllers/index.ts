@@ -99,6 +99,8 @@ const runs: Factory = ({ strapi }) => ({
 
 const tasks: Factory = ({ strapi }) => ({
     async find(ctx: any) {
+      // The open tasks of the caller's role, nothing to choose: a query is a caller's mistake.
+      parse(z.object({}).strict(), ctx.query);
       const role = ctx.state.user?.role?.type;
       const tasks = await strapi.documents(TASK_UID as any).findMany({
         filters: { role, state: 'open' },
@@ -162,7 +164,12 @@ const jobs: Factory = ({ strapi }) => ({
     },
 });
 
-const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
+// No billing this application holds predates 1970, and month arithmetic (the default MRR window
+// reaches back twelve months) must stay within four-digit years.
+const month = z
+  .string()
+  .refine(isCalendarMonth, 'must be a month, YYYY-MM')
+  .refine((value) => value >= '1970-01', 'must be 1970-01 or later');
 
 const mrr: Factory = ({ strapi }) => ({
     /** Snapshots per currency between two months (default: the last twelve), with their movements. */
