@@ -44,6 +44,7 @@ const expectRefusedUnchanged = async (send: Send) => {
   const what = `${response.status} ${response.text?.slice(0, 300)}`;
   if (response.status < 400 || response.status >= 500) throw new Error(`Expected a 4xx, got ${what}`);
   expect(await fingerprint(strapi)).toEqual(before);
+  return response;
 };
 
 /** Sends any JSON value as the body, primitives included (supertest only serializes objects). */
@@ -373,14 +374,26 @@ describe('request size limits (README: Request limits)', () => {
     ['form', 'application/x-www-form-urlencoded', (kb: number) => `data[name]=${big(kb)}`],
     ['text', 'text/plain', (kb: number) => big(kb)],
   ])('a %s body over 256 kB is a 413 that writes nothing; under it is parsed', async (_kind, type, body) => {
-    await expectRefusedUnchanged(() => http(strapi).post('/api/customers').set('Authorization', `Bearer ${customerSuccess}`).set('Content-Type', type).send(body(257)));
+    const over = await expectRefusedUnchanged(() => http(strapi).post('/api/customers').set('Authorization', `Bearer ${customerSuccess}`).set('Content-Type', type).send(body(257)));
+    expect(over.status).toBe(413);
     const response = await http(strapi).post('/api/customers').set('Authorization', `Bearer ${customerSuccess}`).set('Content-Type', type).send(body(250));
     // Parsed, then refused as invalid data: the limit is the documented one, not lower.
     expect(response.status).toBe(400);
   });
 
+  test('a multipart body with a field over 256 kB or a file over 10 MB is a 413 that writes nothing, even anonymous', async () => {
+    const field = await expectRefusedUnchanged(() => http(strapi).post('/api/customers').field('data', JSON.stringify({ name: big(257) })));
+    expect(field.status).toBe(413);
+    const file = await expectRefusedUnchanged(() => http(strapi).post('/api/customers').attach('files', Buffer.alloc(10 * 1024 * 1024 + 1), 'big.bin'));
+    expect(file.status).toBe(413);
+    // Malformed multipart bodies: a 400, not the parser's error as a 500.
+    const malformed = '--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}';
+    await expectRefusedUnchanged(() => http(strapi).post('/api/customers').set('Content-Type', 'multipart/form-data; boundary=b').send(malformed));
+    await expectRefusedUnchanged(() => http(strapi).post('/api/customers').set('Content-Type', 'multipart/form-data').send('garbage'));
+  });
+
   test('a webhook body over 512 kB is a 413 before any signature check; under it is verified', async () => {
-    await expectRefusedUnchanged(() => post(big(513), signature(big(513))));
+    expect((await expectRefusedUnchanged(() => post(big(513), signature(big(513))))).status).toBe(413);
     const verified = await post(big(500), signature(big(500)));
     expect(verified.status).toBe(400);
     expect(verified.body.error.message).toMatch(/Invalid Stripe signature/);
