@@ -52,7 +52,9 @@ const json = (value: unknown) => JSON.stringify(value) ?? 'null';
 
 const check = <T>(arbitrary: fc.Arbitrary<T>, send: (input: T) => Send) =>
   fc.assert(
-    fc.asyncProperty(arbitrary, (input) => expectRefusedUnchanged(send(input))),
+    fc.asyncProperty(arbitrary, async (input) => {
+      await expectRefusedUnchanged(send(input));
+    }),
     { numRuns: RUNS, seed: SEED, endOnFailure: true },
   );
 
