@@ -182,6 +182,29 @@ describe.each(CONTENT_TYPES)('/api/$path', ({ uid, path, token, writes }) => {
         .set('Authorization', auth()),
     ));
 
+  test('find answers odd pagination without a 5xx or a write', () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            page: fc.oneof(fc.integer(), fc.constantFrom('1e300', '-1', 'abc', '0', '99999999999999999999'), fc.double()),
+            pageSize: fc.oneof(fc.integer(), fc.constantFrom('1e300', '-1', 'abc', '0'), fc.double()),
+            start: fc.oneof(fc.integer(), fc.constantFrom('1e300', '-1', 'abc')),
+            limit: fc.oneof(fc.integer(), fc.constantFrom('1e300', '-1', 'abc')),
+            withCount: fc.oneof(fc.boolean(), anyText),
+          },
+          { requiredKeys: [] },
+        ),
+        async (pagination) => {
+          const before = await fingerprint(strapi);
+          const response = await http(strapi).get(`/api/${path}`).query({ pagination }).set('Authorization', auth());
+          if (response.status >= 500) throw new Error(`${response.status} for ${JSON.stringify(pagination)}: ${response.text.slice(0, 200)}`);
+          expect(await fingerprint(strapi)).toEqual(before);
+        },
+      ),
+      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+    ));
+
   if ('create' in writes) {
     test('create refuses hostile bodies', () =>
       check(fc.oneof(malformedBody, fc.constant(null).chain(() => hostileData(uid).map((data) => ({ data })))), (body) => () =>
