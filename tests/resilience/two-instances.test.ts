@@ -72,7 +72,7 @@ test('two instances, each webhook delivered to both at once and every job firing
   await Promise.all(apps.map((app) => app.stop()));
 
   // Each fire an instance reports having run, across both instances: none twice.
-  const executed = apps.flatMap((app) => app.lines(/Job [a-z-]+ ran \[/).map((line) => line.match(/\[([^\]]+)\]/)![1]));
+  const executed = apps.flatMap((app) => app.lines(/Job [a-z-]+ ran \[/).map((line) => line.match(/ ran \[([^\]]+)\]/)![1]));
   const executedByInstance = Object.fromEntries(apps.map((app) => [app.name, app.lines(/Job [a-z-]+ ran \[/).length]));
   const firesTwice = executed.length - new Set(executed).size;
 
