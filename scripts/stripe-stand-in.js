@@ -9,6 +9,10 @@
  *
  * Tests steer the next PaymentIntents with `standIn.script` ('processing', 'declined',
  * 'requires_action'); the default is 'processing', and the webhook decides what happened.
+ * `standIn.faults` makes the next POSTs (to `path`, if given) misbehave, one fault each:
+ * `{ status: 500 }` (or 429) answers that without doing anything; `{ delayMs: 5000 }` does the
+ * work at once but answers late, as when Stripe made the object and the client gave up waiting. `onPaymentIntent` is told
+ * of every PaymentIntent made (not of replays), so a test can send the webhook Stripe would send.
  */
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -27,9 +31,10 @@ const nest = (flat) => {
   return root;
 };
 
-const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
+const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null } = {}) => {
   const received = [];
   const script = [];
+  const faults = [];
   const byKey = new Map();
   const paymentIntents = new Map();
   let counter = 0;
@@ -76,6 +81,7 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
         last_payment_error: outcome === 'declined' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
       };
       paymentIntents.set(intent.id, intent);
+      if (onPaymentIntent) setImmediate(() => onPaymentIntent(intent));
       if (outcome === 'declined') {
         return { httpStatus: 402, body: { error: { type: 'card_error', code: 'card_declined', message: 'Your card was declined.', payment_intent: intent } } };
       }
@@ -90,22 +96,38 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
       const params = nest(Object.fromEntries(new URLSearchParams(raw)));
       const idempotencyKey = req.headers['idempotency-key'];
-      received.push({ method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization });
+      const record = { method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization, replayed: false };
+      received.push(record);
+      const faultAt = req.method === 'POST' ? faults.findIndex((f) => !f.path || f.path === url.pathname) : -1;
+      const fault = faultAt >= 0 ? faults.splice(faultAt, 1)[0] : undefined;
       const reply = (status, body) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
-        res.end(JSON.stringify(body));
+        const send = () => {
+          if (res.destroyed) return;
+          res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
+          res.end(JSON.stringify(body));
+        };
+        if (fault?.delayMs) setTimeout(send, fault.delayMs);
+        else send();
       };
+      if (fault?.status) {
+        record.fault = fault.status;
+        return reply(fault.status, { error: { type: fault.status === 429 ? 'rate_limit_error' : 'api_error', message: `stand-in answered ${fault.status}` } });
+      }
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
         return reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
       }
       const replayKey = idempotencyKey && `${req.method} ${url.pathname} ${idempotencyKey}`;
-      if (replayKey && byKey.has(replayKey)) return reply(...byKey.get(replayKey));
+      if (replayKey && byKey.has(replayKey)) {
+        record.replayed = true;
+        return reply(...byKey.get(replayKey));
+      }
 
       let answer;
       const intentPath = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/);
       if (req.method === 'POST' && create[url.pathname]) {
         const made = create[url.pathname](params);
         answer = made.httpStatus ? [made.httpStatus, made.body] : [200, made];
+        record.created = made.id ?? made.body?.error?.payment_intent?.id;
       } else if (req.method === 'GET' && intentPath) {
         const intent = paymentIntents.get(intentPath[1]);
         answer = intent ? [200, intent] : [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${intentPath[1]}'` } }];
@@ -122,6 +144,7 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
     base,
     received,
     script,
+    faults,
     paymentIntents,
     /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
     remember: (intent) => paymentIntents.set(intent.id, intent),

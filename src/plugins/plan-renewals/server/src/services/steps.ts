@@ -38,6 +38,18 @@ const invoiceOf = (strapi: Core.Strapi, run: any) =>
       }) as Promise<any>)
     : null;
 
+/**
+ * Locks an invoice's row until the caller's transaction ends (PostgreSQL; SQLite serializes
+ * writers anyway). Whoever records a payment of the invoice — the webhook confirming it, or the
+ * app noting Stripe's answer to its charge — takes this lock first, so the second one sees the
+ * transaction the first one recorded instead of inserting it again.
+ */
+export const lockInvoice = async (strapi: Core.Strapi, trx: any, documentId: string) => {
+  if (strapi.db.dialect.client === 'postgres') {
+    await trx('invoices').where({ document_id: documentId }).forUpdate().first();
+  }
+};
+
 /** The invoice's successful payment of exactly its amount and currency, if there is one. */
 export const matchingPayment = (invoice: any) =>
   (invoice?.transactions ?? []).find(

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { format, fromStripeAmount, money, nulCharacterPath } from '../../../../../domain';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP } from './stripe';
-import { RUN_UID, loadServicePlan } from './steps';
+import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
 
 /**
  * Stripe webhook events, received once each. An event is verified on its raw bytes, then stored
@@ -149,10 +149,12 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
  */
 const confirmPayment = async (
   ctx: EventContext,
-  invoice: any,
+  loaded: any,
   payment: { reference: string; amount: number; currency: string },
 ): Promise<Handled> => {
   const { strapi, event } = ctx;
+  await lockInvoice(strapi, ctx.trx, loaded.documentId);
+  const invoice = await loadInvoice(strapi, loaded.documentId);
   const expectLive = service(strapi, 'stripe').livemode();
   if (event.livemode !== expectLive) return mismatch(ctx, invoice, `a ${event.livemode ? 'live' : 'test'}-mode payment for a ${expectLive ? 'live' : 'test'}-mode application`);
   const paid = fromStripeAmount(payment.amount, payment.currency);
@@ -196,6 +198,7 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
     const { strapi } = ctx;
     const intent = ctx.event.data.object as Stripe.PaymentIntent;
     if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
+    await lockInvoice(strapi, ctx.trx, intent.metadata.invoice);
     const invoice = await loadInvoice(strapi, intent.metadata.invoice);
     if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
     const reason = (intent.last_payment_error?.message ?? intent.last_payment_error?.code ?? 'declined').slice(0, 400);
