@@ -9,6 +9,13 @@
  *
  * Tests steer the next PaymentIntents with `standIn.script` ('processing', 'declined',
  * 'requires_action'); the default is 'processing', and the webhook decides what happened.
+ *
+ * With `rateLimit` (requests per second; STRIPE_STAND_IN_RATE_LIMIT on the command line) it
+ * limits like Stripe's API: at most that many requests are accepted in any one-second window, and
+ * the others are answered 429 with Stripe's `rate_limit` error and `Retry-After: 1`, without
+ * `Stripe-Should-Retry` (so stripe-node does not retry them on its own: the caller must). A
+ * refused request is not processed, so retrying it with the same key is safe. `stats` counts
+ * requests, 429s and idempotent replays.
  */
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -27,8 +34,33 @@ const nest = (flat) => {
   return root;
 };
 
-const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
+/** Stripe's answer to a request over the rate limit (API version 2015-09-08 onwards). */
+const RATE_LIMITED = {
+  error: {
+    type: 'invalid_request_error',
+    code: 'rate_limit',
+    doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+    message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+  },
+};
+
+/** A sliding one-second window: `take()` is true for at most `perSecond` calls in any second. */
+const slidingWindow = (perSecond) => {
+  const accepted = [];
+  return {
+    take(now = performance.now()) {
+      while (accepted.length && now - accepted[0] >= 1000) accepted.shift();
+      if (accepted.length >= perSecond) return false;
+      accepted.push(now);
+      return true;
+    },
+  };
+};
+
+const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', rateLimit = 0, record = true } = {}) => {
   const received = [];
+  const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0 };
+  const limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
   const script = [];
   const byKey = new Map();
   const paymentIntents = new Map();
@@ -90,21 +122,30 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
       const params = nest(Object.fromEntries(new URLSearchParams(raw)));
       const idempotencyKey = req.headers['idempotency-key'];
-      received.push({ method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization });
-      const reply = (status, body) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
+      stats.requests += 1;
+      const reply = (status, body, headers = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...headers });
         res.end(JSON.stringify(body));
       };
+      if (limiter && !limiter.take()) {
+        stats.rateLimited += 1;
+        return reply(429, RATE_LIMITED, { 'retry-after': '1' });
+      }
+      if (record) received.push({ method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization });
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
         return reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
       }
       const replayKey = idempotencyKey && `${req.method} ${url.pathname} ${idempotencyKey}`;
-      if (replayKey && byKey.has(replayKey)) return reply(...byKey.get(replayKey));
+      if (replayKey && byKey.has(replayKey)) {
+        stats.replays += 1;
+        return reply(...byKey.get(replayKey), { 'idempotent-replayed': 'true' });
+      }
 
       let answer;
       const intentPath = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/);
       if (req.method === 'POST' && create[url.pathname]) {
         const made = create[url.pathname](params);
+        stats.created += 1;
         answer = made.httpStatus ? [made.httpStatus, made.body] : [200, made];
       } else if (req.method === 'GET' && intentPath) {
         const intent = paymentIntents.get(intentPath[1]);
@@ -121,6 +162,7 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
   return {
     base,
     received,
+    stats,
     script,
     paymentIntents,
     /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
@@ -133,8 +175,19 @@ module.exports = { startStripeStandIn };
 
 if (require.main === module) {
   const port = Number(process.env.STRIPE_STAND_IN_PORT ?? 12111);
-  startStripeStandIn({ port }).then((standIn) => {
-    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base})`);
+  const rateLimit = Number(process.env.STRIPE_STAND_IN_RATE_LIMIT ?? 0);
+  startStripeStandIn({ port, rateLimit, record: !process.send }).then((standIn) => {
+    // Started by a benchmark (fork): it reports where it listens and answers for its counts.
+    if (process.send) {
+      process.on('message', (message) => {
+        if (message !== 'stats') return;
+        const intents = [...standIn.paymentIntents.values()];
+        process.send({ stats: standIn.stats, paymentIntents: intents.length, invoicesCharged: new Set(intents.map((i) => i.metadata?.invoice)).size });
+      });
+      process.send({ base: standIn.base });
+      return;
+    }
+    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base}${rateLimit ? `, at most ${rateLimit} requests/s` : ''})`);
     setInterval(() => {
       while (standIn.received.length) {
         const r = standIn.received.shift();
