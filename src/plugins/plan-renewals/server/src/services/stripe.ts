@@ -74,18 +74,30 @@ export const rateLimitDelayMs = (error: any, attempt: number, random: number = M
  * they send together above Stripe's limit comes back as 429 and is retried the same way.
  */
 const createPacer = (limits: () => StripeLimits) => {
-  let nextStart = 0;
+  /** When the requests of the last second were sent, oldest first. */
+  const sent: number[] = [];
   let inFlight = 0;
   const queue: (() => void)[] = [];
   const counts = { requests: 0, rateLimited: 0 };
 
+  /** Waits for a slot, then until sending keeps the pace: spaced evenly, and never more than the rate within any second. */
   const acquire = async () => {
     if (inFlight >= limits().maxConcurrentRequests) await new Promise<void>((resolve) => queue.push(resolve));
     else inFlight += 1;
-    const now = Date.now();
-    const start = Math.max(now, nextStart);
-    nextStart = start + 1000 / limits().requestsPerSecond;
-    if (start > now) await sleep(start - now);
+    const { requestsPerSecond } = limits();
+    const perWindow = Math.max(1, Math.floor(requestsPerSecond));
+    for (;;) {
+      const now = performance.now();
+      while (sent.length > 0 && now - sent[0] >= 1000) sent.shift();
+      const spaced = sent.length > 0 ? sent[sent.length - 1] + 1000 / requestsPerSecond - now : 0;
+      const windowed = sent.length >= perWindow ? sent[sent.length - perWindow] + 1000 - now : 0;
+      const wait = Math.max(spaced, windowed);
+      if (wait <= 0) {
+        sent.push(now);
+        return;
+      }
+      await sleep(Math.ceil(wait));
+    }
   };
   const release = () => {
     const next = queue.shift();
