@@ -68,7 +68,7 @@ export const rateLimitDelayMs = (error: any, attempt: number, random: number = M
 };
 
 /**
- * Paces one instance's Stripe requests: evenly spaced at the configured rate, a bounded number in
+ * Paces one instance's Stripe requests: at most the configured rate in any second, a bounded number in
  * flight, and 429s retried after Stripe's Retry-After with the same idempotency key (stripe-node
  * does not retry rate-limited requests itself). Several instances each pace themselves; whatever
  * they send together above Stripe's limit comes back as 429 and is retried the same way.
@@ -80,7 +80,7 @@ const createPacer = (limits: () => StripeLimits) => {
   const queue: (() => void)[] = [];
   const counts = { requests: 0, rateLimited: 0 };
 
-  /** Waits for a slot, then until sending keeps the pace: spaced evenly, and never more than the rate within any second. */
+  /** Waits for a slot, then until sending keeps the pace: never more than the rate within any second. */
   const acquire = async () => {
     if (inFlight >= limits().maxConcurrentRequests) await new Promise<void>((resolve) => queue.push(resolve));
     else inFlight += 1;
@@ -89,9 +89,7 @@ const createPacer = (limits: () => StripeLimits) => {
     for (;;) {
       const now = performance.now();
       while (sent.length > 0 && now - sent[0] >= 1000) sent.shift();
-      const spaced = sent.length > 0 ? sent[sent.length - 1] + 1000 / requestsPerSecond - now : 0;
-      const windowed = sent.length >= perWindow ? sent[sent.length - perWindow] + 1000 - now : 0;
-      const wait = Math.max(spaced, windowed);
+      const wait = sent.length >= perWindow ? sent[sent.length - perWindow] + 1000 - now : 0;
       if (wait <= 0) {
         sent.push(now);
         return;
