@@ -60,7 +60,7 @@ const slidingWindow = (perSecond) => {
 const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', rateLimit = 0, record = true } = {}) => {
   const received = [];
   const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0 };
-  const limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
+  let limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
   const script = [];
   const byKey = new Map();
   const paymentIntents = new Map();
@@ -164,6 +164,8 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', rateLimit = 0,
     received,
     stats,
     script,
+    /** Sets the rate limit (requests per second; 0 for none). */
+    limit: (perSecond) => (limiter = perSecond > 0 ? slidingWindow(perSecond) : null),
     paymentIntents,
     /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
     remember: (intent) => paymentIntents.set(intent.id, intent),

@@ -17,6 +17,8 @@ export interface StripeStandIn {
   base: string;
   received: { method: string; path: string; params: any; idempotencyKey?: string; authorization?: string }[];
   script: string[];
+  stats: { requests: number; rateLimited: number; replays: number; created: number };
+  limit: (perSecond: number) => void;
   paymentIntents: Map<string, any>;
   remember: (intent: any) => void;
   close: () => Promise<void>;
