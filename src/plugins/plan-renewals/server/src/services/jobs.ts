@@ -27,17 +27,15 @@ export interface JobsConfig {
 type JobBody = (strapi: Core.Strapi, now: Date, config: JobsConfig) => Promise<string>;
 
 const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
-const dateIn = (now: Date, timezone: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+const dateIn = (now: Date, timezone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 
 export const JOBS: Record<string, JobBody> = {
-  /** Auto-renewing plans whose paid period ends within the lead time start their renewal run. */
+  /** Auto-renewing plans whose paid period ends within the lead time start their renewal run: the renewal wave. */
   async 'renewals-due'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
-    const wave = await plugin(strapi).service('renewal-wave').run(addDays(today, config.renewalLeadDays), now);
-    return (
-      `${wave.started} renewal run(s) started of ${wave.due} plan(s) due` + (wave.unsent ? `; ${wave.unsent} charge(s) left for the payment-retries job` : '')
-    );
+    const wave = await plugin(strapi).service('renewal-wave').run(addDays(today, config.renewalLeadDays));
+    const left = wave.unsent ? `; ${wave.unsent} charge(s) left for the payment-retries job` : '';
+    return `${wave.started} renewal run(s) started of ${wave.due} plan(s) due${left}`;
   },
 
   /** Plans past their end date without a paid renewal expire (open renewal written off, customer told). */
@@ -125,9 +123,7 @@ if (JOB_NAMES.join() !== CONFIGURED_JOBS.join()) throw new Error('services/jobs.
  */
 const CATCH_UP: Record<string, (strapi: Core.Strapi, now: Date, tz: string) => Promise<string | null>> = {
   async 'daily-mrr'(strapi, now, tz) {
-    const last = await strapi.db
-      .query(FIRE_UID as any)
-      .findOne({ where: { job: 'daily-mrr', failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
+    const last = await strapi.db.query(FIRE_UID as any).findOne({ where: { job: 'daily-mrr', failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
     return last && now.getTime() - new Date(last.scheduledFor).getTime() < 24 * 60 * 60 * 1000 ? null : dateIn(now, tz);
   },
   async 'monthly-report'(strapi, now, tz) {

@@ -113,7 +113,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Opens the renewal runs of a batch of due plans in one transaction. Returns the renewals to
    * charge, and the plans the engine must take one by one.
    */
-  const openBatch = async (plans: any[], today: string, now: Date): Promise<{ opened: Opened[]; oneByOne: any[] }> => {
+  const openBatch = async (plans: any[], today: string): Promise<{ opened: Opened[]; oneByOne: any[] }> => {
     const chargeable = stripe().configured();
     const oneByOne = plans.filter(
       (p) => !chargeable || p.paymentMethod !== 'stripe' || !p.customer?.email || !p.customer.stripePaymentMethodId || !p.plan?.active,
@@ -122,6 +122,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (candidates.length === 0) return { opened: [], oneByOne };
     const actor = currentActor(strapi);
     const stepActor = { type: actor.type, id: actor.id, name: actor.name };
+    const now = new Date();
     const when = now.toISOString();
     const dueDate = addBusinessDays(today, (strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>)[VERIFY.task!.type] ?? 1);
 
@@ -484,9 +485,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /** Renews every auto-renewing Active plan whose period ends by `dueBy` (a date); returns how many started of how many due. */
-    async run(dueBy: string, now: Date = new Date()) {
-      // The steps' own dates (period, invoice, task due date) are UTC days, as the engine's are.
-      const today = now.toISOString().slice(0, 10);
+    async run(dueBy: string) {
+      // The steps' own dates (period, invoice, task due date) are today's UTC date, as the engine's are.
+      const today = new Date().toISOString().slice(0, 10);
       const charges = chargeQueue();
       let started = 0;
       let due = 0;
@@ -504,7 +505,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           due += plans.length;
           let batch: { opened: Opened[]; oneByOne: any[] };
           try {
-            batch = await openBatch(plans, today, now);
+            batch = await openBatch(plans, today);
           } catch (error) {
             // Typically a run opened meanwhile by a request: nothing of the batch was written.
             strapi.log.warn(`Renewal batch rolled back, its plans are renewed one by one: ${(error as Error).message}`);
