@@ -13,6 +13,13 @@
  * `{ status: 500 }` (or 429) answers that without doing anything; `{ delayMs: 5000 }` does the
  * work at once but answers late, as when Stripe made the object and the client gave up waiting. `onPaymentIntent` is told
  * of every PaymentIntent made (not of replays), so a test can send the webhook Stripe would send.
+ *
+ * With `rateLimit` (requests per second; STRIPE_STAND_IN_RATE_LIMIT on the command line) it
+ * limits like Stripe's API: at most that many requests are accepted in any one-second window, and
+ * the others are answered 429 with Stripe's `rate_limit` error and `Retry-After: 1`, without
+ * `Stripe-Should-Retry` (so stripe-node does not retry them on its own: the caller must). A
+ * refused request is not processed, so retrying it with the same key is safe. `stats` counts
+ * requests, 429s and idempotent replays.
  */
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -31,8 +38,33 @@ const nest = (flat) => {
   return root;
 };
 
-const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null } = {}) => {
+/** Stripe's answer to a request over the rate limit (API version 2015-09-08 onwards). */
+const RATE_LIMITED = {
+  error: {
+    type: 'invalid_request_error',
+    code: 'rate_limit',
+    doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+    message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+  },
+};
+
+/** A sliding one-second window: `take()` is true for at most `perSecond` calls in any second. */
+const slidingWindow = (perSecond) => {
+  const accepted = [];
+  return {
+    take(now = performance.now()) {
+      while (accepted.length && now - accepted[0] >= 1000) accepted.shift();
+      if (accepted.length >= perSecond) return false;
+      accepted.push(now);
+      return true;
+    },
+  };
+};
+
+const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null, rateLimit = 0, record = true } = {}) => {
   const received = [];
+  const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0 };
+  let limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
   const script = [];
   const faults = [];
   const byKey = new Map();
@@ -96,21 +128,26 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
       const url = new URL(req.url ?? '/', 'http://stand-in');
       const params = nest(Object.fromEntries(new URLSearchParams(raw)));
       const idempotencyKey = req.headers['idempotency-key'];
-      const record = { method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization, replayed: false };
-      received.push(record);
+      stats.requests += 1;
+      const entry = { method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization, replayed: false };
       const faultAt = req.method === 'POST' ? faults.findIndex((f) => !f.path || f.path === url.pathname) : -1;
       const fault = faultAt >= 0 ? faults.splice(faultAt, 1)[0] : undefined;
-      const reply = (status, body) => {
+      const reply = (status, body, headers = {}) => {
         const send = () => {
           if (res.destroyed) return;
-          res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
+          res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...headers });
           res.end(JSON.stringify(body));
         };
         if (fault?.delayMs) setTimeout(send, fault.delayMs);
         else send();
       };
+      if (limiter && !limiter.take()) {
+        stats.rateLimited += 1;
+        return reply(429, RATE_LIMITED, { 'retry-after': '1' });
+      }
+      if (record) received.push(entry);
       if (fault?.status) {
-        record.fault = fault.status;
+        entry.fault = fault.status;
         return reply(fault.status, { error: { type: fault.status === 429 ? 'rate_limit_error' : 'api_error', message: `stand-in answered ${fault.status}` } });
       }
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
@@ -118,16 +155,18 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
       }
       const replayKey = idempotencyKey && `${req.method} ${url.pathname} ${idempotencyKey}`;
       if (replayKey && byKey.has(replayKey)) {
-        record.replayed = true;
-        return reply(...byKey.get(replayKey));
+        entry.replayed = true;
+        stats.replays += 1;
+        return reply(...byKey.get(replayKey), { 'idempotent-replayed': 'true' });
       }
 
       let answer;
       const intentPath = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/);
       if (req.method === 'POST' && create[url.pathname]) {
         const made = create[url.pathname](params);
+        stats.created += 1;
         answer = made.httpStatus ? [made.httpStatus, made.body] : [200, made];
-        record.created = made.id ?? made.body?.error?.payment_intent?.id;
+        entry.created = made.id ?? made.body?.error?.payment_intent?.id;
       } else if (req.method === 'GET' && intentPath) {
         const intent = paymentIntents.get(intentPath[1]);
         answer = intent ? [200, intent] : [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${intentPath[1]}'` } }];
@@ -143,8 +182,11 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
   return {
     base,
     received,
+    stats,
     script,
     faults,
+    /** Sets the rate limit (requests per second; 0 for none). */
+    limit: (perSecond) => (limiter = perSecond > 0 ? slidingWindow(perSecond) : null),
     paymentIntents,
     /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
     remember: (intent) => paymentIntents.set(intent.id, intent),
@@ -156,8 +198,19 @@ module.exports = { startStripeStandIn };
 
 if (require.main === module) {
   const port = Number(process.env.STRIPE_STAND_IN_PORT ?? 12111);
-  startStripeStandIn({ port }).then((standIn) => {
-    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base})`);
+  const rateLimit = Number(process.env.STRIPE_STAND_IN_RATE_LIMIT ?? 0);
+  startStripeStandIn({ port, rateLimit, record: !process.send }).then((standIn) => {
+    // Started by a benchmark (fork): it reports where it listens and answers for its counts.
+    if (process.send) {
+      process.on('message', (message) => {
+        if (message !== 'stats') return;
+        const intents = [...standIn.paymentIntents.values()];
+        process.send({ stats: standIn.stats, paymentIntents: intents.length, invoicesCharged: new Set(intents.map((i) => i.metadata?.invoice)).size });
+      });
+      process.send({ base: standIn.base });
+      return;
+    }
+    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base}${rateLimit ? `, at most ${rateLimit} requests/s` : ''})`);
     setInterval(() => {
       while (standIn.received.length) {
         const r = standIn.received.shift();

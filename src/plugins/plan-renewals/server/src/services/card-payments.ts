@@ -3,7 +3,7 @@ import { addDays, format, money } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { escapeHtml } from '../domain/receipt';
 import { PaymentMetadata, METADATA_APP } from './stripe';
-import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan, lockInvoice } from './steps';
+import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 
 /**
  * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
@@ -124,7 +124,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return 'card payment awaits a Stripe webhook (no STRIPE_SECRET_KEY: nothing was requested from Stripe)';
       }
       await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentRequest: 'pending' } as any });
-      return 'card payment to be requested from Stripe once this step is committed';
+      return stepResults.cardRequested;
     },
 
     /**

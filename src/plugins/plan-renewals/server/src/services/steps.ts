@@ -56,6 +56,20 @@ export const matchingPayment = (invoice: any) =>
     (t: any) => t.state === 'Success' && t.amountMinor === invoice.totalMinor && t.currency === invoice.currency,
   );
 
+/** What the first steps record as their result; shared with the renewal wave, which writes the same. */
+export const stepResults = {
+  retrieved: (customer: any, plan: any) => `${customer.name} <${customer.email}>, plan ${plan.code}`,
+  processing: (from: string) => `Service plan ${from} -> Processing`,
+  calculated: (totals: { currency: string; totalMinor: number; subtotalMinor: number; taxMinor: number }, period: { start: string; end: string }) => {
+    const show = (amount: number) => format(money(amount, totals.currency));
+    return `${show(totals.totalMinor)} (subtotal ${show(totals.subtotalMinor)}, tax ${show(totals.taxMinor)}) for ${period.start} to ${period.end}`;
+  },
+  invoiced: (invoice: { number: string; totalMinor: number; currency: string }, payment: string) =>
+    `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
+  cardRequested: 'card payment to be requested from Stripe once this step is committed',
+  waitingFor: (step: StepDefinition) => `Waiting for ${step.task!.role}: ${step.title.toLowerCase()}`,
+};
+
 const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
   const { strapi, run, step } = ctx;
   const taskKey = `${run.documentId}:${step.id}`;
@@ -73,7 +87,7 @@ const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
       } as any,
     });
   }
-  return { outcome: 'wait', result: `Waiting for ${step.task!.role}: ${step.title.toLowerCase()}` };
+  return { outcome: 'wait', result: stepResults.waitingFor(step) };
 };
 
 export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
@@ -83,7 +97,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     if (!servicePlan.customer.email) return { outcome: 'fail', result: `Customer ${servicePlan.customer.name} has no email address` };
     if (!servicePlan.plan) return { outcome: 'fail', result: 'The service plan has no catalog plan' };
     if (!servicePlan.plan.active) return { outcome: 'fail', result: `Plan ${servicePlan.plan.code} is retired and cannot be bought or renewed` };
-    return { outcome: 'done', result: `${servicePlan.customer.name} <${servicePlan.customer.email}>, plan ${servicePlan.plan.code}` };
+    return { outcome: 'done', result: stepResults.retrieved(servicePlan.customer, servicePlan.plan) };
   },
 
   async 'mark-processing'({ strapi, run }) {
@@ -94,7 +108,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         data: { state: 'Processing' } as any,
       });
     }
-    return { outcome: 'done', result: `Service plan ${servicePlan.state} -> Processing` };
+    return { outcome: 'done', result: stepResults.processing(servicePlan.state) };
   },
 
   async 'calculate-total'({ strapi, run, today }) {
@@ -105,10 +119,9 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
       today,
       previousEnd: run.kind === 'renewal' ? servicePlan.endDate : null,
     });
-    const show = (amount: number) => format(money(amount, totals.currency));
     return {
       outcome: 'done',
-      result: `${show(totals.totalMinor)} (subtotal ${show(totals.subtotalMinor)}, tax ${show(totals.taxMinor)}) for ${period.start} to ${period.end}`,
+      result: stepResults.calculated(totals, period),
       runChanges: { periodStart: period.start, periodEnd: period.end },
     };
   },
@@ -132,7 +145,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         : 'payment at the counter';
     return {
       outcome: 'done',
-      result: `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
+      result: stepResults.invoiced(invoice, payment),
       runChanges: { invoice: invoice.documentId },
     };
   },
