@@ -9,6 +9,17 @@
  *
  * Tests steer the next PaymentIntents with `standIn.script` ('processing', 'declined',
  * 'requires_action'); the default is 'processing', and the webhook decides what happened.
+ * `standIn.faults` makes the next POSTs (to `path`, if given) misbehave, one fault each:
+ * `{ status: 500 }` (or 429) answers that without doing anything; `{ delayMs: 5000 }` does the
+ * work at once but answers late, as when Stripe made the object and the client gave up waiting. `onPaymentIntent` is told
+ * of every PaymentIntent made (not of replays), so a test can send the webhook Stripe would send.
+ *
+ * With `rateLimit` (requests per second; STRIPE_STAND_IN_RATE_LIMIT on the command line) it
+ * limits like Stripe's API: at most that many requests are accepted in any one-second window, and
+ * the others are answered 429 with Stripe's `rate_limit` error and `Retry-After: 1`, without
+ * `Stripe-Should-Retry` (so stripe-node does not retry them on its own: the caller must). A
+ * refused request is not processed, so retrying it with the same key is safe. `stats` counts
+ * requests, 429s and idempotent replays.
  */
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -27,9 +38,35 @@ const nest = (flat) => {
   return root;
 };
 
-const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
+/** Stripe's answer to a request over the rate limit (API version 2015-09-08 onwards). */
+const RATE_LIMITED = {
+  error: {
+    type: 'invalid_request_error',
+    code: 'rate_limit',
+    doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+    message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+  },
+};
+
+/** A sliding one-second window: `take()` is true for at most `perSecond` calls in any second. */
+const slidingWindow = (perSecond) => {
+  const accepted = [];
+  return {
+    take(now = performance.now()) {
+      while (accepted.length && now - accepted[0] >= 1000) accepted.shift();
+      if (accepted.length >= perSecond) return false;
+      accepted.push(now);
+      return true;
+    },
+  };
+};
+
+const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null, rateLimit = 0, record = true } = {}) => {
   const received = [];
+  const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0 };
+  let limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
   const script = [];
+  const faults = [];
   const byKey = new Map();
   const paymentIntents = new Map();
   let counter = 0;
@@ -76,6 +113,7 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
         last_payment_error: outcome === 'declined' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
       };
       paymentIntents.set(intent.id, intent);
+      if (onPaymentIntent) setImmediate(() => onPaymentIntent(intent));
       if (outcome === 'declined') {
         return { httpStatus: 402, body: { error: { type: 'card_error', code: 'card_declined', message: 'Your card was declined.', payment_intent: intent } } };
       }
@@ -90,22 +128,45 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
       const params = nest(Object.fromEntries(new URLSearchParams(raw)));
       const idempotencyKey = req.headers['idempotency-key'];
-      received.push({ method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization });
-      const reply = (status, body) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req') });
-        res.end(JSON.stringify(body));
+      stats.requests += 1;
+      const entry = { method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization, replayed: false };
+      const faultAt = req.method === 'POST' ? faults.findIndex((f) => !f.path || f.path === url.pathname) : -1;
+      const fault = faultAt >= 0 ? faults.splice(faultAt, 1)[0] : undefined;
+      const reply = (status, body, headers = {}) => {
+        const send = () => {
+          if (res.destroyed) return;
+          res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...headers });
+          res.end(JSON.stringify(body));
+        };
+        if (fault?.delayMs) setTimeout(send, fault.delayMs);
+        else send();
       };
+      if (limiter && !limiter.take()) {
+        stats.rateLimited += 1;
+        return reply(429, RATE_LIMITED, { 'retry-after': '1' });
+      }
+      if (record) received.push(entry);
+      if (fault?.status) {
+        entry.fault = fault.status;
+        return reply(fault.status, { error: { type: fault.status === 429 ? 'rate_limit_error' : 'api_error', message: `stand-in answered ${fault.status}` } });
+      }
       if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
         return reply(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
       }
       const replayKey = idempotencyKey && `${req.method} ${url.pathname} ${idempotencyKey}`;
-      if (replayKey && byKey.has(replayKey)) return reply(...byKey.get(replayKey));
+      if (replayKey && byKey.has(replayKey)) {
+        entry.replayed = true;
+        stats.replays += 1;
+        return reply(...byKey.get(replayKey), { 'idempotent-replayed': 'true' });
+      }
 
       let answer;
       const intentPath = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/);
       if (req.method === 'POST' && create[url.pathname]) {
         const made = create[url.pathname](params);
+        stats.created += 1;
         answer = made.httpStatus ? [made.httpStatus, made.body] : [200, made];
+        entry.created = made.id ?? made.body?.error?.payment_intent?.id;
       } else if (req.method === 'GET' && intentPath) {
         const intent = paymentIntents.get(intentPath[1]);
         answer = intent ? [200, intent] : [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${intentPath[1]}'` } }];
@@ -121,7 +182,11 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1' } = {}) => {
   return {
     base,
     received,
+    stats,
     script,
+    faults,
+    /** Sets the rate limit (requests per second; 0 for none). */
+    limit: (perSecond) => (limiter = perSecond > 0 ? slidingWindow(perSecond) : null),
     paymentIntents,
     /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
     remember: (intent) => paymentIntents.set(intent.id, intent),
@@ -133,8 +198,19 @@ module.exports = { startStripeStandIn };
 
 if (require.main === module) {
   const port = Number(process.env.STRIPE_STAND_IN_PORT ?? 12111);
-  startStripeStandIn({ port }).then((standIn) => {
-    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base})`);
+  const rateLimit = Number(process.env.STRIPE_STAND_IN_RATE_LIMIT ?? 0);
+  startStripeStandIn({ port, rateLimit, record: !process.send }).then((standIn) => {
+    // Started by a benchmark (fork): it reports where it listens and answers for its counts.
+    if (process.send) {
+      process.on('message', (message) => {
+        if (message !== 'stats') return;
+        const intents = [...standIn.paymentIntents.values()];
+        process.send({ stats: standIn.stats, paymentIntents: intents.length, invoicesCharged: new Set(intents.map((i) => i.metadata?.invoice)).size });
+      });
+      process.send({ base: standIn.base });
+      return;
+    }
+    console.log(`Stripe stand-in listening on ${standIn.base} (set STRIPE_API_BASE=${standIn.base}${rateLimit ? `, at most ${rateLimit} requests/s` : ''})`);
     setInterval(() => {
       while (standIn.received.length) {
         const r = standIn.received.shift();

@@ -7,3 +7,4 @@ export * from './status';
 export * from './email';
 export * from './mrr';
 export * from './stripe-amount';
+export * from './text';

@@ -7,6 +7,14 @@ import { z } from 'zod';
  */
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL').pipe(z.string().url());
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const json = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+    return z.NEVER;
+  }
+});
 
 const schema = z
   .object({
@@ -24,6 +32,9 @@ const schema = z
     DATABASE_CONNECTION_TIMEOUT: z.coerce.number().int().positive().default(60000),
     SEED_DEMO_DATA: flag.default(true),
     JOBS_ENABLED: flag.default(true),
+    // Job names and cron expressions are checked by the plan-renewals plugin's config validator.
+    JOB_SCHEDULES: json.pipe(z.record(z.string(), z.string(), { error: 'must be a JSON object of job name to cron expression' })).optional(),
+    JOB_STUCK_RUN_MINUTES: z.coerce.number().int().min(1).max(1440).optional(),
     SENDGRID_API_KEY: z.string().min(1).optional(),
     SENDGRID_API_BASE: httpUrl.default('https://api.sendgrid.com'),
     SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),

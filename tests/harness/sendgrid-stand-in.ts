@@ -4,34 +4,59 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for SendGrid's v3 mail API: records every request the real @sendgrid/mail
  * client makes and answers from a script (202 by default), so tests can make it rate-limit,
- * fail or refuse.
+ * fail or refuse. `outage` makes every request fail until it is cleared: a status (500, 429),
+ * or a hang of `hangMs` after which the connection is closed unanswered (nothing accepted).
+ * `accepted` lists the messageKey of every email answered 202, i.e. every email SendGrid would
+ * deliver.
  */
 export interface StandIn {
   base: string;
   received: { path: string; authorization?: string; body: any }[];
   script: number[];
+  outage: { status: number } | { hangMs: number } | null;
+  accepted: string[];
   close: () => Promise<void>;
 }
 
 export const startSendGridStandIn = async (): Promise<StandIn> => {
   const received: StandIn['received'] = [];
   const script: number[] = [];
+  const accepted: string[] = [];
+  const standIn = { outage: null } as StandIn;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : null });
-      const status = script.shift() ?? 202;
+      const body = raw ? JSON.parse(raw) : null;
+      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
+      const outage = standIn.outage;
+      if (outage && 'hangMs' in outage) {
+        setTimeout(() => res.destroy(), outage.hangMs);
+        return;
+      }
+      const status = outage?.status ?? script.shift() ?? 202;
+      if (status === 202) {
+        for (const personalization of body?.personalizations ?? [null]) {
+          accepted.push(personalization?.custom_args?.messageKey ?? body?.custom_args?.messageKey ?? '(no messageKey)');
+        }
+      }
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(status === 202 ? '' : JSON.stringify({ errors: [{ message: `stand-in answered ${status}` }] }));
     });
   });
+  // Requests left hanging must not keep the test process alive.
+  server.on('connection', (socket) => socket.unref());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  return Object.assign(standIn, {
     base: `http://127.0.0.1:${port}`,
     received,
     script,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+    accepted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
 };

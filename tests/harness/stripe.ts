@@ -15,8 +15,11 @@ const { startStripeStandIn } = require('../../scripts/stripe-stand-in.js');
 
 export interface StripeStandIn {
   base: string;
-  received: { method: string; path: string; params: any; idempotencyKey?: string; authorization?: string }[];
+  received: { method: string; path: string; params: any; idempotencyKey?: string; authorization?: string; replayed: boolean; fault?: number; created?: string }[];
   script: string[];
+  faults: ({ status: number; path?: string } | { delayMs: number; path?: string })[];
+  stats: { requests: number; rateLimited: number; replays: number; created: number };
+  limit: (perSecond: number) => void;
   paymentIntents: Map<string, any>;
   remember: (intent: any) => void;
   close: () => Promise<void>;

@@ -441,3 +441,90 @@ describe('dunning', () => {
     expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 0 });
   });
 });
+
+describe('the renewal wave', () => {
+  const normalized = (text: string, customer: any) =>
+    text.replaceAll(customer.name, 'NAME').replaceAll(customer.email, 'EMAIL').replace(/INV-\d{4}-\d{6}/g, 'INV').replace(/\d{4}-\d{2}-\d{2}/g, 'DATE');
+  const auditOf = async (documentId: string, customer: any) =>
+    (await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: documentId }, orderBy: { id: 'asc' } })).map((a: any) => [
+      a.action,
+      normalized(a.summary, customer),
+      a.actorType,
+    ]);
+
+  test('renewals-due charges every due card under Stripe\'s rate limit, each renewal as the engine alone leaves it', async () => {
+    const alone = await cardRenewal();
+    const aloneCustomer: any = await strapi.documents('api::customer.customer').findOne({ documentId: alone.customer.documentId });
+    const cards = [];
+    for (let i = 0; i < 3; i += 1) cards.push(await cardCustomerWithActivePlan());
+    const dueOn = new Date(Date.now() + 5 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+    for (const card of cards) {
+      await strapi.db.query('api::service-plan.service-plan').update({ where: { documentId: card.servicePlanId }, data: { endDate: dueOn } });
+    }
+    stripe.received.length = 0;
+    const before = { ...stripe.stats };
+    stripe.limit(1); // one request a second: the wave's charges meet 429s and must wait their turn
+    try {
+      const { outcome } = await strapi.plugin('plan-renewals').service('jobs').runNow('renewals-due');
+      expect(outcome).toBe('3 renewal run(s) started of 3 plan(s) due');
+    } finally {
+      stripe.limit(0);
+    }
+    expect(stripe.stats.rateLimited - before.rateLimited).toBeGreaterThanOrEqual(2);
+
+    const charges = stripe.received.filter((r) => r.path === '/v1/payment_intents');
+    expect(charges).toHaveLength(3);
+    for (const card of cards) {
+      const [run]: any[] = await strapi.db.query('plugin::plan-renewals.run').findMany({
+        where: { servicePlan: { documentId: card.servicePlanId }, kind: 'renewal' },
+        populate: ['invoice'],
+      });
+      const invoice = await invoiceOf(run.invoice.documentId);
+      const customer: any = await strapi.documents('api::customer.customer').findOne({ documentId: card.customer.documentId });
+      const charge = charges.filter((c) => c.params.metadata.invoice === invoice.documentId);
+      expect(charge.map((c) => [c.idempotencyKey, c.params.amount, c.params.payment_method, c.params.off_session])).toEqual([
+        [`charge:${run.documentId}:${invoice.number}:1`, String(invoice.totalMinor), customer.stripePaymentMethodId, 'true'],
+      ]);
+      expect([invoice.state, invoice.paymentRequest, invoice.paymentAttempts, stripeTransactions(invoice)]).toEqual([
+        'Open',
+        'requested',
+        1,
+        [['Pending', stripe.paymentIntents.get(stripeTransactions(invoice)[0][1])?.id]],
+      ]);
+
+      // The same run, invoice, task and audit trail as a renewal started on its own.
+      const aloneRun = await runOf(alone.run.documentId);
+      const view = (r: any, c: any) => [r.state, r.currentStep, r.periodStart === null, r.steps.map((st: any) => [st.id, st.state, normalized(st.result ?? '', c)])];
+      expect(view(await runOf(run.documentId), customer)).toEqual(view(aloneRun, aloneCustomer));
+      const aloneInvoice = await strapi.documents('api::invoice.invoice').findOne({ documentId: alone.invoice.documentId, populate: ['lines'] });
+      const lines = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoice.documentId, populate: ['lines', 'customer', 'servicePlan'] });
+      expect((lines as any).lines.map(({ id, ...line }: any) => line)).toEqual((aloneInvoice as any).lines.map(({ id, ...line }: any) => line));
+      expect([(lines as any).customer.documentId, (lines as any).servicePlan.documentId]).toEqual([card.customer.documentId, card.servicePlanId]);
+      const withoutActor = (entries: any[]) => entries.map(([action, summary]) => [action, summary]);
+      expect(withoutActor(await auditOf(run.documentId, customer))).toEqual(withoutActor(await auditOf(alone.run.documentId, aloneCustomer)));
+      expect((await auditOf(invoice.documentId, customer)).slice(0, 1)).toEqual([['invoice.created', 'Invoice created as Open', 'system']]);
+      expect((await auditOf(card.servicePlanId, customer)).pop()).toEqual(['service-plan.status-changed', 'Service plan Active -> Processing', 'system']);
+      const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { run: { documentId: run.documentId } } });
+      expect(tasks.map((t: any) => [t.type, t.role, t.state, t.taskKey])).toEqual([['verify-payment', 'finance', 'open', `${run.documentId}:verify-payment`]]);
+      expect((await planOf(card.servicePlanId)).state).toBe('Processing');
+    }
+
+    // Stripe's webhook alone takes a wave's renewal to the end, as any other.
+    const [first, second] = cards;
+    const run: any = (await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { documentId: first.servicePlanId }, kind: 'renewal' }, populate: ['invoice'] }))[0];
+    const invoice = await invoiceOf(run.invoice.documentId);
+    expect((await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: invoice.transactions[0].providerReference, off_session: true }))).status).toBe(200);
+    expect((await invoiceOf(invoice.documentId)).state).toBe('Paid');
+    expect((await completeQualityCheck(run.documentId)).state).toBe('completed');
+    expect([(await planOf(first.servicePlanId)).state, (await planOf(first.servicePlanId)).startDate]).toEqual(['Active', dueOn]);
+
+    // Never two runs for one period: a rejected renewal puts its plan back, due again, and nothing starts.
+    const rejectedRun: any = (await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { documentId: second.servicePlanId }, kind: 'renewal' } }))[0];
+    const task = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.find((t: any) => t.run === rejectedRun.documentId);
+    expect((await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected' })).status).toBe(200);
+    expect((await planOf(second.servicePlanId)).state).toBe('Active');
+    stripe.received.length = 0;
+    expect((await strapi.plugin('plan-renewals').service('jobs').runNow('renewals-due')).outcome).toBe('0 renewal run(s) started of 1 plan(s) due');
+    expect(stripe.received).toHaveLength(0);
+  });
+});

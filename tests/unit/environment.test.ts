@@ -34,6 +34,12 @@ test('values are parsed', () => {
   expect(env).toMatchObject({ DATABASE_CLIENT: 'postgres', DATABASE_POOL_MAX: 20, SEED_DEMO_DATA: false, LOG_LEVEL: 'warn' });
 });
 
+test('job schedules and the stuck-run delay can come from the environment', () => {
+  const env = readEnvironment({ JOB_SCHEDULES: '{"outbox":"*/10 * * * * *"}', JOB_STUCK_RUN_MINUTES: '1' });
+  expect(env.JOB_SCHEDULES).toEqual({ outbox: '*/10 * * * * *' });
+  expect(env.JOB_STUCK_RUN_MINUTES).toBe(1);
+});
+
 test('several webhook secrets are accepted at once, for rotation', () => {
   const env = readEnvironment({ STRIPE_WEBHOOK_SECRET: 'whsec_old, whsec_new', STRIPE_SECRET_KEY: 'sk_test_abc' });
   expect(env.STRIPE_WEBHOOK_SECRET).toEqual(['whsec_old', 'whsec_new']);
@@ -56,6 +62,10 @@ test.each([
   [{ STRIPE_WEBHOOK_SECRET: ' , ' }, /STRIPE_WEBHOOK_SECRET/],
   [{ STRIPE_WEBHOOK_TOLERANCE_S: '0' }, /STRIPE_WEBHOOK_TOLERANCE_S/],
   [{ STRIPE_API_BASE: 'localhost:12111' }, /STRIPE_API_BASE/],
+  [{ JOB_SCHEDULES: '{outbox: 1}' }, /JOB_SCHEDULES: must be JSON/],
+  [{ JOB_SCHEDULES: '["* * * * *"]' }, /JOB_SCHEDULES/],
+  [{ JOB_SCHEDULES: '{"outbox": 60}' }, /JOB_SCHEDULES/],
+  [{ JOB_STUCK_RUN_MINUTES: '0' }, /JOB_STUCK_RUN_MINUTES/],
 ])('refuses %p', (source, message) => {
   expect(() => readEnvironment(source)).toThrow(message);
 });

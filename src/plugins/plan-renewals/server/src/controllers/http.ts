@@ -12,7 +12,12 @@ import { reportCsv } from '../services/reports';
  */
 export const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
 
-export const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
+// No billing this application holds predates 1970, and month arithmetic (the default MRR window
+// reaches back twelve months) must stay within four-digit years.
+export const month = z
+  .string()
+  .refine(isCalendarMonth, 'must be a month, YYYY-MM')
+  .refine((value) => value >= '1970-01', 'must be 1970-01 or later');
 
 export const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
 

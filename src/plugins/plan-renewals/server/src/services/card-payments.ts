@@ -3,7 +3,7 @@ import { addDays, format, money } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { escapeHtml } from '../domain/receipt';
 import { PaymentMetadata, METADATA_APP } from './stripe';
-import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan } from './steps';
+import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 
 /**
  * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
@@ -32,7 +32,7 @@ const metadataOf = (run: any, invoice: any): PaymentMetadata => ({
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
-  const config = () => strapi.config.get('plugin::plan-renewals') as { paymentRetryDays: number[] };
+  const config = () => strapi.config.get('plugin::plan-renewals') as { paymentRetryDays: number[]; jobs: { stuckRunMinutes: number } };
 
   const email = (messageKey: string, to: string, subject: string, text: string, run?: string) =>
     strapi.db.query(EMAIL_UID as any).findOne({ where: { messageKey } }).then((existing: any) =>
@@ -64,8 +64,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       metadata: metadataOf(run, invoice),
       key: idempotencyKeys.charge(run.documentId, invoice.number, attempt),
     });
-    // The Stripe call is made outside any database transaction; what it answered is recorded now.
-    await strapi.db.transaction(async () => {
+    // The Stripe call is made outside any database transaction; what it answered is recorded now
+    // (the webhook about this PaymentIntent may be recording it at the same moment).
+    await strapi.db.transaction(async ({ trx }) => {
+      await lockInvoice(strapi, trx, invoice.documentId);
       const known = await strapi.db.query('api::transaction.transaction').findOne({ where: { provider: 'stripe', providerReference: intent.id } });
       if (!known) {
         await strapi.documents('api::transaction.transaction').create({
@@ -122,7 +124,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return 'card payment awaits a Stripe webhook (no STRIPE_SECRET_KEY: nothing was requested from Stripe)';
       }
       await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentRequest: 'pending' } as any });
-      return 'card payment to be requested from Stripe once this step is committed';
+      return stepResults.cardRequested;
     },
 
     /**
@@ -130,11 +132,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * when the customer has a saved card and this is a renewal, a Checkout link otherwise. Each
      * invoice is claimed first, so one instance sends it; a failure puts it back for the next try,
      * and the deterministic keys make a repeated request return what Stripe made the first time.
-     * A claim older than ten minutes without an outcome (the process died mid-request) is retried.
+     * A claim without an outcome after `jobs.stuckRunMinutes` (the process died mid-request, as
+     * a run left mid-step) is retried: the same key makes a request still in flight harmless.
      */
     async requestPending(now: Date = new Date(), invoiceDocumentId?: string) {
       if (!stripe().configured()) return { requested: 0 };
-      const stale = new Date(now.getTime() - 10 * 60_000);
+      const stale = new Date(now.getTime() - config().jobs.stuckRunMinutes * 60_000);
       const due = await strapi.db.query(INVOICE_UID).findMany({
         where: {
           state: 'Open',

@@ -5,8 +5,9 @@ import jobs from './jobs';
 import mrr from './mrr';
 import outbox from './outbox';
 import panel from './panel';
+import renewalWave from './renewal-wave';
 import reports from './reports';
 import stripe from './stripe';
 import webhooks from './webhooks';
 
-export default { access, engine, jobs, mrr, outbox, panel, reports, stripe, 'card-payments': cardPayments, webhooks };
+export default { access, engine, jobs, mrr, outbox, panel, reports, stripe, 'card-payments': cardPayments, 'renewal-wave': renewalWave, webhooks };

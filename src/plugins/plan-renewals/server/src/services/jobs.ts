@@ -4,7 +4,6 @@ import { addCalendarMonths, addDays } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
-import { ConflictError } from '../errors';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -31,29 +30,12 @@ const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
 const dateIn = (now: Date, timezone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 
 export const JOBS: Record<string, JobBody> = {
-  /** Auto-renewing plans whose paid period ends within the lead time start their renewal run. */
+  /** Auto-renewing plans whose paid period ends within the lead time start their renewal run: the renewal wave. */
   async 'renewals-due'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
-    const due = await strapi.db.query('api::service-plan.service-plan').findMany({
-      where: { state: 'Active', autoRenew: true, endDate: { $lte: addDays(today, config.renewalLeadDays) } },
-      orderBy: { endDate: 'asc' },
-      limit: 500,
-    });
-    let started = 0;
-    for (const servicePlan of due) {
-      // Never two runs for one period: any renewal run already opened for it (even one that failed) counts.
-      const existing = await strapi.db
-        .query(RUN_UID as any)
-        .findOne({ where: { servicePlan: { id: servicePlan.id }, kind: 'renewal', periodStart: servicePlan.endDate } });
-      if (existing) continue;
-      try {
-        await plugin(strapi).service('engine').start(servicePlan.documentId, 'renewal');
-        started += 1;
-      } catch (error) {
-        if (!(error instanceof ConflictError)) strapi.log.warn(`Renewal of ${servicePlan.documentId} not started: ${(error as Error).message}`);
-      }
-    }
-    return `${started} renewal run(s) started of ${due.length} plan(s) due`;
+    const wave = await plugin(strapi).service('renewal-wave').run(addDays(today, config.renewalLeadDays));
+    const left = wave.unsent ? `; ${wave.unsent} charge(s) left for the payment-retries job` : '';
+    return `${wave.started} renewal run(s) started of ${wave.due} plan(s) due${left}`;
   },
 
   /** Plans past their end date without a paid renewal expire (open renewal written off, customer told). */

@@ -87,6 +87,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const store = async (period: string, asOf?: string): Promise<MrrFigure[]> => {
     assertPeriod(period);
     return strapi.db.transaction(async ({ trx }): Promise<MrrFigure[]> => {
+      // Refreshes of one month run one at a time (runs completing on several instances, the
+      // daily job): two at once would each delete the other's uncommitted lines and insert
+      // theirs again, and one would fail on the lines' unique key. SQLite serializes writers anyway.
+      if (strapi.db.dialect.client === 'postgres') await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`mrr-refresh:${period}`]);
       await trx(LINES_TABLE).where({ period }).delete();
       const select = perCustomer(trx, asOf).select(trx.raw('? as period', [period]));
       await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);

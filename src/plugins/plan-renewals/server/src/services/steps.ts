@@ -38,11 +38,37 @@ const invoiceOf = (strapi: Core.Strapi, run: any) =>
       }) as Promise<any>)
     : null;
 
+/**
+ * Locks an invoice's row until the caller's transaction ends (PostgreSQL; SQLite serializes
+ * writers anyway). Whoever records a payment of the invoice — the webhook confirming it, or the
+ * app noting Stripe's answer to its charge — takes this lock first, so the second one sees the
+ * transaction the first one recorded instead of inserting it again.
+ */
+export const lockInvoice = async (strapi: Core.Strapi, trx: any, documentId: string) => {
+  if (strapi.db.dialect.client === 'postgres') {
+    await trx('invoices').where({ document_id: documentId }).forUpdate().first();
+  }
+};
+
 /** The invoice's successful payment of exactly its amount and currency, if there is one. */
 export const matchingPayment = (invoice: any) =>
   (invoice?.transactions ?? []).find(
     (t: any) => t.state === 'Success' && t.amountMinor === invoice.totalMinor && t.currency === invoice.currency,
   );
+
+/** What the first steps record as their result; shared with the renewal wave, which writes the same. */
+export const stepResults = {
+  retrieved: (customer: any, plan: any) => `${customer.name} <${customer.email}>, plan ${plan.code}`,
+  processing: (from: string) => `Service plan ${from} -> Processing`,
+  calculated: (totals: { currency: string; totalMinor: number; subtotalMinor: number; taxMinor: number }, period: { start: string; end: string }) => {
+    const show = (amount: number) => format(money(amount, totals.currency));
+    return `${show(totals.totalMinor)} (subtotal ${show(totals.subtotalMinor)}, tax ${show(totals.taxMinor)}) for ${period.start} to ${period.end}`;
+  },
+  invoiced: (invoice: { number: string; totalMinor: number; currency: string }, payment: string) =>
+    `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
+  cardRequested: 'card payment to be requested from Stripe once this step is committed',
+  waitingFor: (step: StepDefinition) => `Waiting for ${step.task!.role}: ${step.title.toLowerCase()}`,
+};
 
 const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
   const { strapi, run, step } = ctx;
@@ -61,7 +87,7 @@ const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
       } as any,
     });
   }
-  return { outcome: 'wait', result: `Waiting for ${step.task!.role}: ${step.title.toLowerCase()}` };
+  return { outcome: 'wait', result: stepResults.waitingFor(step) };
 };
 
 export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
@@ -71,7 +97,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     if (!servicePlan.customer.email) return { outcome: 'fail', result: `Customer ${servicePlan.customer.name} has no email address` };
     if (!servicePlan.plan) return { outcome: 'fail', result: 'The service plan has no catalog plan' };
     if (!servicePlan.plan.active) return { outcome: 'fail', result: `Plan ${servicePlan.plan.code} is retired and cannot be bought or renewed` };
-    return { outcome: 'done', result: `${servicePlan.customer.name} <${servicePlan.customer.email}>, plan ${servicePlan.plan.code}` };
+    return { outcome: 'done', result: stepResults.retrieved(servicePlan.customer, servicePlan.plan) };
   },
 
   async 'mark-processing'({ strapi, run }) {
@@ -82,7 +108,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         data: { state: 'Processing' } as any,
       });
     }
-    return { outcome: 'done', result: `Service plan ${servicePlan.state} -> Processing` };
+    return { outcome: 'done', result: stepResults.processing(servicePlan.state) };
   },
 
   async 'calculate-total'({ strapi, run, today }) {
@@ -93,10 +119,9 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
       today,
       previousEnd: run.kind === 'renewal' ? servicePlan.endDate : null,
     });
-    const show = (amount: number) => format(money(amount, totals.currency));
     return {
       outcome: 'done',
-      result: `${show(totals.totalMinor)} (subtotal ${show(totals.subtotalMinor)}, tax ${show(totals.taxMinor)}) for ${period.start} to ${period.end}`,
+      result: stepResults.calculated(totals, period),
       runChanges: { periodStart: period.start, periodEnd: period.end },
     };
   },
@@ -120,7 +145,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         : 'payment at the counter';
     return {
       outcome: 'done',
-      result: `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
+      result: stepResults.invoiced(invoice, payment),
       runChanges: { invoice: invoice.documentId },
     };
   },

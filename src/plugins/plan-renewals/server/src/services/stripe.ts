@@ -49,100 +49,189 @@ const client = (): Stripe => {
   return clients.get(cacheKey)!;
 };
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  /** Whether card payments can be requested at all (a secret key is configured). */
-  configured: () => Boolean(readEnvironment().STRIPE_SECRET_KEY),
+export interface StripeLimits {
+  requestsPerSecond: number;
+  maxConcurrentRequests: number;
+  rateLimitRetries: number;
+}
 
-  /** Live keys expect live events, test keys test events. */
-  livemode: () => /^(sk|rk)_live_/.test(readEnvironment().STRIPE_SECRET_KEY ?? ''),
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** The customer's Stripe customer id, created (once, whatever happens) when missing. */
-  async ensureCustomer(customer: any): Promise<string> {
-    if (customer.stripeCustomerId) return customer.stripeCustomerId;
-    const created = await client().customers.create(
-      { email: customer.email, name: customer.name, phone: customer.phone ?? undefined, metadata: { app: METADATA_APP, customer: customer.documentId } },
-      { idempotencyKey: `customer:${customer.documentId}` },
-    );
-    await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { stripeCustomerId: created.id } as any });
-    return created.id;
-  },
+/** A 429: Stripe did not process the request, so sending it again with the same key is safe. */
+export const isRateLimited = (error: any): boolean => error?.statusCode === 429 || error?.type === 'StripeRateLimitError';
 
-  /**
-   * A Checkout session paying the invoice once and saving the card for later off-session
-   * renewals. Returns the URL to send the customer to.
-   */
-  async checkout(input: { invoice: any; customerId: string; description: string; metadata: PaymentMetadata; key: string }) {
-    const env = readEnvironment();
-    const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
-    const session = await client().checkout.sessions.create(
-      {
-        mode: 'payment',
-        customer: input.customerId,
-        client_reference_id: input.invoice.documentId,
-        line_items: [{ quantity: 1, price_data: { currency, unit_amount: amount, product_data: { name: input.description } } }],
-        payment_intent_data: { setup_future_usage: 'off_session', metadata: input.metadata, description: input.description },
-        metadata: input.metadata,
-        success_url: `${env.PUBLIC_URL}/payment-complete?invoice=${encodeURIComponent(input.invoice.number)}`,
-        cancel_url: `${env.PUBLIC_URL}/payment-cancelled?invoice=${encodeURIComponent(input.invoice.number)}`,
-      },
-      { idempotencyKey: input.key },
-    );
-    return { id: session.id, url: session.url as string };
-  },
+/** How long to wait before retry `attempt` (0-based): Stripe's Retry-After, else 0.5 s doubling to 8 s, with jitter. */
+export const rateLimitDelayMs = (error: any, attempt: number, random: number = Math.random()): number => {
+  const header = Number(error?.headers?.['retry-after']);
+  const base = Number.isFinite(header) && header > 0 ? header * 1000 : Math.min(8000, 500 * 2 ** attempt);
+  return Math.round(base * (1 + 0.25 * random));
+};
 
-  /**
-   * Charges the saved card without the customer present (`off_session`, confirmed at once).
-   * A decline is not an exception here: the PaymentIntent exists either way and its webhook
-   * decides; only a failure to reach Stripe at all throws.
-   */
-  async chargeOffSession(input: { invoice: any; customerId: string; paymentMethodId: string; description: string; metadata: PaymentMetadata; key: string }) {
-    const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
-    try {
-      const intent = await client().paymentIntents.create(
-        {
-          amount,
-          currency,
-          customer: input.customerId,
-          payment_method: input.paymentMethodId,
-          off_session: true,
-          confirm: true,
-          description: input.description,
-          metadata: input.metadata,
-        },
-        { idempotencyKey: input.key },
-      );
-      return { id: intent.id, status: intent.status as string, error: null as string | null };
-    } catch (error: any) {
-      const intent = error?.raw?.payment_intent ?? error?.payment_intent;
-      if (error?.type === 'StripeCardError' && intent?.id) return { id: intent.id as string, status: intent.status as string, error: String(error.message) };
-      throw error;
-    }
-  },
+/**
+ * Paces one instance's Stripe requests: at most the configured rate in any second, a bounded number in
+ * flight, and 429s retried after Stripe's Retry-After with the same idempotency key (stripe-node
+ * does not retry rate-limited requests itself). Several instances each pace themselves; whatever
+ * they send together above Stripe's limit comes back as 429 and is retried the same way.
+ */
+const createPacer = (limits: () => StripeLimits) => {
+  /** When the requests of the last second were sent, oldest first. */
+  const sent: number[] = [];
+  let inFlight = 0;
+  const queue: (() => void)[] = [];
+  const counts = { requests: 0, rateLimited: 0 };
 
-  /** The payment method a PaymentIntent was paid with (to save the card after Checkout). */
-  async paymentMethodOf(paymentIntentId: string): Promise<string | null> {
-    const intent = await client().paymentIntents.retrieve(paymentIntentId);
-    const method = intent.payment_method;
-    return typeof method === 'string' ? method : (method?.id ?? null);
-  },
-
-  /**
-   * The event, if the signature header matches the raw bytes under one of the configured
-   * secrets (several during a rotation) within the tolerance; a ValidationError otherwise.
-   */
-  verify(raw: Buffer, header: string | undefined): Stripe.Event {
-    const env = readEnvironment();
-    const secrets = env.STRIPE_WEBHOOK_SECRET ?? [];
-    if (secrets.length === 0) throw new errors.ValidationError('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
-    if (!header) throw new errors.ValidationError('Missing Stripe-Signature header');
-    let lastError: unknown;
-    for (const secret of secrets) {
-      try {
-        return Stripe.webhooks.constructEvent(raw, header, secret, env.STRIPE_WEBHOOK_TOLERANCE_S);
-      } catch (error) {
-        lastError = error;
+  /** Waits for a slot, then until sending keeps the pace: never more than the rate within any second. */
+  const acquire = async () => {
+    if (inFlight >= limits().maxConcurrentRequests) await new Promise<void>((resolve) => queue.push(resolve));
+    else inFlight += 1;
+    const { requestsPerSecond } = limits();
+    const perWindow = Math.max(1, Math.floor(requestsPerSecond));
+    for (;;) {
+      const now = performance.now();
+      while (sent.length > 0 && now - sent[0] >= 1000) sent.shift();
+      const wait = sent.length >= perWindow ? sent[sent.length - perWindow] + 1000 - now : 0;
+      if (wait <= 0) {
+        sent.push(now);
+        return;
       }
+      await sleep(Math.ceil(wait));
     }
-    throw new errors.ValidationError(`Invalid Stripe signature: ${(lastError as Error)?.message ?? 'no secret matched'}`.slice(0, 300));
-  },
-});
+  };
+  const release = () => {
+    const next = queue.shift();
+    if (next)
+      next(); // the slot passes straight to the next waiting request
+    else inFlight -= 1;
+  };
+
+  return {
+    counts,
+    async send<T>(call: () => Promise<T>): Promise<T> {
+      for (let attempt = 0; ; attempt += 1) {
+        await acquire();
+        counts.requests += 1;
+        let failure: unknown;
+        try {
+          return await call();
+        } catch (error) {
+          failure = error;
+        } finally {
+          release();
+        }
+        if (!isRateLimited(failure) || attempt >= limits().rateLimitRetries) throw failure;
+        counts.rateLimited += 1;
+        await sleep(rateLimitDelayMs(failure, attempt));
+      }
+    },
+  };
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const pacer = createPacer(() => strapi.plugin('plan-renewals').config('stripe') as StripeLimits);
+  return {
+    /** Requests sent and 429s retried by this instance since it started. */
+    counts: () => ({ ...pacer.counts }),
+
+    /** Whether card payments can be requested at all (a secret key is configured). */
+    configured: () => Boolean(readEnvironment().STRIPE_SECRET_KEY),
+
+    /** Live keys expect live events, test keys test events. */
+    livemode: () => /^(sk|rk)_live_/.test(readEnvironment().STRIPE_SECRET_KEY ?? ''),
+
+    /** The customer's Stripe customer id, created (once, whatever happens) when missing. */
+    async ensureCustomer(customer: any): Promise<string> {
+      if (customer.stripeCustomerId) return customer.stripeCustomerId;
+      const created = await pacer.send(() =>
+        client().customers.create(
+          { email: customer.email, name: customer.name, phone: customer.phone ?? undefined, metadata: { app: METADATA_APP, customer: customer.documentId } },
+          { idempotencyKey: `customer:${customer.documentId}` },
+        ),
+      );
+      await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { stripeCustomerId: created.id } as any });
+      return created.id;
+    },
+
+    /**
+     * A Checkout session paying the invoice once and saving the card for later off-session
+     * renewals. Returns the URL to send the customer to.
+     */
+    async checkout(input: { invoice: any; customerId: string; description: string; metadata: PaymentMetadata; key: string }) {
+      const env = readEnvironment();
+      const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
+      const session = await pacer.send(() =>
+        client().checkout.sessions.create(
+          {
+            mode: 'payment',
+            customer: input.customerId,
+            client_reference_id: input.invoice.documentId,
+            line_items: [{ quantity: 1, price_data: { currency, unit_amount: amount, product_data: { name: input.description } } }],
+            payment_intent_data: { setup_future_usage: 'off_session', metadata: input.metadata, description: input.description },
+            metadata: input.metadata,
+            success_url: `${env.PUBLIC_URL}/payment-complete?invoice=${encodeURIComponent(input.invoice.number)}`,
+            cancel_url: `${env.PUBLIC_URL}/payment-cancelled?invoice=${encodeURIComponent(input.invoice.number)}`,
+          },
+          { idempotencyKey: input.key },
+        ),
+      );
+      return { id: session.id, url: session.url as string };
+    },
+
+    /**
+     * Charges the saved card without the customer present (`off_session`, confirmed at once).
+     * A decline is not an exception here: the PaymentIntent exists either way and its webhook
+     * decides; only a failure to reach Stripe at all throws.
+     */
+    async chargeOffSession(input: { invoice: any; customerId: string; paymentMethodId: string; description: string; metadata: PaymentMetadata; key: string }) {
+      const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
+      try {
+        const intent = await pacer.send(() =>
+          client().paymentIntents.create(
+            {
+              amount,
+              currency,
+              customer: input.customerId,
+              payment_method: input.paymentMethodId,
+              off_session: true,
+              confirm: true,
+              description: input.description,
+              metadata: input.metadata,
+            },
+            { idempotencyKey: input.key },
+          ),
+        );
+        return { id: intent.id, status: intent.status as string, error: null as string | null };
+      } catch (error: any) {
+        const intent = error?.raw?.payment_intent ?? error?.payment_intent;
+        if (error?.type === 'StripeCardError' && intent?.id) return { id: intent.id as string, status: intent.status as string, error: String(error.message) };
+        throw error;
+      }
+    },
+
+    /** The payment method a PaymentIntent was paid with (to save the card after Checkout). */
+    async paymentMethodOf(paymentIntentId: string): Promise<string | null> {
+      const intent = await pacer.send(() => client().paymentIntents.retrieve(paymentIntentId));
+      const method = intent.payment_method;
+      return typeof method === 'string' ? method : (method?.id ?? null);
+    },
+
+    /**
+     * The event, if the signature header matches the raw bytes under one of the configured
+     * secrets (several during a rotation) within the tolerance; a ValidationError otherwise.
+     */
+    verify(raw: Buffer, header: string | undefined): Stripe.Event {
+      const env = readEnvironment();
+      const secrets = env.STRIPE_WEBHOOK_SECRET ?? [];
+      if (secrets.length === 0) throw new errors.ValidationError('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
+      if (!header) throw new errors.ValidationError('Missing Stripe-Signature header');
+      let lastError: unknown;
+      for (const secret of secrets) {
+        try {
+          return Stripe.webhooks.constructEvent(raw, header, secret, env.STRIPE_WEBHOOK_TOLERANCE_S);
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      throw new errors.ValidationError(`Invalid Stripe signature: ${(lastError as Error)?.message ?? 'no secret matched'}`.slice(0, 300));
+    },
+  };
+};

@@ -1,9 +1,11 @@
 import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
-import { format, fromStripeAmount, money } from '../../../../../domain';
+import { z } from 'zod';
+import { format, fromStripeAmount, money, nulCharacterPath } from '../../../../../domain';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP } from './stripe';
-import { RUN_UID, loadServicePlan } from './steps';
+import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
 
 /**
  * Stripe webhook events, received once each. An event is verified on its raw bytes, then stored
@@ -147,10 +149,12 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
  */
 const confirmPayment = async (
   ctx: EventContext,
-  invoice: any,
+  loaded: any,
   payment: { reference: string; amount: number; currency: string },
 ): Promise<Handled> => {
   const { strapi, event } = ctx;
+  await lockInvoice(strapi, ctx.trx, loaded.documentId);
+  const invoice = await loadInvoice(strapi, loaded.documentId);
   const expectLive = service(strapi, 'stripe').livemode();
   if (event.livemode !== expectLive) return mismatch(ctx, invoice, `a ${event.livemode ? 'live' : 'test'}-mode payment for a ${expectLive ? 'live' : 'test'}-mode application`);
   const paid = fromStripeAmount(payment.amount, payment.currency);
@@ -194,6 +198,7 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
     const { strapi } = ctx;
     const intent = ctx.event.data.object as Stripe.PaymentIntent;
     if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
+    await lockInvoice(strapi, ctx.trx, intent.metadata.invoice);
     const invoice = await loadInvoice(strapi, intent.metadata.invoice);
     if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
     const reason = (intent.last_payment_error?.message ?? intent.last_payment_error?.code ?? 'declined').slice(0, 400);
@@ -296,10 +301,82 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
   },
 };
 
+/**
+ * The shape of an event, checked once its signature is: the envelope every event has, and for
+ * the events acted on, the fields their handlers read. Stripe's own events always match; a
+ * payload that does not (signed with a leaked or test secret, or a Stripe API change) is a 400
+ * naming the field, and nothing is stored.
+ */
+const stripeId = z.string().min(1).max(255);
+const expandable = z.union([stripeId, z.looseObject({ id: stripeId })]).nullish();
+const amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const currency = z.string().regex(/^[a-zA-Z]{3}$/, 'must be a three-letter currency code');
+const metadata = z.record(z.string(), z.string().max(500)).nullish();
+
+const eventEnvelope = z.looseObject({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,251}$/, 'must be a Stripe event id (evt_...)'),
+  type: z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, 'must be a Stripe event type such as payment_intent.succeeded').max(100),
+  // Seconds since 1970; beyond 2286 it is not a Stripe timestamp.
+  created: z.number().int().min(0).max(9_999_999_999),
+  livemode: z.boolean(),
+  data: z.looseObject({ object: z.looseObject({ id: stripeId }) }),
+});
+
+const paymentIntentObject = z.looseObject({
+  id: stripeId,
+  metadata,
+  amount,
+  amount_received: amount.nullish(),
+  currency,
+  last_payment_error: z.looseObject({ message: z.string().nullish(), code: z.string().nullish() }).nullish(),
+  next_action: z.looseObject({ redirect_to_url: z.looseObject({ url: z.string().max(2048).nullish() }).nullish() }).nullish(),
+});
+
+const OBJECT_SCHEMAS: Record<string, z.ZodType> = {
+  'payment_intent.succeeded': paymentIntentObject,
+  'payment_intent.payment_failed': paymentIntentObject,
+  'payment_intent.requires_action': paymentIntentObject,
+  'checkout.session.completed': z.looseObject({
+    id: stripeId,
+    metadata,
+    payment_intent: expandable,
+    customer: expandable,
+    payment_status: z.string().max(50),
+    amount_total: amount.nullish(),
+    currency: currency.nullish(),
+  }),
+  'charge.refunded': z.looseObject({ id: stripeId, payment_intent: expandable, refunded: z.boolean(), amount, amount_refunded: amount, currency }),
+  'charge.dispute.created': z.looseObject({
+    id: stripeId,
+    payment_intent: expandable,
+    reason: z.string().max(100),
+    amount,
+    currency,
+    evidence_details: z.looseObject({ due_by: z.number().int().min(0).max(9_999_999_999).nullish() }).nullish(),
+  }),
+};
+
+const problemsOf = (error: z.ZodError, prefix: string) =>
+  error.issues.map((issue) => `${[prefix, ...issue.path].filter(Boolean).join('.')}: ${issue.message}`).join('; ');
+
+/** The verified payload as an event this application can store and act on; a ValidationError otherwise. */
+export const parseEvent = (payload: unknown): Stripe.Event => {
+  const envelope = eventEnvelope.safeParse(payload);
+  if (!envelope.success) throw new errors.ValidationError(`Not a Stripe event: ${problemsOf(envelope.error, '')}`.slice(0, 500));
+  const event = envelope.data;
+  const object = OBJECT_SCHEMAS[event.type]?.safeParse(event.data.object);
+  if (object && !object.success) {
+    throw new errors.ValidationError(`Stripe event ${event.id} (${event.type}) is malformed: ${problemsOf(object.error, 'data.object')}`.slice(0, 500));
+  }
+  const nul = nulCharacterPath(event);
+  if (nul) throw new errors.ValidationError(`Stripe event ${event.id} contains a NUL character at ${nul}`);
+  return event as unknown as Stripe.Event;
+};
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** Verifies, stores and applies one delivery; throws a ValidationError (400) for a bad signature. */
   async receive(raw: Buffer, signature: string | undefined): Promise<Handled & { duplicate: boolean; event: string }> {
-    const event = service(strapi, 'stripe').verify(raw, signature) as Stripe.Event;
+    const event = parseEvent(service(strapi, 'stripe').verify(raw, signature));
     const inbox = () => strapi.db.query(EVENT_UID as any);
     const seen = await inbox().findOne({ where: { eventId: event.id } });
     if (seen) return { duplicate: true, event: event.id, outcome: seen.outcome };

@@ -1,0 +1,536 @@
+import crypto from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { addBusinessDays, addDays, buildInvoice, nextPeriod } from '../../../../../domain';
+import { currentActor } from '../../../../../guards/actor';
+import { SEQUENCE_TABLE } from '../../../../../setup/database';
+import { PAYMENT_TERMS_DAYS } from '../../../../../api/invoice/services/invoice';
+import { PREPAID_PLAN_PROCESS, RunProgress, completeStep, markStep, startRun } from '../domain';
+import { ConflictError } from '../errors';
+import { idempotencyKeys } from './card-payments';
+import { METADATA_APP } from './stripe';
+import { RUN_UID, stepResults } from './steps';
+
+/**
+ * The renewal wave: every auto-renewing plan due within the lead time opens its renewal run and
+ * has its saved card charged, thousands at once if need be (the `renewals-due` job).
+ *
+ * One renewal through the engine is five step transactions through the Document Service, some
+ * two hundred statements; a wave of thousands would spend far longer on that than Stripe's rate
+ * limit costs. So the wave opens the renewals of a batch of plans in one transaction, with one
+ * multi-row statement per table, writing exactly what steps 1 to 5 would have written one by one:
+ * the run (steps 1-4 done, step 5 waiting for Finance), the plan `Processing`, the invoice (number
+ * from the locked counter, lines, claimed for its payment request), the Finance task, and an
+ * audit entry for each step and each status change. The checks that make a run fail at step 1
+ * (no email, retired plan) are left to the engine: such plans, and any plan the wave cannot
+ * charge off-session (a counter payment, no saved card, no Stripe key), go through `engine.start`.
+ *
+ * The charges leave once their batch is committed, while the next batch is being opened: a few
+ * requests in flight, paced by the Stripe service to the configured rate, 429s retried there
+ * with the same idempotency key. What Stripe answered is recorded in batches too (Pending
+ * transaction, its audit entry, the invoice's attempt); a charge that cannot be sent goes back to
+ * `pending` for the payment-retries job, as any failed payment request does.
+ *
+ * Never two runs for one period: a plan is skipped when a renewal run for its period exists or
+ * any run is open for it, checked under row locks (PostgreSQL); the open-run unique key still
+ * refuses a run opened meanwhile by a request, and then the batch is rolled back and its plans go
+ * one by one through the engine, which answers such a conflict the usual way.
+ */
+const PROCESS = PREPAID_PLAN_PROCESS;
+const WAVE_STEPS = ['retrieve-subscription', 'mark-processing', 'calculate-total', 'create-invoice', 'verify-payment'];
+if (PROCESS.steps.slice(0, 5).some((step, i) => step.id !== WAVE_STEPS[i])) {
+  throw new Error('services/renewal-wave.ts writes the first five steps of the process: update it with the process');
+}
+const VERIFY = PROCESS.steps[4];
+
+/** Plans opened per transaction. */
+export const WAVE_BATCH = 100;
+/** Charge outcomes recorded per transaction. */
+const RECORD_BATCH = 50;
+
+const documentId = () =>
+  crypto
+    .randomBytes(18)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')
+    .slice(0, 24);
+
+interface Opened {
+  run: { id: number; documentId: string };
+  invoice: { id: number; documentId: string; number: string; totalMinor: number; currency: string };
+  servicePlan: any;
+}
+
+interface Charged {
+  opened: Opened;
+  intentId: string;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const knex = () => strapi.db.connection;
+  const sqlite = () => strapi.db.dialect.client === 'sqlite';
+  /** A timestamp as the query engine stores it on this database. */
+  const stamp = (date: Date) => (sqlite() ? date.getTime() : date);
+  const ids = (rows: any[]) => rows.map((row) => (typeof row === 'object' ? row.id : row));
+  const stripe = () => strapi.plugin('plan-renewals').service('stripe');
+
+  const auditRow = (now: Date, actor: any, entry: { action: string; entityUid: string; entityDocumentId: string; summary: string; data: unknown }) => ({
+    document_id: documentId(),
+    action: entry.action,
+    entity_uid: entry.entityUid,
+    entity_document_id: entry.entityDocumentId,
+    actor_type: actor.type,
+    actor_id: actor.id ?? null,
+    actor_name: actor.name ?? null,
+    summary: entry.summary.slice(0, 500),
+    data: JSON.stringify(entry.data),
+    occurred_at: stamp(now),
+    created_at: stamp(now),
+    updated_at: stamp(now),
+    published_at: stamp(now),
+  });
+
+  /** The next `count` invoice numbers of the year, from the counter row this transaction locks. */
+  const nextNumbers = async (trx: any, year: number, count: number) => {
+    await trx(SEQUENCE_TABLE).insert({ year, last_value: 0 }).onConflict('year').ignore();
+    const [row] = await trx(SEQUENCE_TABLE).where({ year }).increment('last_value', count).returning('last_value');
+    const last = Number(typeof row === 'object' ? row.last_value : row);
+    return Array.from({ length: count }, (_, i) => `INV-${year}-${String(last - count + 1 + i).padStart(6, '0')}`);
+  };
+
+  /** The next position of new rows in an ordered link table, per owner. */
+  const nextOrder = async (trx: any, table: string, owner: string, order: string, owners: number[]) => {
+    const rows = await trx(table).select(owner).max({ last: order }).whereIn(owner, owners).groupBy(owner);
+    const last = new Map<number, number>(rows.map((row: any) => [Number(row[owner]), Number(row.last ?? 0)]));
+    return (ownerId: number) => {
+      const next = (last.get(ownerId) ?? 0) + 1;
+      last.set(ownerId, next);
+      return next;
+    };
+  };
+
+  /**
+   * Opens the renewal runs of a batch of due plans in one transaction. Returns the renewals to
+   * charge, and the plans the engine must take one by one.
+   */
+  const openBatch = async (plans: any[], today: string): Promise<{ opened: Opened[]; oneByOne: any[] }> => {
+    const chargeable = stripe().configured();
+    const oneByOne = plans.filter(
+      (p) => !chargeable || p.paymentMethod !== 'stripe' || !p.customer?.email || !p.customer.stripePaymentMethodId || !p.plan?.active,
+    );
+    const candidates = plans.filter((p) => !oneByOne.includes(p));
+    if (candidates.length === 0) return { opened: [], oneByOne };
+    const actor = currentActor(strapi);
+    const stepActor = { type: actor.type, id: actor.id, name: actor.name };
+    const now = new Date();
+    const when = now.toISOString();
+    const dueDate = addBusinessDays(today, (strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>)[VERIFY.task!.type] ?? 1);
+
+    const opened = await strapi.db.transaction(async ({ trx }) => {
+      const planIds = candidates.map((p) => p.id);
+      // Still Active, and not being renewed by anyone else: the rows stay locked until commit.
+      let fresh = trx('service_plans').select('id', 'state', 'end_date').whereIn('id', planIds);
+      if (!sqlite()) fresh = fresh.forUpdate();
+      const current = new Map<number, any>((await fresh).map((row: any) => [Number(row.id), row]));
+      const taken = new Set(
+        (
+          await trx('plan_renewal_runs as r')
+            .join('plan_renewal_runs_service_plan_lnk as l', 'l.run_id', 'r.id')
+            .join('service_plans as sp', 'sp.id', 'l.service_plan_id')
+            .distinct('l.service_plan_id')
+            .whereIn('l.service_plan_id', planIds)
+            .andWhere((q: any) =>
+              q.whereNotNull('r.open_key').orWhere((period: any) => period.where('r.kind', 'renewal').whereRaw('?? = ??', ['r.period_start', 'sp.end_date'])),
+            )
+        ).map((row: any) => Number(row.service_plan_id)),
+      );
+      const batch = candidates.filter((p) => current.get(p.id)?.state === 'Active' && !taken.has(p.id));
+      if (batch.length === 0) return [];
+
+      const numbers = await nextNumbers(trx, Number(today.slice(0, 4)), batch.length);
+      const rows = batch.map((servicePlan, i) => {
+        const totals = buildInvoice({ ...servicePlan.plan, addOns: servicePlan.plan.addOns ?? [] }, servicePlan.addOnCodes ?? [], 'renewal');
+        const period = nextPeriod({ termMonths: servicePlan.plan.termMonths, today, previousEnd: servicePlan.endDate });
+        const invoice = { documentId: documentId(), number: numbers[i], totalMinor: totals.totalMinor, currency: totals.currency };
+        const results = [
+          stepResults.retrieved(servicePlan.customer, servicePlan.plan),
+          stepResults.processing(servicePlan.state),
+          stepResults.calculated(totals, period),
+          stepResults.invoiced(invoice, stepResults.cardRequested),
+        ];
+        let progress: RunProgress = startRun(PROCESS);
+        for (const result of results) progress = completeStep(progress, stepActor, result, when);
+        progress = markStep(progress, 'waiting', when);
+        progress.steps = progress.steps.map((s) => (s.id === VERIFY.id ? { ...s, result: stepResults.waitingFor(VERIFY) } : s));
+        return { servicePlan, totals, period, invoice, results, progress, runDocumentId: documentId() };
+      });
+
+      const runIds = ids(
+        await trx('plan_renewal_runs')
+          .insert(
+            rows.map((r) => ({
+              document_id: r.runDocumentId,
+              kind: 'renewal',
+              process_id: PROCESS.id,
+              period_start: r.period.start,
+              period_end: r.period.end,
+              state: r.progress.state,
+              current_step: r.progress.currentStep,
+              steps: JSON.stringify(r.progress.steps),
+              previous_plan_state: r.servicePlan.state,
+              open_key: r.servicePlan.documentId,
+              created_at: stamp(now),
+              updated_at: stamp(now),
+              published_at: stamp(now),
+            })),
+          )
+          .returning('id'),
+      );
+      await trx('plan_renewal_runs_service_plan_lnk').insert(rows.map((r, i) => ({ run_id: runIds[i], service_plan_id: r.servicePlan.id })));
+      await trx('service_plans')
+        .whereIn(
+          'id',
+          batch.map((p) => p.id),
+        )
+        .update({ state: 'Processing', updated_at: stamp(now) });
+
+      const invoiceIds = ids(
+        await trx('invoices')
+          .insert(
+            rows.map((r) => ({
+              document_id: r.invoice.documentId,
+              number: r.invoice.number,
+              kind: 'renewal',
+              state: 'Open',
+              currency: r.totals.currency,
+              subtotal_minor: r.totals.subtotalMinor,
+              tax_minor: r.totals.taxMinor,
+              total_minor: r.totals.totalMinor,
+              period_start: r.period.start,
+              period_end: r.period.end,
+              issued_at: stamp(new Date(`${today}T09:00:00.000Z`)),
+              due_date: addDays(today, PAYMENT_TERMS_DAYS),
+              payment_attempts: 0,
+              // Claimed for its payment request at birth: this instance sends it once committed.
+              payment_request: 'requested',
+              payment_requested_at: stamp(now),
+              created_at: stamp(now),
+              updated_at: stamp(now),
+              published_at: stamp(now),
+            })),
+          )
+          .returning('id'),
+      );
+      const byCustomer = await nextOrder(
+        trx,
+        'invoices_customer_lnk',
+        'customer_id',
+        'invoice_ord',
+        rows.map((r) => r.servicePlan.customer.id),
+      );
+      const byPlan = await nextOrder(
+        trx,
+        'invoices_service_plan_lnk',
+        'service_plan_id',
+        'invoice_ord',
+        rows.map((r) => r.servicePlan.id),
+      );
+      await trx('invoices_customer_lnk').insert(
+        rows.map((r, i) => ({ invoice_id: invoiceIds[i], customer_id: r.servicePlan.customer.id, invoice_ord: byCustomer(r.servicePlan.customer.id) })),
+      );
+      await trx('invoices_service_plan_lnk').insert(
+        rows.map((r, i) => ({ invoice_id: invoiceIds[i], service_plan_id: r.servicePlan.id, invoice_ord: byPlan(r.servicePlan.id) })),
+      );
+      await trx('plan_renewal_runs_invoice_lnk').insert(rows.map((_, i) => ({ run_id: runIds[i], invoice_id: invoiceIds[i] })));
+
+      const lines = rows.flatMap((r, i) => r.totals.lines.map((line: any, k: number) => ({ invoice: invoiceIds[i], order: k + 1, line })));
+      const lineIds = ids(
+        await trx('components_billing_invoice_lines')
+          .insert(
+            lines.map(({ line }) => ({
+              kind: line.kind,
+              code: line.code,
+              description: line.description,
+              amount_minor: line.amountMinor,
+              tax_rate_bps: line.taxRateBps,
+            })),
+          )
+          .returning('id'),
+      );
+      await trx('invoices_cmps').insert(
+        lines.map((l, k) => ({ entity_id: l.invoice, cmp_id: lineIds[k], component_type: 'billing.invoice-line', field: 'lines', order: l.order })),
+      );
+
+      const taskIds = ids(
+        await trx('plan_renewal_tasks')
+          .insert(
+            rows.map((r) => ({
+              document_id: documentId(),
+              type: VERIFY.task!.type,
+              role: VERIFY.task!.role,
+              state: 'open',
+              step_id: VERIFY.id,
+              task_key: `${r.runDocumentId}:${VERIFY.id}`,
+              due_date: dueDate,
+              created_at: stamp(now),
+              updated_at: stamp(now),
+              published_at: stamp(now),
+            })),
+          )
+          .returning('id'),
+      );
+      await trx('plan_renewal_tasks_run_lnk').insert(taskIds.map((taskId, i) => ({ task_id: taskId, run_id: runIds[i] })));
+
+      // The audit entries the guards and the engine write for the same changes, in the same words.
+      const audit = rows.flatMap((r, i) => {
+        const step = (index: number, verb: string, result: string) =>
+          auditRow(now, actor, {
+            action: `run.step-${verb}`,
+            entityUid: RUN_UID,
+            entityDocumentId: r.runDocumentId,
+            summary: `Renewal step "${PROCESS.steps[index].title}" ${verb}: ${result}`,
+            data: { run: r.runDocumentId, step: PROCESS.steps[index].id, result },
+          });
+        return [
+          step(0, 'done', r.results[0]),
+          auditRow(now, actor, {
+            action: 'service-plan.status-changed',
+            entityUid: 'api::service-plan.service-plan',
+            entityDocumentId: r.servicePlan.documentId,
+            summary: `Service plan ${r.servicePlan.state} -> Processing`,
+            data: { id: r.servicePlan.id, from: r.servicePlan.state, to: 'Processing' },
+          }),
+          step(1, 'done', r.results[1]),
+          step(2, 'done', r.results[2]),
+          auditRow(now, actor, {
+            action: 'invoice.created',
+            entityUid: 'api::invoice.invoice',
+            entityDocumentId: r.invoice.documentId,
+            summary: 'Invoice created as Open',
+            data: { id: invoiceIds[i], from: null, to: 'Open' },
+          }),
+          step(3, 'done', r.results[3]),
+          step(4, 'waiting', stepResults.waitingFor(VERIFY)),
+        ];
+      });
+      for (let from = 0; from < audit.length; from += 500) await trx('audit_logs').insert(audit.slice(from, from + 500));
+
+      return rows.map((r, i) => ({
+        run: { id: runIds[i], documentId: r.runDocumentId },
+        invoice: { id: invoiceIds[i], ...r.invoice },
+        servicePlan: r.servicePlan,
+      }));
+    });
+    return { opened, oneByOne };
+  };
+
+  /** Records what Stripe answered for a batch of charges: Pending transactions, audited, and each invoice's first attempt. */
+  const recordCharges = async (charged: Charged[], now: Date) => {
+    if (charged.length === 0) return;
+    const actor = currentActor(strapi);
+    await strapi.db.transaction(async ({ trx }) => {
+      const known = new Set(
+        (
+          await trx('transactions')
+            .select('provider_reference')
+            .where({ provider: 'stripe' })
+            .whereIn(
+              'provider_reference',
+              charged.map((c) => c.intentId),
+            )
+        ).map((row: any) => row.provider_reference),
+      );
+      const fresh = charged.filter((c) => !known.has(c.intentId));
+      if (fresh.length > 0) {
+        const rows = fresh.map((c) => ({ documentId: documentId(), charge: c }));
+        const transactionIds = ids(
+          await trx('transactions')
+            .insert(
+              rows.map(({ documentId: id, charge }) => ({
+                document_id: id,
+                amount_minor: charge.opened.invoice.totalMinor,
+                currency: charge.opened.invoice.currency,
+                state: 'Pending',
+                provider: 'stripe',
+                provider_reference: charge.intentId,
+                occurred_at: stamp(now),
+                created_at: stamp(now),
+                updated_at: stamp(now),
+                published_at: stamp(now),
+              })),
+            )
+            .returning('id'),
+        );
+        const byInvoice = await nextOrder(
+          trx,
+          'transactions_invoice_lnk',
+          'invoice_id',
+          'transaction_ord',
+          rows.map((r) => r.charge.opened.invoice.id),
+        );
+        await trx('transactions_invoice_lnk').insert(
+          rows.map((r, i) => ({
+            transaction_id: transactionIds[i],
+            invoice_id: r.charge.opened.invoice.id,
+            transaction_ord: byInvoice(r.charge.opened.invoice.id),
+          })),
+        );
+        await trx('audit_logs').insert(
+          rows.map((r, i) =>
+            auditRow(now, actor, {
+              action: 'transaction.created',
+              entityUid: 'api::transaction.transaction',
+              entityDocumentId: r.documentId,
+              summary: 'Transaction created as Pending',
+              data: { id: transactionIds[i], from: null, to: 'Pending' },
+            }),
+          ),
+        );
+      }
+      await trx('invoices')
+        .whereIn(
+          'id',
+          charged.map((c) => c.opened.invoice.id),
+        )
+        .update({ payment_attempts: 1, next_payment_attempt_at: null, updated_at: stamp(now) });
+    });
+  };
+
+  /**
+   * Charges opened renewals with a few requests in flight (the Stripe service paces them) while
+   * the caller goes on opening more; `drain` waits for every charge and its record.
+   */
+  const chargeQueue = () => {
+    const waiting: Opened[] = [];
+    const done: Charged[] = [];
+    let workers: Promise<void>[] = [];
+    let recording: Promise<void> = Promise.resolve();
+    let closed = false;
+    let sleepers: (() => void)[] = [];
+    const wakeAll = () => {
+      const woken = sleepers;
+      sleepers = [];
+      woken.forEach((resolve) => resolve());
+    };
+    const tally = { charged: 0, unsent: 0 };
+
+    const flush = (all: boolean) => {
+      while (done.length >= (all ? 1 : RECORD_BATCH)) {
+        const batch = done.splice(0, RECORD_BATCH);
+        recording = recording.then(() =>
+          recordCharges(batch, new Date()).catch((error) => {
+            // The PaymentIntents exist; the payment-retries job asks again (same keys) and records them then.
+            strapi.log.error(`Recording ${batch.length} renewal charge(s) failed: ${(error as Error).message}`);
+            return knex()('invoices')
+              .whereIn(
+                'id',
+                batch.map((c) => c.opened.invoice.id),
+              )
+              .update({ payment_request: 'pending' })
+              .then(() => undefined);
+          }),
+        );
+      }
+    };
+
+    const charge = async (opened: Opened) => {
+      const { servicePlan, invoice, run } = opened;
+      try {
+        const intent = await stripe().chargeOffSession({
+          invoice,
+          customerId: servicePlan.customer.stripeCustomerId ?? (await stripe().ensureCustomer(servicePlan.customer)),
+          paymentMethodId: servicePlan.customer.stripePaymentMethodId,
+          description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
+          metadata: { app: METADATA_APP, invoice: invoice.documentId, invoiceNumber: invoice.number, run: run.documentId },
+          key: idempotencyKeys.charge(run.documentId, invoice.number, 1),
+        });
+        done.push({ opened, intentId: intent.id });
+        tally.charged += 1;
+        flush(false);
+      } catch (error) {
+        tally.unsent += 1;
+        await knex()('invoices').where({ id: invoice.id, payment_request: 'requested' }).update({ payment_request: 'pending' });
+        strapi.log.warn(`Renewal charge for invoice ${invoice.number} not sent, it will be retried: ${(error as Error).message}`);
+      }
+    };
+
+    const worker = async () => {
+      for (;;) {
+        const next = waiting.shift();
+        if (next) await charge(next);
+        else if (closed) return;
+        else await new Promise<void>((resolve) => sleepers.push(resolve));
+      }
+    };
+
+    return {
+      tally,
+      push(items: Opened[]) {
+        waiting.push(...items);
+        if (workers.length === 0) {
+          const { maxConcurrentRequests } = strapi.plugin('plan-renewals').config('stripe') as { maxConcurrentRequests: number };
+          workers = Array.from({ length: maxConcurrentRequests }, worker);
+        }
+        wakeAll();
+      },
+      async drain() {
+        closed = true;
+        wakeAll();
+        await Promise.all(workers);
+        flush(true);
+        await recording;
+      },
+    };
+  };
+
+  return {
+    /** Renews every auto-renewing Active plan whose period ends by `dueBy` (a date); returns how many started of how many due. */
+    async run(dueBy: string) {
+      // The steps' own dates (period, invoice, task due date) are today's UTC date, as the engine's are.
+      const today = new Date().toISOString().slice(0, 10);
+      const charges = chargeQueue();
+      let started = 0;
+      let due = 0;
+      let after = 0;
+      try {
+        for (;;) {
+          const plans = await strapi.db.query('api::service-plan.service-plan').findMany({
+            where: { state: 'Active', autoRenew: true, endDate: { $lte: dueBy }, id: { $gt: after } },
+            orderBy: { id: 'asc' },
+            limit: WAVE_BATCH,
+            populate: { plan: { populate: ['addOns'] }, customer: true },
+          });
+          if (plans.length === 0) break;
+          after = plans[plans.length - 1].id;
+          due += plans.length;
+          let batch: { opened: Opened[]; oneByOne: any[] };
+          try {
+            batch = await openBatch(plans, today);
+          } catch (error) {
+            // Typically a run opened meanwhile by a request: nothing of the batch was written.
+            strapi.log.warn(`Renewal batch rolled back, its plans are renewed one by one: ${(error as Error).message}`);
+            batch = { opened: [], oneByOne: plans };
+          }
+          charges.push(batch.opened);
+          started += batch.opened.length;
+          for (const servicePlan of batch.oneByOne) {
+            // Never two runs for one period: any renewal run already opened for it (even one that failed) counts.
+            const existing = await strapi.db
+              .query(RUN_UID as any)
+              .findOne({ where: { servicePlan: { id: servicePlan.id }, kind: 'renewal', periodStart: servicePlan.endDate } });
+            if (existing) continue;
+            try {
+              await strapi.plugin('plan-renewals').service('engine').start(servicePlan.documentId, 'renewal');
+              started += 1;
+            } catch (error) {
+              if (!(error instanceof ConflictError)) strapi.log.warn(`Renewal of ${servicePlan.documentId} not started: ${(error as Error).message}`);
+            }
+          }
+        }
+      } finally {
+        await charges.drain();
+      }
+      return { started, due, charged: charges.tally.charged, unsent: charges.tally.unsent };
+    },
+  };
+};

@@ -1,0 +1,85 @@
+import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
+import { describeViolations } from './invariants';
+import { AppProcess, appSecrets, createApp } from './harness/app';
+import { Database, createDatabase } from './harness/postgres';
+import { appEnvironment, checkAll, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { DuePlan, seedDuePlans } from './harness/seed';
+import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
+
+/**
+ * Scenario 1, crash mid-wave: a thousand plans fall due; the renewal wave starts by the clock
+ * (renewals-due every five seconds); while it runs, with payments being requested, webhooks
+ * arriving and receipts going out, the app is killed with SIGKILL. It is started again and left
+ * to finish by itself: its scheduled jobs resume what the dead process left, Stripe re-sends
+ * the webhooks that went unanswered. Then every due plan must be renewed exactly once, with no
+ * second invoice, PaymentIntent, task or email.
+ */
+// The issue's full wave is 1,000 plans (RESILIENCE_WAVE_PLANS=1000); on a two-CPU machine the app
+// renews about one plan a second, so the default keeps the whole suite within its time budget.
+const PLANS = Number(process.env.RESILIENCE_WAVE_PLANS ?? 250);
+
+let db: Database;
+let stripe: StripeSide;
+let sendgrid: SendGridStandIn;
+let app: AppProcess;
+
+beforeAll(async () => {
+  db = await createDatabase('crash');
+  stripe = await startStripe();
+  sendgrid = await startSendGridStandIn();
+});
+
+afterAll(async () => {
+  await app?.kill();
+  await stripe?.close();
+  await sendgrid?.close();
+  await db?.drop();
+});
+
+test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every plan is renewed once, nothing twice`, async () => {
+  const started = Date.now();
+  app = await createApp('app', appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid }));
+  await app.start(); // creates the schema; the wave starts at the first renewals-due fire after the seed
+  stripe.targets.push(app.base);
+  const due: DuePlan[] = await seedDuePlans(db.pool, PLANS);
+  const seededAt = Date.now();
+
+  // Kill once the wave is well under way: about 40 % of the renewals started.
+  await waitFor('the wave to be under way', async () => (await inFlight(db.pool)).runs >= PLANS * 0.4, 300_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await app.kill();
+  const killedAt = Date.now();
+  const atKill = {
+    ...(await inFlight(db.pool)),
+    paymentIntentsMade: paymentIntentRequests(stripe.standIn).made,
+    webhookDeliveriesOutstanding: stripe.outstanding(),
+    emailsAcceptedBySendGrid: sendgrid.accepted.length,
+  };
+
+  await sleep(3000); // Stripe's deliveries meanwhile find nobody and are retried later
+  await app.start();
+  const restartedAt = Date.now();
+  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 480_000, async () => JSON.stringify(await inFlight(db.pool)));
+  const settledAt = Date.now();
+  await app.stop();
+
+  const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  report('crash-mid-wave', {
+    injected: `SIGKILL ${Math.round((killedAt - seededAt) / 1000)} s into the wave, restart after 3 s`,
+    inFlightAtKill: atKill,
+    recovery: {
+      secondsFromRestartToSettled: Math.round((settledAt - restartedAt) / 1000),
+      webhooks: stripe.stats,
+      paymentIntentRequests: paymentIntentRequests(stripe.standIn),
+      jobsRunAfterRestart: app.lines(/Job (stuck-runs|payment-retries) ran .*: [1-9]/).length,
+    },
+    figures,
+    violations: violations.length,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+  });
+  expect(describeViolations(violations)).toBe('');
+  expect(figures.renewedOnce).toBe(PLANS);
+  expect(figures.paymentIntents).toBe(PLANS);
+  expect(figures.invoices.total).toBe(PLANS);
+  expect(figures.emails.byState.sent).toBe(PLANS);
+  expect(sendgrid.accepted).toHaveLength(PLANS);
+});

@@ -1,0 +1,83 @@
+import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
+import { describeViolations } from './invariants';
+import { AppProcess, appSecrets, createApp } from './harness/app';
+import { Database, PrivateCluster, createDatabase, startPrivateCluster } from './harness/postgres';
+import { appEnvironment, checkAll, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { seedDuePlans } from './harness/seed';
+import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
+
+/**
+ * Scenario 3, the database restarted under load: while renewals are being started and webhooks
+ * are arriving, the PostgreSQL server (a private cluster, so nobody else's work is touched) is
+ * stopped — every connection ended — and started again a few seconds later. The app is not
+ * restarted: it must reconnect by itself; what failed meanwhile is retried by its jobs, and the
+ * webhooks answered 5xx are re-sent by Stripe. Nothing may be lost or done twice.
+ */
+const PLANS = Number(process.env.RESILIENCE_RESTART_PLANS ?? 60);
+const DOWN_MS = 5000;
+
+let cluster: PrivateCluster;
+let db: Database;
+let stripe: StripeSide;
+let sendgrid: SendGridStandIn;
+let app: AppProcess;
+
+beforeAll(async () => {
+  cluster = await startPrivateCluster();
+  db = await createDatabase('restart', cluster.url);
+  stripe = await startStripe();
+  sendgrid = await startSendGridStandIn();
+});
+
+afterAll(async () => {
+  await app?.kill();
+  await stripe?.close();
+  await sendgrid?.close();
+  await db?.drop().catch(() => undefined);
+  cluster?.destroy();
+});
+
+test('PostgreSQL restarted while renewals and webhooks flow: the app recovers without a restart, nothing lost or doubled', async () => {
+  const started = Date.now();
+  app = await createApp('restart-app', appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid }));
+  await app.start();
+  stripe.targets.push(app.base);
+  const due = await seedDuePlans(db.pool, PLANS);
+
+  await waitFor('renewals and webhooks to be flowing', async () => {
+    const now = await inFlight(db.pool);
+    return now.runs >= PLANS * 0.3 && stripe.stats.acknowledged >= 3;
+  }, 240_000, async () => JSON.stringify(await inFlight(db.pool)));
+  const atStop = { ...(await inFlight(db.pool)), webhookDeliveriesOutstanding: stripe.outstanding() };
+  const failuresBefore = stripe.stats.serverErrors + stripe.stats.noAnswer;
+  cluster.stop();
+  const stoppedAt = Date.now();
+  await sleep(DOWN_MS);
+  cluster.start();
+  const restartedAt = Date.now();
+
+  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
+  const settledAt = Date.now();
+  expect(app.running()).toBe(true); // the same process throughout
+  await app.stop();
+
+  const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  report('database-restart', {
+    injected: `PostgreSQL stopped (fast: connections ended) ${Math.round((stoppedAt - started) / 1000)} s into the scenario, started again after ${Math.round((restartedAt - stoppedAt) / 1000)} s; the app kept running`,
+    inFlightAtStop: atStop,
+    recovery: {
+      secondsFromRestartToSettled: Math.round((settledAt - restartedAt) / 1000),
+      webhookAttemptsFailedDuringOutage: stripe.stats.serverErrors + stripe.stats.noAnswer - failuresBefore,
+      webhooks: stripe.stats,
+      paymentIntentRequests: paymentIntentRequests(stripe.standIn),
+      appErrorsLogged: app.lines(/\berror\b/i).length,
+    },
+    figures,
+    violations: violations.length,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+  });
+  expect(describeViolations(violations)).toBe('');
+  expect(figures.renewedOnce).toBe(PLANS);
+  expect(figures.paymentIntents).toBe(PLANS);
+  expect(sendgrid.accepted).toHaveLength(PLANS);
+});

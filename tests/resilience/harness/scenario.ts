@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Pool } from 'pg';
+import type { StandIn as SendGridStandIn } from '../../harness/sendgrid-stand-in';
+import { CheckOptions, Report, checkInvariants } from '../invariants';
+import { DuePlan } from './seed';
+import { StripeSide, paymentIntentsMade } from './stripe';
+
+/** What the scenarios share: the app's environment, waiting for work to settle, and the report. */
+
+/** Job schedules for a scenario: the work-moving jobs every few seconds, the daily ones as configured. */
+export const FAST_SCHEDULES = {
+  'renewals-due': '*/5 * * * * *',
+  'payment-retries': '*/4 * * * * *',
+  outbox: '*/3 * * * * *',
+  'stuck-runs': '*/10 * * * * *',
+};
+
+export const appEnvironment = (input: {
+  secrets: Record<string, string>;
+  databaseUrl: string;
+  stripe: StripeSide;
+  sendgrid: SendGridStandIn;
+  schedules?: Record<string, string>;
+  extra?: Record<string, string>;
+}): Record<string, string> => ({
+  ...input.secrets,
+  DATABASE_CLIENT: 'postgres',
+  DATABASE_URL: input.databaseUrl,
+  // A pooled connection not had within this time fails the request (5xx) instead of hanging it.
+  DATABASE_CONNECTION_TIMEOUT: '10000',
+  JOBS_ENABLED: 'true',
+  JOB_SCHEDULES: JSON.stringify(input.schedules ?? FAST_SCHEDULES),
+  // A run left mid-step by a dead process is resumed after a minute (the shortest allowed).
+  JOB_STUCK_RUN_MINUTES: '1',
+  ...input.stripe.env(),
+  STRIPE_TIMEOUT_MS: '3000',
+  SENDGRID_API_KEY: 'SG.resilience-stand-in',
+  SENDGRID_API_BASE: input.sendgrid.base,
+  SENDGRID_TIMEOUT_MS: '2000',
+  ...input.extra,
+});
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` until it returns true; fails with `describe()` after the timeout. */
+export const waitFor = async (what: string, condition: () => Promise<boolean>, timeoutMs: number, describe?: () => Promise<string>) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
+    await sleep(500);
+  }
+};
+
+/** A snapshot of the work in flight, for the report and for timeouts. */
+export const inFlight = async (pool: Pool) => {
+  const one = async (sql: string) => Number((await pool.query(sql)).rows[0].n);
+  return {
+    runs: await one(`SELECT count(*) AS n FROM plan_renewal_runs`),
+    runsRunning: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'running'`),
+    runsWaitingForPayment: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'waiting' AND current_step IN ('verify-payment', 'check-payment')`),
+    runsAtQualityCheck: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'waiting' AND current_step = 'quality-check'`),
+    runsCompleted: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'completed'`),
+    invoices: await one(`SELECT count(*) AS n FROM invoices`),
+    invoicesPaid: await one(`SELECT count(*) AS n FROM invoices WHERE state = 'Paid'`),
+    paymentRequestsPending: await one(`SELECT count(*) AS n FROM invoices WHERE state = 'Open' AND payment_request IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transactions_invoice_lnk l WHERE l.invoice_id = invoices.id)`),
+    emailsPending: await one(`SELECT count(*) AS n FROM plan_renewal_emails WHERE state = 'pending'`),
+    emailsSent: await one(`SELECT count(*) AS n FROM plan_renewal_emails WHERE state = 'sent'`),
+  };
+};
+
+/** Every due plan's renewal past payment (waiting for Customer Success, or completed), nothing left to send. */
+export const waveSettled = async (pool: Pool, due: DuePlan[], stripe: StripeSide) => {
+  const now = await inFlight(pool);
+  return now.runsAtQualityCheck + now.runsCompleted >= due.length && now.emailsPending === 0 && now.runsRunning === 0 && stripe.outstanding() === 0;
+};
+
+export const checkAll = async (pool: Pool, options: { due?: DuePlan[]; stripe?: StripeSide; sendgrid?: SendGridStandIn }): Promise<Report> => {
+  const check: CheckOptions = { due: options.due };
+  if (options.stripe) {
+    check.stripe = { made: paymentIntentsMade(options.stripe.standIn) };
+  }
+  if (options.sendgrid) check.sendgridAccepted = options.sendgrid.accepted;
+  return checkInvariants(pool, check);
+};
+
+/** Prints a scenario's figures and keeps them beside the tests (for the write-up of a run). */
+export const report = (scenario: string, data: Record<string, unknown>) => {
+  const text = JSON.stringify(data, null, 2);
+  process.stdout.write(`\n=== ${scenario}\n${text}\n`);
+  const dir = path.resolve(__dirname, '..', '..', '..', '.tmp', 'resilience');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${scenario}.json`), `${text}\n`);
+};

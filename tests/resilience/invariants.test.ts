@@ -1,0 +1,130 @@
+import type { PoolClient } from 'pg';
+import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
+import { CheckOptions, checkInvariants, describeViolations } from './invariants';
+import { AppProcess, appSecrets, createApp } from './harness/app';
+import { Database, createDatabase } from './harness/postgres';
+import { appEnvironment, inFlight, waitFor, waveSettled } from './harness/scenario';
+import { DuePlan, createStaffUser, seedDuePlans, signIn } from './harness/seed';
+import { StripeSide, paymentIntentsMade, startStripe } from './harness/stripe';
+
+/**
+ * The checker checked: a small renewal wave run by the real app gives a consistent database (no
+ * violation); then each invariant is broken in turn, inside a transaction rolled back afterwards,
+ * and the checker must name it.
+ */
+let db: Database;
+let stripe: StripeSide;
+let sendgrid: SendGridStandIn;
+let app: AppProcess;
+let due: DuePlan[];
+let options: CheckOptions;
+
+beforeAll(async () => {
+  db = await createDatabase('checker');
+  stripe = await startStripe();
+  sendgrid = await startSendGridStandIn();
+  app = await createApp('checker-app', appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid }));
+  await app.start();
+  stripe.targets.push(app.base);
+  due = await seedDuePlans(db.pool, 3);
+  await waitFor('the renewals', () => waveSettled(db.pool, due, stripe), 300_000, async () => JSON.stringify(await inFlight(db.pool)));
+  // One run taken to the end, so completed runs are covered too.
+  const jwt = await signIn(app.base, await createStaffUser(db.pool, 'customer-success'));
+  const { rows } = await db.pool.query(`SELECT document_id FROM plan_renewal_tasks WHERE type = 'quality-check' AND state = 'open' LIMIT 1`);
+  const response = await fetch(`${app.base}/api/plan-renewals/tasks/${rows[0].document_id}/complete`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+    body: JSON.stringify({ outcome: 'passed' }),
+  });
+  expect(response.status).toBe(200);
+  await waitFor('the run to complete', async () => (await inFlight(db.pool)).runsCompleted === 1, 60_000);
+  await app.stop();
+  options = { due, stripe: { made: paymentIntentsMade(stripe.standIn) }, sendgridAccepted: [...sendgrid.accepted] };
+});
+
+afterAll(async () => {
+  await app?.kill();
+  await stripe?.close();
+  await sendgrid?.close();
+  await db?.drop();
+});
+
+test('a consistent database has no violation', async () => {
+  const { figures, violations } = await checkInvariants(db.pool, options);
+  expect(describeViolations(violations)).toBe('');
+  expect(figures).toMatchObject({
+    duePlans: 3,
+    renewedOnce: 3,
+    runs: { total: 3, byState: { completed: 1, waiting: 2 } },
+    invoices: { total: 3, byState: { Paid: 3 }, lines: 9 },
+    transactions: { Success: 3 },
+    paymentIntents: 3,
+    emails: { total: 3, byState: { sent: 3 }, acceptedBySendGrid: 3 },
+    stripeEvents: 3,
+  });
+});
+
+const one = async (client: PoolClient, sql: string) => (await client.query(sql)).rows[0];
+
+/** How to break each invariant, as a careless or crashing writer would. */
+const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> | void>][] = [
+  ['renewed-once', async (client) => {
+    await client.query(`UPDATE service_plans SET renewal_count = renewal_count + 1 WHERE id = (SELECT min(id) FROM service_plans)`);
+  }],
+  ['one-run-per-period', async (client) => {
+    const run = await one(client, `SELECT run_id, service_plan_id FROM plan_renewal_runs_service_plan_lnk ORDER BY id LIMIT 1`);
+    const copy = await one(
+      client,
+      `INSERT INTO plan_renewal_runs (document_id, kind, process_id, period_start, period_end, state, steps, created_at, updated_at, published_at)
+       SELECT 'rduplicate0000000000000', 'renewal', 'prepaid-plan', period_start, period_end, 'cancelled', '[]', now(), now(), now()
+         FROM plan_renewal_runs WHERE id = ${run.run_id} RETURNING id`,
+    );
+    await client.query(`INSERT INTO plan_renewal_runs_service_plan_lnk (run_id, service_plan_id) VALUES (${copy.id}, ${run.service_plan_id})`);
+  }],
+  ['one-invoice-per-run', async (client) => {
+    await client.query(`DELETE FROM plan_renewal_runs_invoice_lnk WHERE id = (SELECT min(id) FROM plan_renewal_runs_invoice_lnk)`);
+  }],
+  ['invoice-totals', async (client) => {
+    await client.query(`UPDATE components_billing_invoice_lines SET amount_minor = amount_minor + 1 WHERE id = (SELECT min(id) FROM components_billing_invoice_lines)`);
+  }],
+  ['invoice-numbers', async (client) => {
+    await client.query(`UPDATE invoices SET number = substr(number, 1, 9) || '000042' WHERE id = (SELECT max(id) FROM invoices)`);
+  }],
+  ['transactions-match-invoices', async (client) => {
+    await client.query(`UPDATE transactions SET amount_minor = amount_minor - 1 WHERE id = (SELECT min(id) FROM transactions)`);
+  }],
+  ['stripe-charges', async () => {
+    // Stripe charged an invoice a second time, under a key of its own.
+    const first = options.stripe!.made[0];
+    return { stripe: { made: [...options.stripe!.made, { id: 'pi_second', invoice: first.invoice, key: `${first.key}-retry` }] } };
+  }],
+  ['one-email-per-row', async () => ({ sendgridAccepted: [...options.sendgridAccepted!, options.sendgridAccepted![0]] })],
+  ['one-email-per-row', async (client) => {
+    await client.query(`UPDATE plan_renewal_emails SET state = 'pending' WHERE id = (SELECT min(id) FROM plan_renewal_emails)`);
+  }],
+  ['one-task-per-step', async (client) => {
+    await client.query(`UPDATE plan_renewal_tasks SET state = 'open' WHERE id = (SELECT min(id) FROM plan_renewal_tasks WHERE type = 'verify-payment')`);
+  }],
+  ['no-run-stuck', async (client) => {
+    await client.query(`UPDATE plan_renewal_runs SET state = 'running' WHERE id = (SELECT min(id) FROM plan_renewal_runs WHERE state = 'waiting')`);
+  }],
+  ['audit-trail', async (client) => {
+    await client.query(`UPDATE invoices SET state = 'Void' WHERE id = (SELECT min(id) FROM invoices)`);
+  }],
+  ['webhook-inbox', async (client) => {
+    await client.query(`UPDATE plan_renewal_stripe_events SET outcome = 'processing' WHERE id = (SELECT min(id) FROM plan_renewal_stripe_events)`);
+  }],
+];
+
+test.each(breakages)('reports a broken %s', async (invariant, breakIt) => {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const changed = await breakIt(client);
+    const { violations } = await checkInvariants(client, { ...options, ...(changed ?? {}) });
+    expect(violations.map((v) => v.invariant)).toContain(invariant);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+});

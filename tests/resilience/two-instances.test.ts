@@ -1,0 +1,101 @@
+import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
+import { describeViolations } from './invariants';
+import { AppProcess, appSecrets, createApp } from './harness/app';
+import { Database, createDatabase } from './harness/postgres';
+import { appEnvironment, checkAll, inFlight, report, waitFor, waveSettled } from './harness/scenario';
+import { createStaffUser, seedDuePlans, signIn } from './harness/seed';
+import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
+
+/**
+ * Scenario 2, two instances on one PostgreSQL and no balancer: both run every scheduled job on
+ * the same schedule, every Stripe webhook is delivered to both at the same moment, and Customer
+ * Success completes each quality check on both at once. Every effect must happen once: one run,
+ * invoice, charge and email per plan, each job fire executed by one instance, one completion per
+ * task (the other answered 409).
+ */
+const PLANS = Number(process.env.RESILIENCE_INSTANCE_PLANS ?? 60);
+
+let db: Database;
+let stripe: StripeSide;
+let sendgrid: SendGridStandIn;
+const apps: AppProcess[] = [];
+
+beforeAll(async () => {
+  db = await createDatabase('instances');
+  stripe = await startStripe();
+  sendgrid = await startSendGridStandIn();
+});
+
+afterAll(async () => {
+  for (const app of apps) await app.kill();
+  await stripe?.close();
+  await sendgrid?.close();
+  await db?.drop();
+});
+
+const post = async (base: string, path: string, jwt: string, body: unknown) => {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  return response.status;
+};
+
+test('two instances, each webhook delivered to both at once and every job firing on both: every effect once', async () => {
+  const started = Date.now();
+  const env = appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid });
+  const first = await createApp('instance-a', env);
+  await first.start(); // creates the schema before the second instance starts on it
+  const second = await createApp('instance-b', env);
+  await second.start();
+  apps.push(first, second);
+  stripe.targets.push(first.base, second.base);
+
+  const due = await seedDuePlans(db.pool, PLANS);
+  await waitFor('the renewals to be paid and activated', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
+  const paidAt = Date.now();
+
+  // Customer Success completes each quality check, the same request sent to both instances at once.
+  const jwt = await signIn(first.base, await createStaffUser(db.pool, 'customer-success'));
+  const { rows: tasks } = await db.pool.query(`SELECT document_id FROM plan_renewal_tasks WHERE type = 'quality-check' AND state = 'open'`);
+  const answers: Record<string, number> = {};
+  for (let i = 0; i < tasks.length; i += 4) {
+    const batch = tasks.slice(i, i + 4);
+    const statuses = await Promise.all(
+      batch.flatMap((task) => apps.map((app) => post(app.base, `/api/plan-renewals/tasks/${task.document_id}/complete`, jwt, { outcome: 'passed', note: 'all features reachable' }))),
+    );
+    for (const status of statuses) answers[status] = (answers[status] ?? 0) + 1;
+  }
+  await waitFor('every run to complete', async () => (await inFlight(db.pool)).runsCompleted === PLANS, 120_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await Promise.all(apps.map((app) => app.stop()));
+
+  // Each fire an instance reports having run, across both instances: none twice.
+  const executed = apps.flatMap((app) => app.lines(/Job [a-z-]+ ran \[/).map((line) => line.match(/ ran \[([^\]]+)\]/)![1]));
+  const executedByInstance = Object.fromEntries(apps.map((app) => [app.name, app.lines(/Job [a-z-]+ ran \[/).length]));
+  const firesTwice = executed.length - new Set(executed).size;
+
+  const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  report('two-instances', {
+    injected: `2 instances, ${PLANS} plans due; each of ${stripe.stats.events} webhook events delivered to both at once; ${tasks.length} quality checks completed on both at once`,
+    jobFires: { executed: executed.length, executedByInstance, executedTwice: firesTwice },
+    taskCompletionAnswers: answers,
+    webhooks: stripe.stats,
+    paymentIntentRequests: paymentIntentRequests(stripe.standIn),
+    secondsToPaid: Math.round((paidAt - started) / 1000),
+    figures,
+    violations: violations.length,
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+  });
+  expect(describeViolations(violations)).toBe('');
+  expect(firesTwice).toBe(0);
+  expect(Object.values(executedByInstance).every((count) => count > 0)).toBe(true); // both took part
+  expect(answers).toEqual({ 200: PLANS, 409: PLANS });
+  expect(stripe.stats.acknowledged).toBe(2 * PLANS); // every delivery acknowledged by both
+  expect(figures.stripeEvents).toBe(PLANS);
+  expect(figures.renewedOnce).toBe(PLANS);
+  expect(figures.runs.byState).toEqual({ completed: PLANS });
+  expect(figures.paymentIntents).toBe(PLANS);
+  expect(sendgrid.accepted).toHaveLength(PLANS);
+});
