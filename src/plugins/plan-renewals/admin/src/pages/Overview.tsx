@@ -40,7 +40,7 @@ const MrrChart = ({ data }: { data: Overview }) => {
           <Tooltip />
           <Legend />
           {data.currencies.map((currency, i) => (
-            <Line key={currency} type="monotone" dataKey={currency} name={`MRR (${currency})`} stroke={LINE_COLOURS[i % LINE_COLOURS.length]} strokeWidth={2} connectNulls dot />
+            <Line key={currency} type="monotone" dataKey={currency} name={`MRR (${currency})`} stroke={LINE_COLOURS[i % LINE_COLOURS.length]} strokeWidth={2} connectNulls dot isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -68,8 +68,8 @@ const SalesChart = ({ data }: { data: Overview }) => {
           <YAxis allowDecimals={false} tick={{ fontSize: 12 }} width={40} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="New" fill="#4945ff" />
-          <Bar dataKey="Renewals" fill="#66b7f1" />
+          <Bar dataKey="New" fill="#4945ff" isAnimationActive={false} />
+          <Bar dataKey="Renewals" fill="#66b7f1" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </Box>
