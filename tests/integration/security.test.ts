@@ -125,7 +125,7 @@ interface BillingRoute {
   auth: unknown;
 }
 
-/** The routes of the project's content types and of the plan-renewals plugin, with their config. */
+/** The routes of the project's content types and of the plan-renewals plugin (content API and admin), with their config. */
 const billingRoutes = (): BillingRoute[] => {
   const fromRouters = (routers: Record<string, any>, prefix: string) =>
     Object.values(routers ?? {}).flatMap((router: any) =>
@@ -137,7 +137,10 @@ const billingRoutes = (): BillingRoute[] => {
       })),
     );
   const apis = Object.values(strapi.apis as Record<string, any>).flatMap((api) => fromRouters(api.routes, '/api'));
-  const plugin = fromRouters(strapi.plugin('plan-renewals').routes as any, api);
+  // The plugin's admin router serves the admin panel under /plan-renewals on the admin API.
+  const plugin = Object.values(strapi.plugin('plan-renewals').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
+  );
   return [...apis, ...plugin];
 };
 
