@@ -9,7 +9,9 @@ import { nulCharacterPath } from '../domain';
  * - a NUL character anywhere in the path, the query or a parsed body (PostgreSQL cannot store it);
  * - a filter on a number field (`?filters[totalMinor][$gt]=abc`, or beyond the 32-bit range of
  *   integer columns) of the content-type REST routes, which Strapi's query engine passes to the
- *   database as it is.
+ *   database as it is;
+ * - a page or start so far out (`?pagination[page]=99999999999999999999`) that its offset
+ *   overflows PostgreSQL's 64-bit OFFSET.
  *
  * Placed after `strapi::body`, so it sees the parsed body; the Stripe webhook's raw bytes are
  * checked by the webhook itself once their signature is verified.
@@ -81,6 +83,20 @@ const checkFilters = (strapi: Core.Strapi, uid: string, filters: unknown, path: 
   }
 };
 
+/** Far beyond any page of any table here, and far within the range of a 64-bit OFFSET. */
+const PAGINATION_MAX: Record<string, number> = { page: 1_000_000, start: INT32.max };
+
+const checkPagination = (pagination: unknown): void => {
+  if (!pagination || typeof pagination !== 'object') return;
+  for (const [key, max] of Object.entries(PAGINATION_MAX)) {
+    const value = (pagination as Record<string, unknown>)[key];
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    // Anything that is not a number at all is Strapi's own pagination validation's to answer.
+    const number = Number(value);
+    if (!Number.isNaN(number) && !(Math.abs(number) <= max)) refuse(`pagination[${key}] must be between -${max} and ${max}`);
+  }
+};
+
 /** The content type of a content-API REST path (`/api/invoices/...`), if it is one. */
 const contentTypeOf = (strapi: Core.Strapi, path: string): string | null => {
   const match = /^\/api\/([^/]+)/i.exec(path);
@@ -98,7 +114,10 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) =>
     const where = inPath ? 'the path' : nulCharacterPath(ctx.query, 'query') ?? nulCharacterPath(ctx.request.body, 'body');
     if (where) refuse(`Text must not contain the NUL character (\\u0000): found in ${where}`);
 
-    const uid = ctx.query?.filters ? contentTypeOf(strapi, ctx.path) : null;
-    if (uid) checkFilters(strapi, uid, ctx.query.filters, 'filters');
+    const uid = ctx.query?.filters || ctx.query?.pagination ? contentTypeOf(strapi, ctx.path) : null;
+    if (uid) {
+      checkFilters(strapi, uid, ctx.query.filters, 'filters');
+      checkPagination(ctx.query.pagination);
+    }
     await next();
   };

@@ -202,7 +202,8 @@ describe.each(CONTENT_TYPES)('/api/$path', ({ uid, path, token, writes }) => {
           expect(await fingerprint(strapi)).toEqual(before);
         },
       ),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      // Found on PostgreSQL: an offset past its 64-bit OFFSET was a 500.
+      { numRuns: RUNS, seed: SEED, endOnFailure: true, examples: [[{ page: '99999999999999999999', pageSize: 0 }]] },
     ));
 
   if ('create' in writes) {
