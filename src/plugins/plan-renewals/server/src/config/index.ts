@@ -26,7 +26,7 @@ export const configSchema = z.object({
   /** Days after each failed renewal charge until the next attempt; after the last, PastDue. */
   paymentRetryDays: z.array(z.number().int().min(1).max(30)).max(10),
   /**
-   * How this instance talks to Stripe: at most `requestsPerSecond` requests, evenly spaced, with
+   * How this instance talks to Stripe: at most `requestsPerSecond` requests within any second, with
    * at most `maxConcurrentRequests` in flight; a request Stripe refuses with 429 waits (Retry-After,
    * else exponential back-off) and is sent again with the same idempotency key, up to
    * `rateLimitRetries` times. Stripe's live-mode limit is 100 requests/s per account (25 in test mode).
@@ -54,7 +54,7 @@ export default {
   default: {
     taskDueBusinessDays: { 'verify-payment': 1, 'quality-check': 3 },
     paymentRetryDays: [1, 3, 5],
-    stripe: { requestsPerSecond: 95, maxConcurrentRequests: 16, rateLimitRetries: 8 },
+    stripe: { requestsPerSecond: 100, maxConcurrentRequests: 32, rateLimitRetries: 8 },
     jobs: {
       timezone: 'UTC',
       renewalLeadDays: 14,
