@@ -56,7 +56,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const claimed = await strapi.db
         .connection('plan_renewal_emails')
         .where({ id: email.id, state: 'pending', attempts: email.attempts })
-        .update({ attempts: email.attempts + 1, next_attempt_at: new Date(now.getTime() + backoffMs(email.attempts + 1)) });
+        // The claim lasts one back-off from now: from the clock, not from `now`, which is as old
+        // as this dispatch, and every send before this one (SendGrid slow) has shortened it.
+        .update({ attempts: email.attempts + 1, next_attempt_at: new Date(Math.max(now.getTime(), Date.now()) + backoffMs(email.attempts + 1)) });
       if (claimed !== 1) continue;
       const attempts = email.attempts + 1;
       const finish = (data: Record<string, unknown>) =>
