@@ -148,6 +148,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       let requested = 0;
       for (const row of due) {
+        const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: row.documentId } }, populate: ['servicePlan'] });
+        // A run still moving (or left mid-step, until the sweeper resumes it) sends its own
+        // request once step 5 has opened the payment task: sent earlier, Stripe's webhook could
+        // come back before that task exists, find nothing to approve, and leave the run waiting.
+        if (!invoiceDocumentId && run?.state !== 'waiting') continue;
         const claimed = await strapi.db
           .connection('invoices')
           .where({ id: row.id, payment_request: row.paymentRequest })
@@ -155,7 +160,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (claimed !== 1) continue;
         try {
           const invoice: any = await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId });
-          const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
           const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
           if (run.kind === 'renewal' && servicePlan.customer.stripePaymentMethodId) {
             await charge(run, invoice, servicePlan, 1);

@@ -20,6 +20,15 @@ export const isRetryable = (status: number | undefined): boolean => status === u
 
 export const backoffMs = (attempts: number): number => Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
 
+/**
+ * Pauses between tries to record that SendGrid accepted an email: under 14 s in all, so with the
+ * send itself (SENDGRID_TIMEOUT_MS, 10 s by default) the row's claim, which lasts the first
+ * back-off (30 s), has not run out and no other dispatcher takes the row meanwhile.
+ */
+const RECORD_SENT_PAUSES_MS = [250, 500, 1000, 2000, 4000, 6000];
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const mailer = (env: ReturnType<typeof readEnvironment>) => {
   const client = new Client();
   client.setApiKey(env.SENDGRID_API_KEY!);
@@ -47,7 +56,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const claimed = await strapi.db
         .connection('plan_renewal_emails')
         .where({ id: email.id, state: 'pending', attempts: email.attempts })
-        .update({ attempts: email.attempts + 1, next_attempt_at: new Date(now.getTime() + backoffMs(email.attempts + 1)) });
+        // The claim lasts one back-off from now: from the clock, not from `now`, which is as old
+        // as this dispatch, and every send before this one (SendGrid slow) has shortened it.
+        .update({ attempts: email.attempts + 1, next_attempt_at: new Date(Math.max(now.getTime(), Date.now()) + backoffMs(email.attempts + 1)) });
       if (claimed !== 1) continue;
       const attempts = email.attempts + 1;
       const finish = (data: Record<string, unknown>) =>
@@ -67,8 +78,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           html: email.html,
           customArgs: { messageKey: email.messageKey },
         });
-        await finish({ state: 'sent', sentAt: new Date(), lastError: null });
-        tally.sent += 1;
       } catch (error: any) {
         const code = error?.code ?? error?.response?.status;
         const status: number | undefined = typeof code === 'number' ? code : undefined;
@@ -81,7 +90,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           tally.dead += 1;
           strapi.log.warn(`Email ${email.messageKey} to ${email.to} dead-lettered after ${attempts} attempt(s): ${reason}`);
         }
+        continue;
       }
+      // SendGrid has the email: if this record were lost (the database restarting, say), the row
+      // would still be pending and the email sent a second time, so the record is retried.
+      for (let pauseAt = 0; ; pauseAt += 1) {
+        try {
+          await finish({ state: 'sent', sentAt: new Date(), lastError: null });
+          break;
+        } catch (error) {
+          if (pauseAt >= RECORD_SENT_PAUSES_MS.length) throw error;
+          await pause(RECORD_SENT_PAUSES_MS[pauseAt]);
+        }
+      }
+      tally.sent += 1;
     }
     return tally;
   },
