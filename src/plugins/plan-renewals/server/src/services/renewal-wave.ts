@@ -47,13 +47,16 @@ export const WAVE_BATCH = 100;
 /** Charge outcomes recorded per transaction. */
 const RECORD_BATCH = 50;
 
-const documentId = () =>
-  crypto
-    .randomBytes(18)
-    .toString('base64url')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, 'x')
-    .slice(0, 24);
+/**
+ * A document id like Strapi's own (24 characters, a letter first). The letter matters: the
+ * Document Service reads a relation value that parses as an integer ("3bx…") as a row id, so an
+ * id starting with a digit could not be linked to afterwards.
+ */
+export const documentId = () => {
+  const [first, ...rest] = crypto.randomBytes(24);
+  const body = Buffer.from(rest).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x').slice(0, 23);
+  return String.fromCharCode(97 + (first % 26)) + body;
+};
 
 interface Opened {
   run: { id: number; documentId: string };
