@@ -2,10 +2,12 @@ import type { Core } from '@strapi/strapi';
 import { registerGuards } from './guards';
 import { ensureDatabaseObjects } from './setup/database';
 import { ensureStaffRoles } from './setup/permissions';
+import { handleLostConnections } from './setup/process';
 import { seedDemoDataIfEmpty } from './seed';
 
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
+    handleLostConnections(strapi);
     registerGuards(strapi);
   },
 

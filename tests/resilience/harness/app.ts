@@ -24,6 +24,9 @@ export const appSecrets = () => ({
   ENCRYPTION_KEY: secret(),
 });
 
+/** App processes that stopped without being told to, with their last lines: a scenario fails on the first. */
+export const unexpectedExits: string[] = [];
+
 export interface AppProcess {
   name: string;
   base: string;
@@ -95,8 +98,10 @@ export const createApp = async (name: string, env: Record<string, string>): Prom
       };
       process_.stdout!.on('data', take);
       process_.stderr!.on('data', take);
-      process_.once('exit', () => {
-        if (child === process_) child = null;
+      process_.once('exit', (code, signal) => {
+        if (child !== process_) return;
+        child = null;
+        unexpectedExits.push(`${name} exited by itself (${signal ?? `code ${code}`}):\n${output.slice(-40).join('\n')}`);
       });
       while (Date.now() - started < 180_000) {
         if (child !== process_) throw new Error(`${name} exited while starting:\n${output.slice(-30).join('\n')}`);
@@ -115,19 +120,19 @@ export const createApp = async (name: string, env: Record<string, string>): Prom
     async kill() {
       const current = child;
       if (!current) return;
+      child = null;
       current.kill('SIGKILL');
       await exited(current);
-      child = null;
     },
 
     async stop() {
       const current = child;
       if (!current) return;
+      child = null;
       current.kill('SIGTERM');
       const timer = setTimeout(() => current.kill('SIGKILL'), 20_000);
       await exited(current);
       clearTimeout(timer);
-      child = null;
     },
   };
   return app;

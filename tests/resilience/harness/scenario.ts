@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import type { StandIn as SendGridStandIn } from '../../harness/sendgrid-stand-in';
 import { CheckOptions, Report, checkInvariants } from '../invariants';
+import { unexpectedExits } from './app';
 import { DuePlan } from './seed';
 import { StripeSide, paymentIntentsMade } from './stripe';
 
@@ -47,6 +48,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export const waitFor = async (what: string, condition: () => Promise<boolean>, timeoutMs: number, describe?: () => Promise<string>) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition().catch(() => false))) {
+    if (unexpectedExits.length > 0) throw new Error(`While waiting for ${what}, ${unexpectedExits[0]}`);
     if (Date.now() > deadline) throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
     await sleep(500);
   }
