@@ -76,6 +76,7 @@ test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every pla
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
   expect(describeViolations(violations)).toBe('');
+  expect(app.leakedSecrets()).toEqual([]); // its worst day's logs included
   expect(figures.renewedOnce).toBe(PLANS);
   expect(figures.paymentIntents).toBe(PLANS);
   expect(figures.invoices.total).toBe(PLANS);

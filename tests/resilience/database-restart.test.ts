@@ -77,6 +77,7 @@ test('PostgreSQL restarted while renewals and webhooks flow: the app recovers wi
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
   expect(describeViolations(violations)).toBe('');
+  expect(app.leakedSecrets()).toEqual([]); // its worst day's logs included
   expect(figures.renewedOnce).toBe(PLANS);
   expect(figures.paymentIntents).toBe(PLANS);
   expect(sendgrid.accepted).toHaveLength(PLANS);

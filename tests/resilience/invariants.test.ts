@@ -128,3 +128,15 @@ test.each(breakages)('reports a broken %s', async (invariant, breakIt) => {
     client.release();
   }
 });
+
+test('the log check finds a secret an app wrote, and names its variable only', () => {
+  expect(app.leakedSecrets()).toEqual([]);
+  const before = app.output.length;
+  const webhookSecret = stripe.env().STRIPE_WEBHOOK_SECRET;
+  app.output.push(`error: could not verify with ${webhookSecret}`);
+  try {
+    expect(app.leakedSecrets()).toEqual(['STRIPE_WEBHOOK_SECRET']);
+  } finally {
+    app.output.splice(before);
+  }
+});

@@ -79,6 +79,7 @@ test('SendGrid failing, rate-limiting and hanging, Stripe answering after the ti
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
   expect(describeViolations(violations)).toBe('');
+  expect(app.leakedSecrets()).toEqual([]); // its worst day's logs included
   expect(figures.renewedOnce).toBe(PLANS);
   expect(charges.replayed).toBeGreaterThan(0); // the late answers were asked for again, with the same key
   expect(figures.paymentIntents).toBe(PLANS);

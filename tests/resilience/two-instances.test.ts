@@ -89,6 +89,7 @@ test('two instances, each webhook delivered to both at once and every job firing
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
   expect(describeViolations(violations)).toBe('');
+  expect([...first.leakedSecrets(), ...second.leakedSecrets()]).toEqual([]);
   expect(firesTwice).toBe(0);
   expect(Object.values(executedByInstance).every((count) => count > 0)).toBe(true); // both took part
   expect(answers).toEqual({ 200: PLANS, 409: PLANS });

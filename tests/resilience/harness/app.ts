@@ -39,7 +39,11 @@ export interface AppProcess {
   running: () => boolean;
   /** Lines matching `pattern` (e.g. the jobs an instance reports having run). */
   lines: (pattern: RegExp) => string[];
+  /** The secrets of its environment (keys, salts, webhook secrets) found anywhere in what it wrote. */
+  leakedSecrets: () => string[];
 }
+
+const SECRET_NAME = /KEY|SECRET|SALT|TOKEN|PASSWORD/;
 
 export const createApp = async (name: string, env: Record<string, string>): Promise<AppProcess> => {
   const port = await freePort();
@@ -65,6 +69,12 @@ export const createApp = async (name: string, env: Record<string, string>): Prom
     output,
     running: () => child !== null,
     lines: (pattern) => output.filter((line) => pattern.test(line)),
+    leakedSecrets: () =>
+      Object.entries(env)
+        .filter(([variable]) => SECRET_NAME.test(variable))
+        .flatMap(([variable, value]) => value.split(',').map((part) => [variable, part.trim()]))
+        .filter(([, part]) => part.length >= 8 && output.some((line) => line.includes(part)))
+        .map(([variable]) => variable),
 
     async start() {
       if (child) throw new Error(`${name} is already running`);
