@@ -1,7 +1,7 @@
 import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
 import { describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
-import { Database, PrivateCluster, createDatabase, startPrivateCluster } from './harness/postgres';
+import { Database, PrivateCluster, createDatabase, cutAppConnections, startPrivateCluster } from './harness/postgres';
 import { appEnvironment, checkAll, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
 import { seedDuePlans } from './harness/seed';
 import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
@@ -9,12 +9,15 @@ import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe
 /**
  * Scenario 3, the database restarted under load: while renewals are being started and webhooks
  * are arriving, the PostgreSQL server (a private cluster, so nobody else's work is touched) is
- * stopped — every connection ended — and started again a few seconds later. The app is not
+ * stopped — every connection ended — and started again a few seconds later; then, while the
+ * backlog is worked off, the app's connections are cut ten times more. The app is not
  * restarted: it must reconnect by itself; what failed meanwhile is retried by its jobs, and the
  * webhooks answered 5xx are re-sent by Stripe. Nothing may be lost or done twice.
  */
 const PLANS = Number(process.env.RESILIENCE_RESTART_PLANS ?? 60);
 const DOWN_MS = 5000;
+/** After the restart, while the backlog is worked off: the app's connections cut this many times, half a second apart. */
+const CUTS = 10;
 
 let cluster: PrivateCluster;
 let db: Database;
@@ -55,6 +58,14 @@ test('PostgreSQL restarted while renewals and webhooks flow: the app recovers wi
   await sleep(DOWN_MS);
   cluster.start();
   const restartedAt = Date.now();
+  // Then the connections alone, again and again while the backlog (webhooks answered 5xx meanwhile,
+  // payment requests left pending) is being worked off: queries die mid-flight, Strapi's own
+  // unawaited re-reads after a commit included.
+  let connectionsCut = 0;
+  for (let i = 0; i < CUTS; i += 1) {
+    connectionsCut += await cutAppConnections(db.pool);
+    await sleep(500);
+  }
 
   await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
   const settledAt = Date.now();
@@ -63,9 +74,11 @@ test('PostgreSQL restarted while renewals and webhooks flow: the app recovers wi
 
   const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
   report('database-restart', {
-    injected: `PostgreSQL stopped (fast: connections ended) ${Math.round((stoppedAt - started) / 1000)} s into the scenario, started again after ${Math.round((restartedAt - stoppedAt) / 1000)} s; the app kept running`,
+    injected: `PostgreSQL stopped (fast: connections ended) ${Math.round((stoppedAt - started) / 1000)} s into the scenario, started again after ${Math.round((restartedAt - stoppedAt) / 1000)} s, then the app's connections cut ${CUTS} times; the app kept running`,
     inFlightAtStop: atStop,
+    connectionsCutAfterRestart: `${connectionsCut} in ${CUTS} rounds`,
     recovery: {
+      lostConnectionsSurvived: app.lines(/database connection was lost/).length,
       secondsFromRestartToSettled: Math.round((settledAt - restartedAt) / 1000),
       webhookAttemptsFailedDuringOutage: stripe.stats.serverErrors + stripe.stats.noAnswer - failuresBefore,
       webhooks: stripe.stats,

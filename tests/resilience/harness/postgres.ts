@@ -32,6 +32,19 @@ const withPath = (url: string, database: string) => {
 };
 
 /** Creates a database named after the scenario beside the one `baseUrl` names. */
+/** The harness's own connections, told apart from the app's. */
+const HARNESS = 'resilience-harness';
+
+/** Ends every connection the app holds to `pool`'s database (pg_terminate_backend), as a network cut would; returns how many. */
+export const cutAppConnections = async (pool: Pool): Promise<number> => {
+  const { rows } = await pool.query(
+    `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1`,
+    [HARNESS],
+  );
+  return Number(rows[0].n);
+};
+
 export const createDatabase = async (label: string, baseUrl = serverUrl()): Promise<Database> => {
   const name = `resilience_${label}_${process.pid}_${crypto.randomBytes(3).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const admin = new Client({ connectionString: withPath(baseUrl, 'postgres') });
@@ -39,7 +52,7 @@ export const createDatabase = async (label: string, baseUrl = serverUrl()): Prom
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   const url = withPath(baseUrl, name);
-  const pool = new Pool({ connectionString: url, max: 4 });
+  const pool = new Pool({ connectionString: url, max: 4, application_name: HARNESS });
   // A restart of the server ends idle connections; the pool replaces them, nothing else to do.
   pool.on('error', () => undefined);
   return {
