@@ -68,14 +68,27 @@ export const rateLimitDelayMs = (error: any, attempt: number, random: number = M
 };
 
 /**
+ * How long after it was sent a request may still reach Stripe, at most: a request leaves the
+ * process some time after the pacer lets it go (stripe-node's own work, an event loop busy with a
+ * synchronous SQLite statement), so a window counted on send times alone lets requests sent a
+ * second apart arrive less than a second apart, and Stripe answers the later one 429.
+ */
+export const ARRIVAL_SLACK_MS = 50;
+
+/**
  * Paces one instance's Stripe requests: at most the configured rate in any second, a bounded number in
  * flight, and 429s retried after Stripe's Retry-After with the same idempotency key (stripe-node
  * does not retry rate-limited requests itself). Several instances each pace themselves; whatever
  * they send together above Stripe's limit comes back as 429 and is retried the same way.
+ *
+ * A request counts against the second after it reached Stripe. When that was is not known, only
+ * that it was between sending and the answer; the pacer counts it until one second after its
+ * answer, but never longer than one second and ARRIVAL_SLACK_MS after it was sent. Against a
+ * nearby Stripe that is nearly exact; against a distant one it costs at most the slack.
  */
-const createPacer = (limits: () => StripeLimits) => {
-  /** When the requests of the last second were sent, oldest first. */
-  const sent: number[] = [];
+export const createPacer = (limits: () => StripeLimits, now: () => number = () => performance.now()) => {
+  /** The requests still counted: until when each is, at the latest (lowered once it is answered). */
+  const counted: { until: number }[] = [];
   let inFlight = 0;
   const queue: (() => void)[] = [];
   const counts = { requests: 0, rateLimited: 0 };
@@ -84,20 +97,20 @@ const createPacer = (limits: () => StripeLimits) => {
   const acquire = async () => {
     if (inFlight >= limits().maxConcurrentRequests) await new Promise<void>((resolve) => queue.push(resolve));
     else inFlight += 1;
-    const { requestsPerSecond } = limits();
-    const perWindow = Math.max(1, Math.floor(requestsPerSecond));
+    const perWindow = Math.max(1, Math.floor(limits().requestsPerSecond));
     for (;;) {
-      const now = performance.now();
-      while (sent.length > 0 && now - sent[0] >= 1000) sent.shift();
-      const wait = sent.length >= perWindow ? sent[sent.length - perWindow] + 1000 - now : 0;
-      if (wait <= 0) {
-        sent.push(now);
-        return;
+      const at = now();
+      for (let i = counted.length - 1; i >= 0; i -= 1) if (counted[i].until <= at) counted.splice(i, 1);
+      if (counted.length < perWindow) {
+        const entry = { until: at + 1000 + ARRIVAL_SLACK_MS };
+        counted.push(entry);
+        return entry;
       }
-      await sleep(Math.ceil(wait));
+      await sleep(Math.max(1, Math.ceil(Math.min(...counted.map((entry) => entry.until)) - at)));
     }
   };
-  const release = () => {
+  const release = (entry: { until: number }) => {
+    entry.until = Math.min(entry.until, now() + 1000);
     const next = queue.shift();
     if (next)
       next(); // the slot passes straight to the next waiting request
@@ -108,7 +121,7 @@ const createPacer = (limits: () => StripeLimits) => {
     counts,
     async send<T>(call: () => Promise<T>): Promise<T> {
       for (let attempt = 0; ; attempt += 1) {
-        await acquire();
+        const entry = await acquire();
         counts.requests += 1;
         let failure: unknown;
         try {
@@ -116,7 +129,7 @@ const createPacer = (limits: () => StripeLimits) => {
         } catch (error) {
           failure = error;
         } finally {
-          release();
+          release(entry);
         }
         if (!isRateLimited(failure) || attempt >= limits().rateLimitRetries) throw failure;
         counts.rateLimited += 1;
