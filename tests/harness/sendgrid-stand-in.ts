@@ -4,23 +4,27 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for SendGrid's v3 mail API: records every request the real @sendgrid/mail
  * client makes and answers from a script (202 by default), so tests can make it rate-limit,
- * fail or refuse. `outage` makes every request fail until it is cleared: a status (500, 429),
- * or a hang of `hangMs` after which the connection is closed unanswered (nothing accepted).
+ * fail or refuse: `script` answers the next requests one each, in order, and `outage` makes every
+ * request fail until it is cleared — each a status (500, 429) or a hang of `hangMs` after which
+ * the connection is closed unanswered (nothing accepted).
  * `accepted` lists the messageKey of every email answered 202, i.e. every email SendGrid would
  * deliver.
  */
+/** A status to answer, or a hang: the connection held `hangMs`, then closed unanswered. */
+export type Answer = number | { status: number } | { hangMs: number };
+
 export interface StandIn {
   base: string;
   received: { path: string; authorization?: string; body: any }[];
-  script: number[];
-  outage: { status: number } | { hangMs: number } | null;
+  script: Answer[];
+  outage: Answer | null;
   accepted: string[];
   close: () => Promise<void>;
 }
 
 export const startSendGridStandIn = async (): Promise<StandIn> => {
   const received: StandIn['received'] = [];
-  const script: number[] = [];
+  const script: Answer[] = [];
   const accepted: string[] = [];
   const standIn = { outage: null } as StandIn;
   const server = http.createServer((req, res) => {
@@ -29,12 +33,12 @@ export const startSendGridStandIn = async (): Promise<StandIn> => {
     req.on('end', () => {
       const body = raw ? JSON.parse(raw) : null;
       received.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
-      const outage = standIn.outage;
-      if (outage && 'hangMs' in outage) {
-        setTimeout(() => res.destroy(), outage.hangMs);
+      const answer = standIn.outage ?? script.shift() ?? 202;
+      if (typeof answer === 'object' && 'hangMs' in answer) {
+        setTimeout(() => res.destroy(), answer.hangMs);
         return;
       }
-      const status = outage?.status ?? script.shift() ?? 202;
+      const status = typeof answer === 'number' ? answer : answer.status;
       if (status === 202) {
         for (const personalization of body?.personalizations ?? [null]) {
           accepted.push(personalization?.custom_args?.messageKey ?? body?.custom_args?.messageKey ?? '(no messageKey)');

@@ -2,19 +2,23 @@ import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sen
 import { describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
 import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { appEnvironment, checkAll, inFlight, report, waitFor, waveSettled } from './harness/scenario';
 import { seedDuePlans } from './harness/seed';
 import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
 
 /**
- * Scenario 4, provider outages during a renewal wave. SendGrid answers 500, then 429, then
- * hangs (the connection is held until the client gives up, and nothing is accepted), then
- * recovers: every receipt must end sent, and accepted exactly once. Stripe answers the first
+ * Scenario 4, provider outages during a renewal wave. SendGrid answers its first requests 500,
+ * the next 429, the next hang (the connection is held past the client's timeout, and nothing is
+ * accepted), then recovers: every receipt must end sent, and accepted exactly once. (The phases
+ * are counted in requests, not seconds: a failed email waits 30 s before its next try, so a phase
+ * measured in seconds could pass without a single request.) Stripe answers the first
  * charges late — it makes the PaymentIntent at once but the answer comes after the client's
  * timeout — so the app retries with the same idempotency key: no second charge.
  */
 const PLANS = Number(process.env.RESILIENCE_OUTAGE_PLANS ?? 40);
-const PHASE_MS = 8000;
+/** Requests answered each way before SendGrid recovers. */
+const PER_PHASE = Math.floor(PLANS / 3);
+const HANG_MS = 15_000;
 
 let db: Database;
 let stripe: StripeSide;
@@ -43,21 +47,15 @@ test('SendGrid failing, rate-limiting and hanging, Stripe answering after the ti
   for (let i = 0; i < 4; i += 1) stripe.standIn.faults.push({ path: '/v1/payment_intents', delayMs: 10_000 });
   stripe.standIn.faults.push({ path: '/v1/payment_intents', status: 500 });
 
-  sendgrid.outage = { status: 500 };
+  const failures = [
+    ...Array<number>(PER_PHASE).fill(500),
+    ...Array<number>(PER_PHASE).fill(429),
+    ...Array.from({ length: PER_PHASE }, () => ({ hangMs: HANG_MS })),
+  ];
+  sendgrid.script.push(...failures);
   const due = await seedDuePlans(db.pool, PLANS);
-  await waitFor('the first receipts to be tried', async () => sendgrid.received.length >= 3, 240_000, async () => JSON.stringify(await inFlight(db.pool)));
-  const phases: Record<string, number> = {};
-  const phase = async (name: string, outage: SendGridStandIn['outage']) => {
-    sendgrid.outage = outage;
-    const before = sendgrid.received.length;
-    await sleep(PHASE_MS);
-    phases[name] = sendgrid.received.length - before;
-  };
-  await phase('500', { status: 500 });
-  await phase('429', { status: 429 });
-  await phase('hang', { hangMs: 15_000 });
+  await waitFor('SendGrid to have failed every way', async () => sendgrid.script.length === 0, 240_000, async () => JSON.stringify(await inFlight(db.pool)));
   const atRecovery = { ...(await inFlight(db.pool)), sendGridRequestsDuringOutage: sendgrid.received.length };
-  sendgrid.outage = null;
   const recoveredAt = Date.now();
 
   await waitFor('every receipt to be sent', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
@@ -68,8 +66,7 @@ test('SendGrid failing, rate-limiting and hanging, Stripe answering after the ti
   const charges = paymentIntentRequests(stripe.standIn);
   report('provider-outages', {
     injected: {
-      sendgrid: `500 until ${Math.round(PHASE_MS / 1000)} s after the first receipt was tried, then 429 for ${PHASE_MS / 1000} s, then hanging for ${PHASE_MS / 1000} s`,
-      sendgridRequestsPerPhase: phases,
+      sendgrid: `the first ${PER_PHASE} requests answered 500, the next ${PER_PHASE} 429, the next ${PER_PHASE} held ${HANG_MS / 1000} s and closed unanswered (client timeout 2 s), then recovered`,
       stripe: '4 PaymentIntent requests answered after 10 s (client timeout 3 s, 2 retries), 1 answered 500',
     },
     inFlightAtRecovery: atRecovery,
