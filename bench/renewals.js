@@ -41,7 +41,7 @@ const startStandIn = (rateLimit) =>
           child.once('message', answer);
           child.send('stats');
         });
-      resolve({ base, stats, close: () => child.kill() });
+      resolve({ base, stats, mark: () => child.send('mark'), close: () => child.kill() });
     });
   });
 
@@ -113,13 +113,16 @@ const outcome = async (strapi, tag) => {
   const results = [];
   for (let i = 0; i < runs; i += 1) {
     const { tag } = await seed(strapi, plan, n, i);
+    standIn.mark();
     const before = (await standIn.stats()).stats;
     let peakRss = process.memoryUsage.rss();
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     const started = process.hrtime.bigint();
+    const startedAt = Date.now();
     const { outcome: said } = await strapi.plugin('plan-renewals').service('jobs').runNow('renewals-due');
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     clearInterval(sampler);
+    const endedAt = Date.now();
     const after = await standIn.stats();
     const left = await outcome(strapi, tag);
     const result = {
@@ -128,6 +131,10 @@ const outcome = async (strapi, tag) => {
       retries: after.stats.rateLimited - before.rateLimited,
       requests: after.stats.requests - before.requests,
       replays: after.stats.replays - before.replays,
+      // Where the time went: until Stripe accepted the first charge, between the first and the last, after the last.
+      firstS: (after.stats.firstAt - startedAt) / 1000,
+      chargingS: (after.stats.lastAt - after.stats.firstAt) / 1000,
+      afterS: (endedAt - after.stats.lastAt) / 1000,
       ...left,
       said,
       finished: left.runs === n && left.waiting === n && left.requested === n && left.pending === n,
@@ -142,13 +149,13 @@ const outcome = async (strapi, tag) => {
 
   const mb = (bytes) => (bytes / 1024 / 1024).toFixed(0);
   console.log(`\nRenewal wave on ${client}: ${n} plans due at once, Stripe stand-in limited to ${rateLimit} requests/s (429 above)\n`);
-  console.log('| run | wave s | floor s | ratio | 429 retries | Stripe requests | replays | runs waiting for payment | failed runs | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | 429 retries | Stripe requests | replays | runs waiting for payment | failed runs | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   results.forEach((r, i) =>
-    console.log(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.retries} | ${r.requests} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${mb(r.peakRss)} |`),
+    console.log(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.retries} | ${r.requests} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${mb(r.peakRss)} |`),
   );
   const med = (key) => median(results.map((r) => r[key]));
-  console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('retries')} | ${med('requests')} | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
+  console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | ${med('retries')} | ${med('requests')} | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
   const duplicates = stripeSide.paymentIntents - stripeSide.invoicesCharged;
   console.log(`\nPaymentIntents at Stripe: ${stripeSide.paymentIntents} for ${stripeSide.invoicesCharged} invoices (${duplicates} duplicate charges); every wave finished: ${results.every((r) => r.finished)}`);
   process.exit(results.every((r) => r.finished && r.failedRuns === 0 && r.unsent === 0) && duplicates === 0 ? 0 : 1);

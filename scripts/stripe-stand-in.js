@@ -63,7 +63,8 @@ const slidingWindow = (perSecond) => {
 
 const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null, rateLimit = 0, record = true } = {}) => {
   const received = [];
-  const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0 };
+  // firstAt / lastAt: wall-clock ms of the first and the latest request accepted (past the rate limit).
+  const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0, firstAt: null, lastAt: null };
   let limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
   const script = [];
   const faults = [];
@@ -145,6 +146,8 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
         stats.rateLimited += 1;
         return reply(429, RATE_LIMITED, { 'retry-after': '1' });
       }
+      stats.lastAt = Date.now();
+      stats.firstAt ??= stats.lastAt;
       if (record) received.push(entry);
       if (fault?.status) {
         entry.fault = fault.status;
@@ -203,6 +206,7 @@ if (require.main === module) {
     // Started by a benchmark (fork): it reports where it listens and answers for its counts.
     if (process.send) {
       process.on('message', (message) => {
+        if (message === 'mark') standIn.stats.firstAt = null; // a new measurement starts
         if (message !== 'stats') return;
         const intents = [...standIn.paymentIntents.values()];
         process.send({ stats: standIn.stats, paymentIntents: intents.length, invoicesCharged: new Set(intents.map((i) => i.metadata?.invoice)).size });
