@@ -332,6 +332,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (charged.length === 0) return;
     const actor = currentActor(strapi);
     await strapi.db.transaction(async ({ trx }) => {
+      // The invoices first, in id order: a webhook confirming one of these payments locks its
+      // invoice before recording it, so neither side can hold what the other waits for (without
+      // this, a webhook holding invoice A waited for this batch's row of A's PaymentIntent while
+      // the batch waited for invoice A: a deadlock, answered 500 and retried by Stripe).
+      if (!sqlite()) {
+        await trx('invoices')
+          .select('id')
+          .whereIn(
+            'id',
+            charged.map((c) => c.opened.invoice.id),
+          )
+          .orderBy('id')
+          .forUpdate();
+      }
       const known = new Set(
         (
           await trx('transactions')
