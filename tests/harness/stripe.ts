@@ -7,7 +7,7 @@ import { http } from './strapi';
 
 /**
  * Stripe for tests: the local stand-in the real `stripe` client talks to, and webhook events
- * built from Stripe's published example objects (../shared/stripe/fixtures3.json), signed the
+ * built from Stripe's published example objects (the subset vendored in scripts/stripe-examples.json), signed the
  * way Stripe signs them.
  */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -42,7 +42,7 @@ export const stopStripe = async (standIn: StripeStandIn | undefined) => {
   for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_API_BASE', 'STRIPE_WEBHOOK_SECRET']) delete process.env[name];
 };
 
-const fixtures = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'shared', 'stripe', 'fixtures3.json'), 'utf8')).resources;
+const fixtures = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'scripts', 'stripe-examples.json'), 'utf8')).resources;
 
 /** A Stripe event of `type` around Stripe's example object of that kind, with `overrides`. */
 export const stripeEvent = (type: string, object: string, overrides: Record<string, unknown>, eventOverrides: Record<string, unknown> = {}) => ({
