@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { format, money } from '../../../../../domain';
+import { firstRenewalDay, format, money, renewalMayStart, stateAfterUnpaidRun } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -187,6 +187,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const engine = {
+    /** When the plan's renewal may start: from `jobs.renewalLeadDays` before its paid period ends. */
+    renewalWindow(servicePlan: { endDate?: string | null }, on: string = today()) {
+      const leadDays = (strapi.config.get('plugin::plan-renewals') as any).jobs.renewalLeadDays as number;
+      const paidUntil = servicePlan.endDate ?? null;
+      return { leadDays, firstDay: firstRenewalDay(paidUntil, leadDays), mayStart: renewalMayStart({ paidUntil, leadDays, today: on }) };
+    },
+
     /** Runs automatic steps until the run waits for a person or a payment, fails or completes. */
     async advance(documentId: string, actor: Actor = { type: 'system', name: 'plan-renewals' }) {
       for (let i = 0; i < PROCESS.steps.length && (await step(documentId, actor)); i += 1);
@@ -210,6 +217,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (open) refuse(open);
       const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
       if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
+      if (kind === 'renewal') {
+        const window = engine.renewalWindow(servicePlan);
+        if (!window.mayStart) {
+          throw new ConflictError(
+            `Service plan ${servicePlanDocumentId} is paid until ${servicePlan.endDate}: its renewal may start from ${window.firstDay} (${window.leadDays} days before the paid period ends)`,
+            { firstRenewalDay: window.firstDay, paidUntil: servicePlan.endDate },
+          );
+        }
+      }
       let run: any;
       try {
         run = await runs().create({
@@ -404,7 +420,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (run.invoice && run.invoice.state === 'Open') {
       await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } as any });
     }
-    const back = run.kind === 'new' || !run.previousPlanState || run.previousPlanState === 'Pending' ? 'Cancelled' : run.previousPlanState;
+    // A renewal closed unpaid leaves the plan as its paid periods make it (Active while covered).
+    const back = stateAfterUnpaidRun({ kind: run.kind, previous: run.previousPlanState ?? null, paidUntil: servicePlan.endDate ?? null, today: today() });
     if (servicePlan.state !== back) {
       await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
     }

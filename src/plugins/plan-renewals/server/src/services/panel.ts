@@ -260,10 +260,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     taskView: (task: any, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),
 
-    /** Stored monthly reports, newest first (the figures are fetched one month at a time). */
+    /** Stored monthly reports, newest first, each with its latest revision (the figures are fetched one month at a time). */
     async listReports() {
-      const reports = await strapi.db.query(REPORT_UID as any).findMany({ select: ['month', 'generatedAt'], orderBy: { month: 'desc' }, limit: 120 });
-      return reports.map((report: any) => ({ month: report.month, generatedAt: report.generatedAt }));
+      const reports = await strapi.db.query(REPORT_UID as any).findMany({ select: ['month', 'generatedAt', 'revision'], orderBy: [{ month: 'desc' }, { revision: 'desc' }], limit: 240 });
+      const months = new Map<string, any>();
+      for (const report of reports) if (!months.has(report.month)) months.set(report.month, { month: report.month, generatedAt: report.generatedAt, revision: report.revision ?? 1 });
+      return [...months.values()].slice(0, 120);
     },
 
     /** What is configured, never a secret's value: whether each integration is set up. */
