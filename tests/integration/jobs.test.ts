@@ -101,7 +101,7 @@ test('overdue-tasks escalates each overdue task once, by email to its role, with
 
 test('outbox and daily-mrr run their services; every run is recorded as a fire', async () => {
   expect((await jobs().runNow('outbox')).outcome).toMatch(/^sent \d+, preview \d+/);
-  expect((await jobs().runNow('daily-mrr')).outcome).toMatch(new RegExp(`^MRR ${today().slice(0, 7)}: USD`));
+  expect((await jobs().runNow('daily-mrr')).outcome).toMatch(new RegExp(`^MRR ${today().slice(0, 7)}: `));
   expect((await jobs().runNow('payment-retries')).outcome).toBe('0 payment request(s) sent, 0 renewal charge(s) retried');
   const fires = await strapi.db.query('plugin::plan-renewals.job-fire').findMany({ where: { job: 'daily-mrr', trigger: 'manual' } });
   expect(fires.length).toBeGreaterThanOrEqual(1);
