@@ -408,7 +408,10 @@ describe('a refund of the first purchase', () => {
   test('cancels the plan', async () => {
     const purchase = await cardPurchase();
     const intentId = newId('pi');
-    await deliver(strapi, checkoutCompleted(purchase.invoice, intentId, null));
+    stripe.remember({ id: intentId, object: 'payment_intent', payment_method: newId('pm') });
+    const customer: any = await strapi.documents('api::customer.customer').findOne({ documentId: purchase.customer.documentId });
+    expect((await deliver(strapi, checkoutCompleted(purchase.invoice, intentId, customer.stripeCustomerId))).status).toBe(200);
+    expect((await planOf(purchase.run.servicePlan.documentId)).state).toBe('Active');
     const refund = stripeEvent('charge.refunded', 'charge', { id: newId('ch'), payment_intent: intentId, amount: purchase.invoice.totalMinor, amount_refunded: purchase.invoice.totalMinor, refunded: true, currency: 'usd' });
     const response = await deliver(strapi, refund);
     expect([response.status, response.body.outcome]).toEqual([200, expect.stringMatching(/plan cancelled$/)]);
@@ -470,6 +473,8 @@ describe('dunning', () => {
 });
 
 describe('the renewal wave', () => {
+  // The wave starts what is due within the configured lead time, 14 days.
+  beforeAll(() => setRenewalLeadDays(strapi, 14));
   const normalized = (text: string, customer: any) =>
     text.replaceAll(customer.name, 'NAME').replaceAll(customer.email, 'EMAIL').replace(/INV-\d{4}-\d{6}/g, 'INV').replace(/\d{4}-\d{2}-\d{2}/g, 'DATE');
   const auditOf = async (documentId: string, customer: any) =>

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { addBusinessDays, buildInvoice, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
 import { StepDefinition, activationReceipt } from '../domain';
+import { now as clockNow } from '../clock';
 
 /**
  * What each step of the pre-paid plan process does. A handler runs inside the transaction that
@@ -162,7 +163,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   async 'mark-invoice-paid'({ strapi, run }) {
     const invoice = await invoiceOf(strapi, run);
     if (invoice.state !== 'Paid') {
-      await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid' } as any });
+      await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: clockNow() } as any });
     }
     return { outcome: 'done', result: `Invoice ${invoice.number} Paid` };
   },
@@ -210,7 +211,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         actorName: 'plan-renewals',
         summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${run.periodStart} until ${run.periodEnd}`,
         data: { run: run.documentId, kind: run.kind, addOns: servicePlan.addOnCodes ?? [] },
-        occurredAt: new Date(),
+        occurredAt: clockNow(),
       } as any,
     });
     return { outcome: 'done', result: 'Provisioning recorded in the audit log' };
@@ -251,7 +252,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
 
   async 'calculate-mrr'({ strapi }) {
     // The current month in the jobs' time zone, measured now: the live figure the daily job keeps.
-    const now = new Date();
+    const now = clockNow();
     const month = dateInZone(now, (strapi.config.get('plugin::plan-renewals') as any).jobs.timezone).slice(0, 7);
     const figures = await strapi.plugin('plan-renewals').service('mrr').refresh(month, now);
     const shown = figures.map((f: any) => `${format(money(f.mrrMinor, f.currency))} (${f.activePlans} plans)`).join(', ');
