@@ -473,8 +473,6 @@ describe('dunning', () => {
 });
 
 describe('the renewal wave', () => {
-  // The wave starts what is due within the configured lead time, 14 days.
-  beforeAll(() => setRenewalLeadDays(strapi, 14));
   const normalized = (text: string, customer: any) =>
     text.replaceAll(customer.name, 'NAME').replaceAll(customer.email, 'EMAIL').replace(/INV-\d{4}-\d{6}/g, 'INV').replace(/\d{4}-\d{2}-\d{2}/g, 'DATE');
   const auditOf = async (documentId: string, customer: any) =>
@@ -489,6 +487,8 @@ describe('the renewal wave', () => {
     const aloneCustomer: any = await strapi.documents('api::customer.customer').findOne({ documentId: alone.customer.documentId });
     const cards = [];
     for (let i = 0; i < 3; i += 1) cards.push(await cardCustomerWithActivePlan());
+    // The wave starts what is due within the configured lead time, 14 days.
+    setRenewalLeadDays(strapi, 14);
     const dueOn = new Date(Date.now() + 5 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
     for (const card of cards) {
       await strapi.db.query('api::service-plan.service-plan').update({ where: { documentId: card.servicePlanId }, data: { endDate: dueOn } });
