@@ -129,3 +129,16 @@ test('running a job over the API is for Finance; unknown jobs are refused', asyn
   expect(await snapshot(strapi)).toEqual(before);
   expect(await strapi.db.query('plugin::plan-renewals.job-fire').count()).toBe(fires);
 });
+
+test('the bootstrap migration fills in the current period of plans stored before it existed, once', async () => {
+  const { servicePlan } = await activePlan(100);
+  const SP = 'api::service-plan.service-plan';
+  // As a plan stored before the fields existed: no current period.
+  await strapi.db.connection('service_plans').where({ id: servicePlan.id }).update({ current_period_start: null, current_period_end: null });
+  const planDates = strapi.plugin('plan-renewals').service('plan-dates');
+  expect((await planDates.migrate()).migrated).toBeGreaterThanOrEqual(1);
+  const migrated: any = await strapi.db.query(SP).findOne({ where: { id: servicePlan.id } });
+  // No paid invoice to read it from: the plan's own dates.
+  expect([migrated.currentPeriodStart, migrated.currentPeriodEnd]).toEqual([migrated.startDate, migrated.endDate]);
+  expect(await planDates.migrate()).toEqual({ migrated: 0 });
+});
