@@ -109,15 +109,16 @@ const targetOf = (attribute: any): string | null =>
 /**
  * Filters on a model, in the grammar Strapi's query engine takes: fields of the model, `$and` and
  * `$or` over lists of conditions, `$not` over one. Unknown fields are left to Strapi's own query
- * validation, which refuses them (and private fields) with a 400.
+ * validation, which refuses them (and private fields) with a 400. On a route of no content type
+ * (`uid` null) only the grammar is checked.
  */
-const checkFilters = (strapi: Core.Strapi, uid: string, filters: unknown, path: string): void => {
+const checkFilters = (strapi: Core.Strapi, uid: string | null, filters: unknown, path: string): void => {
   if (Array.isArray(filters)) {
     filters.forEach((item, index) => checkFilters(strapi, uid, item, `${path}[${index}]`));
     return;
   }
   if (!isRecord(filters)) return refuse(`Filter ${path} must be an object of fields and operators`);
-  const model: any = strapi.getModel(uid as any);
+  const model: any = uid ? strapi.getModel(uid as any) : null;
   for (const [key, value] of Object.entries(filters)) {
     const at = `${path}[${key}]`;
     if (GROUP.has(key)) {
@@ -280,7 +281,7 @@ export default (config: Partial<InputGuardConfig> = {}, { strapi }: { strapi: Co
     if (isContentApi(ctx.path) && (filters !== undefined || pagination !== undefined || populate !== undefined)) {
       const uid = contentTypeOf(strapi, ctx.path);
       if (populate !== undefined) checkPopulate(strapi, uid, populate, 'populate', 0, settings.populate, { relations: 0 });
-      if (uid && filters !== undefined) checkFilters(strapi, uid, filters, 'filters');
+      if (filters !== undefined) checkFilters(strapi, uid, filters, 'filters');
       if (uid) checkPagination(pagination);
     }
     await next();

@@ -32,10 +32,10 @@ afterAll(async () => {
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** Sends one request that must be refused with `status`, and proves nothing was written. */
-const refusedUnchanged = async (send: () => Promise<any>, status = 400) => {
+const refusedUnchanged = async (send: () => Promise<any>, status: number | number[] = 400) => {
   const before = await fingerprint(strapi);
   const response = await send();
-  if (response.status !== status) throw new Error(`Expected ${status}, got ${response.status} ${response.text?.slice(0, 300)}`);
+  if (![status].flat().includes(response.status)) throw new Error(`Expected ${status}, got ${response.status} ${response.text?.slice(0, 300)}`);
   expect(await fingerprint(strapi)).toEqual(before);
   return response;
 };
@@ -77,9 +77,9 @@ describe('populate is bounded on every content-API route', () => {
   });
 
   test('more than ten relations in one populate is a 400', async () => {
-    // Eleven relations, none deeper than two levels.
+    // Eleven relations, none deeper than three levels.
     const populate = {
-      invoices: { populate: { customer: true, servicePlan: true, lines: true } },
+      invoices: { populate: { customer: { populate: { user: true } }, servicePlan: true, lines: true } },
       servicePlans: { populate: { plan: true, customer: true, invoices: true } },
       user: { populate: { role: true } },
     };
@@ -92,17 +92,6 @@ describe('populate is bounded on every content-API route', () => {
       http(strapi).get('/api/users/me').query({ populate: nestedPopulate(['role', 'users', 'role', 'users']) }).set(as(tokens.finance)),
     );
     expect(response.body.error.message).toMatch(/nested more than 3 relations deep/);
-  });
-
-  test('a read answering more than 4 MB is a 400 that says how to ask for less', async () => {
-    const description = 'x'.repeat(60_000);
-    for (let i = 0; i < 75; i += 1) await createPlan(strapi, { description });
-    const response = await refusedUnchanged(() => http(strapi).get('/api/plans').query({ pagination: { pageSize: 100 } }).set(as(tokens.finance)));
-    expect(response.body.error.message).toMatch(/more than 4 MB: ask for fewer records/);
-    const smaller = await http(strapi).get('/api/plans').query({ pagination: { pageSize: 25 } }).set(as(tokens.finance));
-    expect(smaller.status).toBe(200);
-    expect(smaller.headers['content-type']).toMatch(/application\/json/);
-    expect(smaller.body.data).toHaveLength(25);
   });
 });
 
@@ -122,7 +111,7 @@ describe('private fields are no oracle', () => {
     expect(fields.map(({ uid, name }) => `${uid}.${name}`)).toEqual(
       expect.arrayContaining(['api::customer.customer.stripeCustomerId', 'api::customer.customer.stripePaymentMethodId', 'plugin::users-permissions.user.password', 'plugin::users-permissions.user.resetPasswordToken']),
     );
-    const searchable = fields.filter(({ uid, name }) => strapi.db.metadata.get(uid).attributes[name]?.searchable !== false);
+    const searchable = fields.filter(({ uid, name }) => (strapi.db.metadata.get(uid).attributes[name] as any)?.searchable !== false);
     expect(searchable).toEqual([]);
   });
 
@@ -143,6 +132,7 @@ describe('private fields are no oracle', () => {
     await strapi.db.query('api::customer.customer').update({ where: { id: target.id }, data: { stripeCustomerId: secret, stripePaymentMethodId: method } });
     const fields = privateFields();
     let tried = 0;
+    const before = await fingerprint(strapi);
 
     for (const route of REST) {
       const model: any = strapi.getModel(route.uid as any);
@@ -157,7 +147,8 @@ describe('private fields are no oracle', () => {
         const filter = [...via, name].reduceRight<unknown>((inner, key) => ({ [key]: inner }), { $startsWith: 'cus_' });
         const sort = [...via, name].join('.');
         for (const query of [{ filters: filter }, { sort }, { sort: [`${sort}:desc`] }, ...(via.length ? [{ populate: { [via[0]]: { filters: { [name]: { $eq: secret } } } } }] : [])]) {
-          const response = await refusedUnchanged(() => http(strapi).get(`/api/${route.path}`).query(query).set(as(route.token())));
+          const response = await http(strapi).get(`/api/${route.path}`).query(query).set(as(route.token()));
+          if (response.status !== 400) throw new Error(`${route.path} ${JSON.stringify(query)}: ${response.status} ${response.text.slice(0, 200)}`);
           expect(response.body.data ?? null).toBeNull();
           tried += 1;
         }
@@ -173,6 +164,7 @@ describe('private fields are no oracle', () => {
     const found = await http(strapi).get('/api/customers').query({ _q: target.email }).set(as(tokens.customerSuccess));
     expect(found.body.data.map((row: any) => row.documentId)).toEqual([target.documentId]);
     expect(tried).toBeGreaterThan(20);
+    expect(await fingerprint(strapi)).toEqual(before);
   });
 });
 
@@ -269,7 +261,7 @@ describe('CORS lets only the app\'s own origin and CORS_ORIGINS call with creden
 describe('staff accounts are made by administrators only', () => {
   test('sign-up is closed: no account is created, whatever the body', async () => {
     for (const body of [{ username: 'mallory', email: 'mallory@evil.example', password: 'Pw-123456789' }, {}]) {
-      const response = await refusedUnchanged(() => http(strapi).post('/api/auth/local/register').send(body), 404);
+      const response = await refusedUnchanged(() => http(strapi).post('/api/auth/local/register').send(body), [404, 405]);
       expect(response.body.data ?? null).toBeNull();
     }
     const advanced: any = await strapi.store({ type: 'plugin', name: 'users-permissions' }).get({ key: 'advanced' });
@@ -281,13 +273,13 @@ describe('staff accounts are made by administrators only', () => {
     const answers: string[] = [];
     for (const email of [known, 'nobody@staff.test']) {
       for (const path of ['/api/auth/forgot-password', '/api/auth/send-email-confirmation']) {
-        const response = await refusedUnchanged(() => http(strapi).post(path).send({ email }), 404);
+        const response = await refusedUnchanged(() => http(strapi).post(path).send({ email }), [404, 405]);
         answers.push(`${path} ${response.status} ${JSON.stringify(response.body)}`);
       }
     }
     expect(answers.slice(0, 2)).toEqual(answers.slice(2));
-    await refusedUnchanged(() => http(strapi).post('/api/auth/reset-password').send({ code: 'x', password: 'Pw-123456789', passwordConfirmation: 'Pw-123456789' }), 404);
-    await refusedUnchanged(() => http(strapi).get('/api/auth/email-confirmation?confirmation=x'), 404);
+    await refusedUnchanged(() => http(strapi).post('/api/auth/reset-password').send({ code: 'x', password: 'Pw-123456789', passwordConfirmation: 'Pw-123456789' }), [404, 405]);
+    await refusedUnchanged(() => http(strapi).get('/api/auth/email-confirmation?confirmation=x'), [404, 405]);
   });
 });
 
@@ -368,11 +360,11 @@ describe('behind a trusted TLS proxy (TRUST_PROXY=true)', () => {
     try {
       const overTls = await login({ 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.10' });
       expect(overTls.status).toBe(200);
-      expect(overTls.headers['set-cookie'].join('\n')).toMatch(/strapi_admin_refresh=[^;]+;.*secure/i);
+      expect(String(overTls.headers['set-cookie'])).toMatch(/strapi_admin_refresh=[^;]+;.*secure/i);
       expect(overTls.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
       const plain = await login({ 'X-Forwarded-For': '203.0.113.11' });
       expect(plain.status).toBe(200);
-      expect(plain.headers['set-cookie'].join('\n')).not.toMatch(/secure/i);
+      expect(String(plain.headers['set-cookie'])).not.toMatch(/secure/i);
       expect(plain.headers['strict-transport-security']).toBeUndefined();
     } finally {
       process.env.NODE_ENV = environment;
@@ -449,5 +441,20 @@ describe('lesser exposures', () => {
       expect(response.headers['x-powered-by']).toBeUndefined();
       expect(response.headers['strict-transport-security']).toBeUndefined();
     }
+  });
+});
+
+// ----- 1, continued. response size (last: its big records slow every fingerprint after it) -------
+
+describe('the size of an answer is bounded', () => {
+  test('a read answering more than 4 MB is a 400 that says how to ask for less', async () => {
+    const description = 'x'.repeat(60_000);
+    for (let i = 0; i < 75; i += 1) await createPlan(strapi, { description });
+    const response = await refusedUnchanged(() => http(strapi).get('/api/plans').query({ pagination: { pageSize: 100 } }).set(as(tokens.finance)));
+    expect(response.body.error.message).toMatch(/more than 4 MB: ask for fewer records/);
+    const smaller = await http(strapi).get('/api/plans').query({ pagination: { pageSize: 25 } }).set(as(tokens.finance));
+    expect(smaller.status).toBe(200);
+    expect(smaller.headers['content-type']).toMatch(/application\/json/);
+    expect(smaller.body.data).toHaveLength(25);
   });
 });
