@@ -19,6 +19,7 @@ let invoice: any;
 
 beforeAll(async () => {
   Object.assign(process.env, { STRIPE_WEBHOOK_SECRET: SECRET, CORS_ORIGINS: EXTRA_ORIGIN, TRUST_PROXY: 'true' });
+  delete process.env.STAFF_ACCESS_TOKEN_MINUTES; // the default lifetime, checked below
   strapi = await startStrapi();
   tokens.finance = await signIn(strapi, 'finance');
   tokens.customerSuccess = await signIn(strapi, 'customer-success');

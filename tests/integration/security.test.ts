@@ -225,7 +225,7 @@ describe('the request bounds hold on every route, whoever calls it (README: Requ
     const expect400 = async (route: { method: string; path: string }, what: string, send: (request: any) => any) => {
       for (const headers of [{}, as(tokens.finance)]) {
         const request = (http(strapi) as any)[route.method.toLowerCase()](route.path).set(headers);
-        const response = await send(request);
+        const response = await send(request).catch((error: Error) => ({ status: 0, text: error.message }));
         if (response.status !== 400) problems.push(`${route.method} ${route.path} ${what}: ${response.status} ${response.text.slice(0, 120)}`);
       }
     };
@@ -233,7 +233,8 @@ describe('the request bounds hold on every route, whoever calls it (README: Requ
       await expect400(route, 'populate', (request) => request.query(deepPopulate));
       await expect400(route, 'filters', (request) => request.query('filters[$or]=x'));
     }
-    for (const route of routes.filter((r) => !['GET', 'DELETE'].includes(r.method) && !isWebhook(r))) {
+    // Every route taking a body; Strapi's health check (/_health, any method) answers before any middleware and reads none.
+    for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && r.path !== '/_health' && !isWebhook(r))) {
       await expect400(route, 'nested body', (request) => request.set('Content-Type', 'application/json').send(deepBody));
     }
     expect(problems).toEqual([]);
