@@ -39,7 +39,6 @@ const FIELD_OPERATORS = new Set([
   '$not', '$in', '$notIn', '$eq', '$eqi', '$ne', '$nei', '$gt', '$gte', '$lt', '$lte', '$null', '$notNull', '$between',
   '$startsWith', '$endsWith', '$startsWithi', '$endsWithi', '$contains', '$notContains', '$containsi', '$notContainsi',
 ]);
-const LIST_OPERATORS = new Set(['$in', '$notIn', '$between']);
 /** Operators whose operand is not a value of the field. */
 const VALUELESS = new Set(['$null', '$notNull']);
 
@@ -95,11 +94,11 @@ const checkFieldCondition = (condition: unknown, type: string, path: string): vo
     if (!FIELD_OPERATORS.has(operator)) refuse(`Filter ${at}: ${operator} is not an operator that applies to a field`);
     if (operator === '$not') checkFieldCondition(operand, type, at);
     else if (VALUELESS.has(operator)) checkValue(operand, 'boolean', at);
-    else if (operator === '$between') {
-      if (!Array.isArray(operand) || operand.length !== 2) refuse(`Filter ${at} must be a list of two values`);
+    else {
+      if (operator === '$between' && (!Array.isArray(operand) || operand.length !== 2)) refuse(`Filter ${at} must be a list of two values`);
+      // A list is what $in, $notIn and $between take; any other operator applied to a list matches any of its values.
       checkValues(operand, type, at);
-    } else if (LIST_OPERATORS.has(operator)) checkValues(operand, type, at);
-    else checkValues(operand, type, at);
+    }
   }
 };
 
@@ -174,7 +173,7 @@ const populatable = (model: any): [string, any][] =>
  */
 const checkPopulate = (strapi: Core.Strapi, uid: string | null, populate: unknown, path: string, level: number, bounds: PopulateBounds, count: { relations: number }): void => {
   const model: any = uid ? strapi.getModel(uid as any) : null;
-  const name = (relation: string) => {
+  const countRelation = () => {
     count.relations += 1;
     if (count.relations > bounds.relations) refuse(`populate names more than ${bounds.relations} relations; ask for fewer`);
   };
@@ -184,8 +183,8 @@ const checkPopulate = (strapi: Core.Strapi, uid: string | null, populate: unknow
   if (populate === undefined || populate === null || populate === false || populate === 'false') return;
   if (populate === true || populate === 'true' || populate === '*') {
     deeper(path);
-    populatable(model).forEach(([key]) => name(key));
-    if (!model) name('*');
+    populatable(model).forEach(() => countRelation());
+    if (!model) countRelation();
     return;
   }
   if (typeof populate === 'string' || Array.isArray(populate)) {
@@ -201,7 +200,7 @@ const checkPopulate = (strapi: Core.Strapi, uid: string | null, populate: unknow
         const prefix = segments.slice(0, index + 1).join('.');
         if (!seen.has(prefix)) {
           seen.add(prefix);
-          name(prefix);
+          countRelation();
         }
       });
     }
@@ -216,7 +215,7 @@ const checkPopulate = (strapi: Core.Strapi, uid: string | null, populate: unknow
       continue;
     }
     deeper(at);
-    name(key);
+    countRelation();
     if (!isRecord(sub)) continue;
     const attribute = model?.attributes?.[key];
     const target = attribute ? targetOf(attribute) : null;
