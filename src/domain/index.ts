@@ -9,3 +9,4 @@ export * from './mrr';
 export * from './stripe-amount';
 export * from './text';
 export * from './coverage';
+export * from './nesting';
