@@ -8,4 +8,5 @@ export * from './email';
 export * from './mrr';
 export * from './stripe-amount';
 export * from './text';
+export * from './coverage';
 export * from './nesting';

@@ -1,14 +1,17 @@
 import type { Core } from '@strapi/strapi';
-import { CalendarDate, Period, addCalendarMonths, addDays, nextPeriod, recurringPerTerm } from '../domain';
+import { CalendarDate, addCalendarMonths, addDays } from '../domain';
+import { at } from '../plugins/plan-renewals/server/src/clock';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
 import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
 
 /**
  * Demo data for an auto repair shop: the catalog, a dozen customers, and each customer's plan
- * taken through its story (bought, paid, renewed, lapsed, abandoned...) by the same guarded
- * writes the application makes, so the audit trail of the demo is real too. Idempotent: plans are
- * matched by code and customers by email, and a customer who already has a plan is left alone.
+ * taken through its story by the process itself — the purchase run, the counter payment, Finance's
+ * approval, Customer Success's check, the renewal run, the expiry job — each at its own date, so
+ * every seeded record (runs and their steps, invoices, payments, tasks, emails, audit entries) is
+ * one the application could have produced. Idempotent: plans are matched by code and customers by
+ * email, and a customer who already has a plan is left alone.
  */
 export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = new Date().toISOString().slice(0, 10)) =>
   runAs({ type: 'system', name: 'demo data' }, async () => {
@@ -32,16 +35,20 @@ export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = ne
         populate: ['servicePlans'],
       });
       if (existing && (existing as any).servicePlans?.length) continue;
-      await strapi.db.transaction(async () => {
-        const customer =
-          existing ??
-          (await strapi.documents('api::customer.customer').create({
-            data: { name: story.name, email: story.email, phone: story.phone },
-          }));
-        await tellStory(strapi, customer, plans.get(story.plan), story, today);
-      });
+      const customer =
+        existing ??
+        (await strapi.documents('api::customer.customer').create({
+          data: { name: story.name, email: story.email, phone: story.phone },
+        }));
+      await tellStory(strapi, customer, plans.get(story.plan), story, today);
       created += 1;
     }
+    // Each finished month's MRR closed at its end, as the daily job would have; this month live.
+    const mrr = strapi.plugin('plan-renewals').service('mrr');
+    const month = today.slice(0, 7);
+    const now = new Date(`${today}T12:00:00.000Z`);
+    for (let back = 11; back >= 1; back -= 1) await mrr.close(addCalendarMonths(month, -back), now);
+    await mrr.refresh(month, now);
     return { plans: plans.size, customersWithPlans: created };
   });
 
@@ -52,109 +59,71 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
     (await strapi.db.query('api::plan.plan').count()) + (await strapi.db.query('api::customer.customer').count());
   if (existing > 0) return;
   const result = await seedDemoData(strapi);
-  // The demo's past months of MRR, from what its invoices paid for, so the charts have a history.
-  const month = new Date().toISOString().slice(0, 7);
-  for (let back = 11; back >= 1; back -= 1) {
-    await strapi.plugin('plan-renewals').service('mrr').backfill(addCalendarMonths(month, -back));
-  }
   strapi.log.info(`Demo data: ${result.plans} plans and ${result.customersWithPlans} customers with service plans`);
 };
 
-const servicePlans = (strapi: Core.Strapi) => strapi.documents('api::service-plan.service-plan');
-const invoices = (strapi: Core.Strapi) => strapi.documents('api::invoice.invoice');
+const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
 
-const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: DemoCustomer, today: CalendarDate) => {
-  const boughtOn = addDays(today, -story.startedDaysAgo);
-  let servicePlan: any = await servicePlans(strapi).create({
-    data: {
-      customer: customer.documentId,
-      plan: plan.documentId,
-      state: 'Pending',
-      vehicle: story.vehicle,
-      autoRenew: story.autoRenew,
-      addOnCodes: story.addOns,
-      paymentMethod: story.paymentMethod,
-      renewalCount: 0,
-    } as any,
-  });
-  const setStatus = async (status: string, extra: Record<string, unknown> = {}) => {
-    servicePlan = await servicePlans(strapi).update({
-      documentId: servicePlan.documentId,
-      data: { state: status, ...extra } as any,
-    });
-  };
-  if (story.outcome === 'pending') return;
+/** Runs `work` at 09:00 UTC of `date`, as the process's clock sees it. */
+const on = <T>(date: CalendarDate, work: () => Promise<T>, hour = 9) => at(new Date(`${date}T${String(hour).padStart(2, '0')}:00:00.000Z`), work);
 
-  await setStatus('Processing');
-  const first = nextPeriod({ termMonths: plan.termMonths, today: boughtOn });
-  const firstInvoice = await issue(strapi, customer, servicePlan, plan, 'new', first, boughtOn);
-  if (story.outcome === 'processing') return;
-  if (story.outcome === 'cancelled') {
-    await invoices(strapi).update({ documentId: firstInvoice.documentId, data: { state: 'Void' } as any });
-    await setStatus('Cancelled');
-    return;
-  }
+const openTask = (strapi: Core.Strapi, run: any, stepId: string) =>
+  strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { documentId: run.documentId }, stepId, state: 'open' } });
 
-  await pay(strapi, firstInvoice, story, boughtOn);
-  const recurringMinor = recurringPerTerm({ ...plan, chosenAddOnCodes: story.addOns }).amountMinor;
-  await setStatus('Active', { startDate: first.start, endDate: first.end, recurringMinor });
-  if (story.outcome === 'active') return;
-  if (story.outcome === 'expired') {
-    await setStatus('Expired');
-    return;
-  }
-
-  // Renewal: on time, three days before the period ends.
-  const renewedOn = addDays(first.end, -3);
-  await setStatus('Processing');
-  const second = nextPeriod({ termMonths: plan.termMonths, today: renewedOn, previousEnd: first.end });
-  const renewal = await issue(strapi, customer, servicePlan, plan, 'renewal', second, renewedOn);
-  if (story.outcome === 'past-due') {
-    await strapi.documents('api::transaction.transaction').create({
-      data: {
-        invoice: renewal.documentId,
-        amountMinor: renewal.totalMinor,
-        currency: renewal.currency,
-        state: 'Failed',
-        provider: 'stripe',
-        providerReference: `pi_demo_${renewal.number.replace(/-/g, '_')}`,
-        failureReason: 'Your card was declined. (card_declined)',
-        occurredAt: `${renewedOn}T09:05:00.000Z`,
-      } as any,
-    });
-    await setStatus('PastDue');
-    return;
-  }
-  await pay(strapi, renewal, story, renewedOn);
-  await setStatus('Active', { startDate: second.start, endDate: second.end, renewalCount: 1, recurringMinor });
+/** The counter payment, Finance's approval and Customer Success's check of a run, on `date`. */
+const payAndActivate = async (strapi: Core.Strapi, run: any, date: CalendarDate) => {
+  const engine = plugin(strapi).service('engine');
+  const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId });
+  await on(date, () => engine.recordManualPayment(invoice.documentId, { amountMinor: invoice.totalMinor, currency: invoice.currency, reference: `COUNTER-${invoice.number}` }), 9);
+  const verify = await openTask(strapi, run, 'verify-payment');
+  await on(date, () => engine.completeTask(verify.documentId, { outcome: 'approved', note: 'paid at the counter' }, ['finance']), 10);
+  const check = await openTask(strapi, run, 'quality-check');
+  await on(date, () => engine.completeTask(check.documentId, { outcome: 'passed' }, ['customer-success']), 15);
 };
 
-const issue = (
-  strapi: Core.Strapi,
-  customer: any,
-  servicePlan: any,
-  plan: any,
-  kind: 'new' | 'renewal',
-  period: Period,
-  issuedOn: CalendarDate,
-) => strapi.service('api::invoice.invoice').issue({ customer, servicePlan, plan, kind, period, issuedOn });
+/** The daily expiry job of `date`: renewals paid early become current, lapsed plans go PastDue or Expired. */
+const expiryJob = async (strapi: Core.Strapi, date: CalendarDate) =>
+  runAs({ type: 'system', name: 'expiry' }, async () => {
+    const payments = plugin(strapi).service('card-payments');
+    await on(date, () => payments.advanceCurrentPeriods(date), 0);
+    await on(date, () => payments.expireLapsed(date), 0);
+  });
 
-const pay = async (strapi: Core.Strapi, invoice: any, story: DemoCustomer, paidOn: CalendarDate) => {
-  const reference =
-    story.paymentMethod === 'stripe' ? `pi_demo_${invoice.number.replace(/-/g, '_')}` : `COUNTER-${invoice.number}`;
-  await strapi.documents('api::transaction.transaction').create({
-    data: {
-      invoice: invoice.documentId,
-      amountMinor: invoice.totalMinor,
-      currency: invoice.currency,
-      state: 'Success',
-      provider: story.paymentMethod,
-      providerReference: reference,
-      occurredAt: `${paidOn}T09:05:00.000Z`,
-    } as any,
-  });
-  await invoices(strapi).update({
-    documentId: invoice.documentId,
-    data: { state: 'Paid', paidAt: `${paidOn}T09:05:00.000Z` } as any,
-  });
+const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: DemoCustomer, today: CalendarDate) => {
+  const engine = plugin(strapi).service('engine');
+  const boughtOn = addDays(today, -story.startedDaysAgo);
+  // Card payments need Stripe and its webhooks; the demo's card customers paid at the counter
+  // when no Stripe key is set (their plans keep the card method for later renewals).
+  const paymentMethod = story.paymentMethod === 'stripe' && readEnvironment().STRIPE_SECRET_KEY ? 'manual' : story.paymentMethod;
+  const { servicePlan, run }: any = await on(boughtOn, () =>
+    engine.purchase({ customer: customer.documentId, plan: plan.code, addOns: story.addOns, paymentMethod, vehicle: story.vehicle }),
+  );
+  if (!story.autoRenew) {
+    await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { autoRenew: false } as any });
+  }
+  // Bought and waiting for the payment: the run waits for Finance, its invoice is Open.
+  if (story.outcome === 'processing' || story.outcome === 'pending') return;
+  if (story.outcome === 'cancelled') {
+    const verify = await openTask(strapi, run, 'verify-payment');
+    await on(addDays(boughtOn, 1), () => engine.completeTask(verify.documentId, { outcome: 'rejected', note: 'the customer changed their mind before paying' }, ['finance']));
+    return;
+  }
+  await payAndActivate(strapi, run, boughtOn);
+  const first = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId }) as any;
+  if (story.outcome === 'active') return;
+  if (story.outcome === 'expired') {
+    await expiryJob(strapi, first.endDate);
+    return;
+  }
+
+  // The renewal, three days before the paid period ends (within the renewal lead time).
+  const renewedOn = addDays(first.endDate, -3);
+  const renewal = await on(renewedOn, () => engine.start(servicePlan.documentId, 'renewal'));
+  if (story.outcome === 'past-due') {
+    // Never paid: at the end of the paid period the plan is PastDue and Finance is asked to collect.
+    await expiryJob(strapi, first.endDate);
+    return;
+  }
+  await payAndActivate(strapi, renewal, renewedOn);
+  if (first.endDate <= today) await expiryJob(strapi, first.endDate);
 };

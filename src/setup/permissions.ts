@@ -51,6 +51,7 @@ export const STAFF_ROLES = [
       'plugin::plan-renewals.jobs.run',
       'plugin::plan-renewals.mrr.find',
       'plugin::plan-renewals.reports.findOne',
+      'plugin::plan-renewals.reports.regenerate',
     ],
   },
   {

@@ -153,7 +153,9 @@ test('the first admin registers and lands on the overview with the demo data', a
 let runUrl = '';
 
 test('a renewal is started from the service plan in the content manager', async () => {
-  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::service-plan.service-plan?filters[$and][0][state][$eq]=Active&page=1&pageSize=10`);
+  // The Active plan ending first: a renewal may start from renewalLeadDays (14) before that end,
+  // and the seeded monthly plan bought 20 days ago is within them.
+  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::service-plan.service-plan?filters[$and][0][state][$eq]=Active&sort=endDate:ASC&page=1&pageSize=10`);
   await page.getByRole('gridcell').first().waitFor();
   await page.waitForLoadState('networkidle');
   await dismissOverlays();

@@ -59,9 +59,20 @@ export const createActivePlan = async (strapi: Core.Strapi, endsIn: number, over
   await strapi.db.query('api::service-plan.service-plan').update({ where: { id: servicePlan.id }, data: { state: 'Processing' } });
   await strapi.db.query('api::service-plan.service-plan').update({
     where: { id: servicePlan.id },
-    data: { state: 'Active', startDate: shift(endsIn - 365), endDate: shift(endsIn), recurringMinor: 60900 },
+    data: { state: 'Active', startDate: shift(endsIn - 365), endDate: shift(endsIn), currentPeriodStart: shift(endsIn - 365), currentPeriodEnd: shift(endsIn), recurringMinor: 60900 },
   });
   return { servicePlan, customer, plan };
+};
+
+/**
+ * Sets `jobs.renewalLeadDays` of the running app (default: a whole 12-month term and more), so a
+ * test may renew a plan it has just bought; returns what puts the setting back.
+ */
+export const setRenewalLeadDays = (strapi: Core.Strapi, days = 400) => {
+  const key = 'plugin::plan-renewals.jobs.renewalLeadDays';
+  const before = strapi.config.get(key);
+  strapi.config.set(key, days);
+  return () => strapi.config.set(key, before);
 };
 
 /** An Open invoice for a new Processing service plan, priced by the invoice service. */

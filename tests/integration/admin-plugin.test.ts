@@ -68,6 +68,7 @@ describe('every admin route needs its action', () => {
     ['GET', `/runs/${fake}`, undefined, [A.readRuns]],
     ['POST', `/runs/${fake}/retry`, {}, [A.manageRuns]],
     ['POST', `/runs/${fake}/cancel`, { reason: 'test' }, [A.manageRuns]],
+    ['GET', `/service-plans/${fake}`, undefined, [A.readRuns]],
     ['POST', `/service-plans/${fake}/renewals`, {}, [A.manageRuns]],
     ['GET', '/tasks', undefined, [A.finance, A.customerSuccess]],
     ['POST', `/tasks/${fake}/claim`, {}, [A.finance, A.customerSuccess]],
@@ -123,9 +124,13 @@ describe('a renewal through the admin routes', () => {
 
   test('start, claim, record the payment, approve; the run advances to the quality check', async () => {
     const { servicePlan } = await createActivePlan(strapi, 10);
+    const view = await call(customerSuccess, 'GET', `/service-plans/${servicePlan.documentId}`, undefined);
+    expect(view.body.data.renewal).toMatchObject({ mayStart: true, openRun: null, leadDays: 14 });
     const started = await call(customerSuccess, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {});
     expect(started.status).toBe(201);
     const run = started.body.data;
+    expect(run.coverage.renewal).toMatchObject({ mayStart: false, openRun: run.documentId });
+    expect(run.coverage.paidThrough).toBe(view.body.data.paidThrough);
     expect([run.kind, run.state, run.currentStep]).toEqual(['renewal', 'waiting', 'verify-payment']);
     expect(run.steps.slice(0, 4).map((s: any) => s.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(run.steps[0].actor).toMatchObject({ type: 'admin' });

@@ -1,10 +1,11 @@
 import type { Core } from '@strapi/strapi';
-import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
-import { createCustomer, createPlan } from '../harness/fixtures';
+import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { appModule, createCustomer, createPlan } from '../harness/fixtures';
 
 /**
- * MRR and its movements on a hand-computed dataset, and the monthly report of a month with
- * known activity, read over the API by Finance as JSON and CSV.
+ * MRR and its movements on hand-computed datasets (one with a renewal open across a month end),
+ * and the monthly report of a month with known activity, read over the API by Finance as JSON
+ * and CSV, stored once per revision.
  */
 let strapi: Core.Strapi;
 let finance: string;
@@ -17,18 +18,33 @@ beforeAll(async () => {
 afterAll(() => stopStrapi(strapi));
 
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+const { addCalendarMonths, addDays } = appModule('domain');
 const mrr = () => strapi.plugin('plan-renewals').service('mrr');
 const SP = 'api::service-plan.service-plan';
 
-/** An Active plan of `plan` for `customer`, with its recurring revenue per term as activation stores it. */
-const activate = async (customer: any, plan: any, recurringMinor: number) => {
+/** An invoice of `servicePlan` for `period`, Paid on `paidOn` (the counter payment recorded first). */
+const paidInvoice = async (servicePlan: any, kind: 'new' | 'renewal', period: { start: string; end: string }, paidOn: string) => {
+  const full: any = await strapi.documents(SP).findOne({ documentId: servicePlan.documentId, populate: { plan: { populate: ['addOns'] }, customer: true } });
+  const invoice: any = await strapi.service('api::invoice.invoice').issue({ customer: full.customer, servicePlan: full, plan: full.plan, kind, period, issuedOn: paidOn });
+  await strapi.documents('api::transaction.transaction').create({
+    data: { invoice: invoice.documentId, amountMinor: invoice.totalMinor, currency: invoice.currency, state: 'Success', provider: 'manual', providerReference: `COUNTER-${invoice.number}`, occurredAt: `${paidOn}T10:00:00.000Z` } as any,
+  });
+  return strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: `${paidOn}T10:00:00.000Z` } as any });
+};
+
+/**
+ * An Active plan of `plan` for `customer`, with its recurring revenue per term as activation
+ * stores it, paid for 2026-01-01 to 2027-01-01 (what MRR counts is the paid period).
+ */
+const activate = async (customer: any, plan: any, recurringMinor: number, period = { start: '2026-01-01', end: '2027-01-01' }, paidOn = period.start) => {
   const created: any = await strapi.documents(SP).create({
     data: { customer: customer.documentId, plan: plan.documentId, state: 'Pending', autoRenew: true, addOnCodes: [], paymentMethod: 'manual', renewalCount: 0 } as any,
   });
   await strapi.db.query(SP).update({ where: { id: created.id }, data: { state: 'Processing' } });
+  await paidInvoice(created, 'new', period, paidOn);
   await strapi.db.query(SP).update({
     where: { id: created.id },
-    data: { state: 'Active', startDate: '2026-01-01', endDate: '2027-01-01', recurringMinor },
+    data: { state: 'Active', startDate: period.start, endDate: period.end, currentPeriodStart: period.start, currentPeriodEnd: period.end, recurringMinor },
   });
   return created;
 };
@@ -109,6 +125,70 @@ describe('MRR', () => {
   });
 });
 
+describe('a renewal open across a month end is no churn', () => {
+  test('October and November as a finance person computes them by hand', async () => {
+    // In CAD, alone in that currency: two customers on the 54.99 monthly plan, one on a 12-month
+    // plan of 600.00 + 120.00 recurring.
+    const monthly = await createPlan(strapi, { code: 'oct-monthly', priceMinor: 5499, currency: 'CAD', termMonths: 1, addOns: [] });
+    const annual = await createPlan(strapi, { code: 'oct-annual', priceMinor: 60000, currency: 'CAD', termMonths: 12, addOns: [] });
+    const [renewing, steady, yearly] = await Promise.all([createCustomer(strapi), createCustomer(strapi), createCustomer(strapi)]);
+    const renewingPlan = await activate(renewing, monthly, 5499, { start: '2026-10-03', end: '2026-11-03' });
+    const steadyPlan = await activate(steady, monthly, 5499, { start: '2026-10-20', end: '2026-11-20' });
+    await activate(yearly, annual, 72000, { start: '2026-06-01', end: '2027-06-01' });
+
+    // Oct 29: the renewal opens (Processing, invoice Open) and stays open across the month end.
+    await strapi.db.query(SP).update({ where: { id: renewingPlan.id }, data: { state: 'Processing' } });
+    const full: any = await strapi.documents(SP).findOne({ documentId: renewingPlan.documentId, populate: { plan: { populate: ['addOns'] }, customer: true } });
+    const renewal: any = await strapi.service('api::invoice.invoice').issue({ customer: full.customer, servicePlan: full, plan: full.plan, kind: 'renewal', period: { start: '2026-11-03', end: '2026-12-03' }, issuedOn: '2026-10-29' });
+    // Closing October happens after it ends (the 1st, 00:15): the renewal is still unpaid then.
+    const november1 = new Date('2026-11-01T00:15:00Z');
+    const october = await mrr().close('2026-10', november1);
+    // 54.99 + 54.99 + 60.00: the renewing customer still counts, Processing or not.
+    expect(october.figures.find((f: any) => f.currency === 'CAD')).toMatchObject({ mrrMinor: 5499 + 5499 + 6000, activePlans: 3 });
+    expect((await mrr().close('2026-10', november1)).closed).toBe(false); // once
+
+    // Nov 1: paid, through Dec 2. The steady customer's plan runs out on Nov 20 and is not renewed.
+    await strapi.documents('api::transaction.transaction').create({
+      data: { invoice: renewal.documentId, amountMinor: renewal.totalMinor, currency: renewal.currency, state: 'Success', provider: 'manual', providerReference: `COUNTER-${renewal.number}`, occurredAt: '2026-11-01T10:00:00.000Z' } as any,
+    });
+    await strapi.documents('api::invoice.invoice').update({ documentId: renewal.documentId, data: { state: 'Paid', paidAt: '2026-11-01T10:00:00.000Z' } as any });
+    await strapi.db.query(SP).update({ where: { id: renewingPlan.id }, data: { state: 'Active', startDate: '2026-11-03', endDate: '2026-12-03' } });
+    await strapi.db.query(SP).update({ where: { id: steadyPlan.id }, data: { state: 'Expired' } });
+    await mrr().close('2026-11', new Date('2026-12-01T00:15:00Z'));
+
+    const response = await http(strapi).get('/api/plan-renewals/mrr?from=2026-10&to=2026-11').set(as(finance));
+    const cad = response.body.data.movements.find((m: any) => m.currency === 'CAD' && m.from === '2026-10');
+    // The only change is the steady customer's churn; no false churn, no false reactivation.
+    expect(cad).toMatchObject({ startMinor: 16998, churnMinor: 5499, reactivationMinor: 0, newMinor: 0, endMinor: 11499, customers: expect.objectContaining({ churned: 1, reactivated: 0 }) });
+    expect(response.body.data.snapshots.filter((s: any) => s.currency === 'CAD').map((s: any) => [s.period, s.mrrMinor, s.measuredOn, s.closed])).toEqual([
+      ['2026-10', 16998, '2026-10-31', true],
+      ['2026-11', 11499, '2026-11-30', true],
+    ]);
+
+    // Both monthly reports say the same, and a refund booked later does not rewrite October.
+    const reports = strapi.plugin('plan-renewals').service('reports');
+    const octoberReport = (await reports.generate('2026-10', november1)).report;
+    expect(octoberReport.mrr.movements.find((m: any) => m.currency === 'CAD')).toMatchObject({ churnMinor: 0, reactivationMinor: 0 });
+    const novemberReport = (await reports.generate('2026-11', new Date('2026-12-01T02:00:00Z'))).report;
+    expect(novemberReport.mrr.movements.find((m: any) => m.currency === 'CAD')).toMatchObject({ churnMinor: 5499, reactivationMinor: 0, endMinor: 11499 });
+    expect((await mrr().refresh('2026-10')).find((f: any) => f.currency === 'CAD').mrrMinor).toBe(16998);
+  });
+
+  test('the live figure counts a plan while its renewal is open', async () => {
+    const plan = await createPlan(strapi, { code: 'live-monthly', priceMinor: 4000, termMonths: 1, addOns: [] });
+    const customer = await createCustomer(strapi);
+    const today = new Date().toISOString().slice(0, 10);
+    const servicePlan = await activate(customer, plan, 4000, { start: addDays(today, -20), end: addDays(today, 40) }, '2025-12-15');
+    const before = (await mrr().current()).find((f: any) => f.currency === 'USD');
+    await strapi.db.query(SP).update({ where: { id: servicePlan.id }, data: { state: 'Processing' } });
+    expect((await mrr().current()).find((f: any) => f.currency === 'USD')).toEqual(before);
+    await strapi.db.query(SP).update({ where: { id: servicePlan.id }, data: { state: 'Active' } });
+    const overview = await strapi.plugin('plan-renewals').service('panel').overview();
+    expect(overview.mrr).toEqual(await mrr().current());
+    expect(overview.activePlans).toBe((await mrr().current()).reduce((sum: number, f: any) => sum + f.activePlans, 0));
+  });
+});
+
 describe('the monthly report', () => {
   const api = '/api/plan-renewals';
   const thisMonth = new Date().toISOString().slice(0, 7);
@@ -136,6 +216,8 @@ describe('the monthly report', () => {
     await complete(first);
     const second = await buy();
     const secondInvoice = await complete(second);
+    // Renewals start from renewalLeadDays before the paid period ends: bring that day forward.
+    await strapi.db.query(SP).update({ where: { documentId: first.servicePlan.documentId }, data: { endDate: addDays(new Date().toISOString().slice(0, 10), 10) } });
     const renewal = (await http(strapi).post(`${api}/service-plans/${first.servicePlan.documentId}/renewals`).set(as(customerSuccess))).body.data;
     await complete(renewal);
     // The second customer cancels, and their payment is refunded.
@@ -144,7 +226,9 @@ describe('the monthly report', () => {
     await strapi.db.query('api::transaction.transaction').update({ where: { id: payment.id }, data: { state: 'Refunded' } });
     await mrr().refresh(thisMonth);
 
-    const report = await strapi.plugin('plan-renewals').service('reports').generate(thisMonth);
+    // Reported once the month is over: on the 1st of the next month.
+    const nextMonth = new Date(`${addCalendarMonths(thisMonth, 1)}-01T02:00:00Z`);
+    const { report } = await strapi.plugin('plan-renewals').service('reports').generate(thisMonth, nextMonth);
     const usd = report.sales.find((s: any) => s.currency === 'USD');
     expect(usd.new).toEqual({ count: 2, totalMinor: 2 * 59429, taxMinor: 2 * 4529 });
     expect(usd.renewal).toEqual({ count: 1, totalMinor: 59429, taxMinor: 4529 });
@@ -155,7 +239,8 @@ describe('the monthly report', () => {
       { role: 'finance', completed: 3, overdue: 0 },
       { role: 'customer-success', completed: 3, overdue: 0 },
     ]);
-    // The month's end is its snapshot, which the movements reach exactly.
+    // The month's end is its closed snapshot (every plan here is paid past the month's end, so it
+    // is today's figure too), which the movements reach exactly.
     const usdNow = (await mrr().current()).find((figure: any) => figure.currency === 'USD');
     expect(report.mrr.end.find((figure: any) => figure.currency === 'USD')).toEqual({ currency: 'USD', mrrMinor: usdNow.mrrMinor, activePlans: usdNow.activePlans });
     const movement = report.mrr.movements.find((m: any) => m.currency === 'USD');
@@ -194,7 +279,40 @@ describe('the monthly report', () => {
     expect(await jobs.catchUp(now)).not.toContain('monthly-report');
     const stored = await strapi.db.query('plugin::plan-renewals.monthly-report').findMany({ where: { month: '2026-03' } });
     expect(stored).toHaveLength(1);
-    expect((await jobs.runNow('monthly-report', now)).outcome).toMatch(/^report 2026-03/);
-    expect(await strapi.db.query('plugin::plan-renewals.monthly-report').count({ where: { month: '2026-03' } })).toBe(1);
+    expect((await jobs.runNow('monthly-report', now)).outcome).toBe('report 2026-03: stored (revision 1), unchanged');
+    const again = await strapi.db.query('plugin::plan-renewals.monthly-report').findMany({ where: { month: '2026-03' } });
+    expect(again).toEqual(stored); // nothing rewritten, not even its time
+  });
+
+  test('a stored report never changes; Finance regenerates a new revision, with who and why, emailed once', async () => {
+    const emails = (month: string) => strapi.db.query('plugin::plan-renewals.email').findMany({ where: { messageKey: { $startsWith: `report:${month}:` } } });
+    const financeUsers = await strapi.db.query('plugin::users-permissions.user').count({ where: { role: { type: 'finance' } } });
+    const first = await http(strapi).get(`${api}/reports/monthly/2026-05`).set(as(finance));
+    expect([first.status, first.body.data.revision, first.body.meta.revisions.length]).toEqual([200, 1, 1]);
+    expect(await emails('2026-05')).toHaveLength(financeUsers);
+    // A late correction changes the data of May; the stored report does not move.
+    await activate(await createCustomer(strapi), await createPlan(strapi, { priceMinor: 1200, termMonths: 1, addOns: [] }), 1200, { start: '2026-05-10', end: '2026-06-10' });
+    expect((await http(strapi).get(`${api}/reports/monthly/2026-05`).set(as(finance))).body.data).toEqual(first.body.data);
+    expect(await emails('2026-05')).toHaveLength(financeUsers);
+
+    const before = await snapshot(strapi);
+    for (const [body, status] of [[{}, 400], [{ reason: 'x' }, 400], [{ reason: 'late invoice', extra: 1 }, 400]] as const) {
+      expect((await http(strapi).post(`${api}/reports/monthly/2026-05/revisions`).set(as(finance)).send(body)).status).toBe(status);
+    }
+    expect((await http(strapi).post(`${api}/reports/monthly/2026-05/revisions`).set(as(customerSuccess)).send({ reason: 'late invoice' })).status).toBe(403);
+    const unfinished = await http(strapi).post(`${api}/reports/monthly/${thisMonth}/revisions`).set(as(finance)).send({ reason: 'too early' });
+    expect(unfinished.status).toBe(409);
+    expect(await snapshot(strapi)).toEqual(before);
+
+    const second = await http(strapi).post(`${api}/reports/monthly/2026-05/revisions`).set(as(finance)).send({ reason: 'invoice of May 10 booked late' });
+    expect(second.status).toBe(201);
+    expect(second.body.data).toMatchObject({ revision: 2, reason: 'invoice of May 10 booked late', generatedBy: { type: 'user' } });
+    expect(second.body.data.sales).not.toEqual(first.body.data.sales);
+    const latest = await http(strapi).get(`${api}/reports/monthly/2026-05`).set(as(finance));
+    expect([latest.body.data.revision, latest.body.meta.revisions.map((r: any) => r.revision)]).toEqual([2, [1, 2]]);
+    const original = await http(strapi).get(`${api}/reports/monthly/2026-05?revision=1`).set(as(finance));
+    expect(original.body.data).toEqual(first.body.data);
+    expect(await emails('2026-05')).toHaveLength(2 * financeUsers);
+    expect((await http(strapi).get(`${api}/reports/monthly/2026-05?revision=3`).set(as(finance))).status).toBe(404);
   });
 });

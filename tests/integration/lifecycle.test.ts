@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
-import { createCustomer, createPlan } from '../harness/fixtures';
+import { appModule, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
 import { StandIn, startSendGridStandIn } from '../harness/sendgrid-stand-in';
 
 /**
@@ -168,10 +168,16 @@ test('a purchase and its renewal, each from start to completed, leave every reco
   const mrr = () => strapi.db.query('plugin::plan-renewals.mrr-snapshot').findOne({ where: { period: month, currency: 'USD' } });
   expect([Number((await mrr()).mrrMinor), (await mrr()).activePlans]).toEqual([5075, 1]);
 
-  // --- the renewal, a year's worth later: no inspection fee this time
+  // --- too early: a renewal may start from 14 days (renewalLeadDays) before the paid period ends
+  const early = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess));
+  expect([early.status, early.body.error.details.firstRenewalDay]).toEqual([409, appModule('domain').addDays(yearLater, -14)]);
+
+  // --- the renewal, a year's worth later (a lead time stretched to stand for the wait): no inspection fee this time
+  const restoreLead = setRenewalLeadDays(strapi);
   const renewal = await ok(http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess)), 201);
   expect([renewal.kind, renewal.periodStart]).toEqual(['renewal', yearLater]);
   const second = await complete(renewal, 'COUNTER-2001');
+  restoreLead();
   expect(second.steps.map((s: any) => s.state)).toEqual(Array(13).fill('done'));
 
   servicePlan = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
-import { createCustomer, createPlan } from '../harness/fixtures';
+import { createActivePlan, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
 
 /** A purchase, a renewal and a rejection driven through the HTTP API by Finance and Customer Success. */
 let strapi: Core.Strapi;
@@ -12,6 +12,8 @@ beforeAll(async () => {
   strapi = await startStrapi();
   ({ finance, customerSuccess } = await signInStaff(strapi));
   plan = await createPlan(strapi, { code: 'complete-care-12m' });
+  // These tests renew plans they have just bought; the lead time itself is tested on its own below.
+  setRenewalLeadDays(strapi);
 });
 afterAll(() => stopStrapi(strapi));
 
@@ -141,6 +143,51 @@ test('a renewal continues from the previous end; a second one at the same time i
   const second = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(finance));
   expect(second.status).toBe(409);
   expect(second.body.error.details.run).toBe(renewal.body.data.documentId);
+});
+
+test('a renewal may start from renewalLeadDays before the paid period ends; earlier is a 409 naming that day, and writes nothing', async () => {
+  const restore = setRenewalLeadDays(strapi, 14);
+  try {
+    const { servicePlan } = await createActivePlan(strapi, 30);
+    const plan: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
+    const { addDays } = require('../../dist/src/domain');
+    const firstDay = addDays(plan.endDate, -14);
+    const before = await snapshot(strapi);
+    const early = await http(strapi).post(`${api}/service-plans/${servicePlan.documentId}/renewals`).set(as(customerSuccess));
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(`its renewal may start from ${firstDay}`);
+    expect(early.body.error.details).toEqual({ firstRenewalDay: firstDay, paidUntil: plan.endDate });
+    expect(await snapshot(strapi)).toEqual(before);
+
+    const due = await createActivePlan(strapi, 14);
+    expect((await http(strapi).post(`${api}/service-plans/${due.servicePlan.documentId}/renewals`).set(as(customerSuccess))).status).toBe(201);
+  } finally {
+    restore();
+  }
+});
+
+test('a renewal paid early extends the paid-through date; the customer stays covered by the current period', async () => {
+  const stored = await completedPurchase();
+  const servicePlanId = stored.servicePlan.documentId;
+  const bought: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
+  expect([bought.currentPeriodStart, bought.currentPeriodEnd]).toEqual([bought.startDate, bought.endDate]);
+  const renewal = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess));
+  const task = await openTask(finance, renewal.body.data.documentId);
+  await pay(renewal.body.data.invoice.documentId, 65429);
+  await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
+  const renewed: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
+  expect([renewed.state, renewed.currentPeriodStart, renewed.currentPeriodEnd, renewed.startDate, renewed.endDate]).toEqual([
+    'Active',
+    bought.startDate,
+    bought.endDate,
+    bought.endDate,
+    renewal.body.data.periodEnd,
+  ]);
+  // The day the first period ends, the renewal's period becomes the current one.
+  const payments = strapi.plugin('plan-renewals').service('card-payments');
+  expect(await payments.advanceCurrentPeriods(bought.endDate)).toEqual({ moved: expect.any(Number) });
+  const moved: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
+  expect([moved.currentPeriodStart, moved.currentPeriodEnd]).toEqual([bought.endDate, renewal.body.data.periodEnd]);
 });
 
 test('Finance rejecting the payment voids the invoice, cancels a new purchase and tells the customer', async () => {

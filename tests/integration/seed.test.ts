@@ -14,21 +14,45 @@ afterAll(() => stopStrapi(strapi));
 
 const count = (uid: string, where = {}) => strapi.db.query(uid as any).count({ where });
 
-test('the first start of an empty database seeds an auto repair shop', async () => {
+test('the first start of an empty database seeds an auto repair shop, through the process itself', async () => {
   expect(await count('api::plan.plan')).toBe(5);
   const terms = (await strapi.db.query('api::plan.plan').findMany({ select: ['termMonths'] })).map((p: any) => p.termMonths);
   expect(new Set(terms)).toEqual(new Set([1, 6, 12]));
   expect(await count('api::customer.customer')).toBe(12);
   expect(await count('api::service-plan.service-plan')).toBe(12);
-  for (const status of ['Pending', 'Processing', 'Active', 'PastDue', 'Expired', 'Cancelled']) {
+  // Every status a plan rests in (Pending lasts only until the purchase's second step).
+  for (const status of ['Processing', 'Active', 'PastDue', 'Expired', 'Cancelled']) {
     expect(await count('api::service-plan.service-plan', { state: status })).toBeGreaterThan(0);
   }
-  expect(await count('api::invoice.invoice')).toBe(13);
+  expect(await count('api::invoice.invoice')).toBe(14);
   expect(await count('api::invoice.invoice', { kind: 'renewal' })).toBe(2);
-  expect(await count('api::transaction.transaction', { state: 'Failed' })).toBe(1);
+  // Purchases and renewals are runs: twelve purchases and two renewals, each with its thirteen steps.
+  expect(await count('plugin::plan-renewals.run', { kind: 'new' })).toBe(12);
+  expect(await count('plugin::plan-renewals.run', { kind: 'renewal' })).toBe(2);
+  expect(await count('plugin::plan-renewals.run', { state: 'completed' })).toBe(10);
 });
 
-test('every seeded invoice adds up, and every paid one has a matching successful payment', async () => {
+test('nothing the UI cannot explain: every open plan has its open run, every PastDue plan its Finance task', async () => {
+  const plans = await strapi.db.query('api::service-plan.service-plan').findMany({ populate: { invoices: true } });
+  for (const plan of plans) {
+    const runs = await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { id: plan.id } } });
+    expect(runs.length).toBeGreaterThan(0);
+    if (plan.state === 'Processing') {
+      const open = runs.find((run: any) => run.openKey === plan.documentId);
+      expect(open).toBeTruthy();
+      expect(await count('plugin::plan-renewals.task', { run: { id: open.id }, state: 'open' })).toBe(1);
+    }
+    if (plan.state === 'PastDue') {
+      const owed = plan.invoices.find((i: any) => i.kind === 'renewal' && i.state === 'Open');
+      expect(await count('plugin::plan-renewals.task', { type: 'collect-payment', invoice: { id: owed.id }, state: 'open' })).toBe(1);
+      expect(plan.endDate <= new Date().toISOString().slice(0, 10)).toBe(true); // only once the paid period ended
+    }
+  }
+  const cancelled = plans.find((p: any) => p.state === 'Cancelled');
+  expect(cancelled.invoices.map((i: any) => i.state)).toEqual(['Void']);
+});
+
+test('every seeded invoice adds up, and every paid one has a matching successful payment, paid on its date', async () => {
   const { invoiceTotalsProblem } = appModule('domain');
   const invoices = await strapi.db.query('api::invoice.invoice').findMany({ populate: { lines: true, transactions: true } });
   for (const invoice of invoices) {
@@ -36,18 +60,19 @@ test('every seeded invoice adds up, and every paid one has a matching successful
     if (invoice.state === 'Paid') {
       const paid = invoice.transactions.filter((t: any) => t.state === 'Success');
       expect(paid.map((t: any) => [t.amountMinor, t.currency])).toEqual([[invoice.totalMinor, invoice.currency]]);
-      expect(invoice.paidAt).toBeTruthy();
+      expect(new Date(invoice.paidAt).toISOString().slice(0, 10)).toBe(new Date(invoice.issuedAt).toISOString().slice(0, 10));
     }
   }
   const numbers = invoices.map((i: any) => i.number);
   expect(new Set(numbers).size).toBe(numbers.length);
 });
 
-test('active plans cover today, and renewals continue from the previous end', async () => {
+test('active plans are covered today, and renewals continue from the previous end', async () => {
   const today = new Date().toISOString().slice(0, 10);
   const active = await strapi.db.query('api::service-plan.service-plan').findMany({ where: { state: 'Active' } });
   for (const plan of active) {
-    expect(plan.startDate <= today && today < plan.endDate).toBe(true);
+    expect(plan.currentPeriodStart <= today && today < plan.currentPeriodEnd).toBe(true);
+    expect(plan.endDate >= plan.currentPeriodEnd).toBe(true);
   }
   const renewed = await strapi.db.query('api::service-plan.service-plan').findOne({
     where: { renewalCount: 1 },
@@ -56,27 +81,35 @@ test('active plans cover today, and renewals continue from the previous end', as
   const [first, second] = renewed.invoices.sort((a: any, b: any) => a.periodStart.localeCompare(b.periodStart));
   expect(second.kind).toBe('renewal');
   expect(second.periodStart).toBe(first.periodEnd);
+  // Its first period is over: the renewal's is the one covering today.
+  expect([renewed.currentPeriodStart, renewed.currentPeriodEnd]).toEqual([second.periodStart, second.periodEnd]);
 });
 
-test('the story of each plan is in the audit log, written as the demo data actor', async () => {
+test('the story of each plan is in the audit log, written by the demo data and the expiry job', async () => {
   const entries = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { action: { $endsWith: 'status-changed' } } });
   expect(entries.length).toBeGreaterThan(30);
-  expect(new Set(entries.map((e: any) => e.actorName))).toEqual(new Set(['demo data']));
+  expect(new Set(entries.map((e: any) => e.actorName))).toEqual(new Set(['demo data', 'expiry']));
 });
 
+/** Each seeded plan as the domain's MRR rule reads it: its state, term, recurring revenue and paid periods. */
+const mrrPlans = async () => {
+  const plans = await strapi.db.query('api::service-plan.service-plan').findMany({ populate: { plan: true, customer: true, invoices: true } });
+  return plans.map((sp: any) => ({
+    customer: sp.customer.id,
+    state: sp.state,
+    currency: sp.plan.currency,
+    termMonths: sp.plan.termMonths,
+    recurringMinor: sp.recurringMinor ?? 0,
+    paid: sp.invoices.filter((i: any) => i.state === 'Paid').map((i: any) => ({ start: i.periodStart, end: i.periodEnd })),
+  }));
+};
+
 test('MRR summed by the database equals the domain rule applied plan by plan', async () => {
-  const { monthlyRecurringRevenue, recurringPerTerm } = appModule('domain');
-  const active = await strapi.db
-    .query('api::service-plan.service-plan')
-    .findMany({ where: { state: 'Active' }, populate: { plan: { populate: { addOns: true } } } });
-  let expected = 0;
-  for (const servicePlan of active) {
-    const perTerm = recurringPerTerm({ ...servicePlan.plan, chosenAddOnCodes: servicePlan.addOnCodes ?? [] });
-    expect(servicePlan.recurringMinor).toBe(perTerm.amountMinor);
-    expected += monthlyRecurringRevenue(perTerm, servicePlan.plan.termMonths).amountMinor;
-  }
+  const { mrrOn } = appModule('domain');
+  const today = new Date().toISOString().slice(0, 10);
+  const expected = mrrOn(await mrrPlans(), today);
   const figures = await strapi.plugin('plan-renewals').service('mrr').current();
-  expect(figures).toEqual([{ currency: 'USD', mrrMinor: expected, arrMinor: expected * 12, activePlans: active.length }]);
+  expect(figures).toEqual(expected.map((e: any) => ({ currency: e.currency, mrrMinor: e.mrrMinor, arrMinor: e.mrrMinor * 12, activePlans: e.plans })));
 });
 
 test('seeding again changes nothing', async () => {
@@ -86,26 +119,17 @@ test('seeding again changes nothing', async () => {
   expect(await snapshot(strapi)).toEqual(before);
 });
 
-test('the past eleven months of MRR are filled in from what the seeded invoices paid for', async () => {
-  const { addCalendarMonths } = appModule('domain');
+test('the past eleven months of MRR are closed at their ends, by the same rule', async () => {
+  const { addCalendarMonths, lastDayOfMonth, mrrOn } = appModule('domain');
   const month = new Date().toISOString().slice(0, 7);
-  const invoices = await strapi.db.query('api::invoice.invoice').findMany({
-    where: { state: 'Paid' },
-    populate: { servicePlan: { populate: ['plan'] } },
-  });
+  const plans = await mrrPlans();
   let withRevenue = 0;
   for (let back = 11; back >= 1; back -= 1) {
     const period = addCalendarMonths(month, -back);
-    const lastDay = new Date(Date.parse(`${addCalendarMonths(period, 1)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-    // Recomputed here from the documents: each plan paid for on the month's last day, its
-    // recurring revenue per term spread over the term's months (half away from zero).
-    const plans = new Map<number, any>();
-    for (const invoice of invoices) {
-      if (invoice.periodStart <= lastDay && invoice.periodEnd > lastDay) plans.set(invoice.servicePlan.id, invoice.servicePlan);
-    }
-    const expected = [...plans.values()].reduce((sum, sp) => sum + Math.floor(((sp.recurringMinor ?? 0) * 2 + sp.plan.termMonths) / (sp.plan.termMonths * 2)), 0);
+    const expected = mrrOn(plans, lastDayOfMonth(period)).reduce((sum: number, e: any) => sum + e.mrrMinor, 0);
     const snapshots = await strapi.db.query('plugin::plan-renewals.mrr-snapshot').findMany({ where: { period } });
     expect(snapshots.reduce((sum: number, s: any) => sum + Number(s.mrrMinor), 0)).toBe(expected);
+    expect(snapshots.every((s: any) => s.closedAt && s.measuredOn === lastDayOfMonth(period))).toBe(true);
     if (expected > 0) withRevenue += 1;
   }
   expect(withRevenue).toBeGreaterThan(3);
@@ -113,4 +137,15 @@ test('the past eleven months of MRR are filled in from what the seeded invoices 
   const mrr = strapi.plugin('plan-renewals').service('mrr');
   expect(await mrr.backfill(addCalendarMonths(month, -1))).toBeNull();
   await expect(mrr.backfill(month)).rejects.toThrow('Only a finished month can be filled in');
+});
+
+test('last month\'s report reconciles with its MRR movements', async () => {
+  const { addCalendarMonths } = appModule('domain');
+  const previous = addCalendarMonths(new Date().toISOString().slice(0, 7), -1);
+  const report = await strapi.plugin('plan-renewals').service('reports').find(previous);
+  for (const m of report.mrr.movements) {
+    expect(m.startMinor + m.newMinor + m.expansionMinor + m.reactivationMinor - m.contractionMinor - m.churnMinor).toBe(m.endMinor);
+  }
+  const end = report.mrr.end.reduce((sum: number, f: any) => sum + f.mrrMinor, 0);
+  expect(report.mrr.movements.reduce((sum: number, m: any) => sum + m.endMinor, 0)).toBe(end);
 });

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
-import { createCustomer, createPlan } from '../harness/fixtures';
+import { createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
 import { OLD_SECRET, StripeStandIn, deliver, metadataFor, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
 /**
@@ -19,6 +19,8 @@ beforeAll(async () => {
   strapi = await startStrapi();
   ({ finance, customerSuccess } = await signInStaff(strapi));
   plan = await createPlan(strapi, { code: 'complete-care-card' });
+  // The renewals here are of plans bought a moment earlier.
+  setRenewalLeadDays(strapi);
 });
 afterAll(async () => {
   await stopStrapi(strapi);
@@ -334,8 +336,9 @@ describe('order and trust', () => {
       currency: 'usd',
     });
 
-  test.each([['succeeded, then refunded'], ['refunded, then succeeded']])('%s: the same end state', async (order) => {
+  test.each([['succeeded, then refunded'], ['refunded, then succeeded']])('a renewal %s: the same end state, only the renewal taken back', async (order) => {
     const { invoice, intentId, run, servicePlanId } = await cardRenewal();
+    const before = await planOf(servicePlanId);
     const paid = intentEvent('payment_intent.succeeded', invoice, { id: intentId });
     const refunded = refundEvent(intentId, invoice);
     for (const event of order.startsWith('succeeded') ? [paid, refunded] : [refunded, paid]) {
@@ -343,7 +346,9 @@ describe('order and trust', () => {
     }
     const after = await invoiceOf(invoice.documentId);
     expect([after.state, stripeTransactions(after)]).toEqual(['Refunded', [['Refunded', intentId]]]);
-    expect((await planOf(servicePlanId)).state).toBe('Cancelled');
+    // The first period stays paid: the plan is covered until it ends, then expires.
+    const kept = await planOf(servicePlanId);
+    expect([kept.state, kept.startDate, kept.endDate, kept.currentPeriodStart, kept.currentPeriodEnd]).toEqual(['Active', before.startDate, before.endDate, before.startDate, before.endDate]);
     expect((await runOf(run.documentId)).state).toBe('cancelled');
     const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { action: 'payment.refunded', actorType: 'stripe' } });
     expect(audit.some((entry: any) => entry.data.invoice === invoice.documentId)).toBe(true);
@@ -399,8 +404,24 @@ describe('order and trust', () => {
   });
 });
 
+describe('a refund of the first purchase', () => {
+  test('cancels the plan', async () => {
+    const purchase = await cardPurchase();
+    const intentId = newId('pi');
+    stripe.remember({ id: intentId, object: 'payment_intent', payment_method: newId('pm') });
+    const customer: any = await strapi.documents('api::customer.customer').findOne({ documentId: purchase.customer.documentId });
+    expect((await deliver(strapi, checkoutCompleted(purchase.invoice, intentId, customer.stripeCustomerId))).status).toBe(200);
+    expect((await planOf(purchase.run.servicePlan.documentId)).state).toBe('Active');
+    const refund = stripeEvent('charge.refunded', 'charge', { id: newId('ch'), payment_intent: intentId, amount: purchase.invoice.totalMinor, amount_refunded: purchase.invoice.totalMinor, refunded: true, currency: 'usd' });
+    const response = await deliver(strapi, refund);
+    expect([response.status, response.body.outcome]).toEqual([200, expect.stringMatching(/plan cancelled$/)]);
+    expect((await planOf(purchase.run.servicePlan.documentId)).state).toBe('Cancelled');
+    expect((await invoiceOf(purchase.invoice.documentId)).state).toBe('Refunded');
+  });
+});
+
 describe('dunning', () => {
-  test('a declined renewal is retried after 1, 3 and 5 days with new keys, then PastDue, then Expired at period end', async () => {
+  test('a declined renewal is retried after 1, 3 and 5 days with new keys; the plan stays covered, PastDue only once the paid period ended', async () => {
     const { invoice, intentId, run, servicePlanId, customer } = await cardRenewal('declined');
     const payments = () => strapi.plugin('plan-renewals').service('card-payments');
     const day = 24 * 60 * 60 * 1000;
@@ -425,20 +446,29 @@ describe('dunning', () => {
     const final = await invoiceOf(invoice.documentId);
     expect([final.state, final.paymentAttempts, final.nextPaymentAttemptAt]).toEqual(['Open', 4, null]);
     expect(final.transactions.map((t: any) => t.state)).toEqual(['Failed', 'Failed', 'Failed', 'Failed']);
+    // Retries exhausted, but the paid period runs on: still covered (its renewal in progress).
     const pastDue = await planOf(servicePlanId);
-    expect(pastDue.state).toBe('PastDue');
+    expect(pastDue.state).toBe('Processing');
     const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data;
     expect(tasks.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId)).toHaveLength(1);
     const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email }, orderBy: { id: 'asc' } });
     expect(emails.map((e: any) => e.subject).filter((s: string) => /could not charge|past due/.test(s))).toHaveLength(4);
 
-    expect(await payments().expireLapsed(new Date(Date.parse(pastDue.endDate) - day).toISOString().slice(0, 10))).toEqual({ expired: 0 });
-    // Every plan of this file bought today ends that day too; this one is among them.
+    expect(await payments().expireLapsed(new Date(Date.parse(pastDue.endDate) - day).toISOString().slice(0, 10))).toEqual({ expired: 0, pastDue: 0 });
+    // The paid period has ended, the renewal is still owed: PastDue, the run still open for a late payment.
+    // (Every plan of this file bought today ends that day too; this one is among them.)
+    expect((await payments().expireLapsed(pastDue.endDate)).pastDue).toBeGreaterThanOrEqual(1);
+    expect((await planOf(servicePlanId)).state).toBe('PastDue');
+    expect((await invoiceOf(invoice.documentId)).state).toBe('Open');
+    expect((await runOf(run.documentId)).state).toBe('waiting');
+    expect((await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId)).toHaveLength(1);
+    expect(await payments().expireLapsed(pastDue.endDate)).toMatchObject({ pastDue: 0 });
+    // Finance writes the renewal off: nothing is owed any more, the plan expires, the run is closed.
+    await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Uncollectible' } as any });
     expect((await payments().expireLapsed(pastDue.endDate)).expired).toBeGreaterThanOrEqual(1);
     expect((await planOf(servicePlanId)).state).toBe('Expired');
-    expect((await invoiceOf(invoice.documentId)).state).toBe('Uncollectible');
     expect((await runOf(run.documentId)).state).toBe('cancelled');
-    expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 0 });
+    expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 0, pastDue: 0 });
   });
 });
 
@@ -457,6 +487,8 @@ describe('the renewal wave', () => {
     const aloneCustomer: any = await strapi.documents('api::customer.customer').findOne({ documentId: alone.customer.documentId });
     const cards = [];
     for (let i = 0; i < 3; i += 1) cards.push(await cardCustomerWithActivePlan());
+    // The wave starts what is due within the configured lead time, 14 days.
+    setRenewalLeadDays(strapi, 14);
     const dueOn = new Date(Date.now() + 5 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
     for (const card of cards) {
       await strapi.db.query('api::service-plan.service-plan').update({ where: { documentId: card.servicePlanId }, data: { endDate: dueOn } });

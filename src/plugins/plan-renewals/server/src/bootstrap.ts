@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * Registers the plugin's admin actions and creates the analytics table Strapi does not manage.
+ * Registers the plugin's admin actions, creates the analytics table Strapi does not manage and
+ * fills in the current period of service plans stored before it existed (idempotent).
  * The application's bootstrap (src/index.ts), which runs after every plugin's, creates the admin
  * roles and then starts the scheduled jobs, so their catch-up sees a complete database; `destroy`
  * stops them.
@@ -9,4 +10,5 @@ import type { Core } from '@strapi/strapi';
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.plugin('plan-renewals').service('access').registerActions();
   await strapi.plugin('plan-renewals').service('mrr').ensureTables();
+  await strapi.plugin('plan-renewals').service('plan-dates').migrate();
 };

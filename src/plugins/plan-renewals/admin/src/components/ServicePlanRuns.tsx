@@ -4,14 +4,16 @@ import { useFetchClient, useNotification } from '@strapi/strapi/admin';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { apiPath, errorMessage, useCan, useResource } from '../api';
 import { ACTIONS, BASE } from '../pluginId';
-import { formatDateTime } from '../format';
+import { formatDate, formatDateTime } from '../format';
+import type { Coverage } from '../pages/Run';
 import { StateBadge } from './StateBadge';
 
 const SERVICE_PLAN = 'api::service-plan.service-plan';
 
 /**
  * In the content manager's edit view of a service plan (injection zone editView.right-links):
- * its runs, newest first, and "Start renewal" for admins who may manage runs.
+ * the period covered now and the day paid through, its runs, newest first, and "Start renewal"
+ * for admins who may manage runs — or, before the renewal may start, the first day it may.
  */
 export const ServicePlanRuns = ({ slug }: { slug: string }) => {
   const { id } = useParams<{ id: string }>();
@@ -22,6 +24,7 @@ export const ServicePlanRuns = ({ slug }: { slug: string }) => {
 
 const Runs = ({ documentId, canManage }: { documentId: string; canManage: boolean }) => {
   const { data, error, reload } = useResource<{ items: any[] }>('/runs', { servicePlan: documentId, pageSize: 5 });
+  const { data: coverage } = useResource<Coverage>(`/service-plans/${documentId}`);
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const navigate = useNavigate();
@@ -48,6 +51,11 @@ const Runs = ({ documentId, canManage }: { documentId: string; canManage: boolea
         Plan renewals
       </Typography>
       <Flex direction="column" alignItems="stretch" gap={2} paddingTop={2}>
+        {coverage?.currentPeriod ? (
+          <Typography variant="pi">
+            Covered now {formatDate(coverage.currentPeriod.start)} – {formatDate(coverage.currentPeriod.end)}, paid through {formatDate(coverage.paidThrough)}
+          </Typography>
+        ) : null}
         {error ? <Typography textColor="danger600">{error}</Typography> : null}
         {data?.items.map((run) => (
           <Flex key={run.documentId} gap={2}>
@@ -60,7 +68,12 @@ const Runs = ({ documentId, canManage }: { documentId: string; canManage: boolea
           </Flex>
         ))}
         {data && !data.items.length ? <Typography variant="pi" textColor="neutral600">No run yet.</Typography> : null}
-        {canManage ? (
+        {canManage && coverage && !open && !coverage.renewal.mayStart && coverage.renewal.firstDay ? (
+          <Typography variant="pi" textColor="neutral600">
+            Renewal may start from {formatDate(coverage.renewal.firstDay)}
+          </Typography>
+        ) : null}
+        {canManage && (!coverage || coverage.renewal.mayStart || open) ? (
           <Button variant="secondary" fullWidth loading={busy} disabled={!!open} onClick={start} title={open ? 'A run is already open for this plan' : undefined}>
             Start renewal
           </Button>

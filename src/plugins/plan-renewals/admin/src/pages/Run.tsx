@@ -20,6 +20,13 @@ interface Step {
   result: string | null;
 }
 
+/** A service plan's dates as the server states them (panel service `coverage`). */
+export interface Coverage {
+  currentPeriod: { start: string; end: string } | null;
+  paidThrough: string | null;
+  renewal: { openRun: string | null; mayStart: boolean; firstDay: string | null; leadDays: number };
+}
+
 export interface RunDetail {
   documentId: string;
   kind: 'new' | 'renewal';
@@ -31,6 +38,7 @@ export interface RunDetail {
   steps: Step[];
   servicePlan: { documentId: string; state: string; vehicle: string | null; plan: { name: string } | null; customer: { name: string } | null } | null;
   links: { servicePlan: string | null; invoice: string | null };
+  coverage: Coverage | null;
   invoice: { documentId: string; number: string; state: string; totalMinor: number; currency: string; taxMinor: number; paymentUrl: string | null; paidAt: string | null; link: string } | null;
   transactions: { documentId: string; state: string; amountMinor: number; currency: string; provider: string; providerReference: string; occurredAt: string; link: string }[];
   tasks: { documentId: string; type: string; role: string; state: string; outcome: string | null; dueDate: string | null; overdue: boolean; completedBy: any; claimedBy: any }[];
@@ -185,7 +193,12 @@ export const RunPage = () => {
                 </Button>
               ) : null}
               {open ? <CancelDialog onConfirm={(reason) => act(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
-              {!open && run.servicePlan && ['Active', 'PastDue', 'Expired'].includes(run.servicePlan.state) ? (
+              {!open && run.coverage && !run.coverage.renewal.openRun && !run.coverage.renewal.mayStart && run.coverage.renewal.firstDay ? (
+                <Typography variant="pi" textColor="neutral600">
+                  Renewal may start from {formatDate(run.coverage.renewal.firstDay)}
+                </Typography>
+              ) : null}
+              {!open && run.servicePlan && run.coverage?.renewal.mayStart && ['Active', 'PastDue', 'Expired'].includes(run.servicePlan.state) ? (
                 <Button
                   variant="secondary"
                   loading={busy}
@@ -218,8 +231,13 @@ export const RunPage = () => {
                     {run.links.servicePlan ? <Link to={run.links.servicePlan}>Open in the content manager</Link> : null}
                   </Flex>
                   <Typography variant="pi" textColor="neutral600">
-                    Period {formatDate(run.periodStart)} – {formatDate(run.periodEnd)}
+                    This run's period {formatDate(run.periodStart)} – {formatDate(run.periodEnd)}
                   </Typography>
+                  {run.coverage?.currentPeriod ? (
+                    <Typography variant="pi" textColor="neutral600">
+                      Covered now {formatDate(run.coverage.currentPeriod.start)} – {formatDate(run.coverage.currentPeriod.end)} · paid through {formatDate(run.coverage.paidThrough)}
+                    </Typography>
+                  ) : null}
                 </Flex>
               </Card>
               <Card title="Invoice">

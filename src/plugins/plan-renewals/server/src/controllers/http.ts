@@ -68,12 +68,15 @@ export const recordManualPayment = async (strapi: Core.Strapi, ctx: any) => {
   });
 };
 
-/** The monthly report as JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
+/** The monthly report (its latest revision, or `?revision=n`) as JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
 export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: any) => {
   const which = parse(month, ctx.params.month);
-  const { format } = parse(z.object({ format: z.enum(['json', 'csv']).optional() }).strict(), ctx.query);
-  const report = await strapi.plugin('plan-renewals').service('reports').find(which);
-  if (!report) throw new errors.NotFoundError(`No report for ${which}: the month is not over`);
+  const { format, revision } = parse(
+    z.object({ format: z.enum(['json', 'csv']).optional(), revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict(),
+    ctx.query,
+  );
+  const report = await strapi.plugin('plan-renewals').service('reports').find(which, new Date(), revision);
+  if (!report) throw new errors.NotFoundError(revision ? `No revision ${revision} of the ${which} report` : `No report for ${which}: the month is not over`);
   const csv = format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv');
   if (csv) {
     ctx.type = 'text/csv; charset=utf-8';
@@ -81,5 +84,7 @@ export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: any) => {
     ctx.body = reportCsv(report);
     return;
   }
-  ctx.body = { data: report };
+  ctx.body = { data: report, meta: { revisions: await strapi.plugin('plan-renewals').service('reports').revisions(which) } };
 };
+
+export const regenerateBody = z.object({ reason: z.string().trim().min(3, 'say why the report is made again').max(500) }).strict();

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { addCalendarMonths } from '../../../../../domain';
 import { JOB_NAMES } from '../config';
 import { RUN_UID, TASK_UID } from '../services/steps';
-import { answer, completeBody, documentId, engine, month, parse, recordManualPayment, sendMonthlyReport } from './http';
+import { answer, completeBody, documentId, engine, month, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
 import panel from './panel';
 
 /** Thin content-API controllers: parse the input with zod, call one engine method, answer. */
@@ -130,6 +130,14 @@ const mrr: Factory = ({ strapi }) => ({
 const reports: Factory = ({ strapi }) => ({
     async findOne(ctx: any) {
       await sendMonthlyReport(strapi, ctx);
+    },
+    /** Finance makes a finished month's report again: a new revision with who and why (201). */
+    async regenerate(ctx: any) {
+      const which = parse(month, ctx.params.month);
+      const { reason } = parse(regenerateBody, ctx.request.body);
+      const user = ctx.state.user;
+      const by = { type: 'user', id: user?.id, name: user?.username ?? user?.email };
+      await answer(ctx, 201, async () => strapi.plugin('plan-renewals').service('reports').regenerate(which, { reason, by }));
     },
 });
 

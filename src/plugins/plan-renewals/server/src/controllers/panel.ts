@@ -53,6 +53,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: await views.findRun(parse(documentId, ctx.params.documentId)) };
     },
 
+    async servicePlanCoverage(ctx: any) {
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await views.coverage(parse(documentId, ctx.params.documentId)) };
+    },
+
     async startRenewal(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
       await answer(ctx, 201, async () => views.findRun((await engine(strapi).start(id, 'renewal')).documentId));

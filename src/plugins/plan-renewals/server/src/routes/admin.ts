@@ -24,6 +24,7 @@ export default {
     guarded('GET', '/runs/:documentId', 'findRun', [A.readRuns]),
     guarded('POST', '/runs/:documentId/retry', 'retryRun', [A.manageRuns]),
     guarded('POST', '/runs/:documentId/cancel', 'cancelRun', [A.manageRuns]),
+    guarded('GET', '/service-plans/:documentId', 'servicePlanCoverage', [A.readRuns]),
     guarded('POST', '/service-plans/:documentId/renewals', 'startRenewal', [A.manageRuns]),
     // Either task action lets an admin in; which tasks they see and may complete is per role.
     guarded('GET', '/tasks', 'listTasks', []),

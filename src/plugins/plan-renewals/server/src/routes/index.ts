@@ -21,6 +21,7 @@ export default {
       route('POST', '/jobs/:name/run', 'jobs.run'),
       route('GET', '/mrr', 'mrr.find'),
       route('GET', '/reports/monthly/:month', 'reports.findOne'),
+      route('POST', '/reports/monthly/:month/revisions', 'reports.regenerate'),
       { method: 'POST', path: '/stripe/webhook', handler: 'stripe.webhook', config: { auth: false, policies: [] } },
     ],
   },

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { addDays, format, money } from '../../../../../domain';
+import { currentPeriod, format, lapse, money } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { escapeHtml } from '../domain/receipt';
 import { PaymentMetadata, METADATA_APP } from './stripe';
@@ -8,7 +8,8 @@ import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults
 /**
  * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
  * renewal charge fails — retries on the configured schedule, each with a new idempotency key,
- * then PastDue with a Finance task, then Expired at the end of the paid period.
+ * then a Finance task to collect; the customer stays covered until the paid period ends, and only
+ * then is the plan PastDue (renewal still owed) or Expired (nothing owed).
  *
  * Idempotency keys are derived from the run and the invoice number (and the attempt), never
  * random: a step re-run after a crash, or two instances retrying the same invoice, send the same
@@ -199,13 +200,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
         return `attempt ${attempt} failed (${reason}); next attempt ${next.toISOString()}`;
       }
-      if (servicePlan.state !== 'PastDue' && servicePlan.state !== 'Expired' && servicePlan.state !== 'Cancelled' && run.kind === 'renewal') {
-        await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'PastDue' } as any });
+      // Paid means covered: PastDue only once the paid period has ended with the renewal unpaid.
+      const today = now.toISOString().slice(0, 10);
+      const next = run.kind === 'renewal' ? lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: true }) : null;
+      if (next) {
+        await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } as any });
       }
       await email(
         `${invoice.number}:charge-failed:final`,
         customer.email,
-        `Your ${servicePlan.plan.name} is past due`,
+        `Your renewal payment for your ${servicePlan.plan.name} is past due`,
         `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
         run.documentId,
       );
@@ -217,7 +221,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         run,
         now.toISOString().slice(0, 10),
       );
-      return `attempt ${attempt} failed (${reason}); retries exhausted, plan PastDue, Finance asked to collect`;
+      return `attempt ${attempt} failed (${reason}); retries exhausted, ${next ? `plan ${next}` : `plan covered until ${servicePlan.endDate}`}, Finance asked to collect`;
     },
 
     financeTask,
@@ -256,40 +260,95 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Plans whose paid period has ended without a paid renewal lapse — Active ones nobody
-     * renewed, ones whose renewal is still waiting for its payment, past-due ones: Expired, the
-     * open renewal invoice written off (Uncollectible), the run cancelled with its open tasks,
-     * the customer told.
+     * Plans whose paid period has ended (endDate, the date paid until) and that were not renewed
+     * in time lapse, by the domain's `lapse` rule. A renewal still owed (its run open, its invoice
+     * Open) makes the plan PastDue: the run stays open so a late payment still renews it, and
+     * Finance has a task to collect. Nothing owed (no renewal, or one written off or voided):
+     * Expired, the open run cancelled, the customer told.
      */
     async expireLapsed(today: string = new Date().toISOString().slice(0, 10)) {
-      const lapsed = await strapi.db.query('api::service-plan.service-plan').findMany({
-        where: { state: { $in: LAPSING }, endDate: { $lte: today } },
-        limit: 200,
-      });
-      for (const plan of lapsed) {
-        await runAs({ type: 'system', name: 'expiry' }, () =>
-          strapi.db.transaction(async () => {
-            const servicePlan = await loadServicePlan(strapi, plan.documentId);
-            if (!LAPSING.includes(servicePlan.state) || !servicePlan.endDate || servicePlan.endDate > today) return;
-            await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'Expired' } as any });
-            const run: any = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
-            if (run) {
-              if (run.invoice?.state === 'Open') {
-                await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: { state: 'Uncollectible', nextPaymentAttemptAt: null } as any });
+      let expired = 0;
+      let pastDue = 0;
+      let after = 0;
+      for (;;) {
+        const lapsed = await strapi.db.query('api::service-plan.service-plan').findMany({
+          where: { state: { $in: LAPSING }, endDate: { $lte: today }, id: { $gt: after } },
+          orderBy: { id: 'asc' },
+          limit: 200,
+        });
+        if (!lapsed.length) break;
+        after = lapsed[lapsed.length - 1].id;
+        for (const plan of lapsed) {
+          const outcome = await runAs({ type: 'system', name: 'expiry' }, () =>
+            strapi.db.transaction(async () => {
+              const servicePlan = await loadServicePlan(strapi, plan.documentId);
+              const run: any = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
+              const owed = run?.kind === 'renewal' && run.invoice?.state === 'Open';
+              const next = lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: owed });
+              if (!next) return null;
+              await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } as any });
+              if (next === 'PastDue') {
+                const amount = format(money(run.invoice.totalMinor, run.invoice.currency));
+                await financeTask(
+                  `${run.invoice.documentId}:collect-payment`,
+                  'collect-payment',
+                  `Invoice ${run.invoice.number} (${amount}) is unpaid and the plan's paid period ended on ${servicePlan.endDate}. Customer ${servicePlan.customer.name} <${servicePlan.customer.email}>.`,
+                  run.invoice,
+                  run,
+                  today,
+                );
+                await email(
+                  `${servicePlan.documentId}:past-due:${servicePlan.endDate}`,
+                  servicePlan.customer.email,
+                  `Your ${servicePlan.plan.name} is past due`,
+                  `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is still unpaid. Pay it to continue the plan.\n`,
+                  run.documentId,
+                );
+                return 'PastDue';
               }
-              await strapi.plugin('plan-renewals').service('engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
-            }
-            await email(
-              `${servicePlan.documentId}:expired:${servicePlan.endDate}`,
-              servicePlan.customer.email,
-              `Your ${servicePlan.plan.name} has expired`,
-              `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} ended on ${servicePlan.endDate} and could not be renewed. Visit us or reply to this email to start a new one.\n`,
-              run?.documentId,
-            );
-          }),
-        );
+              if (run) {
+                if (run.invoice?.state === 'Open') {
+                  await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: { state: 'Uncollectible', nextPaymentAttemptAt: null } as any });
+                }
+                await strapi.plugin('plan-renewals').service('engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
+              }
+              await email(
+                `${servicePlan.documentId}:expired:${servicePlan.endDate}`,
+                servicePlan.customer.email,
+                `Your ${servicePlan.plan.name} has expired`,
+                `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} ended on ${servicePlan.endDate} and could not be renewed. Visit us or reply to this email to start a new one.\n`,
+                run?.documentId,
+              );
+              return 'Expired';
+            }),
+          );
+          if (outcome === 'Expired') expired += 1;
+          if (outcome === 'PastDue') pastDue += 1;
+        }
       }
-      return { expired: lapsed.length };
+      return { expired, pastDue };
+    },
+
+    /**
+     * Plans whose current period has ended while a later paid period covers today: the renewal
+     * paid early becomes the current period. Returns how many moved on.
+     */
+    async advanceCurrentPeriods(today: string = new Date().toISOString().slice(0, 10)) {
+      const due = await strapi.db.query('api::service-plan.service-plan').findMany({
+        where: { currentPeriodEnd: { $lte: today }, endDate: { $gt: today }, state: { $ne: 'Cancelled' } },
+        populate: { invoices: { where: { state: 'Paid' }, select: ['periodStart', 'periodEnd'] } } as any,
+        limit: 1000,
+      });
+      let moved = 0;
+      for (const plan of due) {
+        const current = currentPeriod((plan.invoices ?? []).map((i: any) => ({ start: i.periodStart, end: i.periodEnd })), today);
+        if (!current || current.start === plan.currentPeriodStart) continue;
+        await runAs({ type: 'system', name: 'expiry' }, () =>
+          strapi.db.query('api::service-plan.service-plan').update({ where: { id: plan.id }, data: { currentPeriodStart: current.start, currentPeriodEnd: current.end } }),
+        );
+        moved += 1;
+      }
+      return { moved };
     },
   };
 };

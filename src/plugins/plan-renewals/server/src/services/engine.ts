@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { format, money } from '../../../../../domain';
+import { firstRenewalDay, format, money, renewalMayStart, stateAfterUnpaidRun } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -17,6 +17,7 @@ import {
 } from '../domain';
 import { ProcessError } from '../domain/process';
 import { ConflictError } from '../errors';
+import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
 import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, matchingPayment } from './steps';
 
@@ -28,7 +29,6 @@ import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadS
  */
 const PROCESS = PREPAID_PLAN_PROCESS;
 
-const today = () => new Date().toISOString().slice(0, 10);
 const asStepActor = (actor: Actor): StepActor => ({ type: actor.type, id: actor.id, name: actor.name });
 
 const progressOf = (run: any): RunProgress => ({ state: run.state, currentStep: run.currentStep, steps: run.steps });
@@ -61,7 +61,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         actorName: actor.name ?? null,
         summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
         data: { run: run.documentId, step: run.currentStep, result },
-        occurredAt: new Date(),
+        occurredAt: clockNow(),
       } as any,
     });
   };
@@ -87,7 +87,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const definition = PROCESS.steps.find((s) => s.id === run.currentStep)!;
       const context: StepContext = { strapi, run, step: definition, today: today(), config: pluginConfig() };
       const outcome = await PREPAID_PLAN_HANDLERS[definition.id](context);
-      const now = new Date().toISOString();
+      const now = clockNow().toISOString();
       const progress = progressOf(run);
 
       if (outcome.outcome === 'wait') {
@@ -153,7 +153,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         outcome: input.outcome,
         note: input.note ?? null,
         completedBy: asStepActor(actor),
-        completedAt: new Date(),
+        completedAt: clockNow(),
       } as any,
     });
     const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
@@ -168,13 +168,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           actorName: actor.name ?? null,
           summary: `${task.type} task closed: ${result}`.slice(0, 500),
           data: { task: task.documentId, outcome: input.outcome },
-          occurredAt: new Date(),
+          occurredAt: clockNow(),
         } as any,
       });
       return null;
     }
     const title = PROCESS.steps.find((s) => s.id === task.stepId)!.title;
-    const now = new Date().toISOString();
+    const now = clockNow().toISOString();
     if (effect === 'continue') {
       await save(run, completeStep(progressOf(run), asStepActor(actor), result, now));
       await auditStep(run, title, 'done', result, actor);
@@ -187,6 +187,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const engine = {
+    /** When the plan's renewal may start: from `jobs.renewalLeadDays` before its paid period ends. */
+    renewalWindow(servicePlan: { endDate?: string | null }, on: string = today()) {
+      const leadDays = (strapi.config.get('plugin::plan-renewals') as any).jobs.renewalLeadDays as number;
+      const paidUntil = servicePlan.endDate ?? null;
+      return { leadDays, firstDay: firstRenewalDay(paidUntil, leadDays), mayStart: renewalMayStart({ paidUntil, leadDays, today: on }) };
+    },
+
     /** Runs automatic steps until the run waits for a person or a payment, fails or completes. */
     async advance(documentId: string, actor: Actor = { type: 'system', name: 'plan-renewals' }) {
       for (let i = 0; i < PROCESS.steps.length && (await step(documentId, actor)); i += 1);
@@ -210,6 +217,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (open) refuse(open);
       const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
       if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
+      if (kind === 'renewal') {
+        const window = engine.renewalWindow(servicePlan);
+        if (!window.mayStart) {
+          throw new ConflictError(
+            `Service plan ${servicePlanDocumentId} is paid until ${servicePlan.endDate}: its renewal may start from ${window.firstDay} (${window.leadDays} days before the paid period ends)`,
+            { firstRenewalDay: window.firstDay, paidUntil: servicePlan.endDate },
+          );
+        }
+      }
       let run: any;
       try {
         run = await runs().create({
@@ -304,7 +320,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const run = await loadRun(runDocumentId);
       if (!run || !isOpen(run.state)) return false;
       const title = PROCESS.steps.find((s) => s.id === run.currentStep)?.title ?? 'run';
-      await save(run, cancelRun(progressOf(run), asStepActor(actor), reason, new Date().toISOString()));
+      await save(run, cancelRun(progressOf(run), asStepActor(actor), reason, clockNow().toISOString()));
       const open = await strapi.db.query(TASK_UID as any).findMany({ where: { run: { documentId: runDocumentId }, state: 'open' } });
       for (const task of open.filter((t: any) => t.stepId)) {
         await strapi.db.query(TASK_UID as any).update({ where: { id: task.id }, data: { state: 'cancelled' } });
@@ -386,7 +402,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             state: 'Success',
             provider: 'manual',
             providerReference: input.reference,
-            occurredAt: new Date(),
+            occurredAt: clockNow(),
           } as any,
         });
       });
@@ -404,7 +420,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (run.invoice && run.invoice.state === 'Open') {
       await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } as any });
     }
-    const back = run.kind === 'new' || !run.previousPlanState || run.previousPlanState === 'Pending' ? 'Cancelled' : run.previousPlanState;
+    // A renewal closed unpaid leaves the plan as its paid periods make it (Active while covered).
+    const back = stateAfterUnpaidRun({ kind: run.kind, previous: run.previousPlanState ?? null, paidUntil: servicePlan.endDate ?? null, today: today() });
     if (servicePlan.state !== back) {
       await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
     }

@@ -5,9 +5,10 @@ import jobs from './jobs';
 import mrr from './mrr';
 import outbox from './outbox';
 import panel from './panel';
+import planDates from './plan-dates';
 import renewalWave from './renewal-wave';
 import reports from './reports';
 import stripe from './stripe';
 import webhooks from './webhooks';
 
-export default { access, engine, jobs, mrr, outbox, panel, reports, stripe, 'card-payments': cardPayments, 'renewal-wave': renewalWave, webhooks };
+export default { access, engine, jobs, mrr, outbox, panel, reports, stripe, 'card-payments': cardPayments, 'plan-dates': planDates, 'renewal-wave': renewalWave, webhooks };

@@ -38,10 +38,16 @@ export const JOBS: Record<string, JobBody> = {
     return `${wave.started} renewal run(s) started of ${wave.due} plan(s) due${left}`;
   },
 
-  /** Plans past their end date without a paid renewal expire (open renewal written off, customer told). */
+  /**
+   * A renewal paid early becomes the current period when the earlier one ends; plans whose paid
+   * period has ended lapse: PastDue while a renewal is owed, Expired otherwise.
+   */
   async expiry(strapi, now, config) {
-    const { expired } = await plugin(strapi).service('card-payments').expireLapsed(dateIn(now, config.timezone));
-    return `${expired} plan(s) expired`;
+    const today = dateIn(now, config.timezone);
+    const payments = plugin(strapi).service('card-payments');
+    const { moved } = await payments.advanceCurrentPeriods(today);
+    const { expired, pastDue } = await payments.expireLapsed(today);
+    return `${expired} plan(s) expired, ${pastDue} past due, ${moved} moved on to their next paid period`;
   },
 
   /** Payment requests whose first try failed (Stripe unreachable), then the dunning schedule's charges. */
@@ -101,16 +107,26 @@ export const JOBS: Record<string, JobBody> = {
     return `${overdue.length} overdue task(s) escalated`;
   },
 
+  /**
+   * The current month's live MRR, measured today; and, once, the month that just ended, closed
+   * at its end (the first fire of a month does it; later fires find it closed).
+   */
   async 'daily-mrr'(strapi, now, config) {
     const period = dateIn(now, config.timezone).slice(0, 7);
-    const figures = await plugin(strapi).service('mrr').refresh(period);
-    return `MRR ${period}: ${figures.map((f: any) => `${f.currency} ${f.mrrMinor} (${f.activePlans} plans)`).join(', ') || 'no active plans'}`;
+    const mrr = plugin(strapi).service('mrr');
+    const previous = addCalendarMonths(period, -1);
+    const closing = await mrr.close(previous, now);
+    const figures = await mrr.refresh(period, now);
+    const shown = (list: any[]) => list.map((f: any) => `${f.currency} ${f.mrrMinor} (${f.activePlans} plans)`).join(', ') || 'no plans covered';
+    return `MRR ${period}: ${shown(figures)}${closing.closed ? `; ${previous} closed: ${shown(closing.figures)}` : ''}`;
   },
 };
 
+/** The previous month's report, stored once: a second run answers that it is stored and changes nothing. */
 JOBS['monthly-report'] = async (strapi, now, config) => {
   const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
-  const report = await plugin(strapi).service('reports').generate(month);
+  const { created, revision, report } = await plugin(strapi).service('reports').generate(month, now);
+  if (!created) return `report ${month}: stored (revision ${revision}), unchanged`;
   return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${s.renewal.count} renewals`).join('; ') || 'no sales'}`;
 };
 

@@ -1,13 +1,18 @@
 import type { Core } from '@strapi/strapi';
-import { addCalendarMonths, isCalendarMonth } from '../../../../../domain';
-
-const lastDayOf = (period: string) => new Date(Date.parse(`${addCalendarMonths(period, 1)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+import { dateInZone, isCalendarMonth, mrrMeasureDay } from '../../../../../domain';
 
 /**
- * MRR per currency, computed by the database: each Active service plan contributes its recurring
- * revenue per term (price plus recurring add-ons; tax and one-time fees excluded) divided by its
- * term, rounded per plan half away from zero — the domain's `monthlyRecurringRevenue` written as
- * integer SQL ((2a + t) / 2t), so both databases compute it exactly. ARR is 12 × MRR.
+ * MRR per currency, computed by the database with the domain's one rule (`countsForMrr`,
+ * `planMrrMinor` in src/domain/coverage.ts): a plan counts on a day when one of its Paid invoices
+ * covers that day (period start <= day < period end) and the plan is not Cancelled, whatever
+ * state its renewal run is in; it contributes its recurring revenue per term (price plus
+ * recurring add-ons; tax and one-time fees excluded) divided by its term, rounded per plan half
+ * away from zero — `monthlyRecurringRevenue` written as integer SQL ((2a + t) / 2t), so both
+ * databases compute it exactly. ARR is 12 × MRR.
+ *
+ * The same rule serves the live figure (today), the daily refresh of the current month (today),
+ * the closing of a finished month (its last day in the jobs' time zone: once, after it ended, and
+ * never recomputed afterwards), the backfill of a month without a figure and the reports.
  *
  * A refresh of month M stores, in one transaction, each customer's MRR per currency (the MRR
  * lines of M) and the month's totals (the snapshot). Movements between two months compare the
@@ -58,39 +63,53 @@ const toFigure = (row: any): MrrFigure => {
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const timezone = () => (strapi.config.get('plugin::plan-renewals') as { jobs: { timezone: string } }).jobs.timezone;
+  const todayOf = (now: Date) => dateInZone(now, timezone());
+
   /**
-   * Each customer's MRR per currency, as a query (not loaded into memory): over Active plans, or,
-   * for a past day `asOf`, over the plans with a Paid invoice whose period covered that day.
+   * Each customer's MRR per currency on day `asOf`, as a query (not loaded into memory): the
+   * domain's `countsForMrr` — a Paid invoice of the plan covers the day, the plan is not Cancelled.
    */
-  const perCustomer = (trx: any, asOf?: string) =>
+  const perCustomer = (trx: any, asOf: string) =>
     trx('service_plans as sp')
       .join('service_plans_plan_lnk as pl', 'pl.service_plan_id', 'sp.id')
       .join('plans as p', 'p.id', 'pl.plan_id')
       .join('service_plans_customer_lnk as cl', 'cl.service_plan_id', 'sp.id')
-      .modify((query: any) => {
-        if (!asOf) return query.where('sp.state', 'Active');
-        return query.whereExists(
-          trx('invoices as i')
-            .join('invoices_service_plan_lnk as il', 'il.invoice_id', 'i.id')
-            .whereRaw('il.service_plan_id = sp.id')
-            .where('i.state', 'Paid')
-            .where('i.period_start', '<=', asOf)
-            .where('i.period_end', '>', asOf),
-        );
-      })
+      .whereNot('sp.state', 'Cancelled')
+      .whereExists(
+        trx('invoices as i')
+          .join('invoices_service_plan_lnk as il', 'il.invoice_id', 'i.id')
+          .whereRaw('il.service_plan_id = sp.id')
+          .where('i.state', 'Paid')
+          .where('i.period_start', '<=', asOf)
+          .where('i.period_end', '>', asOf),
+      )
       .groupBy('p.currency', 'cl.customer_id')
       .select('p.currency as currency', 'cl.customer_id as customer_id')
       .select(trx.raw('SUM((COALESCE(sp.recurring_minor, 0) * 2 + p.term_months) / (p.term_months * 2)) as mrr_minor'))
       .select(trx.raw('COUNT(*) as active_plans'));
 
-  /** Stores month `period`'s lines and totals: now (Active plans), or as of a past day. */
-  const store = async (period: string, asOf?: string): Promise<MrrFigure[]> => {
+  /** Month `period`'s stored figures (the snapshot), and whether the month is closed. */
+  const storedFigures = async (period: string) => {
+    const rows = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period }, orderBy: { currency: 'asc' } });
+    return {
+      closed: rows.length > 0 && rows.every((row: any) => row.closedAt),
+      figures: rows.map((row: any) => toFigure({ currency: row.currency, mrr: row.mrrMinor, plans: row.activePlans })),
+    };
+  };
+
+  /**
+   * Stores month `period`'s lines and totals as measured on day `asOf`; `close` marks a finished
+   * month's figure final. A closed month is never written again (checked under the month's lock).
+   */
+  const store = async (period: string, asOf: string, close: boolean): Promise<MrrFigure[] | null> => {
     assertPeriod(period);
-    return strapi.db.transaction(async ({ trx }): Promise<MrrFigure[]> => {
+    return strapi.db.transaction(async ({ trx }): Promise<MrrFigure[] | null> => {
       // Refreshes of one month run one at a time (runs completing on several instances, the
       // daily job): two at once would each delete the other's uncommitted lines and insert
       // theirs again, and one would fail on the lines' unique key. SQLite serializes writers anyway.
       if (strapi.db.dialect.client === 'postgres') await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`mrr-refresh:${period}`]);
+      if ((await storedFigures(period)).closed) return null;
       await trx(LINES_TABLE).where({ period }).delete();
       const select = perCustomer(trx, asOf).select(trx.raw('? as period', [period]));
       await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);
@@ -105,11 +124,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const snapshot of stored) {
         // A currency without active plans any more is at zero, not left at its old figure.
         if (!figures.some((f) => f.currency === snapshot.currency)) {
-          await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date() } });
+          await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date(), measuredOn: asOf, closedAt: close ? new Date() : null } });
         }
       }
       for (const figure of figures) {
-        const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date() };
+        const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date(), measuredOn: asOf, closedAt: close ? new Date() : null };
         const existing = stored.find((s: any) => s.currency === figure.currency);
         if (existing) await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: existing.id }, data });
         else await strapi.documents(SNAPSHOT_UID as any).create({ data: data as any });
@@ -118,7 +137,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   };
 
-  return {
+  const service = {
     /** The table of per-customer lines (Strapi does not manage it); created at bootstrap. */
     async ensureTables() {
       const knex = strapi.db.connection;
@@ -134,13 +153,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** MRR now, per currency, without storing anything. */
-    async current(): Promise<MrrFigure[]> {
+    /** MRR now (today in the jobs' time zone), per currency, without storing anything. */
+    async current(now: Date = new Date()): Promise<MrrFigure[]> {
+      const today = todayOf(now);
       // Inside the caller's transaction when there is one (a step of a run), so the query sees its
       // writes and, on SQLite, does not wait for the connection that transaction holds.
       const rows = await strapi.db.transaction(({ trx }) =>
         trx
-          .from(perCustomer(trx).as('c'))
+          .from(perCustomer(trx, today).as('c'))
           .groupBy('currency')
           .orderBy('currency')
           .select('currency')
@@ -149,20 +169,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return rows.map(toFigure);
     },
 
-    /** Recomputes month `period` (YYYY-MM): every customer's line, then the totals per currency. */
-    async refresh(period: string): Promise<MrrFigure[]> {
-      return store(period);
+    /**
+     * Month `period` (YYYY-MM) as the rule measures it: the current month live (today, replacing the
+     * earlier figure of the month), a finished month closed at its last day (once; a closed month
+     * answers its stored figures). Every customer's line, then the totals per currency.
+     */
+    async refresh(period: string, now: Date = new Date()): Promise<MrrFigure[]> {
+      assertPeriod(period);
+      const { day, final } = mrrMeasureDay(period, todayOf(now));
+      if (final) return (await service.close(period, now)).figures;
+      return (await store(period, day, false)) ?? (await storedFigures(period)).figures;
     },
 
     /**
-     * Fills in a past month without a snapshot (a new installation, imported history) from what was
-     * paid for on its last day. A month with a stored figure is left as it is.
+     * Closes a finished month: its figure measured at its end (its last day in the jobs' time
+     * zone), stored once. Later changes (a refund, a late payment) never rewrite it.
      */
-    async backfill(period: string): Promise<MrrFigure[] | null> {
+    async close(period: string, now: Date = new Date()): Promise<{ closed: boolean; figures: MrrFigure[] }> {
       assertPeriod(period);
-      if (period >= new Date().toISOString().slice(0, 7)) throw new Error(`Only a finished month can be filled in, not ${period}`);
+      const { day, final } = mrrMeasureDay(period, todayOf(now));
+      if (!final) throw new Error(`${period} is not over: it cannot be closed yet`);
+      const stored = await store(period, day, true);
+      return stored ? { closed: true, figures: stored } : { closed: false, figures: (await storedFigures(period)).figures };
+    },
+
+    /**
+     * Fills in a past month without a snapshot (a new installation, imported history), closed as
+     * it would have been. A month with a stored figure is left as it is.
+     */
+    async backfill(period: string, now: Date = new Date()): Promise<MrrFigure[] | null> {
+      assertPeriod(period);
+      if (period >= todayOf(now).slice(0, 7)) throw new Error(`Only a finished month can be filled in, not ${period}`);
       if (await strapi.db.query(SNAPSHOT_UID as any).count({ where: { period } })) return null;
-      return store(period, lastDayOf(period));
+      return (await service.close(period, now)).figures;
     },
 
     /** The movements between the stored lines of two months, per currency. */
@@ -246,9 +285,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           arrMinor: safe(s.mrrMinor, 'MRR') * 12,
           activePlans: s.activePlans,
           computedAt: s.computedAt,
+          measuredOn: s.measuredOn ?? null,
+          closed: Boolean(s.closedAt),
         })),
         movements,
       };
     },
   };
+  return service;
 };

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { addCalendarMonths } from '../../../../../domain';
+import { addCalendarMonths, paidThroughDay } from '../../../../../domain';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
 import { REPORT_UID } from './reports';
@@ -133,15 +133,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
 
-  return {
+  const views = {
     /** The overview: MRR/ARR now, plans, this month's sales, tasks, and the last 12 months. */
     async overview(now: Date = new Date()) {
       const today = now.toISOString().slice(0, 10);
       const month = today.slice(0, 7);
       const months = Array.from({ length: 12 }, (_, i) => addCalendarMonths(month, i - 11));
-      const [current, activePlans, sales, tasks, history] = await Promise.all([
-        mrr().current(),
-        strapi.db.query('api::service-plan.service-plan').count({ where: { state: 'Active' } }),
+      const [current, sales, tasks, history] = await Promise.all([
+        mrr().current(now),
         salesByMonth(months),
         tasksPerRole(today),
         mrr().history(months[0], months[11]),
@@ -150,6 +149,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const stored = history.snapshots.filter((s: any) => s.period !== month);
       const points = [...stored, ...current.map((figure: any) => ({ period: month, currency: figure.currency, mrrMinor: figure.mrrMinor }))];
       const currencies = [...new Set(points.map((p: any) => p.currency as string))].sort();
+      // The plans MRR counts (covered by a paid period now), whatever their renewal run is doing.
+      const activePlans = current.reduce((sum: number, figure: any) => sum + figure.activePlans, 0);
       return {
         today,
         month,
@@ -189,6 +190,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { items: items.map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };
     },
 
+    /**
+     * A service plan's dates as the customer sees them: the period covered now, the day paid
+     * through, and when its renewal may start (or that one is open).
+     */
+    async coverage(documentId: string, now: Date = new Date()) {
+      const plan: any = await strapi.db.query('api::service-plan.service-plan').findOne({ where: { documentId } });
+      if (!plan) throw new errors.NotFoundError(`No service plan ${documentId}`);
+      const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: documentId } });
+      const window = strapi.plugin('plan-renewals').service('engine').renewalWindow(plan, now.toISOString().slice(0, 10));
+      return {
+        documentId,
+        state: plan.state,
+        currentPeriod: plan.currentPeriodStart ? { start: plan.currentPeriodStart, end: plan.currentPeriodEnd } : null,
+        paidUntil: plan.endDate ?? null,
+        paidThrough: paidThroughDay(plan.endDate ?? null),
+        renewal: { openRun: open?.documentId ?? null, mayStart: !open && window.mayStart && plan.state !== 'Cancelled', firstDay: window.firstDay, leadDays: window.leadDays },
+      };
+    },
+
     /** One run with its steps and every record it touched, each with its admin link. */
     async findRun(documentId: string, now: Date = new Date()) {
       const run: any = await strapi.documents(RUN_UID as any).findOne({ documentId, populate: runPopulate } as any);
@@ -210,6 +230,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       return {
         ...runSummary(run),
+        coverage: run.servicePlan ? await views.coverage(run.servicePlan.documentId, now) : null,
         steps: run.steps,
         links: {
           servicePlan: run.servicePlan ? adminUrl('api::service-plan.service-plan', run.servicePlan.documentId) : null,
@@ -260,10 +281,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     taskView: (task: any, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),
 
-    /** Stored monthly reports, newest first (the figures are fetched one month at a time). */
+    /** Stored monthly reports, newest first, each with its latest revision (the figures are fetched one month at a time). */
     async listReports() {
-      const reports = await strapi.db.query(REPORT_UID as any).findMany({ select: ['month', 'generatedAt'], orderBy: { month: 'desc' }, limit: 120 });
-      return reports.map((report: any) => ({ month: report.month, generatedAt: report.generatedAt }));
+      const reports = await strapi.db.query(REPORT_UID as any).findMany({ select: ['month', 'generatedAt', 'revision'], orderBy: [{ month: 'desc' }, { revision: 'desc' }], limit: 240 });
+      const months = new Map<string, any>();
+      for (const report of reports) if (!months.has(report.month)) months.set(report.month, { month: report.month, generatedAt: report.generatedAt, revision: report.revision ?? 1 });
+      return [...months.values()].slice(0, 120);
     },
 
     /** What is configured, never a secret's value: whether each integration is set up. */
@@ -305,4 +328,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
     },
   };
+  return views;
 };

@@ -1,12 +1,19 @@
 import type { Core } from '@strapi/strapi';
-import { addCalendarMonths, format, isCalendarMonth, money } from '../../../../../domain';
+import { errors } from '@strapi/utils';
+import { addCalendarMonths, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
+import { ConflictError } from '../errors';
 
 /**
  * The monthly revenue report for month M (UTC calendar month), every figure aggregated by the
  * database: new pre-paid plans vs renewals (invoices paid in M, count and amounts per currency),
  * cancellations and expiries (status changes in M), MRR at the start (snapshot of M-1) and the
  * end (snapshot of M) with the movements between them, cash collected and refunded per currency,
- * and tasks completed and found overdue per role. Stored once per month; as JSON or CSV.
+ * and tasks completed and found overdue per role; as JSON or CSV.
+ *
+ * A stored report never changes: the job (or a first request) stores revision 1 once, and running
+ * it again answers that it is stored. Finance may regenerate a month on purpose (a correction
+ * booked later): that stores a new revision saying who asked and why, every earlier revision stays
+ * readable, and Finance is emailed once per revision.
  */
 export const REPORT_UID = 'plugin::plan-renewals.monthly-report';
 
@@ -36,11 +43,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const at = (date: Date) => (strapi.db.dialect.client === 'sqlite' ? date.getTime() : date);
   const n = (value: unknown) => Number(value ?? 0);
 
-  const compute = async (month: string) => {
+  const timezone = () => (strapi.config.get('plugin::plan-renewals') as { jobs: { timezone: string } }).jobs.timezone;
+
+  const compute = async (month: string, now: Date) => {
     const start = new Date(`${month}-01T00:00:00.000Z`);
     const end = new Date(`${addCalendarMonths(month, 1)}-01T00:00:00.000Z`);
     const range = [at(start), at(end)];
     const mrr = strapi.plugin('plan-renewals').service('mrr');
+    // The MRR at the start and the end are the closed figures of the two month ends, by the one
+    // rule; closing is once, so a month closed earlier keeps the figure it was closed with.
+    await mrr.close(addCalendarMonths(month, -1), now);
+    await mrr.close(month, now);
     return strapi.db.transaction(async ({ trx }) => {
       const sales = await trx('invoices')
         .whereIn('state', ['Paid', 'Refunded'])
@@ -107,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const figures = (rows: any[]) => rows.map((row) => ({ currency: row.currency, mrrMinor: n(row.mrrMinor), activePlans: row.activePlans }));
       return {
         month,
-        generatedAt: new Date().toISOString(),
+        generatedAt: now.toISOString(),
         sales: [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
         plans: { cancelled: n(changes[0]?.cancelled), expired: n(changes[0]?.expired) },
         mrr: {
@@ -121,34 +134,93 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   };
 
+  const latest = (month: string) => strapi.db.query(REPORT_UID as any).findOne({ where: { month }, orderBy: { revision: 'desc' } });
+
+  const view = (row: any) => ({
+    ...row.data,
+    revision: row.revision ?? 1,
+    generatedBy: row.generatedBy ?? null,
+    reason: row.reason ?? null,
+  });
+
+  /** Emails Finance about one revision of a report, once (the message key names the revision). */
+  const emailFinance = async (month: string, revision: number, data: any, reason: string | null) => {
+    const finance = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' }, blocked: false } });
+    const lines = data.sales.map((s: any) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${s.renewal.count} renewals (${format(money(s.renewal.totalMinor, s.currency))})`);
+    const heading = revision === 1 ? `The revenue report for ${month} is ready.` : `The revenue report for ${month} was regenerated as revision ${revision}: ${reason}.`;
+    for (const user of finance) {
+      await strapi.plugin('plan-renewals').service('card-payments').email(
+        `report:${month}:${revision}:${user.id}`,
+        user.email,
+        revision === 1 ? `Monthly revenue report ${month}` : `Monthly revenue report ${month}, revision ${revision}`,
+        `${heading}\n\n${lines.join('\n') || 'No plans were sold or renewed.'}\nCancelled: ${data.plans.cancelled}, expired: ${data.plans.expired}.\n\nFull report: GET /api/plan-renewals/reports/monthly/${month} (JSON, or CSV with ?format=csv).\n`,
+      );
+    }
+    await strapi.plugin('plan-renewals').service('engine').flushOutbox();
+  };
+
+  const assertFinished = (month: string, now: Date) => {
+    if (!isCalendarMonth(month)) throw new errors.ValidationError(`A month is YYYY-MM, not ${String(month as unknown)}`);
+    const current = dateInZone(now, timezone()).slice(0, 7);
+    if (month >= current) throw new ConflictError(`${month} is not over: its report can be made from the 1st of the next month`);
+  };
+
+  /** Stores revision `revision` of the month's report; null when another instance stored it first. */
+  const store = async (month: string, revision: number, now: Date, by: unknown, reason: string | null) => {
+    const data = await compute(month, now);
+    try {
+      await strapi.db.query(REPORT_UID as any).create({ data: { month, revision, data, generatedAt: now, generatedBy: by ?? null, reason } });
+    } catch (error) {
+      if (await strapi.db.query(REPORT_UID as any).findOne({ where: { month, revision } })) return null;
+      throw error;
+    }
+    await emailFinance(month, revision, data, reason);
+    return data;
+  };
+
   const service = {
-    /** Computes and stores the report of `month` (replacing an earlier one), then emails Finance. */
-    async generate(month: string) {
-      if (!isCalendarMonth(month)) throw new Error(`A month is YYYY-MM, not ${month}`);
-      const data = await compute(month);
-      const existing = await strapi.db.query(REPORT_UID as any).findOne({ where: { month } });
-      if (existing) await strapi.db.query(REPORT_UID as any).update({ where: { id: existing.id }, data: { data, generatedAt: new Date() } });
-      else await strapi.documents(REPORT_UID as any).create({ data: { month, data, generatedAt: new Date() } as any });
-      const finance = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' }, blocked: false } });
-      const lines = data.sales.map((s: any) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${s.renewal.count} renewals (${format(money(s.renewal.totalMinor, s.currency))})`);
-      for (const user of finance) {
-        await strapi.plugin('plan-renewals').service('card-payments').email(
-          `report:${month}:${data.generatedAt}:${user.id}`,
-          user.email,
-          `Monthly revenue report ${month}`,
-          `The revenue report for ${month} is ready.\n\n${lines.join('\n') || 'No plans were sold or renewed.'}\nCancelled: ${data.plans.cancelled}, expired: ${data.plans.expired}.\n\nFull report: GET /api/plan-renewals/reports/monthly/${month} (JSON, or CSV with ?format=csv).\n`,
-        );
+    /**
+     * The month's report, stored once: the first call stores revision 1 and emails Finance; any
+     * later call answers the stored report and changes nothing.
+     */
+    async generate(month: string, now: Date = new Date()): Promise<{ created: boolean; revision: number; report: any }> {
+      assertFinished(month, now);
+      const stored = await latest(month);
+      if (stored) return { created: false, revision: stored.revision ?? 1, report: view(stored) };
+      const data = await store(month, 1, now, { type: 'system', name: 'monthly-report' }, null);
+      if (!data) {
+        const winner = await latest(month);
+        return { created: false, revision: winner.revision, report: view(winner) };
       }
-      await strapi.plugin('plan-renewals').service('engine').flushOutbox();
-      return data;
+      return { created: true, revision: 1, report: view({ data, revision: 1, generatedBy: { type: 'system', name: 'monthly-report' }, reason: null }) };
     },
 
-    /** The stored report; a finished month without one is generated on first request. */
-    async find(month: string, now: Date = new Date()) {
-      const stored = await strapi.db.query(REPORT_UID as any).findOne({ where: { month } });
-      if (stored) return stored.data;
-      if (month >= now.toISOString().slice(0, 7)) return null;
-      return service.generate(month);
+    /** Finance asks for the month again: a new revision, with who and why; earlier ones stay. */
+    async regenerate(month: string, input: { reason: string; by: { type: string; id?: string | number; name?: string } }, now: Date = new Date()) {
+      assertFinished(month, now);
+      const previous = await latest(month);
+      const revision = (previous?.revision ?? 0) + 1;
+      const data = await store(month, revision, now, input.by, input.reason);
+      if (!data) throw new ConflictError(`Revision ${revision} of the ${month} report was just stored by someone else`);
+      return view({ data, revision, generatedBy: input.by, reason: input.reason });
+    },
+
+    /** The stored report (the latest revision, or the one asked for); a finished month without one is made on first request. */
+    async find(month: string, now: Date = new Date(), revision?: number) {
+      if (revision) {
+        const row = await strapi.db.query(REPORT_UID as any).findOne({ where: { month, revision } });
+        return row ? view(row) : null;
+      }
+      const stored = await latest(month);
+      if (stored) return view(stored);
+      if (month >= dateInZone(now, timezone()).slice(0, 7)) return null;
+      return (await service.generate(month, now)).report;
+    },
+
+    /** The revisions of a month's report: number, when, who and why. */
+    async revisions(month: string) {
+      const rows = await strapi.db.query(REPORT_UID as any).findMany({ where: { month }, select: ['revision', 'generatedAt', 'generatedBy', 'reason'], orderBy: { revision: 'asc' } });
+      return rows.map((row: any) => ({ revision: row.revision, generatedAt: row.generatedAt, generatedBy: row.generatedBy ?? null, reason: row.reason ?? null }));
     },
   };
   return service;

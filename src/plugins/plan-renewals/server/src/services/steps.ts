@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
-import { addBusinessDays, buildInvoice, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
+import { addBusinessDays, buildInvoice, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
 import { StepDefinition, activationReceipt } from '../domain';
+import { now as clockNow } from '../clock';
 
 /**
  * What each step of the pre-paid plan process does. A handler runs inside the transaction that
@@ -162,29 +163,41 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   async 'mark-invoice-paid'({ strapi, run }) {
     const invoice = await invoiceOf(strapi, run);
     if (invoice.state !== 'Paid') {
-      await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid' } as any });
+      await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: clockNow() } as any });
     }
     return { outcome: 'done', result: `Invoice ${invoice.number} Paid` };
   },
 
-  async 'activate-plan'({ strapi, run }) {
+  async 'activate-plan'({ strapi, run, today }) {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     const recurring = recurringPerTerm({
       ...servicePlan.plan,
       addOns: servicePlan.plan.addOns ?? [],
       chosenAddOnCodes: servicePlan.addOnCodes ?? [],
     });
+    // A renewal paid early extends what is paid for (endDate); the customer stays covered by the
+    // current period, which the expiry job moves on to the renewal's when it ends.
+    const current = servicePlan.currentPeriodStart && servicePlan.currentPeriodEnd ? { start: servicePlan.currentPeriodStart, end: servicePlan.currentPeriodEnd } : null;
+    const dates = datesAfterPayment({
+      current: run.kind === 'renewal' ? current : null,
+      paidUntil: run.kind === 'renewal' ? servicePlan.endDate : null,
+      paid: { start: run.periodStart, end: run.periodEnd },
+      today,
+    });
     await strapi.documents('api::service-plan.service-plan').update({
       documentId: servicePlan.documentId,
       data: {
         state: 'Active',
         startDate: run.periodStart,
-        endDate: run.periodEnd,
+        endDate: dates.paidUntil,
+        currentPeriodStart: dates.current.start,
+        currentPeriodEnd: dates.current.end,
         renewalCount: servicePlan.renewalCount + (run.kind === 'renewal' ? 1 : 0),
         recurringMinor: recurring.amountMinor,
       } as any,
     });
-    return { outcome: 'done', result: `Active from ${run.periodStart} until ${run.periodEnd}` };
+    const covered = dates.current.start === run.periodStart ? '' : `; covered now by ${dates.current.start} to ${dates.current.end}`;
+    return { outcome: 'done', result: `Active from ${run.periodStart} until ${run.periodEnd}${covered}` };
   },
 
   async 'provisioning-log'({ strapi, run }) {
@@ -198,7 +211,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
         actorName: 'plan-renewals',
         summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${run.periodStart} until ${run.periodEnd}`,
         data: { run: run.documentId, kind: run.kind, addOns: servicePlan.addOnCodes ?? [] },
-        occurredAt: new Date(),
+        occurredAt: clockNow(),
       } as any,
     });
     return { outcome: 'done', result: 'Provisioning recorded in the audit log' };
@@ -237,10 +250,13 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
 
   'quality-check': ensureTask,
 
-  async 'calculate-mrr'({ strapi, today }) {
-    const figures = await strapi.plugin('plan-renewals').service('mrr').refresh(today.slice(0, 7));
+  async 'calculate-mrr'({ strapi }) {
+    // The current month in the jobs' time zone, measured now: the live figure the daily job keeps.
+    const now = clockNow();
+    const month = dateInZone(now, (strapi.config.get('plugin::plan-renewals') as any).jobs.timezone).slice(0, 7);
+    const figures = await strapi.plugin('plan-renewals').service('mrr').refresh(month, now);
     const shown = figures.map((f: any) => `${format(money(f.mrrMinor, f.currency))} (${f.activePlans} plans)`).join(', ');
-    return { outcome: 'done', result: `MRR for ${today.slice(0, 7)}: ${shown || 'none'}` };
+    return { outcome: 'done', result: `MRR for ${month}: ${shown || 'none'}` };
   },
 
   async 'monthly-report'({ today }) {

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
+import { afterRefund, format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
@@ -106,8 +106,10 @@ const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<
 };
 
 /**
- * A full refund of a recorded payment: the transaction and the invoice are Refunded, the plan it
- * paid for is cancelled (the money went back, so the service stops), an open run is cancelled.
+ * A full refund of a recorded payment: the transaction and the invoice are Refunded and an open
+ * run is cancelled. What it means for the plan is the domain's `afterRefund`: a refunded first
+ * purchase cancels the plan; a refunded renewal takes back that period only — the plan keeps the
+ * periods still paid (its dates go back to them) and expires when they end.
  */
 const applyRefund = async (ctx: EventContext, transaction: any, why: string): Promise<string> => {
   const { strapi } = ctx;
@@ -120,11 +122,25 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
   }
   if (invoice.state === 'Paid') await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Refunded' } as any });
   const run = await runOf(strapi, invoice);
+  let planOutcome = 'plan unchanged';
   if (run) {
     await service(strapi, 'engine').cancelIn(run.documentId, `payment refunded (${why})`, ctx.actor);
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    if (servicePlan && !['Cancelled', 'Expired'].includes(servicePlan.state)) {
-      await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'Cancelled' } as any });
+    if (servicePlan) {
+      const stillPaid = (
+        await strapi.db.query(INVOICE_UID).findMany({ where: { servicePlan: { id: servicePlan.id }, state: 'Paid' }, select: ['periodStart', 'periodEnd'] })
+      ).map((i: any) => ({ start: i.periodStart, end: i.periodEnd }));
+      const next = afterRefund({ kind: run.kind, state: servicePlan.state, stillPaid, today: ctx.now.toISOString().slice(0, 10) });
+      const last = stillPaid.find((p: any) => p.end === next.paidUntil);
+      await strapi.documents('api::service-plan.service-plan').update({
+        documentId: servicePlan.documentId,
+        data: {
+          state: next.state,
+          ...(last ? { startDate: last.start, endDate: last.end } : {}),
+          ...(next.current ? { currentPeriodStart: next.current.start, currentPeriodEnd: next.current.end } : {}),
+        } as any,
+      });
+      planOutcome = next.state === 'Cancelled' ? 'plan cancelled' : `plan ${next.state}, paid until ${next.paidUntil}`;
     }
   }
   await strapi.documents('api::audit-log.audit-log').create({
@@ -140,7 +156,7 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
       occurredAt: ctx.now,
     } as any,
   });
-  return `refunded: invoice ${invoice.number} Refunded, plan cancelled`;
+  return `refunded: invoice ${invoice.number} Refunded, ${planOutcome}`;
 };
 
 /**
