@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import { writeAudit } from '../../../../../guards/audit';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { format, money } from '../../../../../domain';
+import { ServicePlanStatus, format, money, servicePlanMachine } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -51,18 +52,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } });
 
   const auditStep = async (run: any, stepTitle: string, verb: string, result: string, actor: Actor) => {
-    await strapi.documents('api::audit-log.audit-log').create({
-      data: {
-        action: `run.step-${verb}`,
-        entityUid: RUN_UID,
-        entityDocumentId: run.documentId,
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        actorName: actor.name ?? null,
-        summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
-        data: { run: run.documentId, step: run.currentStep, result },
-        occurredAt: new Date(),
-      } as any,
+    await writeAudit(strapi, {
+      action: `run.step-${verb}`,
+      entityUid: RUN_UID,
+      entityDocumentId: run.documentId,
+      actor,
+      summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
+      data: { run: run.documentId, step: run.currentStep, result },
+      occurredAt: new Date(),
     });
   };
 
@@ -158,18 +155,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
     if (effect === 'close') {
-      await strapi.documents('api::audit-log.audit-log').create({
-        data: {
-          action: 'task.completed',
-          entityUid: TASK_UID,
-          entityDocumentId: task.documentId,
-          actorType: actor.type,
-          actorId: actor.id ?? null,
-          actorName: actor.name ?? null,
-          summary: `${task.type} task closed: ${result}`.slice(0, 500),
-          data: { task: task.documentId, outcome: input.outcome },
-          occurredAt: new Date(),
-        } as any,
+      await writeAudit(strapi, {
+        action: 'task.completed',
+        entityUid: TASK_UID,
+        entityDocumentId: task.documentId,
+        actor,
+        summary: `${task.type} task closed: ${result}`.slice(0, 500),
+        data: { task: task.documentId, outcome: input.outcome },
+        occurredAt: new Date(),
       });
       return null;
     }
@@ -184,6 +177,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await save(run, failStep(progressOf(run), asStepActor(actor), result, now));
     await auditStep(run, title, 'failed', result, actor);
     return null;
+  };
+
+  /**
+   * Opens a run for a service plan and takes its first two steps, in one transaction (the
+   * caller's, if any): a start that fails — the plan changed meanwhile, a guard refused — leaves no
+   * run behind holding the plan. A plan the process cannot move to Processing is refused before
+   * any run exists. 409 with the open run's id when there is one already.
+   */
+  const open = async (servicePlanDocumentId: string, kind: 'new' | 'renewal') => {
+    const refuse = (existing: any) => {
+      throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: existing.documentId });
+    };
+    const already = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+    if (already) refuse(already);
+    const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
+    if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
+    if (!servicePlanMachine.transitions[servicePlan.state as ServicePlanStatus].includes('Processing')) {
+      throw new errors.ValidationError(
+        `Service plan ${servicePlanDocumentId} is ${servicePlan.state}, which is final: it cannot be ${kind === 'new' ? 'bought' : 'renewed'}; sell a new plan instead`,
+      );
+    }
+    const actor = currentActor(strapi);
+    try {
+      return await strapi.db.transaction(async () => {
+        const run = await runs().create({
+          data: {
+            kind,
+            processId: PROCESS.id,
+            servicePlan: servicePlanDocumentId,
+            previousPlanState: servicePlan.state,
+            openKey: servicePlanDocumentId,
+            ...startRun(PROCESS),
+          },
+        });
+        if (await step(run.documentId, actor)) await step(run.documentId, actor);
+        return run;
+      });
+    } catch (error) {
+      // Two requests at once: the unique open key lets one run through and refuses the other.
+      const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+      if (winner) refuse(winner);
+      throw error;
+    }
   };
 
   const engine = {
@@ -203,31 +239,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Opens a run for a service plan; 409 with the open run's id when there is one already. */
     async start(servicePlanDocumentId: string, kind: 'new' | 'renewal') {
-      const refuse = (open: any) => {
-        throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: open.documentId });
-      };
-      const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
-      if (open) refuse(open);
-      const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
-      if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
-      let run: any;
-      try {
-        run = await runs().create({
-          data: {
-            kind,
-            processId: PROCESS.id,
-            servicePlan: servicePlanDocumentId,
-            previousPlanState: servicePlan.state,
-            openKey: servicePlanDocumentId,
-            ...startRun(PROCESS),
-          },
-        });
-      } catch (error) {
-        // Two requests at once: the unique open key lets one run through and refuses the other.
-        const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
-        if (winner) refuse(winner);
-        throw error;
-      }
+      const run = await open(servicePlanDocumentId, kind);
       return engine.advance(run.documentId, currentActor(strapi));
     },
 
@@ -238,19 +250,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const plan: any = await strapi.documents('api::plan.plan').findFirst({ filters: { code: input.plan } });
       if (!plan) throw new errors.ValidationError(`No plan with code ${input.plan}`);
       if (!plan.active) throw new errors.ValidationError(`Plan ${plan.code} is retired and cannot be bought`);
-      const servicePlan = await strapi.documents('api::service-plan.service-plan').create({
-        data: {
-          customer: customer.documentId,
-          plan: plan.documentId,
-          state: 'Pending',
-          addOnCodes: input.addOns,
-          paymentMethod: input.paymentMethod,
-          vehicle: input.vehicle ?? null,
-          autoRenew: true,
-          renewalCount: 0,
-        } as any,
+      // The service plan, its run and the run's first steps are one transaction: a purchase
+      // refused on the way leaves neither a plan nor a run behind.
+      const { servicePlan, run } = await strapi.db.transaction(async () => {
+        const created = await strapi.documents('api::service-plan.service-plan').create({
+          data: {
+            customer: customer.documentId,
+            plan: plan.documentId,
+            state: 'Pending',
+            addOnCodes: input.addOns,
+            paymentMethod: input.paymentMethod,
+            vehicle: input.vehicle ?? null,
+            autoRenew: true,
+            renewalCount: 0,
+          } as any,
+        });
+        return { servicePlan: created, run: await open(created.documentId, 'new') };
       });
-      return { servicePlan, run: await engine.start(servicePlan.documentId, 'new') };
+      return { servicePlan, run: await engine.advance(run.documentId, currentActor(strapi)) };
     },
 
     /** Completes a human task with an outcome; the run moves on (or stops, on a rejection). */

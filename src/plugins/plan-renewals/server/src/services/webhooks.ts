@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
@@ -127,18 +128,14 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
       await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: 'Cancelled' } as any });
     }
   }
-  await strapi.documents('api::audit-log.audit-log').create({
-    data: {
-      action: 'payment.refunded',
-      entityUid: TRANSACTION_UID,
-      entityDocumentId: transaction.documentId,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id ?? null,
-      actorName: ctx.actor.name ?? null,
-      summary: `Refund of ${format(money(transaction.amountMinor, transaction.currency))} for invoice ${invoice.number} (${why})`,
-      data: { transaction: transaction.documentId, invoice: invoice.documentId, event: ctx.event.id },
-      occurredAt: ctx.now,
-    } as any,
+  await writeAudit(strapi, {
+    action: 'payment.refunded',
+    entityUid: TRANSACTION_UID,
+    entityDocumentId: transaction.documentId,
+    actor: ctx.actor,
+    summary: `Refund of ${format(money(transaction.amountMinor, transaction.currency))} for invoice ${invoice.number} (${why})`,
+    data: { transaction: transaction.documentId, invoice: invoice.documentId, event: ctx.event.id },
+    occurredAt: ctx.now,
   });
   return `refunded: invoice ${invoice.number} Refunded, plan cancelled`;
 };
