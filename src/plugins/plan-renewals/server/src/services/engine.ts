@@ -19,7 +19,7 @@ import {
 import { ProcessError } from '../domain/process';
 import { ConflictError } from '../errors';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, matchingPayment } from './steps';
+import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
 
 /**
  * The engine: runs a process's steps one transaction at a time. Each transaction locks the run,
@@ -131,6 +131,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const effect = outcomes[input.outcome];
     if (effect !== 'close' && (!run || run.currentStep !== task.stepId || !isOpen(run.state))) {
       throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
+    }
+    if (task.type === 'verify-payment' && effect === 'reject') {
+      // A rejection voids the invoice: never while it holds money.
+      const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] });
+      const held = (invoice.transactions ?? []).find((t: any) => t.state === 'Success');
+      if (held) {
+        throw new ConflictError(
+          `Invoice ${invoice.number} has a payment of ${format(money(held.amountMinor, held.currency))} recorded (${held.provider} ${held.providerReference}): ` +
+            'approve the task, or refund the payment before rejecting it, so that no voided invoice holds money',
+          { transaction: held.documentId },
+        );
+      }
     }
     if (task.type === 'verify-payment' && input.outcome === 'approved') {
       const invoice: any = await strapi.documents('api::invoice.invoice').findOne({
@@ -382,8 +394,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Records a counter payment of an Open invoice; a run waiting for it moves on. */
     async recordManualPayment(invoiceDocumentId: string, input: { amountMinor: number; currency: string; reference: string }) {
-      const transaction = await strapi.db.transaction(async () => {
-        const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId });
+      const transaction = await strapi.db.transaction(async ({ trx }) => {
+        // Under the invoice's row lock, so two payments recorded at once see each other.
+        await lockInvoice(strapi, trx, invoiceDocumentId);
+        const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId, populate: ['transactions'] });
         if (!invoice) throw new errors.NotFoundError(`No invoice ${invoiceDocumentId}`);
         if (invoice.state !== 'Open') throw new ConflictError(`Invoice ${invoice.number} is ${invoice.state}, not Open: no payment can be recorded`);
         if (input.currency !== invoice.currency || input.amountMinor !== invoice.totalMinor) {
@@ -395,6 +409,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .query('api::transaction.transaction')
           .findOne({ where: { provider: 'manual', providerReference: input.reference } });
         if (duplicate) throw new ConflictError(`A manual payment with reference ${input.reference} is already recorded`);
+        // One payment per invoice: the successful payments of an invoice never exceed its total.
+        const recorded = (invoice.transactions ?? []).filter((t: any) => t.state === 'Success');
+        const paid = recorded.reduce((sum: number, t: any) => sum + t.amountMinor, 0);
+        if (recorded.length > 0 && paid + input.amountMinor > invoice.totalMinor) {
+          const first = recorded[0];
+          throw new ConflictError(
+            `Invoice ${invoice.number} already has a payment of ${format(money(first.amountMinor, first.currency))} recorded (${first.provider} ${first.providerReference}): no second payment can be recorded`,
+            { transaction: first.documentId, provider: first.provider, providerReference: first.providerReference },
+          );
+        }
         return strapi.documents('api::transaction.transaction').create({
           data: {
             invoice: invoiceDocumentId,

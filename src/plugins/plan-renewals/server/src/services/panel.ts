@@ -5,6 +5,8 @@ import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
 import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
+import { STRIPE_API_VERSION } from './stripe';
+import { EVENT_UID } from './webhooks';
 
 /**
  * What the admin pages show, read in as few queries as the page needs: the overview figures, the
@@ -278,6 +280,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         select: ['code', 'name', 'priceMinor', 'currency', 'termMonths', 'taxRateBps', 'active'],
         orderBy: { code: 'asc' },
       });
+      // The version Stripe sent the latest event with: the webhook endpoint's version.
+      const latestEvent: any = await strapi.db.query(EVENT_UID as any).findOne({ select: ['payload'], orderBy: { id: 'desc' } });
+      const eventApiVersion: string | null = latestEvent?.payload?.api_version ?? null;
       return {
         jobs: {
           timezone: jobs.timezone,
@@ -296,6 +301,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           webhookSecrets: env.STRIPE_WEBHOOK_SECRET?.length ?? 0,
           webhookUrl: `${env.PUBLIC_URL}/api/plan-renewals/stripe/webhook`,
           customApiBase: env.STRIPE_API_BASE !== 'https://api.stripe.com',
+          apiVersion: STRIPE_API_VERSION,
+          eventApiVersion,
+          apiVersionMismatch: eventApiVersion !== null && eventApiVersion !== STRIPE_API_VERSION,
         },
         sendgrid: {
           configured: !!env.SENDGRID_API_KEY,
