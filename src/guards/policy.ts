@@ -73,6 +73,8 @@ export const EDITOR_NAMES: Record<string, string> = {
 
 const editorName = (editor: string) => EDITOR_NAMES[editor] ?? `The ${editor} role`;
 
+const a = (label: string) => (/^[aeiou]/i.test(label) ? `an ${label}` : `a ${label}`);
+
 /**
  * Why `editor` may not make this write, or null when it may. `fields` are the fields the write
  * actually sets (create) or changes (update), with the values asked for.
@@ -92,18 +94,18 @@ export const policyRefusal = (
     return {
       message:
         action === 'create'
-          ? `${who} may not create a ${label}: ${label}s are created by the application`
-          : `${who} may not change a ${label}`,
+          ? `${who} may not create ${a(label)}: ${label}s are created by the application`
+          : `${who} may not change ${a(label)}`,
     };
   }
   const allowedList = Object.keys(rights).join(', ');
   for (const [field, value] of Object.entries(fields)) {
     const allowed = rights[field];
     if (!allowed) {
-      return { field, message: `${who} may not ${action === 'create' ? 'set' : 'change'} the ${field} of a ${label} (allowed: ${allowedList})` };
+      return { field, message: `${who} may not ${action === 'create' ? 'set' : 'change'} the ${field} of ${a(label)} (allowed: ${allowedList})` };
     }
     if (allowed !== true && !allowed.includes(String(value))) {
-      return { field, message: `${who} may set a ${label}'s ${field} only to ${allowed.join(' or ')}, not ${String(value)}` };
+      return { field, message: `${who} may set ${a(label)}'s ${field} only to ${allowed.join(' or ')}, not ${String(value)}` };
     }
   }
   return null;

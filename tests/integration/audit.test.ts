@@ -43,15 +43,33 @@ describe('audit entries', () => {
     expect(change.actorName).toMatch(/^finance-/);
   });
 
-  test('an update that does not change the status writes no entry', async () => {
+  test('an update that changes nothing writes no entry', async () => {
     const { servicePlan } = await createServicePlan(strapi);
     const before = await auditCount();
     const response = await http(strapi)
       .put(`/api/service-plans/${servicePlan.documentId}`)
       .set('Authorization', `Bearer ${customerSuccess}`)
-      .send({ data: { autoRenew: false, state: 'Pending' } });
+      .send({ data: { autoRenew: true, state: 'Pending' } });
     expect(response.status).toBe(200);
     expect(await auditCount()).toBe(before);
+  });
+
+  test('a change of another field than the status is audited with its value before and after', async () => {
+    const { servicePlan } = await createServicePlan(strapi);
+    const response = await http(strapi)
+      .put(`/api/service-plans/${servicePlan.documentId}`)
+      .set('Authorization', `Bearer ${customerSuccess}`)
+      .send({ data: { autoRenew: false, vehicle: 'Blue pickup', state: 'Pending' } });
+    expect(response.status).toBe(200);
+    const entry = (await auditEntries(strapi, servicePlan.documentId)).at(-1);
+    expect(entry).toMatchObject({
+      action: 'service-plan.updated',
+      entityUid: 'api::service-plan.service-plan',
+      fromState: 'Pending',
+      toState: 'Pending',
+      actorType: 'user',
+      changes: { autoRenew: { before: true, after: false }, vehicle: { before: null, after: 'Blue pickup' } },
+    });
   });
 
   test('the entry is written in the same transaction as the change: a rollback removes both', async () => {
