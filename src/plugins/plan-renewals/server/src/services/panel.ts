@@ -71,6 +71,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const adminUrl = (uid: string, documentId: string) => `/content-manager/collection-types/${uid}/${documentId}`;
 
+  const paymentOf = (invoice: any) => {
+    const paid = (invoice.transactions ?? []).find((t: any) => t.state === 'Success');
+    return paid ? { provider: paid.provider, providerReference: paid.providerReference, amountMinor: paid.amountMinor, currency: paid.currency } : null;
+  };
+
   /** A step's task is about its run's invoice; a follow-up task (dispute, mismatch) names its own. */
   const invoiceOf = (task: any) => {
     const invoice = task.invoice ?? task.run?.invoice;
@@ -82,6 +87,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           totalMinor: invoice.totalMinor,
           currency: invoice.currency,
           customer: invoice.customer?.name ?? null,
+          // The payment already recorded, so the page offers no second one.
+          payment: paymentOf(invoice),
         }
       : null;
   };
@@ -131,7 +138,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : null,
   });
 
-  const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer'] } } }, invoice: { populate: ['customer'] } } as const;
+  const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer', 'transactions'] } } }, invoice: { populate: ['customer', 'transactions'] } } as const;
 
   const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
 
