@@ -5,16 +5,19 @@
  * the app first when there is no build).
  */
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
+// Jest indexes only the tests: the sources are required by path, and indexing the compiled copy
+// under dist/ beside them made Jest warn of two `plan-renewals` packages on every run.
+const roots = ['<rootDir>/tests'];
 
 module.exports = {
   // A global option (ignored inside a project): booting Strapi on PostgreSQL takes several seconds.
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/tests/harness/unrun-suites-reporter.js'],
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      // The unit tier reads the TypeScript sources; the compiled copy under dist/ is not its concern.
-      modulePathIgnorePatterns: ['<rootDir>/dist/'],
+      roots,
       transform,
       testMatch: [
         '<rootDir>/tests/domain/**/*.test.ts',
@@ -25,6 +28,7 @@ module.exports = {
     {
       displayName: 'integration',
       testEnvironment: 'node',
+      roots,
       transform,
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/harness/global-setup.js',
@@ -33,6 +37,7 @@ module.exports = {
     {
       displayName: 'e2e',
       testEnvironment: 'node',
+      roots,
       transform,
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/e2e/global-setup.js',

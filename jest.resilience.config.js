@@ -6,6 +6,7 @@
 module.exports = {
   displayName: 'resilience',
   testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testMatch: ['<rootDir>/tests/resilience/**/*.test.ts'],
   globalSetup: '<rootDir>/tests/harness/global-setup.js',

@@ -15,6 +15,10 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => {
       resolve: './src/plugins/plan-renewals',
       config: { jobs },
     },
+    // Strapi's own emails (an admin's password reset) join the app's outbox: see providers/email-outbox.
+    email: {
+      config: { provider: 'provider-email-outbox' },
+    },
     'users-permissions': {
       config: {
         jwtSecret: env('JWT_SECRET'),

@@ -10,7 +10,6 @@ import { http } from './strapi';
  * built from Stripe's published example objects (the subset vendored in scripts/stripe-examples.json), signed the
  * way Stripe signs them.
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { startStripeStandIn } = require('../../scripts/stripe-stand-in.js');
 
 export interface StripeStandIn {

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { startStrapi, stopStrapi } from '../harness/strapi';
+import { http, startStrapi, stopStrapi } from '../harness/strapi';
 import { StandIn, startSendGridStandIn } from '../harness/sendgrid-stand-in';
 
 /** The email outbox, dispatched by the real @sendgrid/mail client to a local SendGrid stand-in. */
@@ -104,3 +104,40 @@ describe('with an API key', () => {
     expect((await stored(email)).state).toBe('dead');
   });
 });
+
+describe("Strapi's own emails", () => {
+  const adminEmail = 'reset.me@example.com';
+  beforeAll(async () => {
+    const role = await strapi.db.query('admin::role').findOne({ where: { code: 'strapi-super-admin' } });
+    await strapi.service('admin::user').create({ email: adminEmail, firstname: 'Reset', lastname: 'Me', password: 'Original-passw0rd', isActive: true, registrationToken: null, roles: [role.id] });
+    process.env.SENDGRID_API_KEY = 'SG.test-key';
+    process.env.SENDGRID_API_BASE = sendgrid.base;
+  });
+  const strapiEmails = () => strapi.db.query('plugin::plan-renewals.email').findMany({ where: { messageKey: { $startsWith: 'strapi:' } } });
+
+  test("an admin's password reset goes through the outbox and SendGrid, from the app's sender, with the reset link", async () => {
+    const response = await http(strapi).post('/admin/forgot-password').send({ email: adminEmail });
+    expect(response.status).toBe(204);
+    const [queued, ...others] = await strapiEmails();
+    expect(others).toHaveLength(0);
+    expect(queued).toMatchObject({ to: adminEmail, state: 'pending' });
+    const user = await strapi.db.query('admin::user').findOne({ where: { email: adminEmail } });
+    expect(user.resetPasswordToken).toBeTruthy();
+    expect(queued.html).toContain(`/admin/auth/reset-password?code=${user.resetPasswordToken}`);
+
+    expect(await outbox().dispatch()).toMatchObject({ sent: 1 });
+    expect(sendgrid.received).toHaveLength(1);
+    const sent = sendgrid.received[0].body;
+    expect(sent.personalizations[0].to[0].email).toBe(adminEmail);
+    expect(sent.from.email).toBe(process.env.EMAIL_FROM ?? 'service@example.com');
+    expect(JSON.stringify(sent.content)).toContain(user.resetPasswordToken);
+  });
+
+  test('an unknown address gets the same answer and queues nothing', async () => {
+    const before = (await strapiEmails()).length;
+    const response = await http(strapi).post('/admin/forgot-password').send({ email: 'nobody@example.com' });
+    expect(response.status).toBe(204);
+    expect(await strapiEmails()).toHaveLength(before);
+  });
+});
+

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const bcrypt = require('bcryptjs');
 
 /**

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import Stripe from 'stripe';
 import type { StripeStandIn } from '../../harness/stripe';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { startStripeStandIn } = require('../../../scripts/stripe-stand-in.js');
 
 /**
@@ -115,7 +114,8 @@ export const startStripe = async (options: { concurrency?: number } = {}): Promi
       if (index < 0) break;
       const [delivery] = queue.splice(index, 1);
       inFlight += 1;
-      attempt(delivery).finally(() => {
+      // attempt() catches every failure of its delivery itself and never rejects.
+      void attempt(delivery).finally(() => {
         inFlight -= 1;
         pump();
       });

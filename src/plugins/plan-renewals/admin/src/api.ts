@@ -32,7 +32,7 @@ export function useResource<T>(path: string | null, params?: Record<string, unkn
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `key` stands for path and params (compared by value, not by identity).
   }, [key, version]);
 
   return { ...state, reload: React.useCallback(() => setVersion((v) => v + 1), []) };

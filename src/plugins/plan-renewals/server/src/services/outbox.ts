@@ -1,8 +1,21 @@
+import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import { readEnvironment } from '../../../../../setup/environment';
 import { EMAIL_UID } from './steps';
+import { escapeHtml } from '../domain/receipt';
+import { isEmail, normalizeEmail } from '../../../../../domain/email';
+
+/** What Strapi's email plugin hands its provider (the fields this outbox can carry). */
+export interface StrapiEmail {
+  to?: unknown;
+  subject?: unknown;
+  text?: unknown;
+  html?: unknown;
+}
+
+const stripTags = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/[ \t]+/g, ' ').trim();
 
 /**
  * Dispatches the email outbox through SendGrid. Emails are written in the transaction of the
@@ -41,6 +54,30 @@ const mailer = (env: ReturnType<typeof readEnvironment>) => {
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Queues an email Strapi itself sends (an admin's password reset), through the email plugin's
+   * provider (providers/email-outbox). It leaves from EMAIL_FROM like every other email: SendGrid
+   * sends only from a verified sender, so the `from` Strapi asks for is not used.
+   */
+  async enqueueStrapiEmail(email: StrapiEmail) {
+    const to = typeof email.to === 'string' ? normalizeEmail(email.to) : '';
+    if (!isEmail(to)) throw new Error('An email needs one recipient address');
+    const subject = typeof email.subject === 'string' && email.subject.trim() ? email.subject.trim().slice(0, 255) : '(no subject)';
+    const html = typeof email.html === 'string' && email.html ? email.html : null;
+    const text = typeof email.text === 'string' && email.text ? email.text : html ? stripTags(html) : '';
+    await strapi.db.query(EMAIL_UID as any).create({
+      data: {
+        messageKey: `strapi:${crypto.randomUUID()}`,
+        to,
+        subject,
+        text,
+        html: html ?? `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`,
+        state: 'pending',
+        attempts: 0,
+      },
+    });
+  },
+
   /** Sends what is due; returns how many emails ended sent, preview, retried and dead. */
   async dispatch(now: Date = new Date(), limit = 25) {
     const env = readEnvironment();
