@@ -9,14 +9,8 @@
  * Money, periods, links to customer, plan and invoice, payment URLs and card references are in
  * no editor's list: only the process and the Stripe flows change them.
  *
- * | content type  | Customer Success                  | Finance Officer          | API token          | administrator (content manager)                  |
- * |---------------|-----------------------------------|--------------------------|--------------------|--------------------------------------------------|
- * | customer      | create, update: name, email, phone | -                        | create, update: name, email, phone | create, update: name, email, phone, user |
- * | plan          | -                                 | -                        | -                  | create, update: every catalog field              |
- * | service-plan  | update: autoRenew, vehicle, state -> Cancelled | -           | -                  | update: autoRenew, vehicle, state -> Cancelled   |
- * | invoice       | -                                 | update: state -> Void, Uncollectible | -      | update: state -> Void, Uncollectible             |
- * | transaction   | -                                 | -                        | -                  | -                                                |
- * | audit-log     | -                                 | -                        | -                  | - (create, update, delete refused, Super Admin too) |
+ * WRITE_POLICY below is the policy itself, one row per content type and editor; the README's
+ * "Who may change which field" shows the same table per role.
  */
 export type Editor = 'customer-success' | 'finance' | 'api-token' | 'admin';
 
