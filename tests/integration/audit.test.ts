@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { rejection } from '../harness/rejection';
-import { auditEntries, createOpenInvoice, createServicePlan, recordPayment, setStatus } from '../harness/fixtures';
+import { appModule, auditEntries, createOpenInvoice, createServicePlan, recordPayment, setStatus } from '../harness/fixtures';
 
 /** Every status change leaves an audit entry, written with the change or not at all; none can be undone. */
 let strapi: Core.Strapi;
@@ -150,6 +150,31 @@ describe('the audit log is append-only', () => {
   test('the database itself refuses raw SQL updates and deletes', async () => {
     const knex = strapi.db.connection;
     expect(await rejection(knex('audit_logs').where({ id: entry.id }).update({ summary: 'x' }))).toMatch('append-only');
+    expect(await rejection(knex('audit_logs').where({ id: entry.id }).update({ to_state: 'Cancelled' }))).toMatch('append-only');
     expect(await rejection(knex('audit_logs').where({ id: entry.id }).del())).toMatch('append-only');
+  });
+
+  test('a status change recorded before entries had structured states gets them at the next start, once', async () => {
+    const knex = strapi.db.connection;
+    const stamp = strapi.db.dialect.client === 'sqlite' ? Date.now() : new Date();
+    const [row] = await knex('audit_logs')
+      .insert({
+        document_id: 'legacyentry0000000000001',
+        action: 'service-plan.status-changed',
+        entity_uid: 'api::service-plan.service-plan',
+        entity_document_id: 'legacyplan',
+        actor_type: 'system',
+        summary: 'Service plan Active -> Cancelled',
+        data: JSON.stringify({ id: 1, from: 'Active', to: 'Cancelled' }),
+        occurred_at: stamp,
+        created_at: stamp,
+        updated_at: stamp,
+      })
+      .returning('id');
+    const id = typeof row === 'object' ? row.id : row;
+    await appModule('setup/database').ensureDatabaseObjects(strapi);
+    const legacy = await knex('audit_logs').where({ id }).first();
+    expect([legacy.from_state, legacy.to_state]).toEqual(['Active', 'Cancelled']);
+    expect(await rejection(knex('audit_logs').where({ id }).update({ to_state: 'Expired' }))).toMatch('append-only');
   });
 });
