@@ -211,6 +211,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     }
     const actor = currentActor(strapi);
+    let opened: string | null = null;
     try {
       return await strapi.db.transaction(async () => {
         const run = await runs().create({
@@ -223,13 +224,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ...startRun(PROCESS),
           },
         });
+        opened = run.documentId;
         if (await step(run.documentId, actor)) await step(run.documentId, actor);
         return run;
       });
     } catch (error) {
       // Two requests at once: the unique open key lets one run through and refuses the other.
+      // (Inside a caller's transaction — a purchase — the run this call opened is still visible.)
       const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
-      if (winner) refuse(winner);
+      if (winner && winner.documentId !== opened) refuse(winner);
       throw error;
     }
   };
