@@ -53,7 +53,7 @@ test('expiry: a plan past its end date without a paid renewal expires, and the c
   expect(((await strapi.documents('api::service-plan.service-plan').findOne({ documentId: kept.servicePlan.documentId })) as any).state).toBe('Active');
   const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email } });
   expect(emails.map((e: any) => e.subject)).toEqual([expect.stringMatching(/has expired/)]);
-  const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: servicePlan.documentId, action: 'service-plan.status-changed' } });
+  const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: servicePlan.documentId, action: 'service-plan.status-changed' }, orderBy: { id: 'asc' } });
   expect(audit.map((a: any) => [a.summary, a.actorType, a.actorName]).pop()).toEqual(['Service plan Active -> Expired', 'system', 'expiry']);
 });
 
