@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { readEnvironment } from '../src/setup/environment';
 
 export default ({ env }: Core.Config.Shared.ConfigParams) => {
-  const { JOB_SCHEDULES, JOB_STUCK_RUN_MINUTES } = readEnvironment();
+  const { JOB_SCHEDULES, JOB_STUCK_RUN_MINUTES, STAFF_ACCESS_TOKEN_MINUTES, STAFF_SESSION_IDLE_HOURS, STAFF_SESSION_MAX_DAYS } = readEnvironment();
   // Merged over the plugin's defaults (and validated with them), so a deployment, or a test of
   // the running app, can change when jobs fire without editing this file.
   const jobs = {
@@ -22,7 +22,17 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => {
     'users-permissions': {
       config: {
         jwtSecret: env('JWT_SECRET'),
-        jwt: { expiresIn: '7d' },
+        // Staff sign in for a short access token and a refresh token (POST /api/auth/refresh);
+        // signing out (POST /api/auth/logout), changing the password or being blocked ends the
+        // session, and its access tokens stop working at once (src/extensions/users-permissions).
+        jwtManagement: 'refresh',
+        sessions: {
+          accessTokenLifespan: STAFF_ACCESS_TOKEN_MINUTES * 60,
+          idleRefreshTokenLifespan: STAFF_SESSION_IDLE_HOURS * 60 * 60,
+          maxRefreshTokenLifespan: STAFF_SESSION_MAX_DAYS * 24 * 60 * 60,
+          idleSessionLifespan: STAFF_SESSION_IDLE_HOURS * 60 * 60,
+          maxSessionLifespan: STAFF_SESSION_MAX_DAYS * 24 * 60 * 60,
+        },
       },
     },
   };

@@ -1,19 +1,26 @@
 import type { Core } from '@strapi/strapi';
 import { registerGuards } from './guards';
+import { removeDefaultApiTokens } from './setup/api-tokens';
 import { ensureDatabaseObjects } from './setup/database';
 import { ensureStaffRoles } from './setup/permissions';
+import { keepPrivateFieldsOutOfSearch } from './setup/private-fields';
 import { handleLostConnections } from './setup/process';
+import { closeSelfService, endSessionsOnPasswordChangeOrBlock } from './setup/staff-accounts';
 import { seedDemoDataIfEmpty } from './seed';
 
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
     handleLostConnections(strapi);
     registerGuards(strapi);
+    keepPrivateFieldsOutOfSearch(strapi);
+    endSessionsOnPasswordChangeOrBlock(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     await ensureDatabaseObjects(strapi);
     await ensureStaffRoles(strapi);
+    await closeSelfService(strapi);
+    await removeDefaultApiTokens(strapi);
     await strapi.plugin('plan-renewals').service('access').ensureAdminRoles();
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)

@@ -8,3 +8,4 @@ export * from './email';
 export * from './mrr';
 export * from './stripe-amount';
 export * from './text';
+export * from './nesting';

@@ -52,11 +52,25 @@ const schema = z
       .optional(),
     STRIPE_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(3600).default(300),
     PUBLIC_URL: httpUrl.default('http://localhost:1337'),
+    CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/]+$/, 'each origin must be scheme://host[:port], without a path, e.g. https://shop.example.com')))
+      .optional(),
+    TRUST_PROXY: flag.default(false),
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+    STAFF_ACCESS_TOKEN_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+    STAFF_SESSION_IDLE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    STAFF_SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('http'),
   })
   .refine((env) => env.DATABASE_CLIENT !== 'postgres' || env.DATABASE_URL, {
     message: 'DATABASE_CLIENT=postgres needs DATABASE_URL (postgres://user:password@host:5432/database)',
     path: ['DATABASE_URL'],
+  })
+  .refine((env) => env.STAFF_SESSION_IDLE_HOURS <= env.STAFF_SESSION_MAX_DAYS * 24, {
+    message: 'must not exceed STAFF_SESSION_MAX_DAYS',
+    path: ['STAFF_SESSION_IDLE_HOURS'],
   })
   .refine((env) => env.DATABASE_POOL_MIN <= env.DATABASE_POOL_MAX, {
     message: 'must not exceed DATABASE_POOL_MAX',
@@ -64,6 +78,9 @@ const schema = z
   });
 
 export type Environment = z.infer<typeof schema>;
+
+/** Origins a browser may call the API from with credentials: the app's own and CORS_ORIGINS. */
+export const allowedOrigins = (env: Environment): string[] => [...new Set([new URL(env.PUBLIC_URL).origin, ...(env.CORS_ORIGINS ?? []).map((origin) => new URL(origin).origin)])];
 
 /** Parses `source` (process.env by default); throws one error listing every invalid variable. */
 export const readEnvironment = (source: Record<string, string | undefined> = process.env): Environment => {

@@ -75,7 +75,12 @@ export const STAFF_ROLES = [
 ] as const;
 
 /** What every signed-in staff member needs for their own account. */
-const ACCOUNT_ACTIONS = ['plugin::users-permissions.user.me', 'plugin::users-permissions.auth.changePassword'];
+const ACCOUNT_ACTIONS = [
+  'plugin::users-permissions.user.me',
+  'plugin::users-permissions.auth.changePassword',
+  // Signing out (ends the session: its refresh and access tokens stop working).
+  'plugin::users-permissions.auth.logout',
+];
 
 const ROLE_UID = 'plugin::users-permissions.role';
 const PERMISSION_UID = 'plugin::users-permissions.permission';

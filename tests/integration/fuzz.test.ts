@@ -134,6 +134,7 @@ const malformedBody = fc.oneof(
 const hostileQuery = (uid: string) => {
   const attributes = Object.entries((strapi.getModel(uid as any) as any).attributes) as [string, any][];
   const numbers = attributes.filter(([, attribute]) => ['integer', 'biginteger', 'float', 'decimal'].includes(attribute.type)).map(([name]) => name);
+  const relations = attributes.filter(([, attribute]) => attribute.type === 'relation').map(([name]) => name);
   const unknownKey = fc.stringMatching(/^[a-z][a-zA-Z]{0,10}$/).map((name) => `zz${name}`);
   const operator = fc.constantFrom('$eq', '$ne', '$lt', '$gt', '$lte', '$gte', '$in', '$notIn', '$between');
   const badNumberValue = fc.oneof(
@@ -150,6 +151,15 @@ const hostileQuery = (uid: string) => {
     unknownKey.map((key) => ({ populate: { [key]: '*' } })),
     unknownKey.map((key) => ({ fields: [key] })),
     nulText.map((text) => ({ filters: { documentId: text } })),
+    // Filter shapes the query engine does not take: a group that is no list, an operator where a
+    // field belongs, an operator applied to an operator.
+    fc.tuple(fc.constantFrom('$or', '$and'), fc.oneof(anyText, fc.dictionary(unknownKey, anyText, { minKeys: 1, maxKeys: 2 }))).map(([group, value]) => ({ filters: { [group]: value } })),
+    fc.tuple(operator, anyText).map(([op, value]) => ({ filters: { [op]: value } })),
+    fc.tuple(fc.constantFrom(...attributes.map(([name]) => name)), operator, operator, anyText).map(([field, outer, inner, value]) => ({ filters: { [field]: { [outer]: { [inner]: value } } } })),
+    // Populate deeper than the bound, through the type's own relations where it has some.
+    fc.tuple(fc.integer({ min: 4, max: 9 }), fc.constantFrom(...relations, 'zzunknown')).map(([depth, relation]) => ({
+      populate: Array.from({ length: depth - 1 }).reduce<Record<string, unknown>>((inner) => ({ [relation]: { populate: inner } }), { [relation]: true }),
+    })),
   );
 };
 

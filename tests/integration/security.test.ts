@@ -201,6 +201,47 @@ describe('no billing route is public', () => {
   });
 });
 
+// ----- request bounds hold on every route -------------------------------------------------------
+
+describe('the request bounds hold on every route, whoever calls it (README: Request limits)', () => {
+  /** Every route the server holds: the content API of every type and plugin, the admin API, the webhook. */
+  const allRoutes = (): { method: string; path: string }[] =>
+    (strapi.server as any)
+      .listRoutes()
+      .flatMap((layer: any) => layer.methods.filter((method: string) => !['HEAD', 'OPTIONS'].includes(method)).map((method: string) => ({ method, path: layer.path })))
+      .map((route: { method: string; path: string }) => ({ ...route, path: route.path.replace(/:[A-Za-z]+/g, 'x').replace(/\(\.\*\)/g, 'x') }));
+
+  const deepPopulate = { populate: { invoices: { populate: { customer: { populate: { invoices: { populate: { customer: true } } } } } } } };
+  const deepBody = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+
+  test('a populate deeper than 3 levels, a malformed filter and a body nested 5,000 levels deep are each a 400 that writes nothing', async () => {
+    const routes = allRoutes();
+    const api = routes.filter((route) => route.path.startsWith('/api/'));
+    // The content types', the plugin's and users-permissions' routes are all there.
+    expect(api.length).toBeGreaterThan(30);
+    expect(api.some((route) => route.path.startsWith('/api/users'))).toBe(true);
+    const before = await fingerprint(strapi);
+    const problems: string[] = [];
+    const expect400 = async (route: { method: string; path: string }, what: string, send: (request: any) => any) => {
+      for (const headers of [{}, as(tokens.finance)]) {
+        const request = (http(strapi) as any)[route.method.toLowerCase()](route.path).set(headers);
+        const response = await send(request).catch((error: Error) => ({ status: 0, text: error.message }));
+        if (response.status !== 400) problems.push(`${route.method} ${route.path} ${what}: ${response.status} ${response.text.slice(0, 120)}`);
+      }
+    };
+    for (const route of api) {
+      await expect400(route, 'populate', (request) => request.query(deepPopulate));
+      await expect400(route, 'filters', (request) => request.query('filters[$or]=x'));
+    }
+    // Every route taking a body; Strapi's health check (/_health, any method) answers before any middleware and reads none.
+    for (const route of routes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && r.path !== '/_health' && !isWebhook(r))) {
+      await expect400(route, 'nested body', (request) => request.set('Content-Type', 'application/json').send(deepBody));
+    }
+    expect(problems).toEqual([]);
+    expect(await fingerprint(strapi)).toEqual(before);
+  });
+});
+
 // ----- secrets stay secret ---------------------------------------------------------------------
 
 describe('secrets never appear in logs or API output', () => {

@@ -1,4 +1,4 @@
-import { readEnvironment } from '../../src/setup/environment';
+import { allowedOrigins, readEnvironment } from '../../src/setup/environment';
 
 test('defaults are the documented ones', () => {
   expect(readEnvironment({})).toEqual({
@@ -19,6 +19,11 @@ test('defaults are the documented ones', () => {
     STRIPE_TIMEOUT_MS: 20000,
     STRIPE_WEBHOOK_TOLERANCE_S: 300,
     PUBLIC_URL: 'http://localhost:1337',
+    TRUST_PROXY: false,
+    TRUSTED_PROXY_HOPS: 1,
+    STAFF_ACCESS_TOKEN_MINUTES: 10,
+    STAFF_SESSION_IDLE_HOURS: 12,
+    STAFF_SESSION_MAX_DAYS: 7,
     LOG_LEVEL: 'http',
   });
 });
@@ -66,10 +71,23 @@ test.each([
   [{ JOB_SCHEDULES: '["* * * * *"]' }, /JOB_SCHEDULES/],
   [{ JOB_SCHEDULES: '{"outbox": 60}' }, /JOB_SCHEDULES/],
   [{ JOB_STUCK_RUN_MINUTES: '0' }, /JOB_STUCK_RUN_MINUTES/],
+  [{ CORS_ORIGINS: 'https://shop.example.com/admin' }, /CORS_ORIGINS\.0: each origin must be scheme:\/\/host/],
+  [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS/],
+  [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY/],
+  [{ TRUSTED_PROXY_HOPS: '0' }, /TRUSTED_PROXY_HOPS/],
+  [{ STAFF_ACCESS_TOKEN_MINUTES: '0' }, /STAFF_ACCESS_TOKEN_MINUTES/],
+  [{ STAFF_ACCESS_TOKEN_MINUTES: '61' }, /STAFF_ACCESS_TOKEN_MINUTES/],
+  [{ STAFF_SESSION_IDLE_HOURS: '48', STAFF_SESSION_MAX_DAYS: '1' }, /STAFF_SESSION_IDLE_HOURS: must not exceed STAFF_SESSION_MAX_DAYS/],
 ])('refuses %p', (source, message) => {
   expect(() => readEnvironment(source)).toThrow(message);
 });
 
 test('every problem is reported at once', () => {
   expect(() => readEnvironment({ LOG_LEVEL: 'loud', SEED_DEMO_DATA: 'yes' })).toThrow(/LOG_LEVEL[\s\S]*SEED_DEMO_DATA|SEED_DEMO_DATA[\s\S]*LOG_LEVEL/);
+});
+
+test('browsers may call the API from the app\'s own origin and the listed ones, nothing else', () => {
+  expect(allowedOrigins(readEnvironment({}))).toEqual(['http://localhost:1337']);
+  const env = readEnvironment({ PUBLIC_URL: 'https://billing.example.com/', CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173,https://billing.example.com' });
+  expect(allowedOrigins(env)).toEqual(['https://billing.example.com', 'https://shop.example.com', 'http://localhost:5173']);
 });

@@ -91,6 +91,8 @@ export const createApp = async (name: string, env: Record<string, string>): Prom
           PUBLIC_URL: base,
           SEED_DEMO_DATA: 'false',
           LOG_LEVEL: 'info',
+          // A scenario signs its staff in once and may outlast the 10-minute default.
+          STAFF_ACCESS_TOKEN_MINUTES: '60',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

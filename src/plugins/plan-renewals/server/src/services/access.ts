@@ -13,18 +13,62 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await strapi.service('admin::permission').actionProvider.registerMany(ACTION_DEFINITIONS);
   },
 
-  /** Creates each role missing (found by code, so an admin may rename or change it later). */
+  /**
+   * Creates each role missing (found by code, so an admin may rename or change it later), and
+   * keeps the private fields of records (a customer's Stripe ids) out of what they read.
+   */
   async ensureAdminRoles() {
     const roles = strapi.service('admin::role');
     for (const definition of ADMIN_ROLES) {
-      if (await strapi.db.query('admin::role').findOne({ where: { code: definition.code } })) continue;
+      const existing = await strapi.db.query('admin::role').findOne({ where: { code: definition.code } });
+      if (existing) {
+        await this.hidePrivateFields(existing.id);
+        continue;
+      }
       try {
         const role = await roles.create({ name: definition.name, code: definition.code, description: definition.description });
-        await roles.assignPermissions(role.id, definition.permissions);
+        await roles.assignPermissions(role.id, definition.permissions.map((permission) => this.withFields(permission)));
       } catch (error) {
         // Another instance booting at the same time created it first.
         if (!(await strapi.db.query('admin::role').findOne({ where: { code: definition.code } }))) throw error;
       }
+    }
+  },
+
+  /** The fields of a content type an admin of these roles may read: all but the private ones. */
+  publicFields(subject: string): string[] {
+    const model: any = strapi.contentTypes[subject as keyof typeof strapi.contentTypes];
+    const fields: string[] = strapi.service('admin::content-type').getNestedFields(model, { components: strapi.components });
+    const isPrivate = (path: string) => {
+      let current: any = model;
+      for (const segment of path.split('.')) {
+        const attribute = current?.attributes?.[segment];
+        if (!attribute || attribute.private === true) return Boolean(attribute);
+        current = attribute.type === 'component' ? strapi.components[attribute.component as keyof typeof strapi.components] : null;
+      }
+      return false;
+    };
+    return fields.filter((field) => !isPrivate(field));
+  },
+
+  withFields<P extends { action: string; subject: string | null }>(permission: P) {
+    if (!permission.subject || !permission.action.startsWith('plugin::content-manager.explorer.')) return permission;
+    return { ...permission, properties: { fields: this.publicFields(permission.subject) } };
+  },
+
+  /**
+   * Roles made before their field lists existed, or widened to every field since (no list means
+   * every field, private ones included): their content-manager permissions lose the private fields.
+   */
+  async hidePrivateFields(roleId: number) {
+    const permissions = await strapi.db.query('admin::permission').findMany({ where: { role: { id: roleId }, action: { $startsWith: 'plugin::content-manager.explorer.' } } });
+    for (const permission of permissions) {
+      if (!permission.subject || !strapi.contentTypes[permission.subject as keyof typeof strapi.contentTypes]) continue;
+      const allowed = this.publicFields(permission.subject);
+      const fields: string[] | null | undefined = permission.properties?.fields;
+      const next = fields ? fields.filter((field) => allowed.includes(field)) : allowed;
+      if (fields && next.length === fields.length) continue;
+      await strapi.db.query('admin::permission').update({ where: { id: permission.id }, data: { properties: { ...permission.properties, fields: next } } });
     }
   },
 });

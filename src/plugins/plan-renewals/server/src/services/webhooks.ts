@@ -3,7 +3,7 @@ import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { format, fromStripeAmount, money, nulCharacterPath } from '../../../../../domain';
+import { format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
@@ -409,8 +409,12 @@ const OBJECT_SCHEMAS: Record<string, z.ZodType> = {
 const problemsOf = (error: z.ZodError, prefix: string) =>
   error.issues.map((issue) => `${[prefix, ...issue.path].filter(Boolean).join('.')}: ${issue.message}`).join('; ');
 
+const MAX_EVENT_NESTING = 32;
+
 /** The verified payload as an event this application can store and act on; a ValidationError otherwise. */
 export const parseEvent = (payload: unknown): Stripe.Event => {
+  // Stripe's events nest about ten levels; checked before anything below walks the payload.
+  if (nestedDeeperThan(payload, MAX_EVENT_NESTING)) throw new errors.ValidationError(`Not a Stripe event: nested more than ${MAX_EVENT_NESTING} levels deep`);
   const envelope = eventEnvelope.safeParse(payload);
   if (!envelope.success) throw new errors.ValidationError(`Not a Stripe event: ${problemsOf(envelope.error, '')}`.slice(0, 500));
   const event = envelope.data;
