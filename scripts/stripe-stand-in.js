@@ -9,7 +9,7 @@
  *
  * Tests steer the next PaymentIntents with `standIn.script` ('processing', 'declined',
  * 'requires_action'); the default is 'processing', and the webhook decides what happened.
- * `standIn.faults` makes the next POSTs (to `path`, if given) misbehave, one fault each:
+ * `standIn.faults` makes the next POSTs (or requests of `method`; to `path`, if given) misbehave, one fault each:
  * `{ status: 500 }` (or 429) answers that without doing anything; `{ delayMs: 5000 }` does the
  * work at once but answers late, as when Stripe made the object and the client gave up waiting. `onPaymentIntent` is told
  * of every PaymentIntent made (not of replays), so a test can send the webhook Stripe would send.
@@ -130,8 +130,8 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
       const params = nest(Object.fromEntries(new URLSearchParams(raw)));
       const idempotencyKey = req.headers['idempotency-key'];
       stats.requests += 1;
-      const entry = { method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization, replayed: false };
-      const faultAt = req.method === 'POST' ? faults.findIndex((f) => !f.path || f.path === url.pathname) : -1;
+      const entry = { method: req.method, path: url.pathname, params, idempotencyKey, authorization: req.headers.authorization, version: req.headers['stripe-version'], replayed: false };
+      const faultAt = faults.findIndex((f) => (f.method ?? 'POST') === req.method && (!f.path || f.path === url.pathname));
       const fault = faultAt >= 0 ? faults.splice(faultAt, 1)[0] : undefined;
       const reply = (status, body, headers = {}) => {
         const send = () => {

@@ -37,3 +37,20 @@ export const currentActor = (strapi: Core.Strapi): Actor => {
   }
   return { type: 'system', name: 'application' };
 };
+
+/**
+ * Who edits a record from outside the application, if anyone: the content manager's administrator,
+ * or the role (or API token) calling one of the generic REST routes of a content type. Null when
+ * the application itself writes — a process step, a Stripe event, a job, a plugin route — even
+ * inside a staff member's request: those writes are decided by the process, not typed in.
+ */
+export const currentEditor = (strapi: Core.Strapi): string | null => {
+  if (explicitActor.getStore()) return null;
+  const ctx = strapi.requestContext.get();
+  if (!ctx) return null;
+  if (String(ctx.request?.path ?? '').startsWith('/content-manager/')) return 'admin';
+  const handler = ctx.state?.route?.handler;
+  if (typeof handler !== 'string' || !handler.startsWith('api::')) return null;
+  if (ctx.state?.auth?.strategy?.name === 'api-token') return 'api-token';
+  return ctx.state?.user?.role?.type ?? 'public';
+};

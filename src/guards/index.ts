@@ -1,29 +1,41 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { TransitionError, amountProblem, assertInitial, assertTransition, currencyProblem } from '../domain';
-import { currentActor } from './actor';
-import { AUDIT_LOG_UID, GUARD_RULES, GuardRule, normalizeCustomer } from './rules';
+import { currentEditor } from './actor';
+import { AUDIT_LOG_UID, FieldChange, isAuditWriter, writeAudit } from './audit';
+import { Attributes, SYSTEM_FIELDS, differs, editedFields, shown } from './changes';
+import { policyRefusal } from './policy';
+import { GUARD_RULES, GuardRule, normalizeCustomer } from './rules';
 
 /**
- * Every write of a billing record goes through these database lifecycle hooks, whichever way it
- * comes: REST, the admin panel's content manager, or code using the Document Service or the query
- * engine. A refused write throws a Strapi ValidationError (HTTP 400) before anything is stored; a
- * problem only visible once components are attached (invoice lines) throws after the write, inside
- * the Document Service's transaction, which rolls it back. Status changes are audited in that
- * same transaction, so a change and its audit entry are committed together or not at all.
+ * Every write of a billing record goes through these hooks, whichever way it comes: REST, the
+ * admin panel's content manager, or code using the Document Service or the query engine.
+ *
+ * - A Document Service middleware applies the write policy (src/guards/policy.ts) to editors
+ *   outside the application — a staff role or API token over REST, an administrator in the
+ *   content manager — before anything is read into a transaction or written.
+ * - Database lifecycle hooks apply the rules of src/guards/rules.ts to every write, the
+ *   application's own included. A refused write throws a Strapi ValidationError (HTTP 400) before
+ *   anything is stored; a problem only visible once components are attached (invoice lines)
+ *   throws after the write, inside the Document Service's transaction, which rolls it back.
+ * - Every creation and every change of a billing record is audited in that same transaction with
+ *   each changed field's value before and after, so a change and its audit entry are committed
+ *   together or not at all. Audit entries are written by `writeAudit` only: any other creation,
+ *   change or deletion of one is refused, whoever asks.
  */
 
 type Row = Record<string, any>;
-interface Transition {
-  id: number;
-  documentId: string;
-  from: string | null;
-  to: string;
+/** A record as it stood before an update, with the relations the update touches. */
+interface Before {
+  row: Row;
+  fields: string[];
 }
 interface GuardState {
-  transitions?: Transition[];
+  before?: Before[];
   /** Rows an updateMany touches, checked again once written. */
   ids?: number[];
+  /** The values an updateMany writes. */
+  data?: Row;
 }
 
 const refuse = (message: string, details?: Record<string, unknown>): never => {
@@ -96,28 +108,12 @@ const checkStored = async (strapi: Core.Strapi, uid: string, rule: GuardRule, id
   if (problem) refuse(`${capitalized(rule.label)} ${problem}`);
 };
 
-const audit = async (strapi: Core.Strapi, uid: string, rule: GuardRule, transition: Transition): Promise<void> => {
-  const actor = currentActor(strapi);
-  const created = transition.from === null;
-  await strapi.documents(AUDIT_LOG_UID as any).create({
-    data: {
-      action: `${uid.split('.').pop()}.${created ? 'created' : 'status-changed'}`,
-      entityUid: uid,
-      entityDocumentId: transition.documentId,
-      actorType: actor.type,
-      actorId: actor.id ?? null,
-      actorName: actor.name ?? null,
-      summary: created
-        ? `${capitalized(rule.label)} created as ${transition.to}`
-        : `${capitalized(rule.label)} ${transition.from} -> ${transition.to}`,
-      data: { id: transition.id, from: transition.from, to: transition.to },
-      occurredAt: new Date(),
-    } as any,
-  });
-};
-
 const refuseAuditChange = (): never => {
   throw new errors.ForbiddenError('The audit log is append-only: entries cannot be changed or deleted');
+};
+
+const refuseAuditCreation = (): never => {
+  throw new errors.ForbiddenError('Audit entries are written by the application only: they cannot be created by hand');
 };
 
 const refuseDeletion = (rule: GuardRule): never =>
@@ -139,6 +135,88 @@ const checkDeletion = async (strapi: Core.Strapi, uid: string, rule: GuardRule, 
   }
 };
 
+const attributesOf = (strapi: Core.Strapi, uid: string): Attributes => (strapi.getModel(uid as any)?.attributes ?? {}) as Attributes;
+
+const isRelation = (attributes: Attributes, field: string) => attributes[field]?.type === 'relation';
+
+/** The document's relations among `fields`, each as its documentId(s), for comparing before and after. */
+const relationsOf = async (strapi: Core.Strapi, uid: string, id: number, fields: string[]): Promise<Row> => {
+  if (fields.length === 0) return {};
+  const populate = Object.fromEntries(fields.map((field) => [field, { select: ['id', 'documentId'] }]));
+  const row: Row | null = await strapi.db.query(uid as any).findOne({ where: { id }, select: ['id'], populate });
+  const ids = (value: any) => (Array.isArray(value) ? value.map((v) => v.documentId).sort() : value?.documentId ?? null);
+  return Object.fromEntries(fields.map((field) => [field, ids(row?.[field])]));
+};
+
+/** Each audited field whose stored value differs between `before` and `after`. */
+const fieldChanges = (attributes: Attributes, rule: GuardRule, fields: string[], before: Row, after: Row) => {
+  const changes: Record<string, FieldChange> = {};
+  for (const field of fields) {
+    const attribute = attributes[field];
+    if (!attribute || SYSTEM_FIELDS.has(field) || rule.unaudited?.includes(field)) continue;
+    if (attribute.type === 'component' || attribute.type === 'dynamiczone') continue;
+    const changed = isRelation(attributes, field)
+      ? JSON.stringify(before[field] ?? null) !== JSON.stringify(after[field] ?? null)
+      : differs(attribute, after[field], before[field]);
+    if (changed) changes[field] = { before: shown(attribute, before[field]), after: shown(attribute, after[field]) };
+  }
+  return changes;
+};
+
+const entityName = (uid: string) => uid.split('.').pop()!;
+
+/** The audit entry of a record's creation, in the creating transaction. */
+const auditCreation = (strapi: Core.Strapi, uid: string, rule: GuardRule, row: Row) =>
+  writeAudit(strapi, {
+    action: `${entityName(uid)}.created`,
+    entityUid: uid,
+    entityDocumentId: row.documentId,
+    toState: rule.machine ? row.state : null,
+    summary: rule.machine ? `${capitalized(rule.label)} created as ${row.state}` : `${capitalized(rule.label)} created`,
+    data: { id: row.id, from: null, to: rule.machine ? row.state : null },
+  });
+
+/** The audit entry of a change: its status move, if any, and every changed field before and after. */
+const auditChange = async (strapi: Core.Strapi, uid: string, rule: GuardRule, before: Row, after: Row, changes: Record<string, FieldChange>) => {
+  if (Object.keys(changes).length === 0) return;
+  const moved = rule.machine && changes.state !== undefined;
+  const others = Object.keys(changes).filter((field) => field !== 'state');
+  await writeAudit(strapi, {
+    action: `${entityName(uid)}.${moved ? 'status-changed' : 'updated'}`,
+    entityUid: uid,
+    entityDocumentId: before.documentId,
+    fromState: rule.machine ? before.state : null,
+    toState: rule.machine ? after.state : null,
+    changes,
+    summary: moved
+      ? `${capitalized(rule.label)} ${before.state} -> ${after.state}`
+      : `${capitalized(rule.label)} ${others.join(', ')} changed`,
+    data: { id: before.id, ...(moved ? { from: before.state, to: after.state } : {}), changes },
+  });
+};
+
+/**
+ * The write policy, for an editor outside the application: the fields a create sets, or an
+ * update changes compared with the stored document, must all be the editor's to write.
+ */
+const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, action: 'create' | 'update', params: Row) => {
+  const rule = GUARD_RULES[uid];
+  const attributes = attributesOf(strapi, uid);
+  const data: Row = params.data ?? {};
+  let stored: Row | undefined;
+  if (action === 'update') {
+    const populate = Object.keys(data).filter((f) => ['relation', 'component', 'dynamiczone'].includes(attributes[f]?.type));
+    stored = (await strapi.documents(uid as any).findOne({ documentId: params.documentId, populate: populate as any })) ?? undefined;
+    if (!stored) return; // the Document Service answers "not found"
+  }
+  const fields = editedFields(attributes, data, stored);
+  if (stored && rule.machine && fields.state !== undefined) checkTransition(rule, stored.state, String(fields.state));
+  const refusal = policyRefusal(uid, rule.label, editor, action, fields);
+  if (refusal) refuse(refusal.message, refusal.field ? { field: refusal.field } : undefined);
+};
+
+const WRITE_ACTIONS = new Set(['create', 'update', 'delete', 'clone', 'publish', 'unpublish', 'discardDraft']);
+
 export const registerGuards = (strapi: Core.Strapi): void => {
   const guardDeletion = async (event: any) => {
     const uid = event.model.uid;
@@ -146,13 +224,22 @@ export const registerGuards = (strapi: Core.Strapi): void => {
     await checkDeletion(strapi, uid, GUARD_RULES[uid], event.params.where);
   };
 
-  // Emails are normalized before Strapi's own validation sees them, so " Bob@Shop.com " is accepted
-  // as bob@shop.com instead of refused for its spaces. The lifecycle below normalizes again for
-  // writes that bypass the Document Service.
   strapi.documents.use(async (context, next) => {
-    const data = (context.params as any)?.data;
-    if (context.uid === 'api::customer.customer' && data && (context.action === 'create' || context.action === 'update')) {
-      if (typeof data.email === 'string') normalizeCustomer(data);
+    const { uid, action } = context;
+    const params = (context.params ?? {}) as Row;
+    if (uid === AUDIT_LOG_UID && WRITE_ACTIONS.has(action) && !isAuditWriter()) {
+      if (action === 'create' || action === 'clone') refuseAuditCreation();
+      refuseAuditChange();
+    }
+    // Emails are normalized before Strapi's own validation sees them, so " Bob@Shop.com " is
+    // accepted as bob@shop.com instead of refused for its spaces. The lifecycle below normalizes
+    // again for writes that bypass the Document Service.
+    if (uid === 'api::customer.customer' && params.data && (action === 'create' || action === 'update')) {
+      if (typeof params.data.email === 'string') normalizeCustomer(params.data);
+    }
+    if (GUARD_RULES[uid] && (action === 'create' || action === 'update' || action === 'clone')) {
+      const editor = currentEditor(strapi);
+      if (editor) await checkPolicy(strapi, uid, editor, action === 'clone' ? 'create' : action, params);
     }
     return next();
   });
@@ -161,8 +248,11 @@ export const registerGuards = (strapi: Core.Strapi): void => {
     models: [...Object.keys(GUARD_RULES), AUDIT_LOG_UID],
 
     async beforeCreate(event: any) {
+      if (event.model.uid === AUDIT_LOG_UID) {
+        if (!isAuditWriter()) refuseAuditCreation();
+        return;
+      }
       const rule = GUARD_RULES[event.model.uid];
-      if (!rule) return;
       const data: Row = event.params.data ?? {};
       checkScalars(rule, data);
       await checkUnique(strapi, event.model.uid, rule, data);
@@ -174,17 +264,13 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       if (!rule) return;
       const row: Row = event.result;
       await checkStored(strapi, event.model.uid, rule, row.id);
-      if (rule.machine) {
-        await audit(strapi, event.model.uid, rule, { id: row.id, documentId: row.documentId, from: null, to: row.state });
-      }
+      await auditCreation(strapi, event.model.uid, rule, row);
     },
 
     async beforeCreateMany(event: any) {
+      if (event.model.uid === AUDIT_LOG_UID) refuseAuditCreation();
       const rule = GUARD_RULES[event.model.uid];
-      if (rule?.machine) {
-        refuse(`${capitalized(rule.label)} records are created one at a time, so each gets its audit entry`);
-      }
-      for (const data of rule ? event.params.data ?? [] : []) checkScalars(rule, data);
+      refuse(`${capitalized(rule.label)} records are created one at a time, so each gets its audit entry`);
     },
 
     async beforeUpdate(event: any) {
@@ -205,18 +291,23 @@ export const registerGuards = (strapi: Core.Strapi): void => {
         if (uid === 'api::transaction.transaction' && data.state === 'Refunded' && !current.refundedAt && !data.refundedAt) {
           data.refundedAt = new Date();
         }
-        (event.state as GuardState).transitions = [
-          { id: current.id, documentId: current.documentId, from: current.state, to: data.state },
-        ];
       }
+      const attributes = attributesOf(strapi, uid);
+      const fields = Object.keys(data);
+      const relations = fields.filter((field) => isRelation(attributes, field));
+      (event.state as GuardState).before = [{ row: { ...current, ...(await relationsOf(strapi, uid, current.id, relations)) }, fields }];
     },
 
     async afterUpdate(event: any) {
-      const rule = GUARD_RULES[event.model.uid];
+      const uid = event.model.uid;
+      const rule = GUARD_RULES[uid];
       if (!rule || !event.result) return;
-      await checkStored(strapi, event.model.uid, rule, event.result.id);
-      for (const transition of (event.state as GuardState).transitions ?? []) {
-        await audit(strapi, event.model.uid, rule, transition);
+      await checkStored(strapi, uid, rule, event.result.id);
+      const attributes = attributesOf(strapi, uid);
+      for (const { row, fields } of (event.state as GuardState).before ?? []) {
+        const relations = fields.filter((field) => isRelation(attributes, field));
+        const after = { ...event.result, ...(await relationsOf(strapi, uid, row.id, relations)) };
+        await auditChange(strapi, uid, rule, row, after, fieldChanges(attributes, rule, fields, row, after));
       }
     },
 
@@ -226,31 +317,34 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       const rule = GUARD_RULES[uid];
       const data: Row = event.params.data ?? {};
       checkScalars(rule, data);
+      const attributes = attributesOf(strapi, uid);
       const guarded = [...(rule.immutableFields ?? []), ...(rule.frozenUnless?.fields ?? [])];
       const touched = [...guarded, ...(rule.uniqueFields ?? []).flat()].find((field) => data[field] !== undefined);
       if (touched) refuse(`${capitalized(rule.label)} records must be updated one at a time to change ${touched}`);
+      const relation = Object.keys(data).find((field) => isRelation(attributes, field));
+      if (relation) refuse(`${capitalized(rule.label)} records must be updated one at a time to change ${relation}`);
+      const fields = Object.keys(data).filter((field) => attributes[field]);
       const rows: Row[] = await strapi.db.query(uid).findMany({
         where: event.params.where,
-        select: ['id', 'documentId', ...(rule.machine ? ['state'] : [])],
+        select: ['id', 'documentId', ...new Set([...(rule.machine ? ['state'] : []), ...fields])],
       });
-      const transitions =
-        rule.machine && data.state !== undefined
-          ? rows
-              .filter((row) => row.state !== data.state)
-              .map((row) => {
-                checkTransition(rule, row.state, data.state);
-                return { id: row.id, documentId: row.documentId, from: row.state, to: data.state };
-              })
-          : [];
-      Object.assign(event.state as GuardState, { transitions, ids: rows.map((row) => row.id) });
+      if (rule.machine && data.state !== undefined) {
+        for (const row of rows) if (row.state !== data.state) checkTransition(rule, row.state, data.state);
+      }
+      Object.assign(event.state as GuardState, { before: rows.map((row) => ({ row, fields })), ids: rows.map((row) => row.id), data });
     },
 
     async afterUpdateMany(event: any) {
-      const rule = GUARD_RULES[event.model.uid];
+      const uid = event.model.uid;
+      const rule = GUARD_RULES[uid];
       if (!rule) return;
       const state = event.state as GuardState;
-      for (const id of state.ids ?? []) await checkStored(strapi, event.model.uid, rule, id);
-      for (const transition of state.transitions ?? []) await audit(strapi, event.model.uid, rule, transition);
+      const attributes = attributesOf(strapi, uid);
+      for (const id of state.ids ?? []) await checkStored(strapi, uid, rule, id);
+      for (const { row, fields } of state.before ?? []) {
+        const after = { ...row, ...state.data };
+        await auditChange(strapi, uid, rule, row, after, fieldChanges(attributes, rule, fields, row, after));
+      }
     },
 
     beforeDelete: guardDeletion,

@@ -40,14 +40,14 @@ export interface GuardRule {
   populate?: Record<string, unknown>;
   /** Checks the record as stored (with its components) inside the write's transaction. */
   checkStored?: (row: any) => string | null;
+  /** Bookkeeping fields of the process (payment attempts, retries) whose changes are not audited. */
+  unaudited?: readonly string[];
   /** Whether and how a record may be deleted. */
   deletion: 'never' | 'when-unreferenced';
   deletionAdvice?: string;
   /** Relations that must be empty before a `when-unreferenced` record is deleted. */
   references?: readonly { uid: string; field: string; label: string }[];
 }
-
-export const AUDIT_LOG_UID = 'api::audit-log.audit-log';
 
 /** Trims and lower-cases a customer's email in place; returns a problem or null. */
 export const normalizeCustomer = (data: Record<string, unknown>): string | null => {
@@ -151,6 +151,7 @@ export const GUARD_RULES: Record<string, GuardRule> = {
     moneyFields: ['subtotalMinor', 'taxMinor', 'totalMinor'],
     currencyField: 'currency',
     immutableFields: ['number', 'kind'],
+    unaudited: ['paymentAttempts', 'nextPaymentAttemptAt', 'paymentRequest', 'paymentRequestedAt'],
     frozenUnless: { state: 'Open', fields: ['currency', 'subtotalMinor', 'taxMinor', 'totalMinor'] },
     populate: { lines: true },
     checkStored: checkInvoiceStored,

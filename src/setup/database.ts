@@ -8,6 +8,9 @@ import type { Core } from '@strapi/strapi';
  *   gives its number back) and never handed out twice across instances.
  * - Triggers making `audit_logs` append-only in the database itself, the last line behind the
  *   lifecycle guards: an UPDATE of an entry's content or a DELETE is aborted, whatever the caller.
+ *   Status changes recorded before entries had structured states get them from the entry's own
+ *   `data` (`from`, `to`), so reports of earlier months still count them; no other column of an
+ *   entry is ever written after it.
  */
 export const SEQUENCE_TABLE = 'invoice_number_sequences';
 
@@ -22,6 +25,9 @@ const AUDIT_COLUMNS = [
   'data',
   'occurred_at',
   'document_id',
+  'from_state',
+  'to_state',
+  'changes',
 ];
 
 export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> => {
@@ -36,10 +42,19 @@ export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> 
   const columns = AUDIT_COLUMNS.join(', ');
   const message = 'audit_logs is append-only: entries cannot be changed or deleted';
   if (strapi.db.dialect.client === 'sqlite') {
-    await knex.raw(
-      `CREATE TRIGGER IF NOT EXISTS audit_logs_no_update BEFORE UPDATE OF ${columns} ON audit_logs
-       BEGIN SELECT RAISE(ABORT, '${message}'); END`,
-    );
+    // One transaction: the trigger is created again (an existing one may guard fewer columns than
+    // this version has) around the one change it allows, the structured states of old entries.
+    await knex.transaction(async (trx) => {
+      await trx.raw('DROP TRIGGER IF EXISTS audit_logs_no_update');
+      await trx.raw(
+        `UPDATE audit_logs SET from_state = json_extract(data, '$.from'), to_state = json_extract(data, '$.to')
+         WHERE action LIKE '%.status-changed' AND to_state IS NULL AND json_valid(data)`,
+      );
+      await trx.raw(
+        `CREATE TRIGGER audit_logs_no_update BEFORE UPDATE OF ${columns} ON audit_logs
+         BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      );
+    });
     await knex.raw(
       `CREATE TRIGGER IF NOT EXISTS audit_logs_no_delete BEFORE DELETE ON audit_logs
        BEGIN SELECT RAISE(ABORT, '${message}'); END`,
@@ -50,10 +65,19 @@ export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> 
     CREATE OR REPLACE FUNCTION audit_logs_append_only() RETURNS trigger AS $$
     BEGIN RAISE EXCEPTION '${message}'; END;
     $$ LANGUAGE plpgsql`);
-  await knex.raw(
-    `CREATE OR REPLACE TRIGGER audit_logs_no_update BEFORE UPDATE OF ${columns} ON audit_logs
-     FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`,
-  );
+  // One transaction, so instances starting together take turns and no other writer ever sees
+  // the table unguarded: the trigger is created again around the one change it allows.
+  await knex.transaction(async (trx) => {
+    await trx.raw('DROP TRIGGER IF EXISTS audit_logs_no_update ON audit_logs');
+    await trx.raw(
+      `UPDATE audit_logs SET from_state = data->>'from', to_state = data->>'to'
+       WHERE action LIKE '%.status-changed' AND to_state IS NULL AND data IS NOT NULL`,
+    );
+    await trx.raw(
+      `CREATE TRIGGER audit_logs_no_update BEFORE UPDATE OF ${columns} ON audit_logs
+       FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`,
+    );
+  });
   await knex.raw(
     `CREATE OR REPLACE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
      FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`,

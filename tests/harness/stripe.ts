@@ -14,9 +14,9 @@ const { startStripeStandIn } = require('../../scripts/stripe-stand-in.js');
 
 export interface StripeStandIn {
   base: string;
-  received: { method: string; path: string; params: any; idempotencyKey?: string; authorization?: string; replayed: boolean; fault?: number; created?: string }[];
+  received: { method: string; path: string; params: any; idempotencyKey?: string; authorization?: string; version?: string; replayed: boolean; fault?: number; created?: string }[];
   script: string[];
-  faults: ({ status: number; path?: string } | { delayMs: number; path?: string })[];
+  faults: ({ status: number; path?: string; method?: string } | { delayMs: number; path?: string; method?: string })[];
   stats: { requests: number; rateLimited: number; replays: number; created: number };
   limit: (perSecond: number) => void;
   paymentIntents: Map<string, any>;

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { rejection } from '../harness/rejection';
-import { auditEntries, createOpenInvoice, createServicePlan, recordPayment, setStatus } from '../harness/fixtures';
+import { appModule, auditEntries, createOpenInvoice, createServicePlan, recordPayment, setStatus } from '../harness/fixtures';
 
 /** Every status change leaves an audit entry, written with the change or not at all; none can be undone. */
 let strapi: Core.Strapi;
@@ -43,15 +43,33 @@ describe('audit entries', () => {
     expect(change.actorName).toMatch(/^finance-/);
   });
 
-  test('an update that does not change the status writes no entry', async () => {
+  test('an update that changes nothing writes no entry', async () => {
     const { servicePlan } = await createServicePlan(strapi);
     const before = await auditCount();
     const response = await http(strapi)
       .put(`/api/service-plans/${servicePlan.documentId}`)
       .set('Authorization', `Bearer ${customerSuccess}`)
-      .send({ data: { autoRenew: false, state: 'Pending' } });
+      .send({ data: { autoRenew: true, state: 'Pending' } });
     expect(response.status).toBe(200);
     expect(await auditCount()).toBe(before);
+  });
+
+  test('a change of another field than the status is audited with its value before and after', async () => {
+    const { servicePlan } = await createServicePlan(strapi);
+    const response = await http(strapi)
+      .put(`/api/service-plans/${servicePlan.documentId}`)
+      .set('Authorization', `Bearer ${customerSuccess}`)
+      .send({ data: { autoRenew: false, vehicle: 'Blue pickup', state: 'Pending' } });
+    expect(response.status).toBe(200);
+    const entry = (await auditEntries(strapi, servicePlan.documentId)).at(-1);
+    expect(entry).toMatchObject({
+      action: 'service-plan.updated',
+      entityUid: 'api::service-plan.service-plan',
+      fromState: 'Pending',
+      toState: 'Pending',
+      actorType: 'user',
+      changes: { autoRenew: { before: true, after: false }, vehicle: { before: null, after: 'Blue pickup' } },
+    });
   });
 
   test('the entry is written in the same transaction as the change: a rollback removes both', async () => {
@@ -132,6 +150,33 @@ describe('the audit log is append-only', () => {
   test('the database itself refuses raw SQL updates and deletes', async () => {
     const knex = strapi.db.connection;
     expect(await rejection(knex('audit_logs').where({ id: entry.id }).update({ summary: 'x' }))).toMatch('append-only');
+    expect(await rejection(knex('audit_logs').where({ id: entry.id }).update({ to_state: 'Cancelled' }))).toMatch('append-only');
     expect(await rejection(knex('audit_logs').where({ id: entry.id }).del())).toMatch('append-only');
+  });
+});
+
+describe('entries written before the structured fields', () => {
+  test('a status change recorded before entries had structured states gets them at the next start, once', async () => {
+    const knex = strapi.db.connection;
+    const stamp = strapi.db.dialect.client === 'sqlite' ? Date.now() : new Date();
+    const [row] = await knex('audit_logs')
+      .insert({
+        document_id: 'legacyentry0000000000001',
+        action: 'service-plan.status-changed',
+        entity_uid: 'api::service-plan.service-plan',
+        entity_document_id: 'legacyplan',
+        actor_type: 'system',
+        summary: 'Service plan Active -> Cancelled',
+        data: JSON.stringify({ id: 1, from: 'Active', to: 'Cancelled' }),
+        occurred_at: stamp,
+        created_at: stamp,
+        updated_at: stamp,
+      })
+      .returning('id');
+    const id = typeof row === 'object' ? row.id : row;
+    await appModule('setup/database').ensureDatabaseObjects(strapi);
+    const legacy = await knex('audit_logs').where({ id }).first();
+    expect([legacy.from_state, legacy.to_state]).toEqual(['Active', 'Cancelled']);
+    expect(await rejection(knex('audit_logs').where({ id }).update({ to_state: 'Expired' }))).toMatch('append-only');
   });
 });

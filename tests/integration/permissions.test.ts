@@ -66,7 +66,8 @@ const body = (type: string, action: Action) => {
     const data: Record<string, unknown> = {
       customers: { phone: '+1 512 555 0199' },
       'service-plans': { autoRenew: false },
-      invoices: { dueDate: '2030-01-31' },
+      // What Finance may change of an invoice (the write policy): writing an Open one off.
+      invoices: { state: 'Uncollectible' },
     }[type] ?? { name: 'changed' };
     return { data };
   }

@@ -41,12 +41,23 @@ const taskOf = async (token: string, runId: string) =>
 test.each(steps().map((s) => s.id))('a crash inside %s loses nothing and repeats nothing', async (stepId) => {
   const customer = await createCustomer(strapi);
   crashOnce(stepId);
-  const response = await http(strapi)
-    .post(`${api}/purchases`)
-    .set('Authorization', `Bearer ${customerSuccess}`)
-    .send({ customer: customer.documentId, plan: plan.code, addOns: [], paymentMethod: 'manual' });
+  const buy = () =>
+    http(strapi)
+      .post(`${api}/purchases`)
+      .set('Authorization', `Bearer ${customerSuccess}`)
+      .send({ customer: customer.documentId, plan: plan.code, addOns: [], paymentMethod: 'manual' });
+  const planOf = () => strapi.db.query('api::service-plan.service-plan').findOne({ where: { customer: { documentId: customer.documentId } } });
+  let response = await buy();
+  if (['retrieve-subscription', 'mark-processing'].includes(stepId)) {
+    // The first two steps are taken in the transaction that opens the run (and, for a purchase,
+    // creates the plan): a crash there leaves neither behind, and the purchase is simply sent again.
+    expect(response.status).toBe(500);
+    expect(await planOf()).toBeNull();
+    response = await buy();
+    expect(response.status).toBe(201);
+  }
 
-  const servicePlan = await strapi.db.query('api::service-plan.service-plan').findOne({ where: { customer: { documentId: customer.documentId } } });
+  const servicePlan = await planOf();
   const runRow = await strapi.db.query('plugin::plan-renewals.run').findOne({ where: { servicePlan: { id: servicePlan.id } } });
   const runId = runRow.documentId;
   const drive = async () => {

@@ -39,6 +39,7 @@ export const TASK_LABELS: Record<string, string> = {
   'payment-mismatch': 'Payment mismatch',
   dispute: 'Dispute',
   'collect-payment': 'Collect payment',
+  refund: 'Refund a payment',
 };
 
 /** The outcomes a person may choose for a task type (the engine's table; it refuses any other). */

@@ -9,7 +9,7 @@ interface Settings {
   paymentRetryDays: number[];
   taskDueBusinessDays: Record<string, number>;
   plans: { code: string; name: string; priceMinor: number; currency: string; termMonths: number; taxRateBps: number; active: boolean }[];
-  stripe: { configured: boolean; mode: string | null; webhookConfigured: boolean; webhookSecrets: number; webhookUrl: string; customApiBase: boolean };
+  stripe: { configured: boolean; mode: string | null; webhookConfigured: boolean; webhookSecrets: number; webhookUrl: string; customApiBase: boolean; apiVersion: string; eventApiVersion: string | null; apiVersionMismatch: boolean };
   sendgrid: { configured: boolean; from: string; customApiBase: boolean };
 }
 
@@ -48,6 +48,14 @@ export const SettingsPage = () => {
                   <Yes on={data.stripe.webhookConfigured} label={data.stripe.webhookConfigured ? `${data.stripe.webhookSecrets} signing secret(s)` : undefined} />
                 </Row>
                 <Row label="Webhook URL">{data.stripe.webhookUrl}</Row>
+                <Row label="Stripe API version">
+                  {data.stripe.apiVersion}{' '}
+                  {data.stripe.apiVersionMismatch ? (
+                    <Badge variant="danger">{`the latest event came with ${data.stripe.eventApiVersion}: set the webhook endpoint to ${data.stripe.apiVersion}`}</Badge>
+                  ) : data.stripe.eventApiVersion ? (
+                    <Badge variant="success">webhook events match</Badge>
+                  ) : null}
+                </Row>
                 {data.stripe.customApiBase ? <Row label="Stripe API">a local or proxy API base is set</Row> : null}
                 <Row label="Retries after a failed charge">{data.paymentRetryDays.length ? `after ${data.paymentRetryDays.join(', ')} day(s)` : 'none'}</Row>
               </Card>

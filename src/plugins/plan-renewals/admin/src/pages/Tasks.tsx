@@ -18,7 +18,15 @@ interface Task {
   claimedBy: { type: string; id?: string; name?: string } | null;
   createdAt: string;
   run: { documentId: string; kind: string; state: string; currentStep: string | null } | null;
-  invoice: { documentId: string; number: string; state: string; totalMinor: number; currency: string; customer: string | null } | null;
+  invoice: {
+    documentId: string;
+    number: string;
+    state: string;
+    totalMinor: number;
+    currency: string;
+    customer: string | null;
+    payment: { provider: string; providerReference: string; amountMinor: number; currency: string } | null;
+  } | null;
 }
 
 /** One task: claim it, record the counter payment it waits for (Finance), complete it with an outcome. */
@@ -45,7 +53,7 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
     }
   };
 
-  const paymentDue = task.type === 'verify-payment' && task.invoice?.state === 'Open' && can(ACTIONS.financeTasks);
+  const paymentDue = task.type === 'verify-payment' && task.invoice?.state === 'Open' && !task.invoice.payment && can(ACTIONS.financeTasks);
   return (
     <Box background="neutral0" hasRadius shadow="tableShadow" padding={5} data-task={task.documentId} aria-label={`${TASK_LABELS[task.type]} task`}>
       <Flex justifyContent="space-between" alignItems="flex-start" gap={4} wrap="wrap">
@@ -64,6 +72,11 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
           {task.invoice ? (
             <Typography>
               {task.invoice.customer ?? ''} — invoice {task.invoice.number} ({task.invoice.state}) {formatMoney(task.invoice.totalMinor, task.invoice.currency)}
+            </Typography>
+          ) : null}
+          {task.invoice?.payment ? (
+            <Typography fontWeight="bold">
+              Payment recorded: {formatMoney(task.invoice.payment.amountMinor, task.invoice.payment.currency)} ({task.invoice.payment.provider} {task.invoice.payment.providerReference})
             </Typography>
           ) : null}
           {task.details ? <Typography variant="pi">{task.details}</Typography> : null}

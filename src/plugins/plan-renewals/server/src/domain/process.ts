@@ -64,6 +64,7 @@ export const TASK_OUTCOMES: Record<string, Record<string, 'continue' | 'reject' 
   'payment-mismatch': { resolved: 'close', dismissed: 'close' },
   dispute: { resolved: 'close', dismissed: 'close' },
   'collect-payment': { resolved: 'close', dismissed: 'close' },
+  refund: { resolved: 'close', dismissed: 'close' },
 };
 
 export class ProcessError extends Error {

@@ -216,7 +216,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await financeTask(
         `${invoice.documentId}:collect-payment`,
         'collect-payment',
-        `Invoice ${invoice.number} (${amount}) could not be charged after ${attempt} attempt(s): ${reason}. Customer ${customer.name} <${customer.email}>.`,
+        `Invoice ${invoice.number} (${amount}) could not be charged after ${attempt} attempt(s): ${reason.replace(/[.\s]+$/, '')}. Customer ${customer.name} <${customer.email}>.`,
         invoice,
         run,
         now.toISOString().slice(0, 10),

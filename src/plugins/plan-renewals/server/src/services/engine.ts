@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import { writeAudit } from '../../../../../guards/audit';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { firstRenewalDay, format, money, renewalMayStart, stateAfterUnpaidRun } from '../../../../../domain';
+import { ServicePlanStatus, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine, stateAfterUnpaidRun } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -19,7 +20,7 @@ import { ProcessError } from '../domain/process';
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, matchingPayment } from './steps';
+import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
 
 /**
  * The engine: runs a process's steps one transaction at a time. Each transaction locks the run,
@@ -51,18 +52,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } });
 
   const auditStep = async (run: any, stepTitle: string, verb: string, result: string, actor: Actor) => {
-    await strapi.documents('api::audit-log.audit-log').create({
-      data: {
-        action: `run.step-${verb}`,
-        entityUid: RUN_UID,
-        entityDocumentId: run.documentId,
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        actorName: actor.name ?? null,
-        summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
-        data: { run: run.documentId, step: run.currentStep, result },
-        occurredAt: clockNow(),
-      } as any,
+    await writeAudit(strapi, {
+      action: `run.step-${verb}`,
+      entityUid: RUN_UID,
+      entityDocumentId: run.documentId,
+      actor,
+      summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
+      data: { run: run.documentId, step: run.currentStep, result },
+      occurredAt: clockNow(),
     });
   };
 
@@ -135,6 +132,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (effect !== 'close' && (!run || run.currentStep !== task.stepId || !isOpen(run.state))) {
       throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
     }
+    if (task.type === 'verify-payment' && effect === 'reject') {
+      // A rejection voids the invoice: never while it holds money.
+      const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] });
+      const held = (invoice.transactions ?? []).find((t: any) => t.state === 'Success');
+      if (held) {
+        throw new ConflictError(
+          `Invoice ${invoice.number} has a payment of ${format(money(held.amountMinor, held.currency))} recorded (${held.provider} ${held.providerReference}): ` +
+            'approve the task, or refund the payment before rejecting it, so that no voided invoice holds money',
+          { transaction: held.documentId },
+        );
+      }
+    }
     if (task.type === 'verify-payment' && input.outcome === 'approved') {
       const invoice: any = await strapi.documents('api::invoice.invoice').findOne({
         documentId: run.invoice.documentId,
@@ -158,18 +167,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
     if (effect === 'close') {
-      await strapi.documents('api::audit-log.audit-log').create({
-        data: {
-          action: 'task.completed',
-          entityUid: TASK_UID,
-          entityDocumentId: task.documentId,
-          actorType: actor.type,
-          actorId: actor.id ?? null,
-          actorName: actor.name ?? null,
-          summary: `${task.type} task closed: ${result}`.slice(0, 500),
-          data: { task: task.documentId, outcome: input.outcome },
-          occurredAt: clockNow(),
-        } as any,
+      await writeAudit(strapi, {
+        action: 'task.completed',
+        entityUid: TASK_UID,
+        entityDocumentId: task.documentId,
+        actor,
+        summary: `${task.type} task closed: ${result}`.slice(0, 500),
+        data: { task: task.documentId, outcome: input.outcome },
+        occurredAt: clockNow(),
       });
       return null;
     }
@@ -184,6 +189,61 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await save(run, failStep(progressOf(run), asStepActor(actor), result, now));
     await auditStep(run, title, 'failed', result, actor);
     return null;
+  };
+
+  /**
+   * Opens a run for a service plan and takes its first two steps, in one transaction (the
+   * caller's, if any): a start that fails — the plan changed meanwhile, a guard refused — leaves no
+   * run behind holding the plan. A plan the process cannot move to Processing is refused before
+   * any run exists. 409 with the open run's id when there is one already.
+   */
+  const open = async (servicePlanDocumentId: string, kind: 'new' | 'renewal') => {
+    const refuse = (existing: any) => {
+      throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: existing.documentId });
+    };
+    const already = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+    if (already) refuse(already);
+    const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
+    if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
+    if (!servicePlanMachine.transitions[servicePlan.state as ServicePlanStatus].includes('Processing')) {
+      throw new errors.ValidationError(
+        `Service plan ${servicePlanDocumentId} is ${servicePlan.state}, which is final: it cannot be ${kind === 'new' ? 'bought' : 'renewed'}; sell a new plan instead`,
+      );
+    }
+    if (kind === 'renewal') {
+      const window = engine.renewalWindow(servicePlan);
+      if (!window.mayStart) {
+        throw new ConflictError(
+          `Service plan ${servicePlanDocumentId} is paid until ${servicePlan.endDate}: its renewal may start from ${window.firstDay} (${window.leadDays} days before the paid period ends)`,
+          { firstRenewalDay: window.firstDay, paidUntil: servicePlan.endDate },
+        );
+      }
+    }
+    const actor = currentActor(strapi);
+    let opened: string | null = null;
+    try {
+      return await strapi.db.transaction(async () => {
+        const run = await runs().create({
+          data: {
+            kind,
+            processId: PROCESS.id,
+            servicePlan: servicePlanDocumentId,
+            previousPlanState: servicePlan.state,
+            openKey: servicePlanDocumentId,
+            ...startRun(PROCESS),
+          },
+        });
+        opened = run.documentId;
+        if (await step(run.documentId, actor)) await step(run.documentId, actor);
+        return run;
+      });
+    } catch (error) {
+      // Two requests at once: the unique open key lets one run through and refuses the other.
+      // (Inside a caller's transaction — a purchase — the run this call opened is still visible.)
+      const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+      if (winner && winner.documentId !== opened) refuse(winner);
+      throw error;
+    }
   };
 
   const engine = {
@@ -210,40 +270,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Opens a run for a service plan; 409 with the open run's id when there is one already. */
     async start(servicePlanDocumentId: string, kind: 'new' | 'renewal') {
-      const refuse = (open: any) => {
-        throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: open.documentId });
-      };
-      const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
-      if (open) refuse(open);
-      const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
-      if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
-      if (kind === 'renewal') {
-        const window = engine.renewalWindow(servicePlan);
-        if (!window.mayStart) {
-          throw new ConflictError(
-            `Service plan ${servicePlanDocumentId} is paid until ${servicePlan.endDate}: its renewal may start from ${window.firstDay} (${window.leadDays} days before the paid period ends)`,
-            { firstRenewalDay: window.firstDay, paidUntil: servicePlan.endDate },
-          );
-        }
-      }
-      let run: any;
-      try {
-        run = await runs().create({
-          data: {
-            kind,
-            processId: PROCESS.id,
-            servicePlan: servicePlanDocumentId,
-            previousPlanState: servicePlan.state,
-            openKey: servicePlanDocumentId,
-            ...startRun(PROCESS),
-          },
-        });
-      } catch (error) {
-        // Two requests at once: the unique open key lets one run through and refuses the other.
-        const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
-        if (winner) refuse(winner);
-        throw error;
-      }
+      const run = await open(servicePlanDocumentId, kind);
       return engine.advance(run.documentId, currentActor(strapi));
     },
 
@@ -254,19 +281,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const plan: any = await strapi.documents('api::plan.plan').findFirst({ filters: { code: input.plan } });
       if (!plan) throw new errors.ValidationError(`No plan with code ${input.plan}`);
       if (!plan.active) throw new errors.ValidationError(`Plan ${plan.code} is retired and cannot be bought`);
-      const servicePlan = await strapi.documents('api::service-plan.service-plan').create({
-        data: {
-          customer: customer.documentId,
-          plan: plan.documentId,
-          state: 'Pending',
-          addOnCodes: input.addOns,
-          paymentMethod: input.paymentMethod,
-          vehicle: input.vehicle ?? null,
-          autoRenew: true,
-          renewalCount: 0,
-        } as any,
+      // The service plan, its run and the run's first steps are one transaction: a purchase
+      // refused on the way leaves neither a plan nor a run behind.
+      const { servicePlan, run } = await strapi.db.transaction(async () => {
+        const created = await strapi.documents('api::service-plan.service-plan').create({
+          data: {
+            customer: customer.documentId,
+            plan: plan.documentId,
+            state: 'Pending',
+            addOnCodes: input.addOns,
+            paymentMethod: input.paymentMethod,
+            vehicle: input.vehicle ?? null,
+            autoRenew: true,
+            renewalCount: 0,
+          } as any,
+        });
+        return { servicePlan: created, run: await open(created.documentId, 'new') };
       });
-      return { servicePlan, run: await engine.start(servicePlan.documentId, 'new') };
+      return { servicePlan, run: await engine.advance(run.documentId, currentActor(strapi)) };
     },
 
     /** Completes a human task with an outcome; the run moves on (or stops, on a rejection). */
@@ -381,8 +413,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Records a counter payment of an Open invoice; a run waiting for it moves on. */
     async recordManualPayment(invoiceDocumentId: string, input: { amountMinor: number; currency: string; reference: string }) {
-      const transaction = await strapi.db.transaction(async () => {
-        const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId });
+      const transaction = await strapi.db.transaction(async ({ trx }) => {
+        // Under the invoice's row lock, so two payments recorded at once see each other.
+        await lockInvoice(strapi, trx, invoiceDocumentId);
+        const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId, populate: ['transactions'] });
         if (!invoice) throw new errors.NotFoundError(`No invoice ${invoiceDocumentId}`);
         if (invoice.state !== 'Open') throw new ConflictError(`Invoice ${invoice.number} is ${invoice.state}, not Open: no payment can be recorded`);
         if (input.currency !== invoice.currency || input.amountMinor !== invoice.totalMinor) {
@@ -394,6 +428,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .query('api::transaction.transaction')
           .findOne({ where: { provider: 'manual', providerReference: input.reference } });
         if (duplicate) throw new ConflictError(`A manual payment with reference ${input.reference} is already recorded`);
+        // One payment per invoice: the successful payments of an invoice never exceed its total.
+        const recorded = (invoice.transactions ?? []).filter((t: any) => t.state === 'Success');
+        const paid = recorded.reduce((sum: number, t: any) => sum + t.amountMinor, 0);
+        if (recorded.length > 0 && paid + input.amountMinor > invoice.totalMinor) {
+          const first = recorded[0];
+          throw new ConflictError(
+            `Invoice ${invoice.number} already has a payment of ${format(money(first.amountMinor, first.currency))} recorded (${first.provider} ${first.providerReference}): no second payment can be recorded`,
+            { transaction: first.documentId, provider: first.provider, providerReference: first.providerReference },
+          );
+        }
         return strapi.documents('api::transaction.transaction').create({
           data: {
             invoice: invoiceDocumentId,

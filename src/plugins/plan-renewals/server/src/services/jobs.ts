@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { writeAudit } from '../../../../../guards/audit';
 import cron, { type ScheduledTask } from 'node-cron';
 import { addCalendarMonths, addDays } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
@@ -90,17 +91,14 @@ export const JOBS: Record<string, JobBody> = {
             `A ${task.type} task for the ${task.role} role was due on ${task.dueDate} and is still open.\n${task.details ?? ''}\nOpen it from the task list.\n`,
           );
         }
-        await strapi.documents('api::audit-log.audit-log').create({
-          data: {
-            action: 'task.overdue',
-            entityUid: TASK_UID,
-            entityDocumentId: task.documentId,
-            actorType: 'system',
-            actorName: 'overdue-tasks',
-            summary: `${task.type} task due ${task.dueDate} escalated to ${staff.length} ${task.role} user(s)`,
-            data: { task: task.documentId, role: task.role },
-            occurredAt: now,
-          } as any,
+        await writeAudit(strapi, {
+          action: 'task.overdue',
+          entityUid: TASK_UID,
+          entityDocumentId: task.documentId,
+          actor: { type: 'system', name: 'overdue-tasks' },
+          summary: `${task.type} task due ${task.dueDate} escalated to ${staff.length} ${task.role} user(s)`,
+          data: { task: task.documentId, role: task.role },
+          occurredAt: now,
         });
       });
     }

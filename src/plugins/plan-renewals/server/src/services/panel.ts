@@ -5,6 +5,8 @@ import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
 import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
+import { STRIPE_API_VERSION } from './stripe';
+import { EVENT_UID } from './webhooks';
 
 /**
  * What the admin pages show, read in as few queries as the page needs: the overview figures, the
@@ -69,6 +71,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const adminUrl = (uid: string, documentId: string) => `/content-manager/collection-types/${uid}/${documentId}`;
 
+  const paymentOf = (invoice: any) => {
+    const paid = (invoice.transactions ?? []).find((t: any) => t.state === 'Success');
+    return paid ? { provider: paid.provider, providerReference: paid.providerReference, amountMinor: paid.amountMinor, currency: paid.currency } : null;
+  };
+
   /** A step's task is about its run's invoice; a follow-up task (dispute, mismatch) names its own. */
   const invoiceOf = (task: any) => {
     const invoice = task.invoice ?? task.run?.invoice;
@@ -80,6 +87,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           totalMinor: invoice.totalMinor,
           currency: invoice.currency,
           customer: invoice.customer?.name ?? null,
+          // The payment already recorded, so the page offers no second one.
+          payment: paymentOf(invoice),
         }
       : null;
   };
@@ -129,7 +138,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : null,
   });
 
-  const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer'] } } }, invoice: { populate: ['customer'] } } as const;
+  const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer', 'transactions'] } } }, invoice: { populate: ['customer', 'transactions'] } } as const;
 
   const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
 
@@ -301,6 +310,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         select: ['code', 'name', 'priceMinor', 'currency', 'termMonths', 'taxRateBps', 'active'],
         orderBy: { code: 'asc' },
       });
+      // The version Stripe sent the latest event with: the webhook endpoint's version.
+      const latestEvent: any = await strapi.db.query(EVENT_UID as any).findOne({ select: ['payload'], orderBy: { id: 'desc' } });
+      const eventApiVersion: string | null = latestEvent?.payload?.api_version ?? null;
       return {
         jobs: {
           timezone: jobs.timezone,
@@ -319,6 +331,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           webhookSecrets: env.STRIPE_WEBHOOK_SECRET?.length ?? 0,
           webhookUrl: `${env.PUBLIC_URL}/api/plan-renewals/stripe/webhook`,
           customApiBase: env.STRIPE_API_BASE !== 'https://api.stripe.com',
+          apiVersion: STRIPE_API_VERSION,
+          eventApiVersion,
+          apiVersionMismatch: eventApiVersion !== null && eventApiVersion !== STRIPE_API_VERSION,
         },
         sendgrid: {
           configured: !!env.SENDGRID_API_KEY,

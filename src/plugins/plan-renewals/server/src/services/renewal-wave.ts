@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
+import { AuditEntry, auditAttributes } from '../../../../../guards/audit';
 import { addBusinessDays, addDays, buildInvoice, nextPeriod } from '../../../../../domain';
 import { currentActor } from '../../../../../guards/actor';
 import { SEQUENCE_TABLE } from '../../../../../setup/database';
@@ -77,21 +78,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const ids = (rows: any[]) => rows.map((row) => (typeof row === 'object' ? row.id : row));
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
 
-  const auditRow = (now: Date, actor: any, entry: { action: string; entityUid: string; entityDocumentId: string; summary: string; data: unknown }) => ({
-    document_id: documentId(),
-    action: entry.action,
-    entity_uid: entry.entityUid,
-    entity_document_id: entry.entityDocumentId,
-    actor_type: actor.type,
-    actor_id: actor.id ?? null,
-    actor_name: actor.name ?? null,
-    summary: entry.summary.slice(0, 500),
-    data: JSON.stringify(entry.data),
-    occurred_at: stamp(now),
-    created_at: stamp(now),
-    updated_at: stamp(now),
-    published_at: stamp(now),
-  });
+  /** An audit entry as `writeAudit` stores it, as a row for a bulk insert. */
+  const auditRow = (now: Date, actor: any, entry: Omit<AuditEntry, 'actor' | 'occurredAt'>) => {
+    const attributes = auditAttributes(strapi, { ...entry, actor, occurredAt: now });
+    return {
+      document_id: documentId(),
+      action: attributes.action,
+      entity_uid: attributes.entityUid,
+      entity_document_id: attributes.entityDocumentId,
+      from_state: attributes.fromState,
+      to_state: attributes.toState,
+      changes: attributes.changes && JSON.stringify(attributes.changes),
+      actor_type: attributes.actorType,
+      actor_id: attributes.actorId,
+      actor_name: attributes.actorName,
+      summary: attributes.summary,
+      data: JSON.stringify(attributes.data),
+      occurred_at: stamp(now),
+      created_at: stamp(now),
+      updated_at: stamp(now),
+      published_at: stamp(now),
+    };
+  };
 
   /** The next `count` invoice numbers of the year, from the counter row this transaction locks. */
   const nextNumbers = async (trx: any, year: number, count: number) => {
@@ -300,8 +308,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             action: 'service-plan.status-changed',
             entityUid: 'api::service-plan.service-plan',
             entityDocumentId: r.servicePlan.documentId,
+            fromState: r.servicePlan.state,
+            toState: 'Processing',
+            changes: { state: { before: r.servicePlan.state, after: 'Processing' } },
             summary: `Service plan ${r.servicePlan.state} -> Processing`,
-            data: { id: r.servicePlan.id, from: r.servicePlan.state, to: 'Processing' },
+            data: { id: r.servicePlan.id, from: r.servicePlan.state, to: 'Processing', changes: { state: { before: r.servicePlan.state, after: 'Processing' } } },
           }),
           step(1, 'done', r.results[1]),
           step(2, 'done', r.results[2]),
@@ -309,6 +320,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             action: 'invoice.created',
             entityUid: 'api::invoice.invoice',
             entityDocumentId: r.invoice.documentId,
+            toState: 'Open',
             summary: 'Invoice created as Open',
             data: { id: invoiceIds[i], from: null, to: 'Open' },
           }),
@@ -398,6 +410,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               action: 'transaction.created',
               entityUid: 'api::transaction.transaction',
               entityDocumentId: r.documentId,
+              toState: 'Pending',
               summary: 'Transaction created as Pending',
               data: { id: transactionIds[i], from: null, to: 'Pending' },
             }),

@@ -74,8 +74,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .where('action', 'service-plan.status-changed')
         .where('occurred_at', '>=', range[0])
         .where('occurred_at', '<', range[1])
-        .select(trx.raw(`SUM(CASE WHEN summary LIKE '% -> Cancelled' THEN 1 ELSE 0 END) AS cancelled`))
-        .select(trx.raw(`SUM(CASE WHEN summary LIKE '% -> Expired' THEN 1 ELSE 0 END) AS expired`));
+        .where('entity_uid', 'api::service-plan.service-plan')
+        .select(trx.raw(`SUM(CASE WHEN to_state = 'Cancelled' THEN 1 ELSE 0 END) AS cancelled`))
+        .select(trx.raw(`SUM(CASE WHEN to_state = 'Expired' THEN 1 ELSE 0 END) AS expired`));
 
       const collected = await trx('transactions')
         .whereIn('state', ['Success', 'Refunded'])

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { writeAudit } from '../../../../../guards/audit';
 import { addBusinessDays, buildInvoice, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
 import { StepDefinition, activationReceipt } from '../domain';
 import { now as clockNow } from '../clock';
@@ -202,17 +203,14 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
 
   async 'provisioning-log'({ strapi, run }) {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    await strapi.documents('api::audit-log.audit-log').create({
-      data: {
-        action: 'service-plan.provisioned',
-        entityUid: 'api::service-plan.service-plan',
-        entityDocumentId: servicePlan.documentId,
-        actorType: 'system',
-        actorName: 'plan-renewals',
-        summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${run.periodStart} until ${run.periodEnd}`,
-        data: { run: run.documentId, kind: run.kind, addOns: servicePlan.addOnCodes ?? [] },
-        occurredAt: clockNow(),
-      } as any,
+    await writeAudit(strapi, {
+      action: 'service-plan.provisioned',
+      entityUid: 'api::service-plan.service-plan',
+      entityDocumentId: servicePlan.documentId,
+      actor: { type: 'system', name: 'plan-renewals' },
+      summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${run.periodStart} until ${run.periodEnd}`,
+      data: { run: run.documentId, kind: run.kind, addOns: servicePlan.addOnCodes ?? [] },
+      occurredAt: clockNow(),
     });
     return { outcome: 'done', result: 'Provisioning recorded in the audit log' };
   },

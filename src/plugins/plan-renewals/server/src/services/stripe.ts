@@ -14,6 +14,14 @@ import { readEnvironment } from '../../../../../setup/environment';
  */
 export const METADATA_APP = 'plan-renewals';
 
+/**
+ * The Stripe API version this application speaks, pinned here and nowhere else: upgrading the
+ * stripe package does not change the shape of the objects it reads. The webhook endpoint in the
+ * Stripe dashboard must be created with this version too (README, "Stripe"); events of another
+ * version are logged once and shown in the admin panel's Settings.
+ */
+export const STRIPE_API_VERSION = '2026-10-28.endive';
+
 export interface PaymentMetadata {
   app: typeof METADATA_APP;
   invoice: string;
@@ -36,6 +44,7 @@ const client = (): Stripe => {
     clients.set(
       cacheKey,
       new Stripe(env.STRIPE_SECRET_KEY, {
+        apiVersion: STRIPE_API_VERSION,
         host: base.hostname,
         port: base.port || (protocol === 'http' ? 80 : 443),
         protocol,
@@ -206,6 +215,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               payment_method: input.paymentMethodId,
               off_session: true,
               confirm: true,
+              // Nobody is there to follow a redirect: only payment methods that need none. A card
+              // that asks for authentication fails with requires_action, handled by its webhook.
+              automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
               description: input.description,
               metadata: input.metadata,
             },

@@ -1,10 +1,11 @@
 import type { Core } from '@strapi/strapi';
+import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { afterRefund, format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import { Actor, runAs } from '../../../../../guards/actor';
-import { METADATA_APP } from './stripe';
+import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
 
 /**
@@ -34,7 +35,49 @@ interface EventContext {
   trx: any;
   actor: Actor;
   now: Date;
+  /** What was asked of Stripe for this event before its transaction began (see `prefetch`). */
+  fetched: Fetched;
 }
+
+interface Fetched {
+  /** The payment method of a completed Checkout session's PaymentIntent. */
+  paymentMethod?: string | null;
+}
+
+const idOf = (value: unknown): string | null =>
+  typeof value === 'string' ? value : ((value as { id?: string } | null | undefined)?.id ?? null);
+
+/**
+ * Asks Stripe what an event's handler needs and the event does not carry, before the event's
+ * transaction begins: no database transaction ever waits for Stripe. A failure here stores
+ * nothing and answers 5xx, so Stripe delivers the event again.
+ */
+const prefetch = async (strapi: Core.Strapi, event: Stripe.Event): Promise<Fetched> => {
+  if (event.type !== 'checkout.session.completed') return {};
+  const session = event.data.object as Stripe.Checkout.Session;
+  const intentId = idOf(session.payment_intent);
+  if (!ours(session.metadata) || !intentId || !service(strapi, 'stripe').configured()) return {};
+  return { paymentMethod: await service(strapi, 'stripe').paymentMethodOf(intentId) };
+};
+
+/**
+ * Saves the card a payment was made with for the customer's off-session renewals, from whichever
+ * event carries it; once: saving the same card again changes nothing and writes no audit entry.
+ */
+const saveCard = async (ctx: EventContext, invoice: any, paymentMethod: string | null, stripeCustomer: string | null): Promise<string | null> => {
+  const { strapi } = ctx;
+  if (!paymentMethod) return null;
+  const run = await runOf(strapi, invoice);
+  const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
+  const customer = servicePlan?.customer;
+  if (!customer) return null;
+  const changes: Record<string, string> = {};
+  if (customer.stripePaymentMethodId !== paymentMethod) changes.stripePaymentMethodId = paymentMethod;
+  if (stripeCustomer && !customer.stripeCustomerId) changes.stripeCustomerId = stripeCustomer;
+  if (Object.keys(changes).length === 0) return null;
+  await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: changes as any });
+  return `card ${paymentMethod} saved for ${customer.email}`;
+};
 
 /** The object an event is about, as this application keys payments: the PaymentIntent. */
 export const subjectOf = (event: Stripe.Event): string | null => {
@@ -143,18 +186,14 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
       planOutcome = next.state === 'Cancelled' ? 'plan cancelled' : `plan ${next.state}, paid until ${next.paidUntil}`;
     }
   }
-  await strapi.documents('api::audit-log.audit-log').create({
-    data: {
-      action: 'payment.refunded',
-      entityUid: TRANSACTION_UID,
-      entityDocumentId: transaction.documentId,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id ?? null,
-      actorName: ctx.actor.name ?? null,
-      summary: `Refund of ${format(money(transaction.amountMinor, transaction.currency))} for invoice ${invoice.number} (${why})`,
-      data: { transaction: transaction.documentId, invoice: invoice.documentId, event: ctx.event.id },
-      occurredAt: ctx.now,
-    } as any,
+  await writeAudit(strapi, {
+    action: 'payment.refunded',
+    entityUid: TRANSACTION_UID,
+    entityDocumentId: transaction.documentId,
+    actor: ctx.actor,
+    summary: `Refund of ${format(money(transaction.amountMinor, transaction.currency))} for invoice ${invoice.number} (${why})`,
+    data: { transaction: transaction.documentId, invoice: invoice.documentId, event: ctx.event.id },
+    occurredAt: ctx.now,
   });
   return `refunded: invoice ${invoice.number} Refunded, ${planOutcome}`;
 };
@@ -194,8 +233,20 @@ const confirmPayment = async (
   if (earlierRefund && (earlierRefund.payload?.data?.object?.refunded ?? false)) {
     return { outcome: `payment recorded, then ${await applyRefund(ctx, transaction, `event ${earlierRefund.eventId}, delivered earlier`)}` };
   }
-  if (invoice.state !== 'Open' && invoice.state !== 'Uncollectible') {
-    return mismatch(ctx, invoice, `payment recorded for an invoice that is ${invoice.state}`);
+  // Money that arrives for an invoice already paid (two Checkout sessions, a counter payment and
+  // a card) is recorded, since Stripe holds it, and handed to Finance to refund.
+  const other = (invoice.transactions ?? []).find((t: any) => t.state === 'Success' && t.providerReference !== payment.reference);
+  if (other || (invoice.state !== 'Open' && invoice.state !== 'Uncollectible')) {
+    const why = other ? `already paid by ${other.provider} ${other.providerReference}` : `${invoice.state}`;
+    await service(strapi, 'card-payments').financeTask(
+      `${payment.reference}:refund`,
+      'refund',
+      `Stripe payment ${payment.reference} of ${format(money(paid.minor, paid.currency))} arrived for invoice ${invoice.number}, which is ${why}. Refund it in Stripe.`,
+      invoice,
+      await runOf(strapi, invoice),
+      ctx.now.toISOString().slice(0, 10),
+    );
+    return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}, which is ${why}; Finance task to refund it opened` };
   }
   const run = await service(strapi, 'engine').approvePaymentIn(ctx.trx, invoice.documentId, `confirmed by Stripe (${event.id})`, ctx.actor);
   return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}`, advance: run ? [run] : [] };
@@ -207,7 +258,12 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
     if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
     const invoice = await loadInvoice(ctx.strapi, intent.metadata.invoice);
     if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
-    return confirmPayment(ctx, invoice, { reference: intent.id, amount: intent.amount_received || intent.amount, currency: intent.currency });
+    // A payment made to be reused off-session carries its card: saved here, whether or not the
+    // Checkout session's event comes too.
+    const saved =
+      intent.setup_future_usage === 'off_session' ? await saveCard(ctx, invoice, idOf(intent.payment_method), idOf(intent.customer)) : null;
+    const confirmed = await confirmPayment(ctx, invoice, { reference: intent.id, amount: intent.amount_received || intent.amount, currency: intent.currency });
+    return { ...confirmed, outcome: [saved, confirmed.outcome].filter(Boolean).join('; ') };
   },
 
   async 'payment_intent.payment_failed'(ctx) {
@@ -261,20 +317,11 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
     if (!ours(session.metadata)) return { outcome: 'ignored: not a Checkout session of this application' };
     const invoice = await loadInvoice(strapi, session.metadata.invoice);
     if (!invoice) return { outcome: `ignored: no invoice ${session.metadata.invoice}` };
-    const intentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
-    const run = await runOf(strapi, invoice);
-    const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
+    const intentId = idOf(session.payment_intent);
     const notes: string[] = [];
-    if (servicePlan && intentId && service(strapi, 'stripe').configured()) {
-      // The card was saved for off-session use: renewals charge it without the customer.
-      const paymentMethod = await service(strapi, 'stripe').paymentMethodOf(intentId);
-      const stripeCustomer = typeof session.customer === 'string' ? session.customer : session.customer?.id;
-      await strapi.documents('api::customer.customer').update({
-        documentId: servicePlan.customer.documentId,
-        data: { stripePaymentMethodId: paymentMethod, ...(stripeCustomer && !servicePlan.customer.stripeCustomerId ? { stripeCustomerId: stripeCustomer } : {}) } as any,
-      });
-      notes.push(`card ${paymentMethod} saved for ${servicePlan.customer.email}`);
-    }
+    // The card was saved for off-session use: renewals charge it without the customer.
+    const saved = await saveCard(ctx, invoice, ctx.fetched.paymentMethod ?? null, idOf(session.customer));
+    if (saved) notes.push(saved);
     if (session.payment_status !== 'paid' || !intentId || session.amount_total == null || !session.currency) {
       return { outcome: [...notes, `session ${session.payment_status}: no payment yet`].join('; ') };
     }
@@ -341,6 +388,9 @@ const eventEnvelope = z.looseObject({
 const paymentIntentObject = z.looseObject({
   id: stripeId,
   metadata,
+  customer: expandable,
+  payment_method: expandable,
+  setup_future_usage: z.string().max(50).nullish(),
   amount,
   amount_received: amount.nullish(),
   currency,
@@ -393,6 +443,22 @@ export const parseEvent = (payload: unknown): Stripe.Event => {
   return event as unknown as Stripe.Event;
 };
 
+const versionsWarned = new Set<string>();
+
+/**
+ * An event of another API version than the one pinned has objects of another shape: logged once
+ * per version and process; the admin panel's Settings shows the latest event's version.
+ */
+const noteApiVersion = (strapi: Core.Strapi, event: Stripe.Event) => {
+  const version = (event as { api_version?: string | null }).api_version;
+  if (!version || version === STRIPE_API_VERSION || versionsWarned.has(version)) return;
+  versionsWarned.add(version);
+  strapi.log.warn(
+    `Stripe event ${event.id} has API version ${version}; this application reads ${STRIPE_API_VERSION}. ` +
+      `Set the webhook endpoint's API version to ${STRIPE_API_VERSION} in the Stripe dashboard.`,
+  );
+};
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** Verifies, stores and applies one delivery; throws a ValidationError (400) for a bad signature. */
   async receive(raw: Buffer, signature: string | undefined): Promise<Handled & { duplicate: boolean; event: string }> {
@@ -402,6 +468,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (seen) return { duplicate: true, event: event.id, outcome: seen.outcome };
 
     const actor: Actor = { type: 'stripe', id: event.id, name: 'Stripe' };
+    noteApiVersion(strapi, event);
+    const fetched = await prefetch(strapi, event);
     let handled: Handled;
     try {
       handled = await runAs(actor, () =>
@@ -418,7 +486,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             },
           });
           const handler = WEBHOOK_HANDLERS[event.type];
-          const result = handler ? await handler({ strapi, event, trx, actor, now: new Date() }) : { outcome: 'recorded: not an event this application acts on' };
+          const result = handler ? await handler({ strapi, event, trx, actor, now: new Date(), fetched }) : { outcome: 'recorded: not an event this application acts on' };
           await inbox().update({ where: { id: row.id }, data: { outcome: result.outcome.slice(0, 1000) } });
           return result;
         }),
