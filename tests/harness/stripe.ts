@@ -63,6 +63,41 @@ export const metadataFor = (invoice: { documentId: string; number: string }, run
   run,
 });
 
+const newStripeId = (prefix: string) => `${prefix}_${crypto.randomBytes(8).toString('hex')}`;
+
+/** A PaymentIntent event for an invoice of this application: `succeeded`, `payment_failed`, ... */
+export const intentEvent = (type: string, invoice: any, overrides: Record<string, unknown> = {}, eventOverrides: Record<string, unknown> = {}) =>
+  stripeEvent(
+    type,
+    'payment_intent',
+    {
+      id: newStripeId('pi'),
+      amount: invoice.totalMinor,
+      amount_received: type === 'payment_intent.succeeded' ? invoice.totalMinor : 0,
+      currency: invoice.currency.toLowerCase(),
+      status: type === 'payment_intent.succeeded' ? 'succeeded' : 'requires_payment_method',
+      metadata: metadataFor(invoice),
+      last_payment_error: type === 'payment_intent.payment_failed' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
+      next_action: null,
+      ...overrides,
+    },
+    eventOverrides,
+  );
+
+/** Stripe's `checkout.session.completed` after the customer paid on the Checkout page. */
+export const checkoutCompleted = (invoice: any, intentId: string, stripeCustomer: string | null) =>
+  stripeEvent('checkout.session.completed', 'checkout.session', {
+    id: newStripeId('cs_test'),
+    mode: 'payment',
+    status: 'complete',
+    payment_status: 'paid',
+    amount_total: invoice.totalMinor,
+    currency: invoice.currency.toLowerCase(),
+    customer: stripeCustomer,
+    payment_intent: intentId,
+    metadata: metadataFor(invoice),
+  });
+
 export const signature = (payload: string, secret = SECRET, timestamp = Math.floor(Date.now() / 1000)) =>
   Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
-import { auditEntries, createCustomer, createPlan } from '../harness/fixtures';
-import { StripeStandIn, deliver, metadataFor, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
+import { auditEntries, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
+import { StripeStandIn, checkoutCompleted, deliver, intentEvent, startStripe, stopStripe } from '../harness/stripe';
 
 /**
  * Money and cards through Stripe as it is today: the real `stripe` client against the local
@@ -48,35 +48,7 @@ const cardPurchase = async () => {
 };
 
 const succeeded = (invoice: any, overrides: Record<string, unknown> = {}, eventOverrides: Record<string, unknown> = {}) =>
-  stripeEvent(
-    'payment_intent.succeeded',
-    'payment_intent',
-    {
-      id: newId('pi'),
-      amount: invoice.totalMinor,
-      amount_received: invoice.totalMinor,
-      currency: invoice.currency.toLowerCase(),
-      status: 'succeeded',
-      metadata: metadataFor(invoice),
-      last_payment_error: null,
-      next_action: null,
-      ...overrides,
-    },
-    eventOverrides,
-  );
-
-const checkoutCompleted = (invoice: any, intentId: string, stripeCustomer: string | null) =>
-  stripeEvent('checkout.session.completed', 'checkout.session', {
-    id: newId('cs_test'),
-    mode: 'payment',
-    status: 'complete',
-    payment_status: 'paid',
-    amount_total: invoice.totalMinor,
-    currency: invoice.currency.toLowerCase(),
-    customer: stripeCustomer,
-    payment_intent: intentId,
-    metadata: metadataFor(invoice),
-  });
+  intentEvent('payment_intent.succeeded', invoice, overrides, eventOverrides);
 
 describe('4. a second payment arriving from Stripe', () => {
   test('is recorded and handed to Finance to refund; the invoice is paid once', async () => {
@@ -153,7 +125,10 @@ describe('9. Stripe as it is today', () => {
     expect((await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' })).status).toBe(200);
 
     stripe.received.length = 0;
+    // Renewed at once, the plan is a year from its end: the lead time is widened for this test.
+    const restoreLeadDays = setRenewalLeadDays(strapi);
     const renewal = await http(strapi).post(`${api}/service-plans/${run.servicePlan.documentId}/renewals`).set(as(customerSuccess));
+    restoreLeadDays();
     expect(renewal.status).toBe(201);
     const charge = stripe.received.find((r) => r.method === 'POST' && r.path === '/v1/payment_intents')!;
     expect(charge.params).toMatchObject({

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
-import { OLD_SECRET, StripeStandIn, deliver, metadataFor, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
+import { OLD_SECRET, StripeStandIn, checkoutCompleted, deliver, intentEvent, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
 /**
  * Card payments through the real `stripe` client and a local Stripe stand-in; payments confirmed
@@ -48,38 +48,6 @@ const cardPurchase = async () => {
   const { run, checkoutUrl } = response.body.data;
   return { customer, run, checkoutUrl, invoice: await invoiceOf(run.invoice.documentId) };
 };
-
-const intentEvent = (type: string, invoice: any, overrides: Record<string, unknown> = {}, eventOverrides: Record<string, unknown> = {}) =>
-  stripeEvent(
-    type,
-    'payment_intent',
-    {
-      id: newId('pi'),
-      amount: invoice.totalMinor,
-      amount_received: type === 'payment_intent.succeeded' ? invoice.totalMinor : 0,
-      currency: invoice.currency.toLowerCase(),
-      status: type === 'payment_intent.succeeded' ? 'succeeded' : 'requires_payment_method',
-      metadata: metadataFor(invoice),
-      last_payment_error: type === 'payment_intent.payment_failed' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
-      next_action: null,
-      ...overrides,
-    },
-    eventOverrides,
-  );
-
-/** Stripe's `checkout.session.completed` after the customer paid on the Checkout page. */
-const checkoutCompleted = (invoice: any, intentId: string, stripeCustomer: string | null) =>
-  stripeEvent('checkout.session.completed', 'checkout.session', {
-    id: newId('cs_test'),
-    mode: 'payment',
-    status: 'complete',
-    payment_status: 'paid',
-    amount_total: invoice.totalMinor,
-    currency: invoice.currency.toLowerCase(),
-    customer: stripeCustomer,
-    payment_intent: intentId,
-    metadata: metadataFor(invoice),
-  });
 
 const completeQualityCheck = async (runId: string) => {
   const tasks = (await http(strapi).get(`${api}/tasks`).set(as(customerSuccess))).body.data;
