@@ -271,12 +271,17 @@ describe('8. only the application writes audit entries, and reports read their f
   });
 
   test('the monthly report counts cancellations from the entries’ target state', async () => {
-    const month = new Date().toISOString().slice(0, 7);
+    const today = new Date();
+    const month = today.toISOString().slice(0, 7);
+    // A month's report is made once it is over: ask as of the middle of the next month.
+    const nextMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 15));
     const reports = strapi.plugin('plan-renewals').service('reports');
-    const before = (await reports.generate(month)).plans.cancelled;
+    const before = (await reports.generate(month, nextMonth)).report.plans.cancelled;
     const { servicePlan } = await createServicePlan(strapi);
-    await http(strapi).put(`/api/service-plans/${servicePlan.documentId}`).set(bearer(customerSuccess)).send({ data: { state: 'Cancelled' } });
-    expect((await reports.generate(month)).plans.cancelled).toBe(before + 1);
+    const cancelled = await http(strapi).put(`/api/service-plans/${servicePlan.documentId}`).set(bearer(customerSuccess)).send({ data: { state: 'Cancelled' } });
+    expect(cancelled.status).toBe(200);
+    const revised = await reports.regenerate(month, { reason: 'a plan was cancelled', by: { type: 'system', name: 'test' } }, nextMonth);
+    expect(revised.plans.cancelled).toBe(before + 1);
   });
 });
 
