@@ -63,7 +63,8 @@ export const metadataFor = (invoice: { documentId: string; number: string }, run
   run,
 });
 
-const newStripeId = (prefix: string) => `${prefix}_${crypto.randomBytes(8).toString('hex')}`;
+/** A Stripe-shaped object id with `prefix` (`pi`, `cs_test`, `pm`, ...), unique per call. */
+export const newId = (prefix: string) => `${prefix}_${crypto.randomBytes(8).toString('hex')}`;
 
 /** A PaymentIntent event for an invoice of this application: `succeeded`, `payment_failed`, ... */
 export const intentEvent = (type: string, invoice: any, overrides: Record<string, unknown> = {}, eventOverrides: Record<string, unknown> = {}) =>
@@ -71,7 +72,7 @@ export const intentEvent = (type: string, invoice: any, overrides: Record<string
     type,
     'payment_intent',
     {
-      id: newStripeId('pi'),
+      id: newId('pi'),
       amount: invoice.totalMinor,
       amount_received: type === 'payment_intent.succeeded' ? invoice.totalMinor : 0,
       currency: invoice.currency.toLowerCase(),
@@ -87,7 +88,7 @@ export const intentEvent = (type: string, invoice: any, overrides: Record<string
 /** Stripe's `checkout.session.completed` after the customer paid on the Checkout page. */
 export const checkoutCompleted = (invoice: any, intentId: string, stripeCustomer: string | null) =>
   stripeEvent('checkout.session.completed', 'checkout.session', {
-    id: newStripeId('cs_test'),
+    id: newId('cs_test'),
     mode: 'payment',
     status: 'complete',
     payment_status: 'paid',

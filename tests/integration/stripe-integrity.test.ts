@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { auditEntries, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
-import { StripeStandIn, checkoutCompleted, deliver, intentEvent, startStripe, stopStripe } from '../harness/stripe';
+import { StripeStandIn, checkoutCompleted, deliver, intentEvent, newId, startStripe, stopStripe } from '../harness/stripe';
 
 /**
  * Money and cards through Stripe as it is today: the real `stripe` client against the local
@@ -31,7 +30,6 @@ afterAll(async () => {
 
 const api = '/api/plan-renewals';
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
-const newId = (prefix: string) => `${prefix}_${crypto.randomBytes(8).toString('hex')}`;
 const invoiceOf = (documentId: string): Promise<any> =>
   strapi.documents('api::invoice.invoice').findOne({ documentId, populate: ['transactions'] }) as any;
 const customerOf = (documentId: string): Promise<any> => strapi.documents('api::customer.customer').findOne({ documentId }) as any;

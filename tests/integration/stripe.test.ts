@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
-import { OLD_SECRET, StripeStandIn, checkoutCompleted, deliver, intentEvent, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
+import { OLD_SECRET, StripeStandIn, checkoutCompleted, deliver, intentEvent, newId, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
 /**
  * Card payments through the real `stripe` client and a local Stripe stand-in; payments confirmed
@@ -29,7 +28,6 @@ afterAll(async () => {
 
 const api = '/api/plan-renewals';
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
-const newId = (prefix: string) => `${prefix}_${crypto.randomBytes(8).toString('hex')}`;
 
 const invoiceOf = (documentId: string): Promise<any> =>
   strapi.documents('api::invoice.invoice').findOne({ documentId, populate: ['transactions'] }) as any;
