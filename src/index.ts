@@ -5,11 +5,13 @@ import { ensureDatabaseObjects } from './setup/database';
 import { ensureStaffRoles } from './setup/permissions';
 import { keepPrivateFieldsOutOfSearch } from './setup/private-fields';
 import { handleLostConnections } from './setup/process';
+import { checkCommits } from './setup/transactions';
 import { closeSelfService, endSessionsOnPasswordChangeOrBlock } from './setup/staff-accounts';
 import { seedDemoDataIfEmpty } from './seed';
 
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
+    checkCommits(strapi);
     handleLostConnections(strapi);
     registerGuards(strapi);
     keepPrivateFieldsOutOfSearch(strapi);
