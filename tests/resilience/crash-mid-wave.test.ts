@@ -2,7 +2,7 @@ import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sen
 import { describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
 import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { appEnvironment, checkAll, describeWave, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
 import { DuePlan, seedDuePlans } from './harness/seed';
 import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
 
@@ -44,7 +44,7 @@ test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every pla
   const seededAt = Date.now();
 
   // Kill once the wave is well under way: about 40 % of the renewals started.
-  await waitFor('the wave to be under way', async () => (await inFlight(db.pool)).runs >= PLANS * 0.4, 300_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('the wave to be under way', async () => (await inFlight(db.pool)).runs >= PLANS * 0.4, 300_000, () => describeWave(db.pool));
   await app.kill();
   const killedAt = Date.now();
   const atKill = {
@@ -57,7 +57,7 @@ test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every pla
   await sleep(3000); // Stripe's deliveries meanwhile find nobody and are retried later
   await app.start();
   const restartedAt = Date.now();
-  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 660_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 660_000, () => describeWave(db.pool, stripe));
   const settledAt = Date.now();
   await app.stop();
 

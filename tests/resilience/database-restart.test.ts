@@ -2,7 +2,7 @@ import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sen
 import { describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
 import { Database, PrivateCluster, createDatabase, cutAppConnections, startPrivateCluster } from './harness/postgres';
-import { appEnvironment, checkAll, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { appEnvironment, checkAll, describeWave, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
 import { seedDuePlans } from './harness/seed';
 import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
 
@@ -50,7 +50,7 @@ test('PostgreSQL restarted while renewals and webhooks flow: the app recovers wi
   await waitFor('renewals and webhooks to be flowing', async () => {
     const now = await inFlight(db.pool);
     return now.runs >= PLANS * 0.3 && stripe.stats.acknowledged >= 3;
-  }, 240_000, async () => JSON.stringify(await inFlight(db.pool)));
+  }, 240_000, () => describeWave(db.pool));
   const atStop = { ...(await inFlight(db.pool)), webhookDeliveriesOutstanding: stripe.outstanding() };
   const failuresBefore = stripe.stats.serverErrors + stripe.stats.noAnswer;
   cluster.stop();
@@ -67,7 +67,7 @@ test('PostgreSQL restarted while renewals and webhooks flow: the app recovers wi
     await sleep(500);
   }
 
-  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 420_000, () => describeWave(db.pool, stripe));
   const settledAt = Date.now();
   expect(app.running()).toBe(true); // the same process throughout
   await app.stop();

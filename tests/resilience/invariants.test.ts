@@ -3,7 +3,7 @@ import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sen
 import { CheckOptions, checkInvariants, describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
 import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, inFlight, waitFor, waveSettled } from './harness/scenario';
+import { appEnvironment, describeWave, inFlight, waitFor, waveSettled } from './harness/scenario';
 import { DuePlan, createStaffUser, seedDuePlans, signIn } from './harness/seed';
 import { StripeSide, paymentIntentsMade, startStripe } from './harness/stripe';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await app.start();
   stripe.targets.push(app.base);
   due = await seedDuePlans(db.pool, 3);
-  await waitFor('the renewals', () => waveSettled(db.pool, due, stripe), 300_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('the renewals', () => waveSettled(db.pool, due, stripe), 300_000, () => describeWave(db.pool, stripe));
   // One run taken to the end, so completed runs are covered too.
   const jwt = await signIn(app.base, await createStaffUser(db.pool, 'customer-success'));
   const { rows } = await db.pool.query(`SELECT document_id FROM plan_renewal_tasks WHERE type = 'quality-check' AND state = 'open' LIMIT 1`);

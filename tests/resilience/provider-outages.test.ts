@@ -2,7 +2,7 @@ import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sen
 import { describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
 import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, inFlight, report, waitFor, waveSettled } from './harness/scenario';
+import { appEnvironment, checkAll, describeWave, inFlight, report, waitFor, waveSettled } from './harness/scenario';
 import { seedDuePlans } from './harness/seed';
 import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
 
@@ -54,11 +54,11 @@ test('SendGrid failing, rate-limiting and hanging, Stripe answering after the ti
   ];
   sendgrid.script.push(...failures);
   const due = await seedDuePlans(db.pool, PLANS);
-  await waitFor('SendGrid to have failed every way', async () => sendgrid.script.length === 0, 240_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('SendGrid to have failed every way', async () => sendgrid.script.length === 0, 240_000, () => describeWave(db.pool));
   const atRecovery = { ...(await inFlight(db.pool)), sendGridRequestsDuringOutage: sendgrid.received.length };
   const recoveredAt = Date.now();
 
-  await waitFor('every receipt to be sent', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('every receipt to be sent', () => waveSettled(db.pool, due, stripe), 420_000, () => describeWave(db.pool, stripe));
   const settledAt = Date.now();
   await app.stop();
 

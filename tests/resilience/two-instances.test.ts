@@ -2,7 +2,7 @@ import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sen
 import { describeViolations } from './invariants';
 import { AppProcess, appSecrets, createApp } from './harness/app';
 import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, inFlight, report, waitFor, waveSettled } from './harness/scenario';
+import { appEnvironment, checkAll, describeWave, inFlight, report, waitFor, waveSettled } from './harness/scenario';
 import { createStaffUser, seedDuePlans, signIn } from './harness/seed';
 import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
 
@@ -54,7 +54,7 @@ test('two instances, each webhook delivered to both at once and every job firing
   stripe.targets.push(first.base, second.base);
 
   const due = await seedDuePlans(db.pool, PLANS);
-  await waitFor('the renewals to be paid and activated', () => waveSettled(db.pool, due, stripe), 420_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('the renewals to be paid and activated', () => waveSettled(db.pool, due, stripe), 420_000, () => describeWave(db.pool, stripe));
   const paidAt = Date.now();
 
   // Customer Success completes each quality check, the same request sent to both instances at once.
@@ -68,7 +68,7 @@ test('two instances, each webhook delivered to both at once and every job firing
     );
     for (const status of statuses) answers[status] = (answers[status] ?? 0) + 1;
   }
-  await waitFor('every run to complete', async () => (await inFlight(db.pool)).runsCompleted === PLANS, 120_000, async () => JSON.stringify(await inFlight(db.pool)));
+  await waitFor('every run to complete', async () => (await inFlight(db.pool)).runsCompleted === PLANS, 120_000, () => describeWave(db.pool));
   await Promise.all(apps.map((app) => app.stop()));
 
   // Each fire an instance reports having run, across both instances: none twice.

@@ -71,6 +71,52 @@ export const inFlight = async (pool: Pool) => {
   };
 };
 
+/**
+ * For a wait that timed out: each run still waiting for its payment, with its invoice, its tasks,
+ * the payments recorded and the Stripe events stored about them, so a failure says what happened.
+ */
+export const stuckPayments = async (pool: Pool, stripe?: StripeSide) => {
+  const runs = (
+    await pool.query(
+      `SELECT r.id, r.document_id, r.state, r.current_step, r.steps, i.id AS invoice_id, i.document_id AS invoice, i.number, i.state AS invoice_state,
+              i.payment_request, i.payment_attempts
+         FROM plan_renewal_runs r
+         LEFT JOIN plan_renewal_runs_invoice_lnk l ON l.run_id = r.id
+         LEFT JOIN invoices i ON i.id = l.invoice_id
+        WHERE r.state = 'waiting' AND r.current_step IN ('verify-payment', 'check-payment')
+        LIMIT 5`,
+    )
+  ).rows;
+  const out = [];
+  for (const run of runs) {
+    const tasks = (
+      await pool.query(
+        `SELECT t.type, t.state, t.outcome, t.created_at FROM plan_renewal_tasks t JOIN plan_renewal_tasks_run_lnk l ON l.task_id = t.id WHERE l.run_id = $1`,
+        [run.id],
+      )
+    ).rows;
+    const transactions = (
+      await pool.query(
+        `SELECT t.state, t.provider_reference, t.created_at FROM transactions t JOIN transactions_invoice_lnk l ON l.transaction_id = t.id WHERE l.invoice_id = $1`,
+        [run.invoice_id],
+      )
+    ).rows;
+    const events = (
+      await pool.query(`SELECT event_id, type, outcome, created_at FROM plan_renewal_stripe_events WHERE object_id = ANY($1::text[])`, [
+        transactions.map((t: any) => t.provider_reference).filter(Boolean),
+      ])
+    ).rows;
+    const steps = (typeof run.steps === 'string' ? JSON.parse(run.steps) : (run.steps ?? [])).map((s: any) => `${s.id}:${s.state}@${s.endedAt ?? s.startedAt ?? ''}`);
+    const deliveries = stripe ? transactions.map((t: any) => ({ paymentIntent: t.provider_reference, events: stripe.deliveriesAbout(t.provider_reference) })) : undefined;
+    out.push({ run: run.document_id, state: run.state, at: run.current_step, invoice: run.number, invoiceState: run.invoice_state, paymentRequest: run.payment_request, steps, tasks, transactions, events, deliveries });
+  }
+  return out;
+};
+
+/** What a wave's wait prints when it times out: the counts, and the runs stuck waiting for payment. */
+export const describeWave = async (pool: Pool, stripe?: StripeSide) =>
+  JSON.stringify({ ...(await inFlight(pool)), webhooks: stripe?.stats, stuck: await stuckPayments(pool, stripe) });
+
 /** Every due plan's renewal past payment (waiting for Customer Success, or completed), nothing left to send. */
 export const waveSettled = async (pool: Pool, due: DuePlan[], stripe: StripeSide) => {
   const now = await inFlight(pool);

@@ -43,6 +43,8 @@ export interface StripeSide {
   settled: (timeoutMs: number) => Promise<void>;
   /** Events still to be acknowledged. */
   outstanding: () => number;
+  /** What each attempt to deliver the events about a PaymentIntent got back (for a failure's report). */
+  deliveriesAbout: (paymentIntent: string) => { event: string; answers: string[] }[];
   env: () => Record<string, string>;
   close: () => Promise<void>;
 }
@@ -69,6 +71,15 @@ export const startStripe = async (options: { concurrency?: number } = {}): Promi
     stats.failures[status].count += 1;
   };
   const queue: Delivery[] = [];
+  const answers = new Map<string, { event: string; answers: string[] }[]>();
+  const answered = (delivery: Delivery, answer: string) => {
+    const about = delivery.event.data.object.id as string;
+    const list = answers.get(about) ?? [];
+    let entry = list.find((e) => e.event === delivery.event.id);
+    if (!entry) list.push((entry = { event: delivery.event.id, answers: [] }));
+    entry.answers.push(answer.slice(0, 300));
+    answers.set(about, list);
+  };
   let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -89,6 +100,7 @@ export const startStripe = async (options: { concurrency?: number } = {}): Promi
         signal: AbortSignal.timeout(30_000),
       });
       const body = await response.text();
+      answered(delivery, `${response.status} ${body}`);
       if (response.ok) {
         stats.acknowledged += 1;
         return;
@@ -98,6 +110,7 @@ export const startStripe = async (options: { concurrency?: number } = {}): Promi
       failed(String(response.status), body);
     } catch (error) {
       stats.noAnswer += 1;
+      answered(delivery, `no answer: ${String((error as Error).cause ?? (error as Error).message)}`);
       failed('no answer', String((error as Error).cause ?? (error as Error).message));
     }
     delivery.nextAt = Date.now() + backoffMs(delivery.attempts);
@@ -144,6 +157,7 @@ export const startStripe = async (options: { concurrency?: number } = {}): Promi
     stats,
     targets: [] as string[],
     outstanding: () => queue.length + inFlight,
+    deliveriesAbout: (paymentIntent: string) => answers.get(paymentIntent) ?? [],
     async settled(timeoutMs: number) {
       const deadline = Date.now() + timeoutMs;
       while (queue.length + inFlight > 0) {
