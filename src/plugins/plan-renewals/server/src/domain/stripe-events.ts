@@ -89,7 +89,7 @@ export const FAILURE_REASON_LENGTH = 400;
 type Expandable = string | { id?: string | null } | null | undefined;
 
 /** The id of a field Stripe sends either as an id or, expanded, as the object. */
-export const idOf = (value: Expandable | unknown): string | null => {
+export const idOf = (value: unknown): string | null => {
   if (typeof value === 'string') return value;
   const id = (value as { id?: unknown } | null | undefined)?.id;
   return typeof id === 'string' ? id : null;
