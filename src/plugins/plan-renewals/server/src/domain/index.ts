@@ -1,3 +1,4 @@
 export * from './process';
 export * from './run';
 export * from './receipt';
+export * from './stripe-events';

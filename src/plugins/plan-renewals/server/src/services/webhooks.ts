@@ -3,10 +3,11 @@ import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { afterRefund, format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
+import { afterRefund, format, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
+import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
 
 /**
  * Stripe webhook events, received once each. An event is verified on its raw bytes, then stored
@@ -18,6 +19,8 @@ import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
  * downgraded, a refund that arrives before its payment waits in the inbox until the payment is
  * seen, and money that does not match its invoice is never recorded as payment but handed to
  * Finance. Events about objects this application did not create are recorded and ignored.
+ *
+ * What an event asks for is read from it by the domain's `actionOf`; this service applies it.
  */
 export const EVENT_UID = 'plugin::plan-renewals.stripe-event';
 const INVOICE_UID = 'api::invoice.invoice';
@@ -44,9 +47,6 @@ interface Fetched {
   paymentMethod?: string | null;
 }
 
-const idOf = (value: unknown): string | null =>
-  typeof value === 'string' ? value : ((value as { id?: string } | null | undefined)?.id ?? null);
-
 /**
  * Asks Stripe what an event's handler needs and the event does not carry, before the event's
  * transaction begins: no database transaction ever waits for Stripe. A failure here stores
@@ -54,10 +54,9 @@ const idOf = (value: unknown): string | null =>
  */
 const prefetch = async (strapi: Core.Strapi, event: Stripe.Event): Promise<Fetched> => {
   if (event.type !== 'checkout.session.completed') return {};
-  const session = event.data.object as Stripe.Checkout.Session;
-  const intentId = idOf(session.payment_intent);
-  if (!ours(session.metadata) || !intentId || !service(strapi, 'stripe').configured()) return {};
-  return { paymentMethod: await service(strapi, 'stripe').paymentMethodOf(intentId) };
+  const action = actionFor(strapi, event);
+  if (action.kind !== 'checkout-completed' || !action.intent || !service(strapi, 'stripe').configured()) return {};
+  return { paymentMethod: await service(strapi, 'stripe').paymentMethodOf(action.intent) };
 };
 
 /**
@@ -79,28 +78,17 @@ const saveCard = async (ctx: EventContext, invoice: any, paymentMethod: string |
   return `card ${paymentMethod} saved for ${customer.email}`;
 };
 
-/** The object an event is about, as this application keys payments: the PaymentIntent. */
-export const subjectOf = (event: Stripe.Event): string | null => {
-  const object: any = event.data?.object ?? {};
-  if (event.type.startsWith('payment_intent.')) return object.id ?? null;
-  if (event.type.startsWith('checkout.session.')) return object.payment_intent ?? object.id ?? null;
-  if (event.type.startsWith('charge.dispute.')) return object.payment_intent ?? object.charge ?? null;
-  if (event.type.startsWith('charge.')) return object.payment_intent ?? object.id ?? null;
-  return object.id ?? null;
-};
-
-const ours = (metadata: any): metadata is { invoice: string } => metadata?.app === METADATA_APP && typeof metadata.invoice === 'string';
-
 const service = (strapi: Core.Strapi, name: string) => strapi.plugin('plan-renewals').service(name);
+
+/** What an event (received now, or stored in the inbox) asks of this application. */
+const actionFor = (strapi: Core.Strapi, event: Stripe.Event) =>
+  actionOf(event, { app: METADATA_APP, livemode: service(strapi, 'stripe').livemode() });
 
 const loadInvoice = (strapi: Core.Strapi, documentId: string) =>
   strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<any>;
 
 const runOf = (strapi: Core.Strapi, invoice: any) =>
   strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
-
-const dateOf = (unixSeconds: number | null | undefined, fallback: Date) =>
-  new Date(unixSeconds ? unixSeconds * 1000 : fallback.getTime()).toISOString().slice(0, 10);
 
 const transactionBy = (strapi: Core.Strapi, reference: string) =>
   strapi.db.query(TRANSACTION_UID).findOne({ where: { provider: 'stripe', providerReference: reference }, populate: ['invoice'] });
@@ -135,12 +123,11 @@ const recordPayment = async (
 
 /** Money that arrived but cannot count as the invoice's payment: Finance looks into it. */
 const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<Handled> => {
-  const object: any = ctx.event.data.object;
   const run = await runOf(ctx.strapi, invoice);
   await service(ctx.strapi, 'card-payments').financeTask(
     `${ctx.event.id}:payment-mismatch`,
     'payment-mismatch',
-    `Stripe ${ctx.event.type} ${object.id} for invoice ${invoice.number}: ${what}. No payment was recorded.`,
+    `Stripe ${ctx.event.type} ${objectIdOf(ctx.event)} for invoice ${invoice.number}: ${what}. No payment was recorded.`,
     invoice,
     run,
     ctx.now.toISOString().slice(0, 10),
@@ -202,19 +189,14 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
  * A payment Stripe confirmed (PaymentIntent succeeded, or Checkout paid): checked against the
  * invoice, recorded once as Success, and the run waiting for it approved on Stripe's word.
  */
-const confirmPayment = async (
-  ctx: EventContext,
-  loaded: any,
-  payment: { reference: string; amount: number; currency: string },
-): Promise<Handled> => {
+const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePayment): Promise<Handled> => {
   const { strapi, event } = ctx;
   await lockInvoice(strapi, ctx.trx, loaded.documentId);
   const invoice = await loadInvoice(strapi, loaded.documentId);
-  const expectLive = service(strapi, 'stripe').livemode();
-  if (event.livemode !== expectLive) return mismatch(ctx, invoice, `a ${event.livemode ? 'live' : 'test'}-mode payment for a ${expectLive ? 'live' : 'test'}-mode application`);
-  const paid = fromStripeAmount(payment.amount, payment.currency);
+  if (payment.wrongMode) return mismatch(ctx, invoice, payment.wrongMode);
+  const paid = payment.amount;
   if (!paid || paid.currency !== invoice.currency || paid.minor !== invoice.totalMinor) {
-    const got = paid ? format(money(paid.minor, paid.currency)) : `${payment.amount} ${payment.currency}`;
+    const got = paid ? format(money(paid.minor, paid.currency)) : `${payment.reported.amount} ${payment.reported.currency}`;
     return mismatch(ctx, invoice, `paid ${got}, invoice is ${format(money(invoice.totalMinor, invoice.currency))}`);
   }
 
@@ -230,7 +212,8 @@ const confirmPayment = async (
 
   // A refund may have arrived first: it was kept in the inbox until this payment was seen.
   const earlierRefund = await strapi.db.query(EVENT_UID as any).findOne({ where: { objectId: payment.reference, type: 'charge.refunded' } });
-  if (earlierRefund && (earlierRefund.payload?.data?.object?.refunded ?? false)) {
+  const earlier = earlierRefund && actionFor(strapi, earlierRefund.payload);
+  if (earlier && earlier.kind === 'refund' && !earlier.partial) {
     return { outcome: `payment recorded, then ${await applyRefund(ctx, transaction, `event ${earlierRefund.eventId}, delivered earlier`)}` };
   }
   // Money that arrives for an invoice already paid (two Checkout sessions, a counter payment and
@@ -252,117 +235,120 @@ const confirmPayment = async (
   return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}`, advance: run ? [run] : [] };
 };
 
-export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Handled>> = {
-  async 'payment_intent.succeeded'(ctx) {
-    const intent = ctx.event.data.object as Stripe.PaymentIntent;
-    if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
-    const invoice = await loadInvoice(ctx.strapi, intent.metadata.invoice);
-    if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
+type Apply<K extends StripeAction['kind']> = (ctx: EventContext, action: Extract<StripeAction, { kind: K }>) => Promise<Handled>;
+
+/** How each action is applied, in its event's transaction. */
+const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
+  async 'payment-succeeded'(ctx, action) {
+    const invoice = await loadInvoice(ctx.strapi, action.invoice);
+    if (!invoice) return { outcome: `ignored: no invoice ${action.invoice}` };
     // A payment made to be reused off-session carries its card: saved here, whether or not the
     // Checkout session's event comes too.
-    const saved =
-      intent.setup_future_usage === 'off_session' ? await saveCard(ctx, invoice, idOf(intent.payment_method), idOf(intent.customer)) : null;
-    const confirmed = await confirmPayment(ctx, invoice, { reference: intent.id, amount: intent.amount_received || intent.amount, currency: intent.currency });
+    const saved = action.saveCard ? await saveCard(ctx, invoice, action.saveCard.paymentMethod, action.saveCard.customer) : null;
+    const confirmed = await confirmPayment(ctx, invoice, action.payment);
     return { ...confirmed, outcome: [saved, confirmed.outcome].filter(Boolean).join('; ') };
   },
 
-  async 'payment_intent.payment_failed'(ctx) {
+  async 'payment-failed'(ctx, { invoice: invoiceId, reference, reason }) {
     const { strapi } = ctx;
-    const intent = ctx.event.data.object as Stripe.PaymentIntent;
-    if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
-    await lockInvoice(strapi, ctx.trx, intent.metadata.invoice);
-    const invoice = await loadInvoice(strapi, intent.metadata.invoice);
-    if (!invoice) return { outcome: `ignored: no invoice ${intent.metadata.invoice}` };
-    const reason = (intent.last_payment_error?.message ?? intent.last_payment_error?.code ?? 'declined').slice(0, 400);
-    const transaction = await transactionBy(strapi, intent.id);
+    await lockInvoice(strapi, ctx.trx, invoiceId);
+    const invoice = await loadInvoice(strapi, invoiceId);
+    if (!invoice) return { outcome: `ignored: no invoice ${invoiceId}` };
+    const transaction = await transactionBy(strapi, reference);
     if (transaction?.state === 'Success' || transaction?.state === 'Refunded') {
-      return { outcome: `stale: payment ${intent.id} is already ${transaction.state}` };
+      return { outcome: `stale: payment ${reference} is already ${transaction.state}` };
     }
-    if (transaction?.state === 'Failed') return { outcome: `payment ${intent.id} already recorded as failed` };
-    await recordPayment(strapi, transaction, invoice, { reference: intent.id, state: 'Failed', amountMinor: invoice.totalMinor, currency: invoice.currency, failureReason: reason, at: ctx.now });
+    if (transaction?.state === 'Failed') return { outcome: `payment ${reference} already recorded as failed` };
+    await recordPayment(strapi, transaction, invoice, { reference, state: 'Failed', amountMinor: invoice.totalMinor, currency: invoice.currency, failureReason: reason, at: ctx.now });
     // Dunning follows the latest off-session charge of a renewal (a transaction this application
     // created when charging); a Checkout page lets the customer retry by themselves.
     const latest = [...(invoice.transactions ?? [])].filter((t: any) => t.provider === 'stripe').sort((a: any, b: any) => b.id - a.id)[0];
     const run = await runOf(strapi, invoice);
-    if (run?.kind !== 'renewal' || !transaction || latest?.providerReference !== intent.id) {
-      return { outcome: `payment ${intent.id} failed: ${reason}` };
+    if (run?.kind !== 'renewal' || !transaction || latest?.providerReference !== reference) {
+      return { outcome: `payment ${reference} failed: ${reason}` };
     }
     return { outcome: await service(strapi, 'card-payments').failed(invoice, reason, ctx.now) };
   },
 
-  async 'payment_intent.requires_action'(ctx) {
+  async 'requires-action'(ctx, action) {
     const { strapi } = ctx;
-    const intent = ctx.event.data.object as Stripe.PaymentIntent;
-    if (!ours(intent.metadata)) return { outcome: 'ignored: not a payment of this application' };
-    const invoice = await loadInvoice(strapi, intent.metadata.invoice);
+    const invoice = await loadInvoice(strapi, action.invoice);
     if (!invoice || invoice.state !== 'Open') return { outcome: 'ignored: no open invoice' };
     const run = await runOf(strapi, invoice);
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    const link: string | undefined = (intent.next_action as any)?.redirect_to_url?.url ?? invoice.paymentUrl ?? undefined;
+    const link: string | undefined = action.link ?? invoice.paymentUrl ?? undefined;
     const customer = servicePlan.customer;
     await service(strapi, 'card-payments').email(
-      `${intent.id}:requires-action`,
+      `${action.reference}:requires-action`,
       customer.email,
       `Please confirm the payment for your ${servicePlan.plan.name}`,
       `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
         (link ? `Confirm it here: ${link}\n` : 'Please contact us and we will send you a payment link.\n'),
       run.documentId,
     );
-    return { outcome: `customer asked to authenticate payment ${intent.id}${link ? '' : ' (no link available)'}` };
+    return { outcome: `customer asked to authenticate payment ${action.reference}${link ? '' : ' (no link available)'}` };
   },
 
-  async 'checkout.session.completed'(ctx) {
-    const { strapi } = ctx;
-    const session = ctx.event.data.object as Stripe.Checkout.Session;
-    if (!ours(session.metadata)) return { outcome: 'ignored: not a Checkout session of this application' };
-    const invoice = await loadInvoice(strapi, session.metadata.invoice);
-    if (!invoice) return { outcome: `ignored: no invoice ${session.metadata.invoice}` };
-    const intentId = idOf(session.payment_intent);
+  async 'checkout-completed'(ctx, action) {
+    const invoice = await loadInvoice(ctx.strapi, action.invoice);
+    if (!invoice) return { outcome: `ignored: no invoice ${action.invoice}` };
     const notes: string[] = [];
     // The card was saved for off-session use: renewals charge it without the customer.
-    const saved = await saveCard(ctx, invoice, ctx.fetched.paymentMethod ?? null, idOf(session.customer));
+    const saved = await saveCard(ctx, invoice, ctx.fetched.paymentMethod ?? null, action.customer);
     if (saved) notes.push(saved);
-    if (session.payment_status !== 'paid' || !intentId || session.amount_total == null || !session.currency) {
-      return { outcome: [...notes, `session ${session.payment_status}: no payment yet`].join('; ') };
-    }
-    const confirmed = await confirmPayment(ctx, invoice, { reference: intentId, amount: session.amount_total, currency: session.currency });
+    if (!action.payment) return { outcome: [...notes, `session ${action.status}: no payment yet`].join('; ') };
+    const confirmed = await confirmPayment(ctx, invoice, action.payment);
     return { ...confirmed, outcome: [...notes, confirmed.outcome].join('; ') };
   },
 
-  async 'charge.refunded'(ctx) {
-    const charge = ctx.event.data.object as Stripe.Charge;
-    const intentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
-    if (!intentId) return { outcome: 'ignored: a charge without a PaymentIntent' };
-    const transaction = await transactionBy(ctx.strapi, intentId);
-    if (transaction?.state === 'Refunded') return { outcome: `payment ${intentId} already refunded` };
-    if (!charge.refunded) {
-      if (!transaction) return { outcome: `partial refund for unknown payment ${intentId}: ignored` };
+  async refund(ctx, { reference, partial }) {
+    const transaction = await transactionBy(ctx.strapi, reference);
+    if (transaction?.state === 'Refunded') return { outcome: `payment ${reference} already refunded` };
+    if (partial) {
+      if (!transaction) return { outcome: `partial refund for unknown payment ${reference}: ignored` };
       const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
-      return mismatch(ctx, invoice, `partial refund of ${charge.amount_refunded} ${charge.currency} (of ${charge.amount}): Finance decides what it means for the plan`);
+      const { refunded, of } = partial;
+      return mismatch(ctx, invoice, `partial refund of ${refunded.amount} ${refunded.currency} (of ${of.amount}): Finance decides what it means for the plan`);
     }
     // Not seen as paid yet (or not ours): kept in the inbox; the payment, if it comes, applies it.
-    if (transaction?.state !== 'Success') return { outcome: `refund of ${intentId} kept until its payment is seen` };
+    if (transaction?.state !== 'Success') return { outcome: `refund of ${reference} kept until its payment is seen` };
     return { outcome: await applyRefund(ctx, transaction, `event ${ctx.event.id}`) };
   },
 
-  async 'charge.dispute.created'(ctx) {
-    const dispute = ctx.event.data.object as Stripe.Dispute;
-    const intentId = typeof dispute.payment_intent === 'string' ? dispute.payment_intent : dispute.payment_intent?.id;
-    const transaction = intentId ? await transactionBy(ctx.strapi, intentId) : null;
+  async dispute(ctx, action) {
+    const transaction = await transactionBy(ctx.strapi, action.reference);
     if (!transaction) return { outcome: 'ignored: a dispute about a payment this application did not record' };
     const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
-    const due = dateOf(dispute.evidence_details?.due_by, ctx.now);
+    // Stripe sets the evidence due date; without one, the task is due at once.
+    const due = action.due ?? ctx.now.toISOString().slice(0, 10);
     await service(ctx.strapi, 'card-payments').financeTask(
-      `${dispute.id}:dispute`,
+      `${action.dispute}:dispute`,
       'dispute',
-      `Dispute ${dispute.id} (${dispute.reason}) over ${dispute.amount} ${dispute.currency} on invoice ${invoice.number}; evidence due by ${due}.`,
+      `Dispute ${action.dispute} (${action.reason}) over ${action.reported.amount} ${action.reported.currency} on invoice ${invoice.number}; evidence due by ${due}.`,
       invoice,
       await runOf(ctx.strapi, invoice),
       due,
     );
-    return { outcome: `dispute ${dispute.id}: Finance task due ${due}` };
+    return { outcome: `dispute ${action.dispute}: Finance task due ${due}` };
+  },
+
+  async ignore(_ctx, action) {
+    return { outcome: `ignored: ${action.reason}` };
   },
 };
+
+const applyAction = (ctx: EventContext): Promise<Handled> => {
+  const action = actionFor(ctx.strapi, ctx.event);
+  return (APPLY[action.kind] as (ctx: EventContext, action: StripeAction) => Promise<Handled>)(ctx, action);
+};
+
+/**
+ * The event types acted on, each applying what `actionOf` reads from its event. A table looked up
+ * on each delivery, so a test can wrap one handler (a database failure mid-handler).
+ */
+export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Handled>> = Object.fromEntries(
+  STRIPE_EVENT_TYPES.map((type) => [type, applyAction]),
+);
 
 /**
  * The shape of an event, checked once its signature is: the envelope every event has, and for
@@ -398,7 +384,7 @@ const paymentIntentObject = z.looseObject({
   next_action: z.looseObject({ redirect_to_url: z.looseObject({ url: z.string().max(2048).nullish() }).nullish() }).nullish(),
 });
 
-const OBJECT_SCHEMAS: Record<string, z.ZodType> = {
+const OBJECT_SCHEMAS: Record<StripeEventType, z.ZodType> = {
   'payment_intent.succeeded': paymentIntentObject,
   'payment_intent.payment_failed': paymentIntentObject,
   'payment_intent.requires_action': paymentIntentObject,
@@ -434,7 +420,7 @@ export const parseEvent = (payload: unknown): Stripe.Event => {
   const envelope = eventEnvelope.safeParse(payload);
   if (!envelope.success) throw new errors.ValidationError(`Not a Stripe event: ${problemsOf(envelope.error, '')}`.slice(0, 500));
   const event = envelope.data;
-  const object = OBJECT_SCHEMAS[event.type]?.safeParse(event.data.object);
+  const object = OBJECT_SCHEMAS[event.type as StripeEventType]?.safeParse(event.data.object);
   if (object && !object.success) {
     throw new errors.ValidationError(`Stripe event ${event.id} (${event.type}) is malformed: ${problemsOf(object.error, 'data.object')}`.slice(0, 500));
   }
