@@ -23,6 +23,7 @@ module.exports = {
         '<rootDir>/tests/domain/**/*.test.ts',
         '<rootDir>/tests/unit/**/*.test.ts',
         '<rootDir>/tests/plan-renewals/**/*.test.ts',
+        '<rootDir>/tests/workflows/**/*.test.ts',
       ],
     },
     {

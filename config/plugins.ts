@@ -10,6 +10,11 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => {
     ...(JOB_STUCK_RUN_MINUTES ? { stuckRunMinutes: JOB_STUCK_RUN_MINUTES } : {}),
   };
   return {
+    // The process engine first: each process plugin registers its definition with it.
+    workflows: {
+      enabled: true,
+      resolve: './src/plugins/workflows',
+    },
     'plan-renewals': {
       enabled: true,
       resolve: './src/plugins/plan-renewals',

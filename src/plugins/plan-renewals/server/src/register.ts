@@ -1,3 +1,9 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from '../../../workflows/server/src/utils';
+import { PREPAID_PLAN_PROCESS } from './domain';
+import { PREPAID_PLAN_HANDLERS } from './services/steps';
 
-export default (_: { strapi: Core.Strapi }) => {};
+/** Declares the pre-paid plan process to the workflows engine, which refuses to start with it if it is invalid. */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  getService(strapi, 'registry').register(PREPAID_PLAN_PROCESS, { effects: PREPAID_PLAN_HANDLERS });
+};

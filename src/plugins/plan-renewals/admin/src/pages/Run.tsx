@@ -56,6 +56,9 @@ const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
 
 const WAITING_FOR: Record<string, string> = {
   'human-task': 'a person',
+  // The payment is the process's only signal; runs stored before the process was declared to the
+  // workflows engine name that step's kind wait-for-payment.
+  'await-signal': 'the payment',
   'wait-for-payment': 'the payment',
 };
 

@@ -1,132 +1,45 @@
-import { ProcessDefinition, ProcessError, StepKind } from './process';
+import { RunProgress, StepActor, progressRun, startRun as startWorkflowRun } from '../../../../workflows/server/src/domain';
+import { PREPAID_PLAN_PROCESS } from './process';
 
 /**
- * A run is one execution of a process. Its steps are stored with it; these pure functions say
- * how a run moves, and the engine persists each result before doing anything else.
+ * How a run of the pre-paid plan process moves: the workflows engine's pure progression, with
+ * this process's definition. Kept as named moves because the runner and the renewal wave read
+ * best that way.
  */
-export const RUN_STATES = ['running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
-export type RunState = (typeof RUN_STATES)[number];
+export { RUN_STATES, STEP_STATES, WorkflowError, isOpen } from '../../../../workflows/server/src/domain';
+export type { RunProgress, RunState, RunStep, StepActor, StepState } from '../../../../workflows/server/src/domain';
 
-export const STEP_STATES = ['pending', 'running', 'waiting', 'done', 'failed', 'skipped'] as const;
-export type StepState = (typeof STEP_STATES)[number];
-
-export interface StepActor {
-  type: string;
-  id?: string;
-  name?: string;
-}
-
-export interface RunStep {
-  id: string;
-  title: string;
-  kind: StepKind;
-  state: StepState;
-  startedAt: string | null;
-  endedAt: string | null;
-  actor: StepActor | null;
-  result: string | null;
-}
-
-export interface RunProgress {
-  state: RunState;
-  currentStep: string | null;
-  steps: RunStep[];
-}
-
-export const isOpen = (state: RunState): boolean => state === 'running' || state === 'waiting';
+const PROCESS = PREPAID_PLAN_PROCESS;
 
 /** A new run: every step pending, the first one current. */
-export const startRun = (process: ProcessDefinition): RunProgress => ({
-  state: 'running',
-  currentStep: process.steps[0].id,
-  steps: process.steps.map((step) => ({
-    id: step.id,
-    title: step.title,
-    kind: step.kind,
-    state: 'pending',
-    startedAt: null,
-    endedAt: null,
-    actor: null,
-    result: null,
-  })),
-});
-
-const current = (run: RunProgress): { step: RunStep; index: number } => {
-  const index = run.steps.findIndex((step) => step.id === run.currentStep);
-  if (index < 0 || !isOpen(run.state)) {
-    throw new ProcessError(`The run is ${run.state}: it has no current step`);
-  }
-  return { step: run.steps[index], index };
-};
-
-const replaceStep = (run: RunProgress, index: number, step: RunStep): RunStep[] =>
-  run.steps.map((existing, i) => (i === index ? step : existing));
+export const startRun = (): RunProgress => startWorkflowRun(PROCESS);
 
 /** The current step started (or is waiting for a person or a payment). */
-export const markStep = (run: RunProgress, state: 'running' | 'waiting', now: string): RunProgress => {
-  const { step, index } = current(run);
-  return {
-    ...run,
-    state: state === 'waiting' ? 'waiting' : 'running',
-    steps: replaceStep(run, index, { ...step, state, startedAt: step.startedAt ?? now }),
-  };
-};
+export const markStep = (run: RunProgress, state: 'running' | 'waiting', now: string): RunProgress =>
+  progressRun(PROCESS, run, state === 'waiting' ? { type: 'wait', at: now } : { type: 'start', at: now });
 
-/** The current step is done; the next one becomes current, or the run completes. */
-export const completeStep = (run: RunProgress, actor: StepActor, result: string, now: string): RunProgress => {
-  const { step, index } = current(run);
-  const steps = replaceStep(run, index, {
-    ...step,
-    state: 'done',
-    startedAt: step.startedAt ?? now,
-    endedAt: now,
-    actor,
-    result,
-  });
-  const next = steps[index + 1];
-  return next
-    ? { state: 'running', currentStep: next.id, steps }
-    : { state: 'completed', currentStep: null, steps };
-};
+/** The current step's effect is done; the next one becomes current, or the run completes. */
+export const completeStep = (run: RunProgress, actor: StepActor, result: string, now: string): RunProgress =>
+  progressRun(PROCESS, run, { type: 'done', actor, result, at: now });
 
-/** The current step failed: the run stops there (a rejection, or an error to retry by hand). */
-export const failStep = (run: RunProgress, actor: StepActor, result: string, now: string): RunProgress => {
-  const { step, index } = current(run);
-  return {
-    state: 'failed',
-    currentStep: step.id,
-    steps: replaceStep(run, index, { ...step, state: 'failed', startedAt: step.startedAt ?? now, endedAt: now, actor, result }),
-  };
-};
-
-/** The run is cancelled: steps not yet done are skipped. */
-export const cancelRun = (run: RunProgress, actor: StepActor, reason: string, now: string): RunProgress => {
-  if (!isOpen(run.state)) throw new ProcessError(`A ${run.state} run cannot be cancelled`);
-  return {
-    state: 'cancelled',
-    currentStep: null,
-    steps: run.steps.map((step) =>
-      step.state === 'done' ? step : { ...step, state: 'skipped', endedAt: now, actor, result: step.id === run.currentStep ? reason : null },
-    ),
-  };
-};
+/** A person completed the current step's task with an outcome that lets the run go on. */
+export const completeTask = (run: RunProgress, outcome: string, actor: StepActor, note: string | undefined, now: string): RunProgress =>
+  progressRun(PROCESS, run, { type: 'task-outcome', outcome, note, actor, at: now });
 
 /**
- * A failed automatic step is tried again (after someone fixed what it stopped on): the run is
- * running again at that step. A human decision (a rejected payment, a failed quality check) is
- * not undone this way: its effects were applied, so a new renewal is the way forward.
+ * The current step failed: the run stops there. A rejected payment stops the run this way too,
+ * as it always has (its state `failed`), rather than completing it with the outcome `rejected`.
  */
-export const retryStep = (run: RunProgress): RunProgress => {
-  if (run.state !== 'failed') throw new ProcessError(`A ${run.state} run has no failed step to retry`);
-  const index = run.steps.findIndex((step) => step.id === run.currentStep);
-  const step = run.steps[index];
-  if (!step || step.state !== 'failed') throw new ProcessError('The run has no failed step to retry');
-  if (step.kind === 'human-task') {
-    throw new ProcessError(`"${step.title}" was decided by a person (${step.result ?? 'failed'}); start a new run instead`);
-  }
-  return {
-    state: 'running',
-    currentStep: step.id,
-    steps: replaceStep(run, index, { ...step, state: 'pending', startedAt: null, endedAt: null, actor: null, result: null }),
-  };
-};
+export const failStep = (run: RunProgress, actor: StepActor, result: string, now: string): RunProgress =>
+  progressRun(PROCESS, run, { type: 'fail', actor, result, at: now });
+
+/** The run is cancelled: steps not yet done are skipped. */
+export const cancelRun = (run: RunProgress, actor: StepActor, reason: string, now: string): RunProgress =>
+  progressRun(PROCESS, run, { type: 'cancel', actor, reason, at: now });
+
+/**
+ * A failed automatic step is tried again (after someone fixed what it stopped on). A human
+ * decision (a rejected payment) is not undone this way: its effects were applied, so a new
+ * renewal is the way forward.
+ */
+export const retryStep = (run: RunProgress): RunProgress => progressRun(PROCESS, run, { type: 'retry' });

@@ -8,15 +8,16 @@ import {
   RunProgress,
   StepActor,
   TASK_OUTCOMES,
+  WorkflowError,
   cancelRun,
   completeStep,
+  completeTask,
   failStep,
   isOpen,
   markStep,
   retryStep,
   startRun,
 } from '../domain';
-import { ProcessError } from '../domain/process';
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
@@ -181,7 +182,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const title = PROCESS.steps.find((s) => s.id === task.stepId)!.title;
     const now = clockNow().toISOString();
     if (effect === 'continue') {
-      await save(run, completeStep(progressOf(run), asStepActor(actor), result, now));
+      await save(run, completeTask(progressOf(run), input.outcome, asStepActor(actor), input.note, now));
       await auditStep(run, title, 'done', result, actor);
       return run.documentId;
     }
@@ -230,7 +231,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             servicePlan: servicePlanDocumentId,
             previousPlanState: servicePlan.state,
             openKey: servicePlanDocumentId,
-            ...startRun(PROCESS),
+            ...startRun(),
           },
         });
         opened = run.documentId;
@@ -396,7 +397,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         try {
           progress = retryStep(progressOf(run));
         } catch (error) {
-          if (error instanceof ProcessError) throw new ConflictError(error.message);
+          if (error instanceof WorkflowError) throw new ConflictError(error.message);
           throw error;
         }
         const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: run.servicePlan.documentId } });

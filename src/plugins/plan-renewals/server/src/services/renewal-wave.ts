@@ -5,6 +5,7 @@ import { addBusinessDays, addDays, buildInvoice, nextPeriod } from '../../../../
 import { currentActor } from '../../../../../guards/actor';
 import { SEQUENCE_TABLE } from '../../../../../setup/database';
 import { PAYMENT_TERMS_DAYS } from '../../../../../api/invoice/services/invoice';
+import { taskOf } from '../../../../workflows/server/src/domain';
 import { PREPAID_PLAN_PROCESS, RunProgress, completeStep, markStep, startRun } from '../domain';
 import { ConflictError } from '../errors';
 import { idempotencyKeys } from './card-payments';
@@ -42,6 +43,7 @@ if (PROCESS.steps.slice(0, 5).some((step, i) => step.id !== WAVE_STEPS[i])) {
   throw new Error('services/renewal-wave.ts writes the first five steps of the process: update it with the process');
 }
 const VERIFY = PROCESS.steps[4];
+const VERIFY_TASK = taskOf(VERIFY);
 
 /** Plans opened per transaction. */
 export const WAVE_BATCH = 100;
@@ -135,7 +137,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const stepActor = { type: actor.type, id: actor.id, name: actor.name };
     const now = new Date();
     const when = now.toISOString();
-    const dueDate = addBusinessDays(today, (strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>)[VERIFY.task!.type] ?? 1);
+    const dueDate = addBusinessDays(today, (strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>)[VERIFY_TASK.type] ?? 1);
 
     const opened = await strapi.db.transaction(async ({ trx }) => {
       const planIds = candidates.map((p) => p.id);
@@ -169,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           stepResults.calculated(totals, period),
           stepResults.invoiced(invoice, stepResults.cardRequested),
         ];
-        let progress: RunProgress = startRun(PROCESS);
+        let progress: RunProgress = startRun();
         for (const result of results) progress = completeStep(progress, stepActor, result, when);
         progress = markStep(progress, 'waiting', when);
         progress.steps = progress.steps.map((s) => (s.id === VERIFY.id ? { ...s, result: stepResults.waitingFor(VERIFY) } : s));
@@ -277,8 +279,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .insert(
             rows.map((r) => ({
               document_id: documentId(),
-              type: VERIFY.task!.type,
-              role: VERIFY.task!.role,
+              type: VERIFY_TASK.type,
+              role: VERIFY_TASK.role,
               state: 'open',
               step_id: VERIFY.id,
               task_key: `${r.runDocumentId}:${VERIFY.id}`,

@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
 import { addBusinessDays, buildInvoice, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
-import { StepDefinition, activationReceipt } from '../domain';
+import { StepDefinition, taskOf } from '../../../../workflows/server/src/domain';
+import { activationReceipt } from '../domain';
 import { now as clockNow } from '../clock';
 
 /**
@@ -69,23 +70,24 @@ export const stepResults = {
   invoiced: (invoice: { number: string; totalMinor: number; currency: string }, payment: string) =>
     `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
   cardRequested: 'card payment to be requested from Stripe once this step is committed',
-  waitingFor: (step: StepDefinition) => `Waiting for ${step.task!.role}: ${step.title.toLowerCase()}`,
+  waitingFor: (step: StepDefinition) => `Waiting for ${taskOf(step).role}: ${step.title.toLowerCase()}`,
 };
 
 const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
   const { strapi, run, step } = ctx;
+  const task = taskOf(step);
   const taskKey = `${run.documentId}:${step.id}`;
   const existing = await strapi.db.query(TASK_UID).findOne({ where: { taskKey } });
   if (!existing) {
     await strapi.documents(TASK_UID as any).create({
       data: {
-        type: step.task!.type,
-        role: step.task!.role,
+        type: task.type,
+        role: task.role,
         state: 'open',
         run: run.documentId,
         stepId: step.id,
         taskKey,
-        dueDate: addBusinessDays(ctx.today, ctx.config.taskDueBusinessDays[step.task!.type] ?? 1),
+        dueDate: addBusinessDays(ctx.today, ctx.config.taskDueBusinessDays[task.type] ?? 1),
       } as any,
     });
   }

@@ -1,0 +1,4 @@
+export * from './definition';
+export * from './errors';
+export * from './progress';
+export * from './validate';

@@ -1,0 +1,105 @@
+import type { Core } from '@strapi/strapi';
+import { WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
+
+/**
+ * What a process provides to run its definition, by name: an effect per step (required for the
+ * steps only the process can carry out: automatic, notify, decision) and the conditions its
+ * steps' `when` name. The registry checks that they are there; the runner calls them.
+ */
+export type Effect = (context: never) => unknown;
+export interface ProcessHandlers {
+  effects: Readonly<Record<string, Effect>>;
+  conditions?: Readonly<Record<string, Effect>>;
+}
+
+export interface RegisteredWorkflow {
+  definition: WorkflowDefinition;
+  handlers: ProcessHandlers;
+}
+
+const NEEDS_EFFECT = new Set(['automatic', 'notify', 'decision']);
+
+/** What the handlers lack, or provide for nothing, against the definition they run. */
+export const handlerProblems = (definition: WorkflowDefinition, handlers: ProcessHandlers): string[] => {
+  const problems: string[] = [];
+  const ids = new Set(definition.steps.map((step) => step.id));
+  for (const step of definition.steps) {
+    if (NEEDS_EFFECT.has(step.kind) && typeof handlers.effects[step.id] !== 'function') {
+      problems.push(`step ${step.id}: the process provides no effect for this ${step.kind} step`);
+    }
+    if (step.when && typeof handlers.conditions?.[step.when] !== 'function') {
+      problems.push(`step ${step.id}: its condition ${step.when} is not provided`);
+    }
+  }
+  for (const id of Object.keys(handlers.effects)) {
+    if (!ids.has(id)) problems.push(`effect ${id}: there is no such step`);
+  }
+  return problems;
+};
+
+const deepFreeze = <T>(value: T): T => {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+};
+
+/**
+ * The processes the engine runs. Process plugins register their definitions from their own
+ * `register()`; once Strapi has started the list is closed, so every definition is known — and
+ * validated — before the first run moves. Each version of a process stays registered: a run
+ * finishes on the version it started on.
+ */
+export default (_: { strapi: Core.Strapi }) => {
+  const byId = new Map<string, Map<number, RegisteredWorkflow>>();
+  let closed = false;
+
+  const versionsOf = (id: string) => {
+    const versions = byId.get(id);
+    if (!versions) throw new Error(`No workflow ${id} is registered (registered: ${[...byId.keys()].join(', ') || 'none'})`);
+    return versions;
+  };
+
+  const latest = (id: string): RegisteredWorkflow => {
+    const versions = versionsOf(id);
+    return versions.get(Math.max(...versions.keys()))!;
+  };
+
+  return {
+    /** Validates and keeps a definition; throws, naming the process and every problem, if it cannot run. */
+    register(definition: WorkflowDefinition, handlers: ProcessHandlers): RegisteredWorkflow {
+      const id = typeof definition?.id === 'string' ? definition.id : '(no id)';
+      if (closed) throw new Error(`Workflow ${id} is registered too late: register it from the plugin's register(), before Strapi starts`);
+      const problems = validateDefinition(definition);
+      if (problems.length === 0) problems.push(...handlerProblems(definition, handlers));
+      if (problems.length > 0) throw new WorkflowDefinitionError(id, definition?.version, problems);
+      const versions = byId.get(id) ?? new Map<number, RegisteredWorkflow>();
+      if (versions.has(definition.version)) throw new Error(`Workflow ${id} version ${definition.version} is already registered`);
+      // A copy, frozen: what was validated is what runs. The handlers stay the process's own.
+      const registered = { definition: deepFreeze(structuredClone(definition)), handlers };
+      versions.set(definition.version, registered);
+      byId.set(id, versions);
+      return registered;
+    },
+
+    /** A process's latest version, or the given one (a run's). */
+    get(id: string, version?: number): RegisteredWorkflow {
+      if (version === undefined) return latest(id);
+      const versions = versionsOf(id);
+      const registered = versions.get(version);
+      if (!registered) throw new Error(`Workflow ${id} has no version ${version} (registered: ${[...versions.keys()].join(', ')})`);
+      return registered;
+    },
+
+    /** Every process, latest version, by id. */
+    list(): RegisteredWorkflow[] {
+      return [...byId.keys()].sort().map(latest);
+    },
+
+    /** Called once Strapi has started: later registrations are refused. */
+    close() {
+      closed = true;
+    },
+  };
+};
