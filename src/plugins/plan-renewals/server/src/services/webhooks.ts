@@ -300,14 +300,16 @@ export const WEBHOOK_HANDLERS: Record<string, (ctx: EventContext) => Promise<Han
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     const link: string | undefined = (intent.next_action as any)?.redirect_to_url?.url ?? invoice.paymentUrl ?? undefined;
     const customer = servicePlan.customer;
-    await service(strapi, 'card-payments').email(
-      `${intent.id}:requires-action`,
-      customer.email,
-      `Please confirm the payment for your ${servicePlan.plan.name}`,
-      `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
+    await service(strapi, 'outbox').enqueue({
+      channel: 'email',
+      key: `${intent.id}:requires-action`,
+      to: customer.email,
+      subject: `Please confirm the payment for your ${servicePlan.plan.name}`,
+      text:
+        `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
         (link ? `Confirm it here: ${link}\n` : 'Please contact us and we will send you a payment link.\n'),
-      run.documentId,
-    );
+      run: run.documentId,
+    });
     return { outcome: `customer asked to authenticate payment ${intent.id}${link ? '' : ' (no link available)'}` };
   },
 
