@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { currentPeriod, format, lapse, money } from '../../../../../domain';
+import { currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { messages } from './outbox';
 import { PaymentMetadata, METADATA_APP } from './stripe';
@@ -34,6 +34,15 @@ const metadataOf = (run: any, invoice: any): PaymentMetadata => ({
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
   const config = () => strapi.config.get('plugin::plan-renewals') as { paymentRetryDays: number[]; jobs: { stuckRunMinutes: number } };
+
+  /**
+   * A past-due notice by SMS beside its email, to a customer with a phone number: short, the
+   * email has the details. A number stored before phones were checked that is not E.164 gets none.
+   */
+  const pastDueSms = async (key: string, customer: any, text: string, run?: string) => {
+    const to = typeof customer.phone === 'string' ? toE164(customer.phone) : null;
+    if (to) await messages(strapi).enqueue({ channel: 'sms', key, to, text, run });
+  };
 
   /** Opens a Finance task (once per key) about a payment that needs a person. */
   const financeTask = async (taskKey: string, type: string, details: string, invoice: any, run: any, dueDate: string) => {
@@ -207,6 +216,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         text: `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
         run: run.documentId,
       });
+      await pastDueSms(
+        `${invoice.number}:charge-failed:final:sms`,
+        customer,
+        `Your ${servicePlan.plan.name} renewal payment of ${amount} (invoice ${invoice.number}) is past due: we could not charge your card. Your plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then. Details by email.`,
+        run.documentId,
+      );
       await financeTask(
         `${invoice.documentId}:collect-payment`,
         'collect-payment',
@@ -298,6 +313,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                   text: `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is still unpaid. Pay it to continue the plan.\n`,
                   run: run.documentId,
                 });
+                await pastDueSms(
+                  `${servicePlan.documentId}:past-due:${servicePlan.endDate}:sms`,
+                  servicePlan.customer,
+                  `Your ${servicePlan.plan.name} is past due: it was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is unpaid. Pay it to continue the plan. Details by email.`,
+                  run.documentId,
+                );
                 return 'PastDue';
               }
               if (run) {
