@@ -54,12 +54,13 @@ const ERROR_CODES: Record<number, { code: number; message: string }> = {
   503: { code: 20503, message: 'Service Unavailable' },
 };
 
-export const startTwilioStandIn = async (): Promise<TwilioStandIn> => {
+/** Starts the stand-in with a new account, auth token, API key and secret (or the ones given). */
+export const startTwilioStandIn = async (credentials: Partial<Pick<TwilioStandIn, 'authToken' | 'apiSecret'>> = {}): Promise<TwilioStandIn> => {
   const standIn = {
     accountSid: `AC${hex(16)}`,
-    authToken: hex(16),
+    authToken: credentials.authToken ?? hex(16),
     apiKey: `SK${hex(16)}`,
-    apiSecret: hex(16),
+    apiSecret: credentials.apiSecret ?? hex(16),
     received: [] as TwilioRequest[],
     script: [] as TwilioAnswer[],
     outage: null,
