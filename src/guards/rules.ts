@@ -1,5 +1,6 @@
 import {
   ADD_ON_BILLING,
+  E164_HINT,
   StateMachine,
   amountProblem,
   currencyProblem,
@@ -11,6 +12,7 @@ import {
   servicePlanMachine,
   taxRateProblem,
   termProblem,
+  toE164,
   transactionMachine,
 } from '../domain';
 
@@ -49,8 +51,20 @@ export interface GuardRule {
   references?: readonly { uid: string; field: string; label: string }[];
 }
 
-/** Trims and lower-cases a customer's email in place; returns a problem or null. */
+/**
+ * Trims and lower-cases a customer's email and writes the phone in E.164 (it is texted through
+ * Twilio), in place; returns a problem or null. The phone is optional: empty clears it.
+ */
 export const normalizeCustomer = (data: Record<string, unknown>): string | null => {
+  if (data.phone !== undefined && data.phone !== null) {
+    if (typeof data.phone !== 'string') return 'phone must be a string';
+    if (!data.phone.trim()) data.phone = null;
+    else {
+      const phone = toE164(data.phone);
+      if (!phone) return `phone "${data.phone}" is not an E.164 number: ${E164_HINT}`;
+      data.phone = phone;
+    }
+  }
   if (data.email === undefined) return null;
   if (typeof data.email !== 'string') return 'email must be a string';
   data.email = normalizeEmail(data.email);

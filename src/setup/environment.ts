@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isE164 } from '../domain/phone';
 
 /**
  * The environment variables the application reads itself (Strapi's own secrets are read by
@@ -39,6 +40,16 @@ const schema = z
     SENDGRID_API_BASE: httpUrl.default('https://api.sendgrid.com'),
     SENDGRID_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
     EMAIL_FROM: z.string().email().default('service@example.com'),
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be a Twilio Account SID: AC followed by 32 hex digits').optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_API_KEY: z.string().regex(/^SK[0-9a-f]{32}$/i, 'must be a Twilio API key SID: SK followed by 32 hex digits').optional(),
+    TWILIO_API_SECRET: z.string().min(1).optional(),
+    TWILIO_FROM: z
+      .string()
+      .refine((from) => isE164(from) || /^MG[0-9a-f]{32}$/i.test(from), 'must be an E.164 number (+15125550123) or a Messaging Service SID (MG followed by 32 hex digits)')
+      .optional(),
+    TWILIO_API_BASE: httpUrl.default('https://api.twilio.com'),
+    TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(10000),
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret key (sk_test_..., sk_live_... or a restricted rk_ key)')
@@ -75,6 +86,21 @@ const schema = z
   .refine((env) => env.DATABASE_POOL_MIN <= env.DATABASE_POOL_MAX, {
     message: 'must not exceed DATABASE_POOL_MAX',
     path: ['DATABASE_POOL_MIN'],
+  })
+  .superRefine((env, ctx) => {
+    // Twilio is all or nothing: a half-configured account would fail every SMS at send time.
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const token = Boolean(env.TWILIO_AUTH_TOKEN);
+    const key = Boolean(env.TWILIO_API_KEY || env.TWILIO_API_SECRET);
+    if (!env.TWILIO_ACCOUNT_SID) {
+      if (token || key) problem('TWILIO_ACCOUNT_SID', 'is needed with TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET (AC followed by 32 hex digits)');
+      return;
+    }
+    if (token && key) problem('TWILIO_AUTH_TOKEN', 'set TWILIO_AUTH_TOKEN or TWILIO_API_KEY with TWILIO_API_SECRET, not both');
+    else if (!token && !key) problem('TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNT_SID needs TWILIO_AUTH_TOKEN, or TWILIO_API_KEY with TWILIO_API_SECRET');
+    else if (key && !env.TWILIO_API_KEY) problem('TWILIO_API_KEY', 'is needed with TWILIO_API_SECRET (SK followed by 32 hex digits)');
+    else if (key && !env.TWILIO_API_SECRET) problem('TWILIO_API_SECRET', 'is needed with TWILIO_API_KEY');
+    if (!env.TWILIO_FROM) problem('TWILIO_FROM', 'TWILIO_ACCOUNT_SID needs a sender: an E.164 number (+15125550123) or a Messaging Service SID (MG...)');
   });
 
 export type Environment = z.infer<typeof schema>;

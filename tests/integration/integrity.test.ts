@@ -198,7 +198,7 @@ describe('3. card references are written by the Stripe flows only', () => {
     expect(response.status).toBe(200);
     expect((await auditEntries(strapi, customer.documentId)).at(-1)).toMatchObject({
       action: 'customer.updated',
-      changes: { phone: { before: customer.phone, after: '+1 512 555 0199' } },
+      changes: { phone: { before: customer.phone, after: '+15125550199' } }, // stored in E.164
     });
   });
 });

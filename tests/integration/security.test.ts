@@ -4,6 +4,7 @@ import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createCustomer, createPlan } from '../harness/fixtures';
 import { startSendGridStandIn, StandIn } from '../harness/sendgrid-stand-in';
+import { TwilioStandIn, startTwilioStandIn } from '../harness/twilio-stand-in';
 import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
 import { StripeStandIn, metadataFor, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
@@ -19,6 +20,7 @@ const SECRETS: Record<string, string> = {
   STRIPE_SECRET_KEY: `sk_test_${mark('LEAKstripekey')}`,
   STRIPE_WEBHOOK_SECRET: `whsec_${mark('LEAKwebhook')}`,
   SENDGRID_API_KEY: `SG.${mark('LEAKsendgrid')}`,
+  TWILIO_AUTH_TOKEN: mark('LEAKtwilio'),
   JWT_SECRET: mark('LEAKjwt'),
   ADMIN_JWT_SECRET: mark('LEAKadminjwt'),
   API_TOKEN_SALT: mark('LEAKapitoken'),
@@ -31,6 +33,7 @@ const SECRETS: Record<string, string> = {
 let strapi: Core.Strapi;
 let stripe: StripeStandIn;
 let sendgrid: StandIn;
+let twilio: TwilioStandIn;
 const tokens: Record<string, string> = {};
 
 /** Everything logged and answered while the application runs. */
@@ -83,11 +86,16 @@ const api = '/api/plan-renewals';
 beforeAll(async () => {
   stripe = await startStripe();
   sendgrid = await startSendGridStandIn();
+  twilio = await startTwilioStandIn({ authToken: SECRETS.TWILIO_AUTH_TOKEN });
   Object.assign(process.env, {
     STRIPE_SECRET_KEY: SECRETS.STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET: SECRETS.STRIPE_WEBHOOK_SECRET,
     SENDGRID_API_KEY: SECRETS.SENDGRID_API_KEY,
     SENDGRID_API_BASE: sendgrid.base,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: SECRETS.TWILIO_AUTH_TOKEN,
+    TWILIO_FROM: '+15125550100',
+    TWILIO_API_BASE: twilio.base,
     JWT_SECRET: SECRETS.JWT_SECRET,
     ADMIN_JWT_SECRET: SECRETS.ADMIN_JWT_SECRET,
     API_TOKEN_SALT: SECRETS.API_TOKEN_SALT,
@@ -108,9 +116,10 @@ afterAll(async () => {
   await stopStrapi(strapi);
   await stopStripe(stripe);
   await sendgrid?.close();
+  await twilio?.close();
   for (const { stream, original } of writes) stream.write = original;
   jest.restoreAllMocks();
-  for (const name of ['SENDGRID_API_KEY', 'SENDGRID_API_BASE']) delete process.env[name];
+  for (const name of ['SENDGRID_API_KEY', 'SENDGRID_API_BASE', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_API_BASE']) delete process.env[name];
   process.env.LOG_LEVEL = 'warn';
 });
 
@@ -245,7 +254,7 @@ describe('the request bounds hold on every route, whoever calls it (README: Requ
 // ----- secrets stay secret ---------------------------------------------------------------------
 
 describe('secrets never appear in logs or API output', () => {
-  test('a full card purchase, its webhook, a failing email, the jobs and error paths leak no secret', async () => {
+  test('a full card purchase, its webhook, a failing email and SMS, the jobs and error paths leak no secret', async () => {
     const plan = await createPlan(strapi);
     const customer = await createCustomer(strapi);
     // A card purchase: the customer and the Checkout session are created in Stripe (the stand-in).
@@ -281,6 +290,12 @@ describe('secrets never appear in logs or API output', () => {
     const check = tasks.body.data.find((task: any) => task.run === run.documentId);
     sendgrid.script.push(500, 500);
     await call(http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(tokens.customerSuccess)).send({ outcome: 'passed' }));
+    // Two SMS through Twilio: one sent after a 500, one refused for good (its warning is logged).
+    twilio.script.push(500, { status: 400, code: 21211 });
+    const outbox = strapi.plugin('plan-renewals').service('outbox');
+    await outbox.enqueue({ channel: 'sms', key: `security:${run.documentId}:1`, to: '+15125550142', text: 'Your plan is active.' });
+    await outbox.enqueue({ channel: 'sms', key: `security:${run.documentId}:2`, to: '+15005550001', text: 'Your plan is active.' });
+    for (const hours of [1, 2]) await outbox.dispatch(new Date(Date.now() + hours * 60 * 60_000));
     for (const job of ['outbox', 'daily-mrr', 'payment-retries', 'renewals-due']) {
       expect((await call(http(strapi).post(`${api}/jobs/${job}/run`).set(as(tokens.finance)))).status).toBe(200);
     }
@@ -298,9 +313,11 @@ describe('secrets never appear in logs or API output', () => {
 
     expect(sendgrid.received.length).toBeGreaterThan(0);
     expect(sendgrid.received[0].authorization).toBe(`Bearer ${SECRETS.SENDGRID_API_KEY}`); // the key was in use
+    expect(twilio.accepted).toHaveLength(1); // and the Twilio token
     const everything = seen.join('\n');
     // The capture works: the refused email's warning and the refused signature are in it.
     expect(everything).toMatch(/dead-lettered/);
+    expect(everything).toMatch(/SMS security:\S+ to \+15005550001 dead-lettered after 1 attempt\(s\): 400: Twilio error 21211/);
     expect(everything).toMatch(/Invalid Stripe signature/);
     const leaked = Object.entries(SECRETS).filter(([, value]) => everything.includes(value));
     expect(leaked.map(([name]) => name)).toEqual([]);

@@ -419,12 +419,17 @@ describe('dunning', () => {
     expect(tasks.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId)).toHaveLength(1);
     const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email }, orderBy: { id: 'asc' } });
     expect(emails.map((e: any) => e.subject).filter((s: string) => /could not charge|past due/.test(s))).toHaveLength(4);
+    // The customer has a phone: the past-due notices also go by SMS (the failed attempts before do not).
+    const texts = async () =>
+      (await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { channel: 'sms', run: { documentId: run.documentId } }, orderBy: { id: 'asc' } })).map((t: any) => [t.messageKey, t.to]);
+    expect(await texts()).toEqual([[`${invoice.number}:charge-failed:final:sms`, '+15125550101']]);
 
     expect(await payments().expireLapsed(new Date(Date.parse(pastDue.endDate) - day).toISOString().slice(0, 10))).toEqual({ expired: 0, pastDue: 0 });
     // The paid period has ended, the renewal is still owed: PastDue, the run still open for a late payment.
     // (Every plan of this file bought today ends that day too; this one is among them.)
     expect((await payments().expireLapsed(pastDue.endDate)).pastDue).toBeGreaterThanOrEqual(1);
     expect((await planOf(servicePlanId)).state).toBe('PastDue');
+    expect((await texts()).map(([key]) => key)).toEqual([`${invoice.number}:charge-failed:final:sms`, `${servicePlanId}:past-due:${pastDue.endDate}:sms`]);
     expect((await invoiceOf(invoice.documentId)).state).toBe('Open');
     expect((await runOf(run.documentId)).state).toBe('waiting');
     expect((await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId)).toHaveLength(1);

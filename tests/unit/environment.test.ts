@@ -15,6 +15,8 @@ test('defaults are the documented ones', () => {
     SENDGRID_API_BASE: 'https://api.sendgrid.com',
     SENDGRID_TIMEOUT_MS: 10000,
     EMAIL_FROM: 'service@example.com',
+    TWILIO_API_BASE: 'https://api.twilio.com',
+    TWILIO_TIMEOUT_MS: 10000,
     STRIPE_API_BASE: 'https://api.stripe.com',
     STRIPE_TIMEOUT_MS: 20000,
     STRIPE_WEBHOOK_TOLERANCE_S: 300,
@@ -49,6 +51,40 @@ test('several webhook secrets are accepted at once, for rotation', () => {
   const env = readEnvironment({ STRIPE_WEBHOOK_SECRET: 'whsec_old, whsec_new', STRIPE_SECRET_KEY: 'sk_test_abc' });
   expect(env.STRIPE_WEBHOOK_SECRET).toEqual(['whsec_old', 'whsec_new']);
   expect(env.STRIPE_SECRET_KEY).toBe('sk_test_abc');
+});
+
+const ACCOUNT = `AC${'a1'.repeat(16)}`;
+const API_KEY = `SK${'b2'.repeat(16)}`;
+const SERVICE = `MG${'c3'.repeat(16)}`;
+
+test.each([
+  ['an auth token and a number', { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'token', TWILIO_FROM: '+15125550100' }],
+  ['an API key and a Messaging Service', { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: 'secret', TWILIO_FROM: SERVICE }],
+  ['a sender alone (SMS kept as previews)', { TWILIO_FROM: '+15125550100' }],
+  ['a stand-in and a timeout', { TWILIO_API_BASE: 'http://127.0.0.1:4010', TWILIO_TIMEOUT_MS: '2000' }],
+])('Twilio: %s is accepted', (_, source) => {
+  expect(readEnvironment(source)).toMatchObject(Object.fromEntries(Object.entries(source).map(([name, value]) => [name, name === 'TWILIO_TIMEOUT_MS' ? Number(value) : value])));
+});
+
+test.each([
+  [{ TWILIO_ACCOUNT_SID: 'AC123' }, /TWILIO_ACCOUNT_SID: must be a Twilio Account SID/],
+  [{ TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_FROM: '+15125550100' }, /TWILIO_AUTH_TOKEN: TWILIO_ACCOUNT_SID needs TWILIO_AUTH_TOKEN, or TWILIO_API_KEY with TWILIO_API_SECRET/],
+  [{ TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'token' }, /TWILIO_FROM: TWILIO_ACCOUNT_SID needs a sender/],
+  [{ TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'token', TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: 's', TWILIO_FROM: SERVICE }, /not both/],
+  [{ TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_API_KEY: API_KEY, TWILIO_FROM: SERVICE }, /TWILIO_API_SECRET: is needed with TWILIO_API_KEY/],
+  [{ TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_API_SECRET: 's', TWILIO_FROM: SERVICE }, /TWILIO_API_KEY: is needed with TWILIO_API_SECRET/],
+  [{ TWILIO_API_KEY: ACCOUNT }, /TWILIO_API_KEY: must be a Twilio API key SID/],
+  [{ TWILIO_AUTH_TOKEN: 'token' }, /TWILIO_ACCOUNT_SID: is needed with TWILIO_AUTH_TOKEN/],
+  [{ TWILIO_FROM: '512 555 0100' }, /TWILIO_FROM: must be an E.164 number/],
+  [{ TWILIO_FROM: 'MG123' }, /TWILIO_FROM: must be an E.164 number .* or a Messaging Service SID/],
+  [{ TWILIO_API_BASE: 'api.twilio.com' }, /TWILIO_API_BASE/],
+  [{ TWILIO_TIMEOUT_MS: '50' }, /TWILIO_TIMEOUT_MS/],
+])('Twilio: refuses %p', (source, message) => {
+  expect(() => readEnvironment(source)).toThrow(message);
+});
+
+test('a refused Twilio setting never shows a secret', () => {
+  expect(() => readEnvironment({ TWILIO_AUTH_TOKEN: 'do-not-show-me' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('do-not-show-me') }));
 });
 
 test.each([

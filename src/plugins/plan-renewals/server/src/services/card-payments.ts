@@ -1,9 +1,9 @@
 import type { Core } from '@strapi/strapi';
-import { currentPeriod, format, lapse, money } from '../../../../../domain';
+import { currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
-import { escapeHtml } from '../domain/receipt';
+import { messages } from './outbox';
 import { PaymentMetadata, METADATA_APP } from './stripe';
-import { EMAIL_UID, RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
+import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 
 /**
  * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
@@ -35,14 +35,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
   const config = () => strapi.config.get('plugin::plan-renewals') as { paymentRetryDays: number[]; jobs: { stuckRunMinutes: number } };
 
-  const email = (messageKey: string, to: string, subject: string, text: string, run?: string) =>
-    strapi.db.query(EMAIL_UID as any).findOne({ where: { messageKey } }).then((existing: any) =>
-      existing
-        ? existing
-        : strapi.documents(EMAIL_UID as any).create({
-            data: { messageKey, to, subject, text, html: `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`, state: 'pending', attempts: 0, run } as any,
-          }),
-    );
+  /**
+   * A past-due notice by SMS beside its email, to a customer with a phone number: short, the
+   * email has the details. A number stored before phones were checked that is not E.164 gets none.
+   */
+  const pastDueSms = async (key: string, customer: any, text: string, run?: string) => {
+    const to = typeof customer.phone === 'string' ? toE164(customer.phone) : null;
+    if (to) await messages(strapi).enqueue({ channel: 'sms', key, to, text, run });
+  };
 
   /** Opens a Finance task (once per key) about a payment that needs a person. */
   const financeTask = async (taskKey: string, type: string, details: string, invoice: any, run: any, dueDate: string) => {
@@ -104,13 +104,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await strapi.db.transaction(async () => {
       await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentUrl: session.url } as any });
       if (run.kind === 'renewal') {
-        await email(
-          `${run.documentId}:checkout`,
-          servicePlan.customer.email,
-          `Renew your ${servicePlan.plan.name}: invoice ${invoice.number}`,
-          `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} is up for renewal: ${format(money(invoice.totalMinor, invoice.currency))} (invoice ${invoice.number}).\nPay securely here: ${session.url}\n`,
-          run.documentId,
-        );
+        await messages(strapi).enqueue({
+          channel: 'email',
+          key: `${run.documentId}:checkout`,
+          to: servicePlan.customer.email,
+          subject: `Renew your ${servicePlan.plan.name}: invoice ${invoice.number}`,
+          text: `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} is up for renewal: ${format(money(invoice.totalMinor, invoice.currency))} (invoice ${invoice.number}).\nPay securely here: ${session.url}\n`,
+          run: run.documentId,
+        });
       }
     });
   };
@@ -191,13 +192,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (run.kind === 'renewal' && attempt <= schedule.length) {
         const next = new Date(now.getTime() + schedule[attempt - 1] * dayMs);
         await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: next } as any });
-        await email(
-          `${invoice.number}:charge-failed:${attempt}`,
-          customer.email,
-          `We could not charge your card for your ${servicePlan.plan.name}`,
-          `Hello ${customer.name},\n\nThe charge of ${amount} for invoice ${invoice.number} did not go through (${reason}).\nWe will try again on ${next.toISOString().slice(0, 10)}. You can also update your card or pay at the counter.\n`,
-          run.documentId,
-        );
+        await messages(strapi).enqueue({
+          channel: 'email',
+          key: `${invoice.number}:charge-failed:${attempt}`,
+          to: customer.email,
+          subject: `We could not charge your card for your ${servicePlan.plan.name}`,
+          text: `Hello ${customer.name},\n\nThe charge of ${amount} for invoice ${invoice.number} did not go through (${reason}).\nWe will try again on ${next.toISOString().slice(0, 10)}. You can also update your card or pay at the counter.\n`,
+          run: run.documentId,
+        });
         return `attempt ${attempt} failed (${reason}); next attempt ${next.toISOString()}`;
       }
       // Paid means covered: PastDue only once the paid period has ended with the renewal unpaid.
@@ -206,11 +208,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (next) {
         await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } as any });
       }
-      await email(
-        `${invoice.number}:charge-failed:final`,
-        customer.email,
-        `Your renewal payment for your ${servicePlan.plan.name} is past due`,
-        `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
+      await messages(strapi).enqueue({
+        channel: 'email',
+        key: `${invoice.number}:charge-failed:final`,
+        to: customer.email,
+        subject: `Your renewal payment for your ${servicePlan.plan.name} is past due`,
+        text: `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
+        run: run.documentId,
+      });
+      await pastDueSms(
+        `${invoice.number}:charge-failed:final:sms`,
+        customer,
+        `Your ${servicePlan.plan.name} renewal payment of ${amount} (invoice ${invoice.number}) is past due: we could not charge your card. Your plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then. Details by email.`,
         run.documentId,
       );
       await financeTask(
@@ -225,7 +234,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     financeTask,
-    email,
 
     /** Charges the invoices whose next attempt is due; each claimed first, so one instance does it. */
     async retryDue(now: Date = new Date(), limit = 50) {
@@ -297,11 +305,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                   run,
                   today,
                 );
-                await email(
-                  `${servicePlan.documentId}:past-due:${servicePlan.endDate}`,
-                  servicePlan.customer.email,
-                  `Your ${servicePlan.plan.name} is past due`,
-                  `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is still unpaid. Pay it to continue the plan.\n`,
+                await messages(strapi).enqueue({
+                  channel: 'email',
+                  key: `${servicePlan.documentId}:past-due:${servicePlan.endDate}`,
+                  to: servicePlan.customer.email,
+                  subject: `Your ${servicePlan.plan.name} is past due`,
+                  text: `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is still unpaid. Pay it to continue the plan.\n`,
+                  run: run.documentId,
+                });
+                await pastDueSms(
+                  `${servicePlan.documentId}:past-due:${servicePlan.endDate}:sms`,
+                  servicePlan.customer,
+                  `Your ${servicePlan.plan.name} is past due: it was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is unpaid. Pay it to continue the plan. Details by email.`,
                   run.documentId,
                 );
                 return 'PastDue';
@@ -312,13 +327,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 }
                 await strapi.plugin('plan-renewals').service('engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
               }
-              await email(
-                `${servicePlan.documentId}:expired:${servicePlan.endDate}`,
-                servicePlan.customer.email,
-                `Your ${servicePlan.plan.name} has expired`,
-                `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} ended on ${servicePlan.endDate} and could not be renewed. Visit us or reply to this email to start a new one.\n`,
-                run?.documentId,
-              );
+              await messages(strapi).enqueue({
+                channel: 'email',
+                key: `${servicePlan.documentId}:expired:${servicePlan.endDate}`,
+                to: servicePlan.customer.email,
+                subject: `Your ${servicePlan.plan.name} has expired`,
+                text: `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} ended on ${servicePlan.endDate} and could not be renewed. Visit us or reply to this email to start a new one.\n`,
+                run: run?.documentId,
+              });
               return 'Expired';
             }),
           );

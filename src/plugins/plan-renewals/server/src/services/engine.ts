@@ -21,7 +21,8 @@ import {
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { EMAIL_UID, PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
+import { messages } from './outbox';
+import { PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
 
 /**
  * The engine: runs a process's steps one transaction at a time. Each transaction locks the run,
@@ -112,7 +113,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       await strapi.plugin('plan-renewals').service('outbox').dispatch();
     } catch (error) {
-      strapi.log.warn(`Email outbox dispatch failed, it will be retried: ${(error as Error).message}`);
+      strapi.log.warn(`Outbox dispatch failed, it will be retried: ${(error as Error).message}`);
     }
   };
 
@@ -482,16 +483,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       kind: run.kind,
       invoiceNumber: run.invoice?.number,
     });
-    await strapi.documents(EMAIL_UID as any).create({
-      data: {
-        messageKey: `${run.documentId}:payment-rejected`,
-        to: servicePlan.customer.email,
-        ...notice,
-        state: 'pending',
-        attempts: 0,
-        run: run.documentId,
-      } as any,
-    });
+    await messages(strapi).enqueue({ channel: 'email', key: `${run.documentId}:payment-rejected`, to: servicePlan.customer.email, ...notice, run: run.documentId });
     strapi.log.info(`Run ${run.documentId}: payment rejected by ${actor.name ?? actor.type} (${reason}); plan ${servicePlan.documentId} -> ${back}`);
   };
 

@@ -5,6 +5,7 @@ import { addCalendarMonths, addDays } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
+import { messages } from './outbox';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -77,19 +78,19 @@ export const JOBS: Record<string, JobBody> = {
   async 'overdue-tasks'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
     const overdue = await strapi.db.query(TASK_UID as any).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
-    const emails = plugin(strapi).service('card-payments');
     for (const task of overdue) {
       await strapi.db.transaction(async () => {
         const claimed = await strapi.db.query(TASK_UID as any).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
         if (claimed.count !== 1) return;
         const staff = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: task.role }, blocked: false } });
         for (const user of staff) {
-          await emails.email(
-            `${task.documentId}:overdue:${user.id}`,
-            user.email,
-            `Overdue ${task.type} task (due ${task.dueDate})`,
-            `A ${task.type} task for the ${task.role} role was due on ${task.dueDate} and is still open.\n${task.details ?? ''}\nOpen it from the task list.\n`,
-          );
+          await messages(strapi).enqueue({
+            channel: 'email',
+            key: `${task.documentId}:overdue:${user.id}`,
+            to: user.email,
+            subject: `Overdue ${task.type} task (due ${task.dueDate})`,
+            text: `A ${task.type} task for the ${task.role} role was due on ${task.dueDate} and is still open.\n${task.details ?? ''}\nOpen it from the task list.\n`,
+          });
         }
         await writeAudit(strapi, {
           action: 'task.overdue',

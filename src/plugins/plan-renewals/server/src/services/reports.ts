@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
 import { ConflictError } from '../errors';
+import { messages } from './outbox';
 
 /**
  * The monthly revenue report for month M (UTC calendar month), every figure aggregated by the
@@ -150,12 +151,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const lines = data.sales.map((s: any) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${s.renewal.count} renewals (${format(money(s.renewal.totalMinor, s.currency))})`);
     const heading = revision === 1 ? `The revenue report for ${month} is ready.` : `The revenue report for ${month} was regenerated as revision ${revision}: ${reason}.`;
     for (const user of finance) {
-      await strapi.plugin('plan-renewals').service('card-payments').email(
-        `report:${month}:${revision}:${user.id}`,
-        user.email,
-        revision === 1 ? `Monthly revenue report ${month}` : `Monthly revenue report ${month}, revision ${revision}`,
-        `${heading}\n\n${lines.join('\n') || 'No plans were sold or renewed.'}\nCancelled: ${data.plans.cancelled}, expired: ${data.plans.expired}.\n\nFull report: GET /api/plan-renewals/reports/monthly/${month} (JSON, or CSV with ?format=csv).\n`,
-      );
+      await messages(strapi).enqueue({
+        channel: 'email',
+        key: `report:${month}:${revision}:${user.id}`,
+        to: user.email,
+        subject: revision === 1 ? `Monthly revenue report ${month}` : `Monthly revenue report ${month}, revision ${revision}`,
+        text: `${heading}\n\n${lines.join('\n') || 'No plans were sold or renewed.'}\nCancelled: ${data.plans.cancelled}, expired: ${data.plans.expired}.\n\nFull report: GET /api/plan-renewals/reports/monthly/${month} (JSON, or CSV with ?format=csv).\n`,
+      });
     }
     await strapi.plugin('plan-renewals').service('engine').flushOutbox();
   };

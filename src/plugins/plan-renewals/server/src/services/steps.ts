@@ -4,6 +4,7 @@ import { addBusinessDays, buildInvoice, dateInZone, datesAfterPayment, format, m
 import { StepDefinition, taskOf } from '../../../../workflows/server/src/domain';
 import { activationReceipt } from '../domain';
 import { now as clockNow } from '../clock';
+import { messages } from './outbox';
 
 /**
  * What each step of the pre-paid plan process does. A handler runs inside the transaction that
@@ -25,7 +26,6 @@ export type StepOutcome =
 
 const RUN_UID = 'plugin::plan-renewals.run';
 const TASK_UID = 'plugin::plan-renewals.task';
-const EMAIL_UID = 'plugin::plan-renewals.email';
 
 export const loadServicePlan = (strapi: Core.Strapi, documentId: string) =>
   strapi.documents('api::service-plan.service-plan').findOne({
@@ -235,16 +235,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
       paymentReference: payment ? `${payment.provider} ${payment.providerReference}` : 'none',
     });
     // Written in this step's transaction; the outbox dispatcher sends it once it is committed.
-    await strapi.documents(EMAIL_UID as any).create({
-      data: {
-        messageKey: `${run.documentId}:activation`,
-        to: servicePlan.customer.email,
-        ...receipt,
-        state: 'pending',
-        attempts: 0,
-        run: run.documentId,
-      } as any,
-    });
+    await messages(strapi).enqueue({ channel: 'email', key: `${run.documentId}:activation`, to: servicePlan.customer.email, ...receipt, run: run.documentId });
     return { outcome: 'done', result: `Activation confirmation to ${servicePlan.customer.email} written to the outbox` };
   },
 
@@ -264,4 +255,4 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   },
 };
 
-export { EMAIL_UID, RUN_UID, TASK_UID };
+export { RUN_UID, TASK_UID };

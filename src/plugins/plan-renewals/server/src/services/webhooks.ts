@@ -278,14 +278,16 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     const link: string | undefined = action.link ?? invoice.paymentUrl ?? undefined;
     const customer = servicePlan.customer;
-    await service(strapi, 'card-payments').email(
-      `${action.reference}:requires-action`,
-      customer.email,
-      `Please confirm the payment for your ${servicePlan.plan.name}`,
-      `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
+    await service(strapi, 'outbox').enqueue({
+      channel: 'email',
+      key: `${action.reference}:requires-action`,
+      to: customer.email,
+      subject: `Please confirm the payment for your ${servicePlan.plan.name}`,
+      text:
+        `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
         (link ? `Confirm it here: ${link}\n` : 'Please contact us and we will send you a payment link.\n'),
-      run.documentId,
-    );
+      run: run.documentId,
+    });
     return { outcome: `customer asked to authenticate payment ${action.reference}${link ? '' : ' (no link available)'}` };
   },
 

@@ -1,0 +1,35 @@
+import { Client } from '@sendgrid/client';
+import { MailService } from '@sendgrid/mail';
+import type { Environment } from '../../../../../../setup/environment';
+import { OutgoingMessage, SendFailure, Sender } from './sender';
+
+/** Emails through SendGrid's v3 mail API (`@sendgrid/mail`), from EMAIL_FROM. */
+export const sendGridSender = (env: Environment): Sender => {
+  const client = new Client();
+  client.setApiKey(env.SENDGRID_API_KEY!);
+  // After setApiKey, which resets the base URL to SendGrid's own.
+  client.setDefaultRequest('baseUrl', env.SENDGRID_API_BASE);
+  client.setDefaultRequest('timeout' as any, env.SENDGRID_TIMEOUT_MS);
+  const mail = new MailService();
+  mail.setClient(client);
+  return {
+    async send(message: OutgoingMessage) {
+      try {
+        const [response] = await mail.send({
+          to: message.to,
+          from: env.EMAIL_FROM,
+          subject: message.subject ?? '',
+          text: message.text,
+          html: message.html ?? undefined,
+          customArgs: { messageKey: message.key },
+        });
+        const id = response?.headers?.['x-message-id'];
+        return { providerMessageId: typeof id === 'string' ? id : null };
+      } catch (error: any) {
+        // SendGrid's ResponseError carries the HTTP status as `code`; a network error has none.
+        const code = error?.code ?? error?.response?.status;
+        throw new SendFailure(String(error?.message ?? error), typeof code === 'number' ? code : undefined);
+      }
+    },
+  };
+};
