@@ -10,3 +10,4 @@ export * from './stripe-amount';
 export * from './text';
 export * from './coverage';
 export * from './nesting';
+export * from './wording';

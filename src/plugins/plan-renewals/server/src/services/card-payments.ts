@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { currentPeriod, format, lapse, money } from '../../../../../domain';
+import { counted, currentPeriod, format, lapse, money } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { escapeHtml } from '../domain/receipt';
 import { PaymentMetadata, METADATA_APP } from './stripe';
@@ -210,13 +210,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         `${invoice.number}:charge-failed:final`,
         customer.email,
         `Your renewal payment for your ${servicePlan.plan.name} is past due`,
-        `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
+        `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${counted(attempt, 'attempt')} (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
         run.documentId,
       );
       await financeTask(
         `${invoice.documentId}:collect-payment`,
         'collect-payment',
-        `Invoice ${invoice.number} (${amount}) could not be charged after ${attempt} attempt(s): ${reason.replace(/[.\s]+$/, '')}. Customer ${customer.name} <${customer.email}>.`,
+        `Invoice ${invoice.number} (${amount}) could not be charged after ${counted(attempt, 'attempt')}: ${reason.replace(/[.\s]+$/, '')}. Customer ${customer.name} <${customer.email}>.`,
         invoice,
         run,
         now.toISOString().slice(0, 10),

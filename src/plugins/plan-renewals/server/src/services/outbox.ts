@@ -6,6 +6,7 @@ import { readEnvironment } from '../../../../../setup/environment';
 import { EMAIL_UID } from './steps';
 import { escapeHtml } from '../domain/receipt';
 import { isEmail, normalizeEmail } from '../../../../../domain/email';
+import { counted } from '../../../../../domain/wording';
 
 /** What Strapi's email plugin hands its provider (the fields this outbox can carry). */
 export interface StrapiEmail {
@@ -125,7 +126,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         } else {
           await finish({ state: 'dead', lastError: reason });
           tally.dead += 1;
-          strapi.log.warn(`Email ${email.messageKey} to ${email.to} dead-lettered after ${attempts} attempt(s): ${reason}`);
+          strapi.log.warn(`Email ${email.messageKey} to ${email.to} dead-lettered after ${counted(attempts, 'attempt')}: ${reason}`);
         }
         continue;
       }
