@@ -11,3 +11,4 @@ export * from './text';
 export * from './coverage';
 export * from './nesting';
 export * from './wording';
+export * from './mrr-movements';
