@@ -213,8 +213,9 @@ export const currentSettings = (configuration: unknown, paths: readonly string[]
 /**
  * What to do with a stored view: `write` the app's settings (first start, or the app's views
  * changed while the stored one is still the app's own), `record` that the stored view already
- * holds them, or leave an `admin`'s changes alone. `attributes` are the type's current fields:
- * a setting about a field the schema no longer has (Strapi's sync drops it) is not a change.
+ * holds them, `none` when it holds them as recorded, or leave an `admin`'s changes alone.
+ * `attributes` are the type's current fields: a setting about a field the schema no longer has
+ * (Strapi's sync drops it) is not an admin's change.
  */
 export const viewAction = (input: {
   stored: unknown;
