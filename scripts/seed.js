@@ -16,7 +16,8 @@ const { compileStrapi, createStrapi } = require('@strapi/strapi');
   try {
     const { seedDemoData } = require(path.join(app.dirs.dist.src, 'seed'));
     const result = await seedDemoData(app);
-    app.log.info(`Demo data: ${result.plans} plans; ${result.customersWithPlans} customers given a plan this run`);
+    const { counted } = require(path.join(app.dirs.dist.src, 'domain'));
+    app.log.info(`Demo data: ${counted(result.plans, 'plan')}; ${counted(result.customersWithPlans, 'customer')} given a plan this run`);
   } finally {
     await app.destroy();
   }

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { registerGuards } from './guards';
 import { removeDefaultApiTokens } from './setup/api-tokens';
+import { configureContentManager } from './setup/content-manager';
 import { ensureDatabaseObjects } from './setup/database';
 import { ensureStaffRoles } from './setup/permissions';
 import { keepPrivateFieldsOutOfSearch } from './setup/private-fields';
@@ -23,6 +24,7 @@ export default {
     await ensureStaffRoles(strapi);
     await closeSelfService(strapi);
     await removeDefaultApiTokens(strapi);
+    await configureContentManager(strapi);
     await strapi.plugin('plan-renewals').service('access').ensureAdminRoles();
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)

@@ -1,6 +1,7 @@
 import { CalendarDate, CalendarMonth, Period, addCalendarMonths, addDays, isCalendarMonth, PeriodError } from './period';
 import { ServicePlanStatus } from './status';
 import { monthlyRecurringRevenue } from './mrr';
+import type { CustomerMrr } from './mrr-movements';
 import { money } from './money';
 
 /**
@@ -64,6 +65,19 @@ export const mrrOn = (plans: readonly MrrPlan[], day: CalendarDate) => {
     totals.set(plan.currency, entry);
   }
   return [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+};
+
+/** Each customer's MRR per currency on `day`, by the same rule: the figures movements compare. */
+export const customerMrrOn = (plans: readonly MrrPlan[], day: CalendarDate): CustomerMrr[] => {
+  const lines = new Map<string, CustomerMrr>();
+  for (const plan of plans) {
+    if (!countsForMrr(plan, day)) continue;
+    const key = `${plan.currency}\u0000${plan.customer}`;
+    const line = lines.get(key) ?? { customer: plan.customer, currency: plan.currency, mrrMinor: 0 };
+    line.mrrMinor += planMrrMinor(plan);
+    lines.set(key, line);
+  }
+  return [...lines.values()];
 };
 
 export const lastDayOfMonth = (month: CalendarMonth): CalendarDate => {

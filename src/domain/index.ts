@@ -11,3 +11,5 @@ export * from './text';
 export * from './coverage';
 export * from './nesting';
 export * from './phone';
+export * from './wording';
+export * from './mrr-movements';

@@ -1,6 +1,7 @@
 import { CurrencyCode } from './currency';
 import { Money, MoneyError, add, money, sum, zero } from './money';
 import { taxForLine } from './tax';
+import { counted } from './wording';
 
 export const INVOICE_KINDS = ['new', 'renewal'] as const;
 export type InvoiceKind = (typeof INVOICE_KINDS)[number];
@@ -72,7 +73,7 @@ export const buildInvoice = (
     {
       kind: 'base',
       code: plan.code,
-      description: `${plan.name} (${plan.termMonths} ${plan.termMonths === 1 ? 'month' : 'months'})`,
+      description: `${plan.name} (${counted(plan.termMonths, 'month')})`,
       amountMinor: base.amountMinor,
       taxRateBps: plan.taxRateBps,
     },

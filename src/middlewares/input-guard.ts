@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { nestedDeeperThan, nulCharacterPath } from '../domain';
+import { counted, nestedDeeperThan, nulCharacterPath } from '../domain';
 
 /**
  * Refuses, with a 400 naming the problem, request input that would otherwise only fail inside the
@@ -175,10 +175,10 @@ const checkPopulate = (strapi: Core.Strapi, uid: string | null, populate: unknow
   const model: any = uid ? strapi.getModel(uid as any) : null;
   const countRelation = () => {
     count.relations += 1;
-    if (count.relations > bounds.relations) refuse(`populate names more than ${bounds.relations} relations; ask for fewer`);
+    if (count.relations > bounds.relations) refuse(`populate names more than ${counted(bounds.relations, 'relation')}; ask for fewer`);
   };
   const deeper = (at: string) => {
-    if (level + 1 > bounds.depth) refuse(`${at} is nested more than ${bounds.depth} relations deep; populate at most ${bounds.depth} levels`);
+    if (level + 1 > bounds.depth) refuse(`${at} is nested more than ${counted(bounds.depth, 'relation')} deep; populate at most ${counted(bounds.depth, 'level')}`);
   };
   if (populate === undefined || populate === null || populate === false || populate === 'false') return;
   if (populate === true || populate === 'true' || populate === '*') {
@@ -195,7 +195,7 @@ const checkPopulate = (strapi: Core.Strapi, uid: string | null, populate: unknow
     const seen = new Set<string>();
     for (const dotted of paths) {
       const segments = dotted.split('.');
-      if (level + segments.length > bounds.depth) refuse(`${path} (${dotted}) is nested more than ${bounds.depth} relations deep; populate at most ${bounds.depth} levels`);
+      if (level + segments.length > bounds.depth) refuse(`${path} (${dotted}) is nested more than ${counted(bounds.depth, 'relation')} deep; populate at most ${counted(bounds.depth, 'level')}`);
       segments.forEach((_, index) => {
         const prefix = segments.slice(0, index + 1).join('.');
         if (!seen.has(prefix)) {
@@ -270,7 +270,7 @@ export default (config: Partial<InputGuardConfig> = {}, { strapi }: { strapi: Co
       ['query', ctx.query],
       ['body', ctx.request.body],
     ] as const) {
-      if (nestedDeeperThan(value, settings.maxNesting)) refuse(`The request ${what} is nested more than ${settings.maxNesting} levels deep`);
+      if (nestedDeeperThan(value, settings.maxNesting)) refuse(`The request ${what} is nested more than ${counted(settings.maxNesting, 'level')} deep`);
     }
     const inPath = decoded(ctx.path).includes('\u0000');
     const where = inPath ? 'the path' : nulCharacterPath(ctx.query, 'query') ?? nulCharacterPath(ctx.request.body, 'body');

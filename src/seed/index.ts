@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { CalendarDate, addCalendarMonths, addDays } from '../domain';
+import { CalendarDate, addCalendarMonths, addDays, counted } from '../domain';
 import { at } from '../plugins/plan-renewals/server/src/clock';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
@@ -59,7 +59,7 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
     (await strapi.db.query('api::plan.plan').count()) + (await strapi.db.query('api::customer.customer').count());
   if (existing > 0) return;
   const result = await seedDemoData(strapi);
-  strapi.log.info(`Demo data: ${result.plans} plans and ${result.customersWithPlans} customers with service plans`);
+  strapi.log.info(`Demo data: ${counted(result.plans, 'plan')} and ${counted(result.customersWithPlans, 'customer')} with service plans`);
 };
 
 const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');

@@ -106,6 +106,45 @@ describe('MRR', () => {
     expect(pick('2026-02', 'USD')).toMatchObject({ startMinor: 20997, reactivationMinor: 4999, newMinor: 0, endMinor: 25996, customers: expect.objectContaining({ reactivated: 1 }) });
     for (const m of movements) {
       expect(m.startMinor + m.newMinor + m.expansionMinor + m.reactivationMinor - m.contractionMinor - m.churnMinor).toBe(m.endMinor);
+      // ...and the start and end are the two months' snapshots: the movements are the change in MRR.
+      const mrrOf = (period: string) => snapshots.find((s: any) => s.period === period && s.currency === m.currency)?.mrrMinor ?? 0;
+      expect(m.newMinor + m.expansionMinor + m.reactivationMinor - m.contractionMinor - m.churnMinor).toBe(mrrOf(m.to) - mrrOf(m.from));
+    }
+
+    // Churn rate (churned / customers at the start, basis points, half up) and ARPA (MRR /
+    // customers with MRR, minor units, half up), by hand.
+    expect(movements.map((m: any) => [m.from, m.currency, m.customers.churned, m.customers.atStart, m.churnRateBps])).toEqual([
+      ['2026-01', 'EUR', 0, 2, 0],
+      ['2026-01', 'JPY', 1, 1, 10000],
+      ['2026-01', 'USD', 1, 3, 3333], // 33.33 %
+      ['2026-02', 'EUR', 0, 2, 0],
+      ['2026-02', 'USD', 0, 3, 0],
+    ]);
+    expect(snapshots.map((s: any) => [s.period, s.currency, s.activeCustomers, s.arpaMinor])).toEqual([
+      ['2026-01', 'EUR', 2, 3751], // 75.01 / 2 = 37.505
+      ['2026-01', 'JPY', 1, 3000],
+      ['2026-01', 'USD', 3, 5333], // 159.98 / 3 = 53.3267
+      ['2026-02', 'EUR', 2, 2751],
+      ['2026-02', 'USD', 3, 6999],
+      ['2026-03', 'EUR', 2, 2751],
+      ['2026-03', 'USD', 4, 6499],
+    ]);
+    const { MRR_DEFINITIONS } = appModule('domain');
+    expect(response.body.data.definitions).toEqual(MRR_DEFINITIONS);
+    expect(Object.keys(MRR_DEFINITIONS)).toEqual(expect.arrayContaining(['new', 'expansion', 'contraction', 'churn', 'reactivation', 'churnRate', 'arpa']));
+  });
+
+  test('the database classifies the stored lines exactly as the domain definitions do', async () => {
+    const { mrrMovements } = appModule('domain');
+    const lines = await strapi.db.connection('plan_renewal_mrr_lines').where('period', '<=', '2026-03').select();
+    const of = (period: string) =>
+      lines.filter((l: any) => l.period === period).map((l: any) => ({ customer: l.customer_id, currency: l.currency, mrrMinor: Number(l.mrr_minor) }));
+    const hadMrrBefore = (period: string) => (customer: number, currency: string) =>
+      lines.some((l: any) => l.period < period && l.customer_id === customer && l.currency === currency && Number(l.mrr_minor) > 0);
+    for (const [from, to] of [['2026-01', '2026-02'], ['2026-02', '2026-03']]) {
+      const expected = mrrMovements({ start: of(from), end: of(to), hadMrrEarlier: hadMrrBefore(from) });
+      const actual = (await mrr().movements(from, to)).map(({ from: _f, to: _t, churnRateBps: _c, ...totals }: any) => totals);
+      expect(actual).toEqual(expected);
     }
   });
 

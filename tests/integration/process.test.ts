@@ -129,7 +129,7 @@ test('a new purchase runs all thirteen steps to completed', async () => {
     .query('plugin::plan-renewals.mrr-snapshot')
     .findOne({ where: { period: today.slice(0, 7), currency: 'USD' } });
   expect([Number(mrrSnapshot.mrrMinor), mrrSnapshot.activePlans]).toEqual([5075, 1]);
-  expect(run.steps[11].result).toBe(`MRR for ${today.slice(0, 7)}: USD 50.75 (1 plans)`);
+  expect(run.steps[11].result).toBe(`MRR for ${today.slice(0, 7)}: USD 50.75 (1 plan)`);
 });
 
 test('a renewal continues from the previous end; a second one at the same time is a 409', async () => {

@@ -1,6 +1,9 @@
 import { format, money } from '../../../../domain';
 import { TASK_OUTCOMES } from '../../server/src/domain/process';
 
+/** Counts with their noun ("1 run", "2 runs"), worded as the server words them. */
+export { counted } from '../../../../domain';
+
 /**
  * Display helpers. Money is formatted by the application's domain (the same exponents and
  * grouping as invoices and emails), never through floating point.

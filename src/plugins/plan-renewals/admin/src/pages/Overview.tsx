@@ -4,7 +4,7 @@ import { Link } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useResource } from '../api';
 import { Card, Empty, Failure, Loading, Stat } from '../components/PageState';
-import { ROLE_LABELS, formatMoney, formatMonth, majorUnits } from '../format';
+import { ROLE_LABELS, counted, formatMoney, formatMonth, majorUnits } from '../format';
 
 interface Overview {
   today: string;
@@ -102,7 +102,7 @@ export const OverviewPage = () => {
                 <Stat label="Active plans" value={data.activePlans} hint={<Link to="runs">See runs</Link>} />
               </Grid.Item>
               <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
-                <Stat label={`Paid in ${formatMonth(data.month)}`} value={`${data.thisMonth.new} new · ${data.thisMonth.renewal} renewals`} hint="Invoices paid this month" />
+                <Stat label={`Paid in ${formatMonth(data.month)}`} value={`${data.thisMonth.new} new · ${counted(data.thisMonth.renewal, 'renewal')}`} hint="Invoices paid this month" />
               </Grid.Item>
               {data.tasks.map((t) => (
                 <Grid.Item key={t.role} col={6} s={6} xs={12} direction="column" alignItems="stretch">

@@ -5,7 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
 import { Empty, Failure, Loading } from '../components/PageState';
 import { StateBadge } from '../components/StateBadge';
-import { formatDateTime, formatMoney } from '../format';
+import { counted, formatDateTime, formatMoney } from '../format';
 
 interface RunSummary {
   documentId: string;
@@ -43,7 +43,7 @@ export const RunsPage = () => {
   return (
     <Page.Main>
       <Page.Title>Runs</Page.Title>
-      <Layouts.Header title="Runs" subtitle={data ? `${data.pagination.total} purchase and renewal runs` : 'Every purchase and renewal, step by step'} />
+      <Layouts.Header title="Runs" subtitle={data ? counted(data.pagination.total, 'purchase and renewal run') : 'Every purchase and renewal, step by step'} />
       <Layouts.Content>
         <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
           <form onSubmit={apply} aria-label="Filter runs">
@@ -129,7 +129,7 @@ export const RunsPage = () => {
                     <Td><StateBadge state={run.state} /></Td>
                     <Td>
                       <Flex direction="column" alignItems="flex-start">
-                        <Typography>{run.stepsDone} of {run.stepCount} steps</Typography>
+                        <Typography>{run.stepsDone} of {counted(run.stepCount, 'step')}</Typography>
                         {run.currentStepTitle && run.state !== 'completed' && run.state !== 'cancelled' ? (
                           <Typography variant="pi" textColor="neutral600">{run.currentStepTitle}</Typography>
                         ) : null}

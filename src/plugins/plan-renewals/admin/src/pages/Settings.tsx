@@ -2,7 +2,7 @@ import { Badge, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { useResource } from '../api';
 import { Card, Failure, Loading } from '../components/PageState';
-import { formatDateTime, formatMoney } from '../format';
+import { counted, formatDateTime, formatMoney } from '../format';
 
 interface Settings {
   jobs: { timezone: string; enabled: boolean; renewalLeadDays: number; stuckRunMinutes: number; schedules: { name: string; schedule: string; lastRunAt: string | null }[] };
@@ -12,6 +12,9 @@ interface Settings {
   stripe: { configured: boolean; mode: string | null; webhookConfigured: boolean; webhookSecrets: number; webhookUrl: string; customApiBase: boolean; apiVersion: string; eventApiVersion: string | null; apiVersionMismatch: boolean };
   sendgrid: { configured: boolean; from: string; customApiBase: boolean };
 }
+
+/** "after 1, 3, 7 days": the retry days in order, the noun worded by the last one. */
+const retryDays = (days: number[]): string => (days.length ? `after ${[...days.slice(0, -1), counted(days[days.length - 1], 'day')].join(', ')}` : 'none');
 
 const Yes = ({ on, label }: { on: boolean; label?: string }) => <Badge variant={on ? 'success' : 'warning'}>{label ?? (on ? 'configured' : 'not configured')}</Badge>;
 
@@ -45,7 +48,7 @@ export const SettingsPage = () => {
                   <Yes on={data.stripe.configured} label={data.stripe.configured ? `${data.stripe.mode} mode` : undefined} />
                 </Row>
                 <Row label="Stripe webhook">
-                  <Yes on={data.stripe.webhookConfigured} label={data.stripe.webhookConfigured ? `${data.stripe.webhookSecrets} signing secret(s)` : undefined} />
+                  <Yes on={data.stripe.webhookConfigured} label={data.stripe.webhookConfigured ? counted(data.stripe.webhookSecrets, 'signing secret') : undefined} />
                 </Row>
                 <Row label="Webhook URL">{data.stripe.webhookUrl}</Row>
                 <Row label="Stripe API version">
@@ -57,7 +60,7 @@ export const SettingsPage = () => {
                   ) : null}
                 </Row>
                 {data.stripe.customApiBase ? <Row label="Stripe API">a local or proxy API base is set</Row> : null}
-                <Row label="Retries after a failed charge">{data.paymentRetryDays.length ? `after ${data.paymentRetryDays.join(', ')} day(s)` : 'none'}</Row>
+                <Row label="Retries after a failed charge">{retryDays(data.paymentRetryDays)}</Row>
               </Card>
             </Grid.Item>
             <Grid.Item col={6} s={12} direction="column" alignItems="stretch">
@@ -66,10 +69,10 @@ export const SettingsPage = () => {
                   <Yes on={data.sendgrid.configured} label={data.sendgrid.configured ? undefined : 'not configured: emails kept as previews'} />
                 </Row>
                 <Row label="Sender">{data.sendgrid.from}</Row>
-                <Row label="Renewal lead time">{data.jobs.renewalLeadDays} days before the paid period ends</Row>
+                <Row label="Renewal lead time">{counted(data.jobs.renewalLeadDays, 'day')} before the paid period ends</Row>
                 {Object.entries(data.taskDueBusinessDays).map(([type, days]) => (
                   <Row key={type} label={`Due time, ${type}`}>
-                    {days} business day(s)
+                    {counted(days, 'business day')}
                   </Row>
                 ))}
               </Card>
@@ -111,7 +114,7 @@ export const SettingsPage = () => {
                       <Tr key={plan.code}>
                         <Td><Typography>{plan.name} ({plan.code})</Typography></Td>
                         <Td><Typography>{formatMoney(plan.priceMinor, plan.currency)}</Typography></Td>
-                        <Td><Typography>{plan.termMonths} months</Typography></Td>
+                        <Td><Typography>{counted(plan.termMonths, 'month')}</Typography></Td>
                         <Td><Typography>{(plan.taxRateBps / 100).toFixed(2)} %</Typography></Td>
                         <Td><Typography>{plan.active ? 'yes' : 'retired'}</Typography></Td>
                       </Tr>

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
+import { counted, currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { messages } from './outbox';
 import { PaymentMetadata, METADATA_APP } from './stripe';
@@ -213,7 +213,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         key: `${invoice.number}:charge-failed:final`,
         to: customer.email,
         subject: `Your renewal payment for your ${servicePlan.plan.name} is past due`,
-        text: `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${attempt} attempt(s) (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
+        text: `Hello ${customer.name},\n\nWe could not collect ${amount} for invoice ${invoice.number} after ${counted(attempt, 'attempt')} (${reason}).\nYour plan stays valid until ${servicePlan.endDate ?? 'the end of its period'}; please pay before then to keep it.\n`,
         run: run.documentId,
       });
       await pastDueSms(
@@ -225,7 +225,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await financeTask(
         `${invoice.documentId}:collect-payment`,
         'collect-payment',
-        `Invoice ${invoice.number} (${amount}) could not be charged after ${attempt} attempt(s): ${reason.replace(/[.\s]+$/, '')}. Customer ${customer.name} <${customer.email}>.`,
+        `Invoice ${invoice.number} (${amount}) could not be charged after ${counted(attempt, 'attempt')}: ${reason.replace(/[.\s]+$/, '')}. Customer ${customer.name} <${customer.email}>.`,
         invoice,
         run,
         now.toISOString().slice(0, 10),

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { writeAudit } from '../../../../../guards/audit';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { ServicePlanStatus, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine, stateAfterUnpaidRun } from '../../../../../domain';
+import { ServicePlanStatus, counted, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine, stateAfterUnpaidRun } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -216,7 +216,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const window = engine.renewalWindow(servicePlan);
       if (!window.mayStart) {
         throw new ConflictError(
-          `Service plan ${servicePlanDocumentId} is paid until ${servicePlan.endDate}: its renewal may start from ${window.firstDay} (${window.leadDays} days before the paid period ends)`,
+          `Service plan ${servicePlanDocumentId} is paid until ${servicePlan.endDate}: its renewal may start from ${window.firstDay} (${counted(window.leadDays, 'day')} before the paid period ends)`,
           { firstRenewalDay: window.firstDay, paidUntil: servicePlan.endDate },
         );
       }

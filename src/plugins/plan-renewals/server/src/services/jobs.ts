@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
 import cron, { type ScheduledTask } from 'node-cron';
-import { addCalendarMonths, addDays } from '../../../../../domain';
+import { addCalendarMonths, addDays, counted } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
@@ -36,8 +36,8 @@ export const JOBS: Record<string, JobBody> = {
   async 'renewals-due'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
     const wave = await plugin(strapi).service('renewal-wave').run(addDays(today, config.renewalLeadDays));
-    const left = wave.unsent ? `; ${wave.unsent} charge(s) left for the payment-retries job` : '';
-    return `${wave.started} renewal run(s) started of ${wave.due} plan(s) due${left}`;
+    const left = wave.unsent ? `; ${counted(wave.unsent, 'charge')} left for the payment-retries job` : '';
+    return `${counted(wave.started, 'renewal run')} started of ${counted(wave.due, 'plan')} due${left}`;
   },
 
   /**
@@ -49,14 +49,14 @@ export const JOBS: Record<string, JobBody> = {
     const payments = plugin(strapi).service('card-payments');
     const { moved } = await payments.advanceCurrentPeriods(today);
     const { expired, pastDue } = await payments.expireLapsed(today);
-    return `${expired} plan(s) expired, ${pastDue} past due, ${moved} moved on to their next paid period`;
+    return `${counted(expired, 'plan')} expired, ${pastDue} past due, ${moved} moved on to their next paid period`;
   },
 
   /** Payment requests whose first try failed (Stripe unreachable), then the dunning schedule's charges. */
   async 'payment-retries'(strapi, now) {
     const { requested } = await plugin(strapi).service('card-payments').requestPending(now);
     const { charged } = await plugin(strapi).service('card-payments').retryDue(now);
-    return `${requested} payment request(s) sent, ${charged} renewal charge(s) retried`;
+    return `${counted(requested, 'payment request')} sent, ${counted(charged, 'renewal charge')} retried`;
   },
 
   async outbox(strapi, now) {
@@ -71,7 +71,7 @@ export const JOBS: Record<string, JobBody> = {
       limit: 100,
     });
     for (const run of stuck) await plugin(strapi).service('engine').advance(run.documentId);
-    return `${stuck.length} stuck run(s) resumed`;
+    return `${counted(stuck.length, 'stuck run')} resumed`;
   },
 
   /** Open tasks past their due date: one escalation email to the role and an audit entry each. */
@@ -97,13 +97,13 @@ export const JOBS: Record<string, JobBody> = {
           entityUid: TASK_UID,
           entityDocumentId: task.documentId,
           actor: { type: 'system', name: 'overdue-tasks' },
-          summary: `${task.type} task due ${task.dueDate} escalated to ${staff.length} ${task.role} user(s)`,
+          summary: `${task.type} task due ${task.dueDate} escalated to ${counted(staff.length, `${task.role} user`)}`,
           data: { task: task.documentId, role: task.role },
           occurredAt: now,
         });
       });
     }
-    return `${overdue.length} overdue task(s) escalated`;
+    return `${counted(overdue.length, 'overdue task')} escalated`;
   },
 
   /**
@@ -116,7 +116,7 @@ export const JOBS: Record<string, JobBody> = {
     const previous = addCalendarMonths(period, -1);
     const closing = await mrr.close(previous, now);
     const figures = await mrr.refresh(period, now);
-    const shown = (list: any[]) => list.map((f: any) => `${f.currency} ${f.mrrMinor} (${f.activePlans} plans)`).join(', ') || 'no plans covered';
+    const shown = (list: any[]) => list.map((f: any) => `${f.currency} ${f.mrrMinor} (${counted(f.activePlans, 'plan')})`).join(', ') || 'no plans covered';
     return `MRR ${period}: ${shown(figures)}${closing.closed ? `; ${previous} closed: ${shown(closing.figures)}` : ''}`;
   },
 };
@@ -126,7 +126,7 @@ JOBS['monthly-report'] = async (strapi, now, config) => {
   const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
   const { created, revision, report } = await plugin(strapi).service('reports').generate(month, now);
   if (!created) return `report ${month}: stored (revision ${revision}), unchanged`;
-  return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${s.renewal.count} renewals`).join('; ') || 'no sales'}`;
+  return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${counted(s.renewal.count, 'renewal')}`).join('; ') || 'no sales'}`;
 };
 
 export const JOB_NAMES = Object.keys(JOBS);

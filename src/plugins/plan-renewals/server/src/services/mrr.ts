@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { dateInZone, isCalendarMonth, mrrMeasureDay } from '../../../../../domain';
+import { MRR_DEFINITIONS, MrrMovementTotals, arpaMinor, churnRateBps, dateInZone, isCalendarMonth, mrrMeasureDay, reconciles } from '../../../../../domain';
 
 /**
  * MRR per currency, computed by the database with the domain's one rule (`countsForMrr`,
@@ -16,11 +16,13 @@ import { dateInZone, isCalendarMonth, mrrMeasureDay } from '../../../../../domai
  *
  * A refresh of month M stores, in one transaction, each customer's MRR per currency (the MRR
  * lines of M) and the month's totals (the snapshot). Movements between two months compare the
- * customers' lines: new, expansion, contraction, churn and reactivation (a customer back after a
- * month without MRR), which reconcile exactly: start + new + expansion + reactivation -
- * contraction - churn = end, because each customer's change lands in exactly one of them.
- * The comparison is two keyed left joins (no FULL JOIN of derived tables, which SQLite would
- * scan pairwise), so it stays O(n log n) over the lines' primary key.
+ * customers' lines by the definitions in src/domain/mrr-movements.ts (`movementOf`): new,
+ * expansion, contraction, churn and reactivation (a customer back after a month without MRR),
+ * which reconcile exactly: start + new + expansion + reactivation - contraction - churn = end,
+ * because each customer's change lands in at most one of them (checked on every answer). Beside
+ * them: the customer churn rate (`churnRateBps`) and, per month, ARPA (`arpaMinor`), each with its
+ * one-line definition. The comparison is two keyed left joins (no FULL JOIN of derived tables,
+ * which SQLite would scan pairwise), so it stays O(n log n) over the lines' primary key.
  */
 export const SNAPSHOT_UID = 'plugin::plan-renewals.mrr-snapshot';
 export const LINES_TABLE = 'plan_renewal_mrr_lines';
@@ -32,18 +34,11 @@ export interface MrrFigure {
   activePlans: number;
 }
 
-export interface MrrMovement {
-  currency: string;
+export interface MrrMovement extends MrrMovementTotals {
   from: string;
   to: string;
-  startMinor: number;
-  newMinor: number;
-  expansionMinor: number;
-  reactivationMinor: number;
-  contractionMinor: number;
-  churnMinor: number;
-  endMinor: number;
-  customers: { new: number; expanded: number; reactivated: number; contracted: number; churned: number };
+  /** Customers churned ÷ customers with MRR at the start, in basis points; null with none at the start. */
+  churnRateBps: number | null;
 }
 
 const safe = (value: unknown, what: string): number => {
@@ -213,6 +208,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `SELECT currency,
              SUM(before_minor) AS start_minor,
              SUM(after_minor) AS end_minor,
+             SUM(CASE WHEN before_minor > 0 THEN 1 ELSE 0 END) AS start_customers,
+             SUM(CASE WHEN after_minor > 0 THEN 1 ELSE 0 END) AS end_customers,
              SUM(CASE WHEN before_minor = 0 AND is_returning = 0 THEN after_minor ELSE 0 END) AS new_minor,
              SUM(CASE WHEN before_minor = 0 AND is_returning = 1 THEN after_minor ELSE 0 END) AS reactivation_minor,
              SUM(CASE WHEN before_minor > 0 AND after_minor > before_minor THEN after_minor - before_minor ELSE 0 END) AS expansion_minor,
@@ -228,16 +225,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
              SELECT a.currency, a.mrr_minor AS before_minor, COALESCE(b.mrr_minor, 0) AS after_minor, 0 AS is_returning
              FROM ?? a
              LEFT JOIN ?? b ON b.period = ? AND b.currency = a.currency AND b.customer_id = a.customer_id
-             WHERE a.period = ?
+             WHERE a.period = ? AND a.mrr_minor > 0
              UNION ALL
-             -- customers with MRR only in the second month: new, or back after a gap
+             -- customers with MRR only in the second month: new, or back after a gap (a line of
+             -- zero, a plan without recurring revenue, is no MRR)
              SELECT b.currency, 0, b.mrr_minor,
                     CASE WHEN EXISTS (
                       SELECT 1 FROM ?? e WHERE e.customer_id = b.customer_id AND e.currency = b.currency AND e.period < ? AND e.mrr_minor > 0
                     ) THEN 1 ELSE 0 END
              FROM ?? b
-             LEFT JOIN ?? a ON a.period = ? AND a.currency = b.currency AND a.customer_id = b.customer_id
-             WHERE b.period = ? AND a.customer_id IS NULL
+             LEFT JOIN ?? a ON a.period = ? AND a.currency = b.currency AND a.customer_id = b.customer_id AND a.mrr_minor > 0
+             WHERE b.period = ? AND b.mrr_minor > 0 AND a.customer_id IS NULL
            ) m
            GROUP BY currency
            ORDER BY currency`,
@@ -245,28 +243,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ),
       );
       const list = Array.isArray(rows) ? rows : rows.rows; // better-sqlite3 answers rows, pg a result
-      return list.map((row: any) => ({
-        currency: row.currency,
-        from,
-        to,
-        startMinor: safe(row.start_minor, 'MRR'),
-        newMinor: safe(row.new_minor, 'MRR'),
-        expansionMinor: safe(row.expansion_minor, 'MRR'),
-        reactivationMinor: safe(row.reactivation_minor, 'MRR'),
-        contractionMinor: safe(row.contraction_minor, 'MRR'),
-        churnMinor: safe(row.churn_minor, 'MRR'),
-        endMinor: safe(row.end_minor, 'MRR'),
-        customers: {
-          new: safe(row.new_customers, 'count'),
-          expanded: safe(row.expanded_customers, 'count'),
-          reactivated: safe(row.reactivated_customers, 'count'),
-          contracted: safe(row.contracted_customers, 'count'),
-          churned: safe(row.churned_customers, 'count'),
-        },
-      }));
+      return list.map((row: any): MrrMovement => {
+        const totals: MrrMovementTotals = {
+          currency: row.currency,
+          startMinor: safe(row.start_minor, 'MRR'),
+          newMinor: safe(row.new_minor, 'MRR'),
+          expansionMinor: safe(row.expansion_minor, 'MRR'),
+          reactivationMinor: safe(row.reactivation_minor, 'MRR'),
+          contractionMinor: safe(row.contraction_minor, 'MRR'),
+          churnMinor: safe(row.churn_minor, 'MRR'),
+          endMinor: safe(row.end_minor, 'MRR'),
+          customers: {
+            atStart: safe(row.start_customers, 'count'),
+            atEnd: safe(row.end_customers, 'count'),
+            new: safe(row.new_customers, 'count'),
+            expanded: safe(row.expanded_customers, 'count'),
+            reactivated: safe(row.reactivated_customers, 'count'),
+            contracted: safe(row.contracted_customers, 'count'),
+            churned: safe(row.churned_customers, 'count'),
+          },
+        };
+        // Every customer's change lands in at most one movement, so this cannot fail unless the
+        // query above and the definitions have drifted apart: refuse to answer figures that do not add up.
+        if (!reconciles(totals)) throw new Error(`MRR movements ${from} to ${to} in ${totals.currency} do not reconcile with the change in MRR`);
+        return { ...totals, from, to, churnRateBps: churnRateBps(totals) };
+      });
     },
 
-    /** Stored snapshots from `from` to `to` (YYYY-MM, inclusive), with the movements between consecutive months. */
+    /**
+     * Stored snapshots from `from` to `to` (YYYY-MM, inclusive) with each month's customers with
+     * MRR and ARPA, the movements (and churn rate) between consecutive months, and the one-line
+     * definition of every figure.
+     */
     async history(from: string, to: string) {
       assertPeriod(from);
       assertPeriod(to);
@@ -274,21 +282,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         where: { period: { $gte: from, $lte: to } },
         orderBy: [{ period: 'asc' }, { currency: 'asc' }],
       });
+      const customers = await strapi.db.transaction(({ trx }) =>
+        trx(LINES_TABLE)
+          .whereBetween('period', [from, to])
+          .where('mrr_minor', '>', 0)
+          .groupBy('period', 'currency')
+          .select('period', 'currency')
+          .count({ customers: '*' }),
+      );
+      const customersOf = (period: string, currency: string) =>
+        safe(customers.find((row: any) => row.period === period && row.currency === currency)?.customers, 'count');
       const periods = [...new Set(snapshots.map((s: any) => s.period as string))];
       const movements: MrrMovement[] = [];
       for (let i = 1; i < periods.length; i += 1) movements.push(...(await this.movements(periods[i - 1], periods[i])));
       return {
-        snapshots: snapshots.map((s: any) => ({
-          period: s.period,
-          currency: s.currency,
-          mrrMinor: safe(s.mrrMinor, 'MRR'),
-          arrMinor: safe(s.mrrMinor, 'MRR') * 12,
-          activePlans: s.activePlans,
-          computedAt: s.computedAt,
-          measuredOn: s.measuredOn ?? null,
-          closed: Boolean(s.closedAt),
-        })),
+        snapshots: snapshots.map((s: any) => {
+          const mrrMinor = safe(s.mrrMinor, 'MRR');
+          const activeCustomers = customersOf(s.period, s.currency);
+          return {
+            period: s.period,
+            currency: s.currency,
+            mrrMinor,
+            arrMinor: mrrMinor * 12,
+            activePlans: s.activePlans,
+            activeCustomers,
+            arpaMinor: arpaMinor(mrrMinor, activeCustomers),
+            computedAt: s.computedAt,
+            measuredOn: s.measuredOn ?? null,
+            closed: Boolean(s.closedAt),
+          };
+        }),
         movements,
+        definitions: MRR_DEFINITIONS,
       };
     },
   };

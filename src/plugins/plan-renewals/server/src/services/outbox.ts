@@ -4,7 +4,7 @@ import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { readEnvironment } from '../../../../../setup/environment';
 import { escapeHtml } from '../domain/receipt';
-import { E164_HINT, isEmail, normalizeEmail, toE164 } from '../../../../../domain';
+import { E164_HINT, counted, isEmail, normalizeEmail, toE164 } from '../../../../../domain';
 import { SendFailure, Sender } from './senders/sender';
 import { sendGridSender } from './senders/sendgrid';
 import { twilioSender } from './senders/twilio';
@@ -181,7 +181,7 @@ const outbox = ({ strapi }: { strapi: Core.Strapi }) => {
           } else {
             await finish({ state: 'dead', lastError: reason });
             tally.dead += 1;
-            strapi.log.warn(`${channel === 'sms' ? 'SMS' : 'Email'} ${message.messageKey} to ${message.to} dead-lettered after ${attempts} attempt(s): ${reason}`);
+            strapi.log.warn(`${channel === 'sms' ? 'SMS' : 'Email'} ${message.messageKey} to ${message.to} dead-lettered after ${counted(attempts, 'attempt')}: ${reason}`);
           }
           continue;
         }

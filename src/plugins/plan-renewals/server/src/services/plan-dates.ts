@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { currentPeriod } from '../../../../../domain';
+import { counted, currentPeriod } from '../../../../../domain';
 
 /**
  * The bootstrap migration of the plan dates, idempotent: service plans stored before
@@ -28,7 +28,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         migrated += 1;
       }
     }
-    if (migrated) strapi.log.info(`Plan dates: the current period filled in for ${migrated} service plan(s)`);
+    if (migrated) strapi.log.info(`Plan dates: the current period filled in for ${counted(migrated, 'service plan')}`);
     return { migrated };
   },
 });

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { AuditEntry, auditAttributes } from '../../../../../guards/audit';
-import { addBusinessDays, addDays, buildInvoice, nextPeriod } from '../../../../../domain';
+import { addBusinessDays, addDays, buildInvoice, counted, nextPeriod } from '../../../../../domain';
 import { currentActor } from '../../../../../guards/actor';
 import { SEQUENCE_TABLE } from '../../../../../setup/database';
 import { PAYMENT_TERMS_DAYS } from '../../../../../api/invoice/services/invoice';
@@ -452,7 +452,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         recording = recording.then(() =>
           recordCharges(batch, new Date()).catch((error) => {
             // The PaymentIntents exist; the payment-retries job asks again (same keys) and records them then.
-            strapi.log.error(`Recording ${batch.length} renewal charge(s) failed: ${(error as Error).message}`);
+            strapi.log.error(`Recording ${counted(batch.length, 'renewal charge')} failed: ${(error as Error).message}`);
             return knex()('invoices')
               .whereIn(
                 'id',

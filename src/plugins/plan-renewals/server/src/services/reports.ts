@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { addCalendarMonths, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
+import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
 import { ConflictError } from '../errors';
 import { messages } from './outbox';
 
@@ -148,7 +148,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Emails Finance about one revision of a report, once (the message key names the revision). */
   const emailFinance = async (month: string, revision: number, data: any, reason: string | null) => {
     const finance = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' }, blocked: false } });
-    const lines = data.sales.map((s: any) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${s.renewal.count} renewals (${format(money(s.renewal.totalMinor, s.currency))})`);
+    const lines = data.sales.map((s: any) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${counted(s.renewal.count, 'renewal')} (${format(money(s.renewal.totalMinor, s.currency))})`);
     const heading = revision === 1 ? `The revenue report for ${month} is ready.` : `The revenue report for ${month} was regenerated as revision ${revision}: ${reason}.`;
     for (const user of finance) {
       await messages(strapi).enqueue({

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
-import { addBusinessDays, buildInvoice, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
+import { addBusinessDays, buildInvoice, counted, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
 import { StepDefinition, taskOf } from '../../../../workflows/server/src/domain';
 import { activationReceipt } from '../domain';
 import { now as clockNow } from '../clock';
@@ -246,7 +246,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     const now = clockNow();
     const month = dateInZone(now, (strapi.config.get('plugin::plan-renewals') as any).jobs.timezone).slice(0, 7);
     const figures = await strapi.plugin('plan-renewals').service('mrr').refresh(month, now);
-    const shown = figures.map((f: any) => `${format(money(f.mrrMinor, f.currency))} (${f.activePlans} plans)`).join(', ');
+    const shown = figures.map((f: any) => `${format(money(f.mrrMinor, f.currency))} (${counted(f.activePlans, 'plan')})`).join(', ');
     return { outcome: 'done', result: `MRR for ${month}: ${shown || 'none'}` };
   },
 
