@@ -15,8 +15,9 @@ import type { Core } from '@strapi/strapi';
  * | transaction   | find, findOne           | -                             |
  * | audit-log     | find, findOne           | -                             |
  *
- * plan-renewals routes: purchases, renewals, runs, the caller's role's tasks for both roles;
- * counter payments, running a scheduled job now, MRR and monthly reports for Finance only.
+ * plan-renewals routes: purchases, renewals, runs, the caller's role's tasks (list, claim, give
+ * back, complete) for both roles; counter payments, running a scheduled job now, MRR and monthly
+ * reports for Finance only.
  */
 /** The plan-renewals routes both staff roles use; tasks are further limited to their own role. */
 const PROCESS_ACTIONS = [
@@ -24,6 +25,8 @@ const PROCESS_ACTIONS = [
   'plugin::plan-renewals.renewals.create',
   'plugin::plan-renewals.runs.findOne',
   'plugin::plan-renewals.tasks.find',
+  'plugin::plan-renewals.tasks.claim',
+  'plugin::plan-renewals.tasks.unclaim',
   'plugin::plan-renewals.tasks.complete',
 ] as const;
 

@@ -9,8 +9,9 @@ import { createDatabase, dropDatabase } from '../harness/strapi';
  * The admin panel in a real browser: the built application started with `strapi start` on a
  * fresh database with the demo data, Debian's Chromium driven by Playwright at 1280x800. The
  * first admin registers, opens the overview, starts a renewal from a service plan's edit view,
- * records the counter payment and completes the Finance task from the Tasks page, and watches
- * the run's checklist move on. A screenshot of each page lands in tests/e2e/screenshots/; any
+ * records the counter payment and completes the Finance task of a seeded purchase from the Tasks
+ * page (not of the renewal: whoever starts a run does not approve its payment), and watches that
+ * run's checklist move on. A screenshot of each page lands in tests/e2e/screenshots/; any
  * console error or uncaught page error fails the test.
  */
 const appDir = path.resolve(__dirname, '..', '..');
@@ -170,11 +171,14 @@ test('a renewal is started from the service plan in the content manager', async 
   await shoot('run-started');
 }, 60_000);
 
-test('Finance records the counter payment and approves from the Tasks page; the checklist advances', async () => {
+test('Finance records the counter payment and approves a purchase from the Tasks page; the checklist advances', async () => {
   await nav('Tasks').click();
   await page.getByRole('heading', { name: 'Tasks' }).waitFor();
-  const runId = runUrl.split('/').pop()!;
-  const card = page.locator('[data-task]').filter({ has: page.locator(`a[href$="/runs/${runId}"]`) });
+  // Grace started the renewal above, so another member of Finance approves its payment
+  // (separation of duties). She approves a purchase the shop took yesterday instead.
+  const card = page.locator('[data-task]').filter({ hasText: 'Sofia Rossi' });
+  const runHref = await card.locator('a[href*="/runs/"]').getAttribute('href');
+  const purchaseUrl = runUrl.replace(/[^/]+$/, runHref!.split('/').pop()!);
   await card.getByRole('button', { name: 'Claim' }).click();
   await card.getByText(/claimed by Grace Hopper/).waitFor();
   await card.getByLabel('Payment reference').fill('DESK-4711');
@@ -185,7 +189,7 @@ test('Finance records the counter payment and approves from the Tasks page; the 
   await card.getByRole('button', { name: 'Complete' }).click();
   await page.getByText('Task completed: approved').waitFor();
 
-  await page.goto(runUrl);
+  await page.goto(purchaseUrl);
   await page.locator('[data-step="verify-payment"][data-state="done"]').waitFor();
   await page.locator('[data-step="quality-check"][data-state="waiting"]').waitFor();
   expect(await page.locator('[data-state="done"]').count()).toBe(10);

@@ -16,6 +16,7 @@ const A = {
   manageRuns: 'plugin::plan-renewals.runs.manage',
   finance: 'plugin::plan-renewals.tasks.finance',
   customerSuccess: 'plugin::plan-renewals.tasks.customer-success',
+  reassign: 'plugin::plan-renewals.tasks.reassign',
   reports: 'plugin::plan-renewals.reports.read',
   settings: 'plugin::plan-renewals.settings.read',
 };
@@ -72,7 +73,9 @@ describe('every admin route needs its action', () => {
     ['POST', `/service-plans/${fake}/renewals`, {}, [A.manageRuns]],
     ['GET', '/tasks', undefined, [A.finance, A.customerSuccess]],
     ['POST', `/tasks/${fake}/claim`, {}, [A.finance, A.customerSuccess]],
+    ['POST', `/tasks/${fake}/unclaim`, {}, [A.finance, A.customerSuccess]],
     ['POST', `/tasks/${fake}/complete`, { outcome: 'approved' }, [A.finance, A.customerSuccess]],
+    ['POST', `/tasks/${fake}/reassign`, { user: fake }, [A.reassign]],
     ['POST', `/invoices/${fake}/manual-payments`, { amountMinor: 100, currency: 'USD', reference: 'R-1' }, [A.finance]],
     ['GET', '/reports', undefined, [A.reports]],
     ['GET', `/reports/${month}`, undefined, [A.reports]],

@@ -282,6 +282,11 @@ describe('/api/plan-renewals', () => {
       http(strapi).post(`${P}/tasks/${encodeURIComponent(id)}/complete`).set('Authorization', bearer(who)).type('json').send(json(body)),
     ));
 
+  test.each(['claim', 'unclaim'])('POST /tasks/:documentId/%s refuses hostile ids and bodies', (action) =>
+    check(fc.tuple(staff, pathSegment, fc.oneof(malformedBody, hostileObject(['note']))), ([who, id, body]) => () =>
+      http(strapi).post(`${P}/tasks/${encodeURIComponent(id)}/${action}`).set('Authorization', bearer(who)).type('json').send(json(body)),
+    ));
+
   test('POST /invoices/:documentId/manual-payments refuses hostile ids and bodies', () =>
     check(
       fc.tuple(

@@ -38,7 +38,7 @@ test('renewals-due starts one renewal per plan period within the lead time, neve
   const rejected = await http(strapi)
     .post(`/api/plan-renewals/tasks/${task.documentId}/complete`)
     .set('Authorization', `Bearer ${finance}`)
-    .send({ outcome: 'rejected' });
+    .send({ outcome: 'rejected', note: 'the customer asked to stop' });
   expect(rejected.status).toBe(200);
   expect((await jobs().runNow('renewals-due')).outcome).toMatch(/^0 renewal runs started/);
   expect(await runsOf(due.servicePlan)).toHaveLength(1);

@@ -248,7 +248,7 @@ test('Finance rejecting a renewal payment puts the plan back as it was, still Ac
   const renewal = await http(strapi).post(`${api}/service-plans/${servicePlanId}/renewals`).set(as(customerSuccess));
   expect(renewal.status).toBe(201);
   const task = await openTask(finance, renewal.body.data.documentId);
-  const rejected = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected' });
+  const rejected = await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected', note: 'card declined at the counter' });
   expect(rejected.status).toBe(200);
   const after: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlanId });
   expect([after.state, after.startDate, after.endDate, after.renewalCount]).toEqual(['Active', before.startDate, before.endDate, 0]);

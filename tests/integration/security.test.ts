@@ -158,9 +158,9 @@ const isWebhook = (route: { method: string; path: string }) => route.method === 
 describe('no billing route is public', () => {
   test('every route of the content types and the plugin needs authentication, except the signed webhook', () => {
     const routes = billingRoutes();
-    // All six content types and the plugin's eleven routes are there to be checked.
+    // All six content types and the plugin's thirteen routes are there to be checked.
     expect(new Set(routes.map((route) => route.handler.split('.').slice(0, 2).join('.'))).size).toBeGreaterThanOrEqual(7);
-    expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(11);
+    expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);

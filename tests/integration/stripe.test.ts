@@ -499,6 +499,8 @@ describe('the renewal wave', () => {
       const aloneRun = await runOf(alone.run.documentId);
       const view = (r: any, c: any) => [r.state, r.currentStep, r.periodStart === null, r.steps.map((st: any) => [st.id, st.state, normalized(st.result ?? '', c)])];
       expect(view(await runOf(run.documentId), customer)).toEqual(view(aloneRun, aloneCustomer));
+      // Started by the system, as the job's own renewals are: any Finance member may approve its payment.
+      expect((await runOf(run.documentId)).startedBy).toEqual({ type: 'system', name: 'job renewals-due' });
       const aloneInvoice = await strapi.documents('api::invoice.invoice').findOne({ documentId: alone.invoice.documentId, populate: ['lines'] });
       const lines = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoice.documentId, populate: ['lines', 'customer', 'servicePlan'] });
       expect((lines as any).lines.map(({ id, ...line }: any) => line)).toEqual((aloneInvoice as any).lines.map(({ id, ...line }: any) => line));
@@ -524,7 +526,7 @@ describe('the renewal wave', () => {
     // Never two runs for one period: a rejected renewal puts its plan back, due again, and nothing starts.
     const rejectedRun: any = (await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { documentId: second.servicePlanId }, kind: 'renewal' } }))[0];
     const task = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.find((t: any) => t.run === rejectedRun.documentId);
-    expect((await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected' })).status).toBe(200);
+    expect((await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected', note: 'the customer asked to stop' })).status).toBe(200);
     expect((await planOf(second.servicePlanId)).state).toBe('Active');
     stripe.received.length = 0;
     expect((await strapi.plugin('plan-renewals').service('jobs').runNow('renewals-due')).outcome).toBe('0 renewal runs started of 1 plan due');

@@ -8,7 +8,7 @@ const change = (fields: Record<string, unknown>, steps: Record<string, unknown> 
   return { ...REVIEW, steps: [...replaced, ...added], ...fields };
 };
 
-const task = (over: Partial<{ type: string; role: string; outcomes: unknown }> = {}) => ({ type: 'sign-off', role: 'editor', outcomes: decided, ...over });
+const task = (over: Partial<{ type: string; role: string; outcomes: unknown; separationOfDuties: unknown }> = {}) => ({ type: 'sign-off', role: 'editor', outcomes: decided, ...over });
 const signOff = (over: Record<string, unknown>): StepDefinition => ({ id: 'sign-off', title: 'Editor sign-off', kind: 'human-task', task: task(), ...over }) as StepDefinition;
 const route = (over: Record<string, unknown>) => ({ ...REVIEW.steps[1], ...over });
 const reviews = (tasks: unknown[]) => ({ ...REVIEW.steps[3], tasks });
@@ -16,6 +16,15 @@ const contentReview = (REVIEW.steps[3] as ParallelStep).tasks[0];
 
 test('a definition with a step of every kind is valid', () => {
   expect(validateDefinition(REVIEW)).toEqual([]);
+});
+
+test('tasks kept from the run\'s starter (separationOfDuties), in a human-task step and in a parallel step, are valid', () => {
+  const legalReview = (REVIEW.steps[3] as ParallelStep).tasks[1];
+  const separated = change(
+    {},
+    { 'sign-off': signOff({ task: task({ separationOfDuties: true }) }), reviews: reviews([{ ...contentReview, separationOfDuties: false }, { ...legalReview, separationOfDuties: true }]) },
+  );
+  expect(validateDefinition(separated)).toEqual([]);
 });
 
 const invalid: [string, unknown, string[]][] = [
@@ -49,6 +58,17 @@ const invalid: [string, unknown, string[]][] = [
     change({}, { 'sign-off': signOff({ task: task({ type: 'content-review' }) }) }),
     ['step sign-off: task type content-review is also declared by step reviews task content with another role or other outcomes'],
   ],
+  [
+    'a separationOfDuties that is not true or false',
+    change({}, { 'sign-off': signOff({ task: task({ separationOfDuties: 'yes' }) }) }),
+    ['step sign-off task.separationOfDuties: must be true or false'],
+  ],
+  [
+    'a separationOfDuties of a parallel task given as text',
+    change({}, { reviews: reviews([{ ...contentReview, separationOfDuties: 'true' }, (REVIEW.steps[3] as ParallelStep).tasks[1]]) }),
+    ['step reviews tasks[0].separationOfDuties: must be true or false'],
+  ],
+  ['separationOfDuties on a step rather than its task', change({}, { 'sign-off': signOff({ separationOfDuties: true }) }), ['step sign-off: Unrecognized key: "separationOfDuties"']],
   ['a parallel step with one task', change({}, { reviews: reviews([contentReview]) }), ['step reviews: a parallel step needs at least two tasks (use a human-task for one)']],
   [
     'a parallel step naming a task twice',

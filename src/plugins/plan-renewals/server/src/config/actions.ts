@@ -11,6 +11,7 @@ export const ADMIN_ACTIONS = {
   manageRuns: `plugin::${PLUGIN}.runs.manage`,
   financeTasks: `plugin::${PLUGIN}.tasks.finance`,
   customerSuccessTasks: `plugin::${PLUGIN}.tasks.customer-success`,
+  reassignTasks: `plugin::${PLUGIN}.tasks.reassign`,
   readReports: `plugin::${PLUGIN}.reports.read`,
   readSettings: `plugin::${PLUGIN}.settings.read`,
 } as const;
@@ -36,6 +37,7 @@ export const ACTION_DEFINITIONS = [
   action(ADMIN_ACTIONS.manageRuns, 'Start, retry and cancel runs', 'runs'),
   action(ADMIN_ACTIONS.financeTasks, 'Claim and complete Finance tasks', 'tasks'),
   action(ADMIN_ACTIONS.customerSuccessTasks, 'Claim and complete Customer Success tasks', 'tasks'),
+  action(ADMIN_ACTIONS.reassignTasks, 'Reassign tasks to a member of their role', 'tasks'),
   action(ADMIN_ACTIONS.readReports, 'Read monthly reports', 'reports'),
   action(ADMIN_ACTIONS.readSettings, 'Read settings', 'settings'),
 ];

@@ -21,6 +21,14 @@ export const month = z
 
 export const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
 
+/** Claiming or giving back a task takes no input. */
+export const noBody = z.object({}).strict();
+
+/** An admin hands a task to a staff user (their users-permissions document id), saying why if they like. */
+export const reassignBody = z
+  .object({ user: documentId, reason: z.string().trim().min(1, 'must not be empty').max(500).optional() })
+  .strict();
+
 export const manualPaymentBody = z
   .object({
     amountMinor: z.number().int().min(1).max(2_147_483_647),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { addCalendarMonths } from '../../../../../domain';
 import { JOB_NAMES } from '../config';
 import { RUN_UID, TASK_UID } from '../services/steps';
-import { answer, completeBody, documentId, engine, month, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
+import { answer, completeBody, documentId, engine, month, noBody, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
 import panel from './panel';
 
 /** Thin content-API controllers: parse the input with zod, call one engine method, answer. */
@@ -70,6 +70,20 @@ const staffRole = (ctx: any): string => {
   return role;
 };
 
+/** A task as the content API shows it: who holds it, and the run and invoice it is about. */
+const publicTask = (task: any) => ({
+  documentId: task.documentId,
+  type: task.type,
+  role: task.role,
+  state: task.state,
+  dueDate: task.dueDate,
+  details: task.details ?? null,
+  claimedBy: task.claimedBy ?? null,
+  claimedAt: task.claimedAt ?? null,
+  run: task.run?.documentId ?? null,
+  invoice: task.invoice?.documentId ?? null,
+});
+
 const tasks: Factory = ({ strapi }) => ({
     async find(ctx: any) {
       const role = staffRole(ctx);
@@ -80,24 +94,25 @@ const tasks: Factory = ({ strapi }) => ({
         populate: { run: true, invoice: true },
         sort: ['dueDate:asc', 'id:asc'],
       });
-      ctx.body = {
-        data: tasks.map((task: any) => ({
-          documentId: task.documentId,
-          type: task.type,
-          role: task.role,
-          state: task.state,
-          dueDate: task.dueDate,
-          details: task.details ?? null,
-          run: task.run?.documentId ?? null,
-          invoice: task.invoice?.documentId ?? null,
-        })),
-      };
+      ctx.body = { data: tasks.map(publicTask) };
     },
     async complete(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(completeBody, ctx.request.body);
       const role = staffRole(ctx);
       await answer(ctx, 200, async () => publicRun(await engine(strapi).completeTask(id, input, [role])));
+    },
+    async claim(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      parse(noBody, ctx.request.body ?? {});
+      const role = staffRole(ctx);
+      await answer(ctx, 200, async () => publicTask(await engine(strapi).claimTask(id, [role])));
+    },
+    async unclaim(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      parse(noBody, ctx.request.body ?? {});
+      const role = staffRole(ctx);
+      await answer(ctx, 200, async () => publicTask(await engine(strapi).unclaimTask(id, [role])));
     },
 });
 

@@ -3,7 +3,7 @@ import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { RUN_STATES } from '../domain';
 import { TASK_ACTION_OF_ROLE } from '../config/actions';
-import { answer, completeBody, documentId, engine, parse, recordManualPayment, sendMonthlyReport } from './http';
+import { answer, completeBody, documentId, engine, noBody, parse, reassignBody, recordManualPayment, sendMonthlyReport } from './http';
 
 /**
  * The admin panel's controllers (routes/admin.ts). The route's policy has already checked the
@@ -88,8 +88,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async claimTask(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
+      parse(noBody, ctx.request.body ?? {});
       const roles = taskRoles(ctx);
       await answer(ctx, 200, async () => views.taskView(await engine(strapi).claimTask(id, roles)));
+    },
+
+    async unclaimTask(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      parse(noBody, ctx.request.body ?? {});
+      const roles = taskRoles(ctx);
+      await answer(ctx, 200, async () => views.taskView(await engine(strapi).unclaimTask(id, roles)));
+    },
+
+    /** Any open task, to a staff user of its role: the route's policy checked the reassign permission. */
+    async reassignTask(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      const input = parse(reassignBody, ctx.request.body);
+      await answer(ctx, 200, async () => views.taskView(await engine(strapi).reassignTask(id, input)));
     },
 
     async completeTask(ctx: any) {

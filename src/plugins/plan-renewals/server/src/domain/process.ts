@@ -11,6 +11,8 @@ const VERIFY_PAYMENT: TaskDefinition = {
   type: 'verify-payment',
   role: 'finance',
   outcomes: { approved: { effect: 'continue', label: 'Approved' }, rejected: { effect: 'reject', label: 'Rejected' } },
+  // An approval: whoever requested the purchase or started the renewal does not confirm its payment.
+  separationOfDuties: true,
 };
 
 const QUALITY_CHECK: TaskDefinition = {

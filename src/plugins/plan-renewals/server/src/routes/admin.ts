@@ -29,7 +29,10 @@ export default {
     // Either task action lets an admin in; which tasks they see and may complete is per role.
     guarded('GET', '/tasks', 'listTasks', []),
     guarded('POST', '/tasks/:documentId/claim', 'claimTask', []),
+    guarded('POST', '/tasks/:documentId/unclaim', 'unclaimTask', []),
     guarded('POST', '/tasks/:documentId/complete', 'completeTask', []),
+    // Any role's task, to anyone of its role: for those who run the team (and Super Admins).
+    guarded('POST', '/tasks/:documentId/reassign', 'reassignTask', [A.reassignTasks]),
     guarded('POST', '/invoices/:documentId/manual-payments', 'recordPayment', [A.financeTasks]),
     guarded('GET', '/reports', 'listReports', [A.readReports]),
     guarded('GET', '/reports/:month', 'findReport', [A.readReports]),

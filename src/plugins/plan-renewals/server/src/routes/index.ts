@@ -1,8 +1,9 @@
 /**
  * The plugin's REST routes, under /api/plan-renewals. Each is a users-permissions action granted
- * to the staff roles in src/setup/permissions.ts. Task completion is further limited to the
- * task's own role by the engine. The one route without user authentication is Stripe's webhook:
- * it is authenticated by the signature over its raw body instead (a bad one is a 400).
+ * to the staff roles in src/setup/permissions.ts. Claiming, giving back and completing a task are
+ * further limited to the task's own role by the engine. The one route without user authentication
+ * is Stripe's webhook: it is authenticated by the signature over its raw body instead (a bad one
+ * is a 400).
  */
 import admin from './admin';
 
@@ -16,6 +17,8 @@ export default {
       route('POST', '/service-plans/:documentId/renewals', 'renewals.create'),
       route('GET', '/runs/:documentId', 'runs.findOne'),
       route('GET', '/tasks', 'tasks.find'),
+      route('POST', '/tasks/:documentId/claim', 'tasks.claim'),
+      route('POST', '/tasks/:documentId/unclaim', 'tasks.unclaim'),
       route('POST', '/tasks/:documentId/complete', 'tasks.complete'),
       route('POST', '/invoices/:documentId/manual-payments', 'payments.create'),
       route('POST', '/jobs/:name/run', 'jobs.run'),

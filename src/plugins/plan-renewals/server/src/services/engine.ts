@@ -18,6 +18,17 @@ import {
   retryStep,
   startRun,
 } from '../domain';
+import {
+  HumanTask,
+  RunDuties,
+  TaskRefusal,
+  claimTask as claimRuling,
+  isRefusal,
+  mayCompleteTask,
+  reassignTask as reassignRuling,
+  separatesDuties,
+  unclaimTask as unclaimRuling,
+} from '../../../../workflows/server/src/domain';
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
@@ -48,6 +59,69 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (strapi.db.dialect.client === 'postgres') {
       await trx('plan_renewal_runs').where({ document_id: documentId }).forUpdate().first();
     }
+  };
+
+  /** Locks the task's row until the transaction ends (PostgreSQL): claims and completions of one task take turns. */
+  const lockTask = async (trx: any, documentId: string) => {
+    if (strapi.db.dialect.client === 'postgres') {
+      await trx('plan_renewal_tasks').where({ document_id: documentId }).forUpdate().first();
+    }
+  };
+
+  /** The task, locked and read afresh; 404 when there is none, 403 when it is not for one of `roles`. */
+  const lockedTask = async (trx: any, documentId: string, roles: readonly string[] | 'any') => {
+    await lockTask(trx, documentId);
+    const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId, populate: ['run'] });
+    if (!task) throw new errors.NotFoundError(`No task ${documentId}`);
+    if (roles !== 'any' && !roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
+    return task;
+  };
+
+  const humanTask = (task: any): HumanTask => ({
+    id: task.documentId,
+    type: task.type,
+    role: task.role,
+    state: task.state,
+    outcome: task.outcome ?? null,
+    claimedBy: task.claimedBy ?? null,
+  });
+
+  /** Whether the process keeps the task from the run's starter, and who that is. */
+  const dutiesOf = (task: any): RunDuties => ({
+    separationOfDuties: separatesDuties(PROCESS, task.stepId ?? null),
+    // A run stored before `startedBy` existed: its first step was taken by whoever started it.
+    startedBy: task.run ? (task.run.startedBy ?? task.run.steps?.[0]?.actor ?? null) : null,
+  });
+
+  /**
+   * A refusal of the task rules, as the error that answers it (409, 403 or 400); nothing was written.
+   * A 403 is a PolicyError: Strapi answers any other ForbiddenError with a bare "Forbidden", and
+   * this one must say why.
+   */
+  const refuse = (refusal: TaskRefusal): never => {
+    if (refusal.refused === 'conflict') throw new ConflictError(refusal.reason, refusal.details);
+    if (refusal.refused === 'forbidden') throw new errors.PolicyError(refusal.reason);
+    throw new errors.ValidationError(refusal.reason);
+  };
+
+  /** Stores who holds the task now, with an audit entry of the change (before and after). */
+  const storeClaim = async (task: any, claimedBy: StepActor | null, audit: { action: string; summary: string; actor: Actor; reason?: string }) => {
+    const updated = await strapi.documents(TASK_UID as any).update({
+      documentId: task.documentId,
+      data: { claimedBy, claimedAt: claimedBy ? clockNow() : null } as any,
+      populate: ['run', 'invoice'],
+    });
+    await writeAudit(strapi, {
+      action: audit.action,
+      entityUid: TASK_UID,
+      entityDocumentId: task.documentId,
+      actor: audit.actor,
+      changes: { claimedBy: { before: task.claimedBy ?? null, after: claimedBy } },
+      summary: `${task.type} task ${audit.summary}${audit.reason ? `: ${audit.reason}` : ''}`.slice(0, 500),
+      data: { task: task.documentId, run: task.run?.documentId ?? null, ...(audit.reason ? { reason: audit.reason } : {}) },
+      occurredAt: clockNow(),
+    });
+    return updated;
   };
 
   const loadRun = (documentId: string) =>
@@ -232,6 +306,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             servicePlan: servicePlanDocumentId,
             previousPlanState: servicePlan.state,
             openKey: servicePlanDocumentId,
+            startedBy: asStepActor(actor),
             ...startRun(),
           },
         });
@@ -303,13 +378,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { servicePlan, run: await engine.advance(run.documentId, currentActor(strapi)) };
     },
 
-    /** Completes a human task with an outcome; the run moves on (or stops, on a rejection). */
+    /**
+     * A person completes a human task with an outcome; the run moves on (or stops, on a rejection).
+     * The task rules decide first, under the run's and the task's row locks: a task someone else
+     * claimed is theirs (409), the run's starter may not complete a task the process keeps from
+     * them (403), a rejection needs a note (400). An unclaimed task may be completed directly.
+     */
     async completeTask(taskDocumentId: string, input: { outcome: string; note?: string }, roles: string[]) {
       const actor = currentActor(strapi);
       const runDocumentId = await strapi.db.transaction(async ({ trx }) => {
-        const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run'] });
-        if (!task) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
-        if (!roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
+        const found: any = await strapi.db.query(TASK_UID as any).findOne({ where: { documentId: taskDocumentId }, populate: ['run'] });
+        if (!found) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
+        if (found.run) await lockRun(trx, found.run.documentId);
+        const task = await lockedTask(trx, taskDocumentId, roles);
+        const rejects = TASK_OUTCOMES[task.type]?.[input.outcome] === 'reject';
+        const refusal = mayCompleteTask(humanTask(task), asStepActor(actor), dutiesOf(task), { rejects, note: input.note });
+        if (refusal) refuse(refusal);
         return finishTask(trx, task, input, actor);
       });
       // The automatic steps a completion sets off are done on behalf of whoever completed it.
@@ -318,20 +402,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return null;
     },
 
-    /** Takes an open task of one of `roles` on: others see who works on it. Claiming it again is a no-op. */
+    /**
+     * Takes an open task of one of `roles` on: others see who works on it. Someone else's claim is
+     * never overridden (409 naming the holder); claiming one's own again changes nothing.
+     */
     async claimTask(taskDocumentId: string, roles: string[]) {
-      const actor = asStepActor(currentActor(strapi));
-      return strapi.db.transaction(async () => {
-        const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId });
-        if (!task) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
-        if (!roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
-        if (task.state !== 'open') throw new ConflictError(`Task ${taskDocumentId} is already ${task.state}`);
-        const holder = task.claimedBy;
-        if (holder && !(holder.type === actor.type && holder.id === actor.id)) {
-          throw new ConflictError(`Task ${taskDocumentId} is already claimed by ${holder.name ?? holder.type}`, { claimedBy: holder });
-        }
-        if (holder) return task;
-        return strapi.documents(TASK_UID as any).update({ documentId: taskDocumentId, data: { claimedBy: actor, claimedAt: new Date() } as any });
+      const actor = currentActor(strapi);
+      return strapi.db.transaction(async ({ trx }) => {
+        const task = await lockedTask(trx, taskDocumentId, roles);
+        const ruling = claimRuling(humanTask(task), asStepActor(actor));
+        if (isRefusal(ruling)) return refuse(ruling);
+        if (!ruling.changed) return strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] });
+        return storeClaim(task, ruling.claimedBy, { action: 'task.claimed', summary: `claimed by ${actor.name ?? actor.type}`, actor });
+      });
+    },
+
+    /** The holder gives a claimed task back to its role; anyone else gets a 409 (an admin reassigns instead). */
+    async unclaimTask(taskDocumentId: string, roles: string[]) {
+      const actor = currentActor(strapi);
+      return strapi.db.transaction(async ({ trx }) => {
+        const task = await lockedTask(trx, taskDocumentId, roles);
+        const ruling = unclaimRuling(humanTask(task), asStepActor(actor));
+        if (isRefusal(ruling)) return refuse(ruling);
+        return storeClaim(task, null, { action: 'task.unclaimed', summary: `given back by ${actor.name ?? actor.type}`, actor });
+      });
+    },
+
+    /**
+     * An admin hands an open task to a staff user of its role, whoever held it (400 for a user
+     * without the role, a blocked one, or the run's starter when the process keeps the task from them).
+     */
+    async reassignTask(taskDocumentId: string, input: { user: string; reason?: string }) {
+      const actor = currentActor(strapi);
+      return strapi.db.transaction(async ({ trx }) => {
+        const task = await lockedTask(trx, taskDocumentId, 'any');
+        const user: any = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { documentId: input.user }, populate: ['role'] });
+        if (!user) throw new errors.ValidationError(`No staff user ${input.user}`);
+        if (user.blocked) throw new errors.ValidationError(`${user.username} is blocked: a task goes to someone who can sign in`);
+        const to: StepActor = { type: 'user', id: String(user.id), name: user.username ?? user.email };
+        const ruling = reassignRuling(humanTask(task), { actor: to, roles: user.role?.type ? [user.role.type] : [] }, dutiesOf(task));
+        if (isRefusal(ruling)) return refuse(ruling);
+        if (!ruling.changed) return strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] });
+        const from = task.claimedBy ? ` from ${task.claimedBy.name ?? task.claimedBy.type}` : '';
+        return storeClaim(task, to, { action: 'task.reassigned', summary: `reassigned${from} to ${to.name}`, actor, reason: input.reason });
       });
     },
 

@@ -192,6 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               steps: JSON.stringify(r.progress.steps),
               previous_plan_state: r.servicePlan.state,
               open_key: r.servicePlan.documentId,
+              started_by: JSON.stringify(stepActor),
               created_at: stamp(now),
               updated_at: stamp(now),
               published_at: stamp(now),

@@ -28,6 +28,8 @@ export interface TaskDefinition {
   type: string;
   role: string;
   outcomes: Readonly<Record<string, TaskOutcome>>;
+  /** Separation of duties: whoever requested or started the run may not complete this task. */
+  separationOfDuties?: boolean;
 }
 
 /** Where a decision's branch leads: on to the next step, forward to a named step, or into the reject branch. */

@@ -2,3 +2,4 @@ export * from './definition';
 export * from './errors';
 export * from './progress';
 export * from './validate';
+export * from './tasks';

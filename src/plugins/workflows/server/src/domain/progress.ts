@@ -179,7 +179,9 @@ const outcomeOf = (task: TaskDefinition, stepTitle: string, outcome: string, not
   return { effect: declared.effect, result: `${outcome}${note ? `: ${note}` : ''}` };
 };
 
-const sameActor = (a: StepActor | null, b: StepActor): boolean => Boolean(a && a.id !== undefined && a.type === b.type && a.id === b.id);
+/** The same person (or token): same kind and id. An actor without an id (the system, a job) is nobody in particular. */
+export const sameActor = (a: StepActor | null | undefined, b: StepActor): boolean =>
+  !!a && !!a.id && a.type === b.type && a.id === b.id;
 
 const decide = (definition: WorkflowDefinition, run: RunProgress, current: Current & { step: DecisionStep }, input: Extract<RunInput, { type: 'done' }>) => {
   const { step, record, index } = current;

@@ -17,7 +17,12 @@ const outcome = z.strictObject({
   effect: z.enum(OUTCOME_EFFECTS, { error: `must be ${OUTCOME_EFFECTS.join(' or ')}` }),
   label,
 });
-const task = { type: name, role: name, outcomes: z.record(name, outcome, { error: 'must map each outcome to { effect, label }' }) };
+const task = {
+  type: name,
+  role: name,
+  outcomes: z.record(name, outcome, { error: 'must map each outcome to { effect, label }' }),
+  separationOfDuties: z.boolean({ error: 'must be true or false' }).optional(),
+};
 const base = { id: name, title: label, when: name.optional() };
 const branch = z.discriminatedUnion(
   'then',
