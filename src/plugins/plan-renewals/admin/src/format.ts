@@ -48,5 +48,8 @@ export const TASK_LABELS: Record<string, string> = {
 /** The outcomes a person may choose for a task type (the engine's table; it refuses any other). */
 export const outcomesOf = (type: string): string[] => Object.keys(TASK_OUTCOMES[type] ?? {});
 
+/** A rejection needs a note saying why (the server refuses one without). */
+export const isRejection = (type: string, outcome: string): boolean => TASK_OUTCOMES[type]?.[outcome] === 'reject';
+
 export const actorName = (actor: { type: string; name?: string | null } | null | undefined): string =>
   !actor ? '—' : actor.name ? `${actor.name}${actor.type === 'admin' || actor.type === 'user' ? '' : ` (${actor.type})`}` : actor.type;

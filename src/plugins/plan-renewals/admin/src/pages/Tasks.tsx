@@ -6,7 +6,7 @@ import { apiPath, errorMessage, useCan, useResource } from '../api';
 import { Empty, Failure, Loading } from '../components/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { ACTIONS, BASE } from '../pluginId';
-import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatMoney, outcomesOf } from '../format';
+import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatMoney, isRejection, outcomesOf } from '../format';
 
 interface Task {
   documentId: string;
@@ -37,6 +37,7 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
   const outcomes = outcomesOf(task.type);
   const [outcome, setOutcome] = React.useState<string>(outcomes[0] ?? '');
   const [note, setNote] = React.useState('');
+  const noteNeeded = isRejection(task.type, outcome) && !note.trim();
   const [reference, setReference] = React.useState('');
   const [busy, setBusy] = React.useState(false);
 
@@ -124,13 +125,14 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
               ))}
             </SingleSelect>
           </Field.Root>
-          <Field.Root name="note" style={{ flex: 1, minWidth: 240 }}>
+          <Field.Root name="note" style={{ flex: 1, minWidth: 240 }} required={isRejection(task.type, outcome)} hint={isRejection(task.type, outcome) ? 'A rejection needs a note saying why' : undefined}>
             <Field.Label>Note</Field.Label>
             <Textarea value={note} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setNote(e.target.value)} />
+            <Field.Hint />
           </Field.Root>
           <Button
             loading={busy}
-            disabled={!outcome}
+            disabled={!outcome || noteNeeded}
             onClick={() => act(`/tasks/${task.documentId}/complete`, note.trim() ? { outcome, note: note.trim() } : { outcome }, `Task completed: ${outcome}`)}
           >
             Complete
