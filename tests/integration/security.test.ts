@@ -317,7 +317,7 @@ describe('secrets never appear in logs or API output', () => {
     const everything = seen.join('\n');
     // The capture works: the refused email's warning and the refused signature are in it.
     expect(everything).toMatch(/dead-lettered/);
-    expect(everything).toMatch(/SMS security:\S+ to \+15005550001 dead-lettered after 1 attempt\(s\): 400: Twilio error 21211/);
+    expect(everything).toMatch(/SMS security:\S+ to \+15005550001 dead-lettered after 1 attempt: 400: Twilio error 21211/);
     expect(everything).toMatch(/Invalid Stripe signature/);
     const leaked = Object.entries(SECRETS).filter(([, value]) => everything.includes(value));
     expect(leaked.map(([name]) => name)).toEqual([]);
