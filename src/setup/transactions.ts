@@ -21,6 +21,28 @@ type Transaction = Core.Strapi['db']['transaction'];
 
 const PATCHED = Symbol.for('service-processes.commit-checked');
 
+interface Transactor {
+  executionPromise?: Promise<unknown>;
+  commit: (...args: unknown[]) => Promise<unknown>;
+  client: { acquireConnection: () => Promise<{ inTransaction?: boolean; exec?: (sql: string) => void }> };
+}
+
+/**
+ * PostgreSQL ends a transaction whose COMMIT failed; SQLite keeps it open (SQLITE_BUSY, a deferred
+ * key), and Knex then hands its one connection to the next query, which would run inside it and
+ * be lost with it. So on SQLite the transaction's own connection is rolled back as soon as its
+ * COMMIT returns, synchronously (better-sqlite3), before anyone else can use it.
+ */
+const rollBackRefusedCommits = async (trx: Transactor) => {
+  const connection = await trx.client.acquireConnection(); // the transaction's own connection
+  const commit = trx.commit.bind(trx);
+  trx.commit = async (...args: unknown[]) => {
+    const answer = await commit(...args);
+    if (connection.inTransaction) connection.exec?.('ROLLBACK');
+    return answer;
+  };
+};
+
 export const checkCommits = (strapi: Core.Strapi): void => {
   const db = strapi.db as Core.Strapi['db'] & { [PATCHED]?: true };
   if (db[PATCHED]) return;
@@ -31,25 +53,19 @@ export const checkCommits = (strapi: Core.Strapi): void => {
   const checked = async (cb?: (params: { trx: unknown }) => unknown) => {
     // Without a callback the caller commits and rolls back by hand, and owns the outcome.
     if (!cb) return transaction();
-    let outermost: { executionPromise?: Promise<unknown> } | null = null;
+    let outermost: Transactor | null = null;
     try {
-      const result = await transaction((params) => {
-        const trx = params.trx as { executionPromise?: Promise<unknown> };
+      const result = await transaction(async (params) => {
+        const trx = params.trx as Transactor;
         if (!open.has(trx)) {
           open.add(trx);
           outermost = trx;
+          if (sqlite) await rollBackRefusedCommits(trx);
         }
         return cb(params);
       });
       // Resolved by a COMMIT that succeeded; rejected with the error of one that did not.
-      try {
-        await (outermost as { executionPromise?: Promise<unknown> } | null)?.executionPromise;
-      } catch (error) {
-        // PostgreSQL ends a transaction whose COMMIT failed; SQLite keeps it open (a deferred
-        // constraint), on its one connection, which Knex has already given back: end it there.
-        if (sqlite) await db.connection.raw('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      await (outermost as Transactor | null)?.executionPromise;
       return result;
     } finally {
       if (outermost) open.delete(outermost);
