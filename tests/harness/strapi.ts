@@ -91,6 +91,26 @@ export const http = (strapi: Core.Strapi) => {
   return request(`http://127.0.0.1:${address.port}`);
 };
 
+/**
+ * An admin-panel user holding a new role with exactly `actions` (or an existing role, by code),
+ * signed in over HTTP: the JWT, and the user as stored.
+ */
+export const signInAdmin = async (strapi: Core.Strapi, actions: string[] | { roleCode: string }) => {
+  const roles = strapi.service('admin::role');
+  const role = Array.isArray(actions)
+    ? await roles.create({ name: `role-${crypto.randomBytes(4).toString('hex')}`, description: 'test' })
+    : await strapi.db.query('admin::role').findOne({ where: { code: actions.roleCode } });
+  if (Array.isArray(actions)) await roles.assignPermissions(role.id, actions.map((action) => ({ action, subject: null })));
+  const email = `admin-${crypto.randomBytes(4).toString('hex')}@shop.test`;
+  const password = `Pw-${crypto.randomBytes(8).toString('hex')}A1`;
+  const user = await strapi
+    .service('admin::user')
+    .create({ email, firstname: 'Test', lastname: role.name, password, isActive: true, registrationToken: null, roles: [role.id] });
+  const response = await http(strapi).post('/admin/login').send({ email, password });
+  if (response.status !== 200) throw new Error(`Admin sign-in failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { token: response.body.data.token as string, user };
+};
+
 /** A users-permissions user of the given role type, signed in over HTTP; returns the JWT. */
 export const signIn = async (strapi: Core.Strapi, roleType: string): Promise<string> => {
   const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: roleType } });

@@ -1,6 +1,5 @@
-import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { http, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signInAdmin, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createActivePlan, createPlan } from '../harness/fixtures';
 
 /**
@@ -22,20 +21,8 @@ const A = {
 };
 const ALL = Object.values(A);
 
-/** An admin user holding a new role with exactly `actions`, signed in over HTTP; returns the JWT. */
-const adminWith = async (actions: string[] | { roleCode: string }): Promise<string> => {
-  const roles = strapi.service('admin::role');
-  const role = Array.isArray(actions)
-    ? await roles.create({ name: `role-${crypto.randomBytes(4).toString('hex')}`, description: 'test' })
-    : await strapi.db.query('admin::role').findOne({ where: { code: actions.roleCode } });
-  if (Array.isArray(actions)) await roles.assignPermissions(role.id, actions.map((action) => ({ action, subject: null })));
-  const email = `admin-${crypto.randomBytes(4).toString('hex')}@shop.test`;
-  const password = `Pw-${crypto.randomBytes(8).toString('hex')}A1`;
-  await strapi.service('admin::user').create({ email, firstname: 'Test', lastname: role.name, password, isActive: true, registrationToken: null, roles: [role.id] });
-  const response = await http(strapi).post('/admin/login').send({ email, password });
-  expect(response.status).toBe(200);
-  return response.body.data.token;
-};
+/** An admin user holding a new role with exactly `actions` (or an existing role), signed in over HTTP; returns the JWT. */
+const adminWith = async (actions: string[] | { roleCode: string }): Promise<string> => (await signInAdmin(strapi, actions)).token;
 
 const call = (token: string, method: string, path: string, body?: unknown) => {
   const request = (http(strapi) as any)[method.toLowerCase()](`${base}${path}`).set('Authorization', `Bearer ${token}`);

@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createActivePlan, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
-import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signIn, signInAdmin, startStrapi, stopStrapi } from '../harness/strapi';
 
 /**
  * Human tasks over HTTP, content API and admin API: an atomic claim that never overrides another
@@ -42,17 +41,7 @@ const post = (who: Staff, path: string, body: unknown = {}) => http(strapi).post
 
 /** An admin user with exactly `actions` (or of an existing role), signed in over HTTP. */
 const admin = async (actions: string[] | { roleCode: string }) => {
-  const roles = strapi.service('admin::role');
-  const role = Array.isArray(actions)
-    ? await roles.create({ name: `role-${crypto.randomBytes(4).toString('hex')}`, description: 'test' })
-    : await strapi.db.query('admin::role').findOne({ where: { code: actions.roleCode } });
-  if (Array.isArray(actions)) await roles.assignPermissions(role.id, actions.map((action) => ({ action, subject: null })));
-  const email = `admin-${crypto.randomBytes(4).toString('hex')}@shop.test`;
-  const password = `Pw-${crypto.randomBytes(8).toString('hex')}A1`;
-  const user = await strapi.service('admin::user').create({ email, firstname: 'Test', lastname: crypto.randomBytes(3).toString('hex'), password, isActive: true, registrationToken: null, roles: [role.id] });
-  const response = await http(strapi).post('/admin/login').send({ email, password });
-  expect(response.status).toBe(200);
-  const token: string = response.body.data.token;
+  const { token, user } = await signInAdmin(strapi, actions);
   const call = (method: 'get' | 'post', path: string, body: unknown = {}) => {
     const request = http(strapi)[method](`/plan-renewals${path}`).set('Authorization', `Bearer ${token}`);
     return method === 'post' ? request.send(body as object) : request;
