@@ -15,11 +15,11 @@ import type { Core } from '@strapi/strapi';
  * | transaction   | find, findOne           | -                             |
  * | audit-log     | find, findOne           | -                             |
  *
- * plan-renewals routes: purchases, renewals, runs, the caller's role's tasks (list, claim, give
- * back, complete) for both roles; counter payments, running a scheduled job now, MRR and monthly
+ * plan-renewals and workflows routes: purchases, renewals, runs, the caller's role's tasks (list,
+ * claim, give back, complete) for both roles; counter payments, running a scheduled job now, MRR and monthly
  * reports for Finance only.
  */
-/** The plan-renewals routes both staff roles use; tasks are further limited to their own role. */
+/** The process routes both staff roles use; tasks are further limited to their own role. */
 const PROCESS_ACTIONS = [
   'plugin::plan-renewals.purchases.create',
   'plugin::plan-renewals.renewals.create',
@@ -28,6 +28,12 @@ const PROCESS_ACTIONS = [
   'plugin::plan-renewals.tasks.claim',
   'plugin::plan-renewals.tasks.unclaim',
   'plugin::plan-renewals.tasks.complete',
+  // The engine's routes over every process: the caller's role's tasks and any run.
+  'plugin::workflows.tasks.find',
+  'plugin::workflows.tasks.claim',
+  'plugin::workflows.tasks.unclaim',
+  'plugin::workflows.tasks.complete',
+  'plugin::workflows.runs.findOne',
 ] as const;
 
 export const STAFF_ROLES = [

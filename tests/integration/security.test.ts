@@ -134,7 +134,7 @@ interface BillingRoute {
   auth: unknown;
 }
 
-/** The routes of the project's content types and of the plan-renewals plugin (content API and admin), with their config. */
+/** The routes of the project's content types, the plan-renewals plugin (content API and admin) and the engine's, with their config. */
 const billingRoutes = (): BillingRoute[] => {
   const fromRouters = (routers: Record<string, any>, prefix: string) =>
     Object.values(routers ?? {}).flatMap((router: any) =>
@@ -150,7 +150,8 @@ const billingRoutes = (): BillingRoute[] => {
   const plugin = Object.values(strapi.plugin('plan-renewals').routes as Record<string, any>).flatMap((router: any) =>
     fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
   );
-  return [...apis, ...plugin];
+  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/workflows'));
+  return [...apis, ...plugin, ...engine];
 };
 
 const isWebhook = (route: { method: string; path: string }) => route.method === WEBHOOK.method && route.path === WEBHOOK.path;
@@ -161,6 +162,7 @@ describe('no billing route is public', () => {
     // All six content types and the plugin's thirteen routes are there to be checked.
     expect(new Set(routes.map((route) => route.handler.split('.').slice(0, 2).join('.'))).size).toBeGreaterThanOrEqual(7);
     expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
+    expect(routes.filter((route) => route.path.startsWith('/api/workflows/'))).toHaveLength(5);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);
@@ -181,7 +183,7 @@ describe('no billing route is public', () => {
     const roles = await strapi.db.query('plugin::users-permissions.role').findMany({ where: { type: { $in: ['public', 'authenticated'] } }, populate: ['permissions'] });
     expect(roles).toHaveLength(2);
     const granted = roles.flatMap((role: any) => role.permissions.map((permission: any) => `${role.type}: ${permission.action}`));
-    expect(granted.filter((entry: string) => /: (api::|plugin::plan-renewals\.)/.test(entry))).toEqual([]);
+    expect(granted.filter((entry: string) => /: (api::|plugin::plan-renewals\.|plugin::workflows\.)/.test(entry))).toEqual([]);
   });
 
   test('every billing route refuses anonymous, signed-in-without-permission and forged callers, and writes nothing', async () => {

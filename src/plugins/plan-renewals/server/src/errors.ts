@@ -1,9 +1,2 @@
-import { errors } from '@strapi/utils';
-
-/** A request that conflicts with the current state (409): a run already open, a task already done. */
-export class ConflictError extends errors.ApplicationError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super(message, details);
-    (this as { name: string }).name = 'ConflictError';
-  }
-}
+/** The engine's conflict (409), shared by every process. */
+export { ConflictError } from '../../../workflows/server/src/errors';

@@ -48,6 +48,22 @@ export const PREPAID_PLAN_PROCESS: WorkflowDefinition = {
 const effects = (task: TaskDefinition): Record<string, OutcomeEffect> =>
   Object.fromEntries(Object.entries(task.outcomes).map(([outcome, { effect }]) => [outcome, effect]));
 
+/** What a task of each type is called (the admin pages and the engine's task list say it so). */
+export const TASK_TITLES: Record<string, string> = {
+  [VERIFY_PAYMENT.type]: 'Verify payment',
+  [QUALITY_CHECK.type]: 'Quality check',
+  'payment-mismatch': 'Payment mismatch',
+  dispute: 'Dispute',
+  'collect-payment': 'Collect payment',
+  refund: 'Refund a payment',
+};
+
+/** The label of each outcome a person may choose for a task type. */
+export const OUTCOME_LABELS: Record<string, Record<string, string>> = {
+  [VERIFY_PAYMENT.type]: Object.fromEntries(Object.entries(VERIFY_PAYMENT.outcomes).map(([id, { label }]) => [id, label])),
+  [QUALITY_CHECK.type]: Object.fromEntries(Object.entries(QUALITY_CHECK.outcomes).map(([id, { label }]) => [id, label])),
+};
+
 /** Outcomes a task of each type accepts, and whether the outcome lets the run go on. */
 export const TASK_OUTCOMES: Record<string, Record<string, OutcomeEffect | 'close'>> = {
   [VERIFY_PAYMENT.type]: effects(VERIFY_PAYMENT),

@@ -1,3 +1,4 @@
 import registry from './registry';
+import work from './work';
 
-export default { registry };
+export default { registry, work };

@@ -10,6 +10,55 @@ export type Effect = (context: never) => unknown;
 export interface ProcessHandlers {
   effects: Readonly<Record<string, Effect>>;
   conditions?: Readonly<Record<string, Effect>>;
+  /** Where the process keeps its runs and tasks: what the engine's routes read and act on. */
+  records?: ProcessRecords;
+}
+
+/** A task as the engine's routes show it, whatever the process. */
+export interface WorkTask {
+  documentId: string;
+  type: string;
+  title: string;
+  role: string;
+  state: string;
+  /** The outcomes a person may choose; a rejecting one needs a note. */
+  outcomes: { id: string; label: string; rejects: boolean }[];
+  dueDate: string | null;
+  details: string | null;
+  claimedBy: unknown;
+  claimedAt: string | null;
+  /** The run the task is a step of; null for a follow-up outside the steps. */
+  run: string | null;
+}
+
+/** A run as the engine's routes show it: its progress, what it is about, and how it ended. */
+export interface WorkRun {
+  documentId: string;
+  /** The definition version the run started on; null for runs stored before versions were. */
+  version: number | null;
+  state: string;
+  outcome: string | null;
+  currentStep: string | null;
+  /** The record the run is about (a content-type uid and a document id). */
+  subject: { type: string; documentId: string } | null;
+  /** What else the process shows about the run. */
+  context: Record<string, unknown>;
+  steps: unknown[];
+}
+
+/**
+ * A process's runs and tasks, and a person's work on a task. Claiming, giving back and completing
+ * are the process's own transactions (its locks, rules and audit); `roles` are the caller's, and a
+ * task of another role is refused (403).
+ */
+export interface ProcessRecords {
+  openTasks(roles: readonly string[]): Promise<WorkTask[]>;
+  findTask(documentId: string): Promise<WorkTask | null>;
+  claim(documentId: string, roles: readonly string[]): Promise<WorkTask>;
+  unclaim(documentId: string, roles: readonly string[]): Promise<WorkTask>;
+  /** Completes the task; answers its run afterwards (null for a follow-up without one). */
+  complete(documentId: string, input: { outcome: string; note?: string }, roles: readonly string[]): Promise<WorkRun | null>;
+  findRun(documentId: string): Promise<WorkRun | null>;
 }
 
 export interface RegisteredWorkflow {
@@ -90,6 +139,11 @@ export default (_: { strapi: Core.Strapi }) => {
       const registered = versions.get(version);
       if (!registered) throw new Error(`Workflow ${id} has no version ${version} (registered: ${[...versions.keys()].join(', ')})`);
       return registered;
+    },
+
+    /** Every role a registered process gives tasks to (the users-permissions role types). */
+    taskRoles(): string[] {
+      return [...new Set([...byId.keys()].flatMap((id) => [...versionsOf(id).values()].flatMap(({ definition }) => Object.keys(definition.roles))))].sort();
     },
 
     /** Every process, latest version, by id. */

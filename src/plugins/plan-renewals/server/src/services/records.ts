@@ -1,0 +1,88 @@
+import type { Core } from '@strapi/strapi';
+import type { ProcessRecords, WorkRun, WorkTask } from '../../../../workflows/server/src/services/registry';
+import { OUTCOME_LABELS, TASK_OUTCOMES, TASK_TITLES } from '../domain';
+import { RUN_UID, TASK_UID } from './steps';
+
+/**
+ * The pre-paid plan process's runs and tasks as the workflows engine's routes show them, and a
+ * person's work on a task handed to this process's engine (its locks, task rules and audit). The
+ * plugin's own routes answer the same records in their earlier shape.
+ */
+const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
+
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+export const workTask = (task: any): WorkTask => ({
+  documentId: task.documentId,
+  type: task.type,
+  title: TASK_TITLES[task.type] ?? task.type,
+  role: task.role,
+  state: task.state,
+  outcomes: Object.entries(TASK_OUTCOMES[task.type] ?? {}).map(([id, effect]) => ({
+    id,
+    label: OUTCOME_LABELS[task.type]?.[id] ?? capitalised(id),
+    rejects: effect === 'reject',
+  })),
+  dueDate: task.dueDate ?? null,
+  details: task.details ?? null,
+  claimedBy: task.claimedBy ?? null,
+  claimedAt: task.claimedAt ?? null,
+  run: task.run?.documentId ?? null,
+});
+
+export const workRun = (run: any): WorkRun => ({
+  documentId: run.documentId,
+  // Runs of this process do not store the version they started on yet: every one is on version 1.
+  version: null,
+  state: run.state,
+  outcome: run.state === 'completed' ? 'accepted' : null,
+  currentStep: run.currentStep ?? null,
+  subject: run.servicePlan ? { type: SERVICE_PLAN_UID, documentId: run.servicePlan.documentId } : null,
+  context: {
+    kind: run.kind,
+    periodStart: run.periodStart ?? null,
+    periodEnd: run.periodEnd ?? null,
+    servicePlan: run.servicePlan ? { documentId: run.servicePlan.documentId, state: run.servicePlan.state } : null,
+    invoice: run.invoice
+      ? { documentId: run.invoice.documentId, number: run.invoice.number, state: run.invoice.state, paymentUrl: run.invoice.paymentUrl ?? null }
+      : null,
+  },
+  steps: run.steps,
+});
+
+export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
+  const engine = () => strapi.plugin('plan-renewals').service('engine');
+  const findRun = (documentId: string) => strapi.documents(RUN_UID as any).findOne({ documentId, populate: { servicePlan: true, invoice: true } });
+  const findTask = (documentId: string) => strapi.documents(TASK_UID as any).findOne({ documentId, populate: { run: true } });
+
+  return {
+    async openTasks(roles) {
+      const tasks = await strapi.documents(TASK_UID as any).findMany({
+        filters: { role: { $in: [...roles] }, state: 'open' },
+        populate: { run: true },
+        sort: ['dueDate:asc', 'id:asc'],
+      });
+      return tasks.map(workTask);
+    },
+    async findTask(documentId) {
+      const task = await findTask(documentId);
+      return task ? workTask(task) : null;
+    },
+    async claim(documentId, roles) {
+      return workTask(await engine().claimTask(documentId, [...roles]));
+    },
+    async unclaim(documentId, roles) {
+      return workTask(await engine().unclaimTask(documentId, [...roles]));
+    },
+    async complete(documentId, input, roles) {
+      const run = await engine().completeTask(documentId, input, [...roles]);
+      if (!run) return null;
+      const stored = await findRun(run.documentId);
+      return stored ? workRun(stored) : null;
+    },
+    async findRun(documentId) {
+      const run = await findRun(documentId);
+      return run ? workRun(run) : null;
+    },
+  };
+};
