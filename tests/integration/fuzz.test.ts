@@ -269,23 +269,26 @@ describe('/api/plan-renewals', () => {
       http(strapi).post(`${P}/service-plans/${encodeURIComponent(id)}/renewals`).set('Authorization', bearer(who)).type('json').send(json(body)),
     ));
 
-  test('GET /runs/:documentId refuses hostile ids', () =>
-    check(fc.tuple(staff, pathSegment), ([who, id]) => () => http(strapi).get(`${P}/runs/${encodeURIComponent(id)}`).set('Authorization', bearer(who))));
+  // The process's own task and run routes, and the engine's over every process.
+  for (const prefix of [P, '/api/workflows']) {
+    test(`${prefix}: GET /runs/:documentId refuses hostile ids`, () =>
+      check(fc.tuple(staff, pathSegment), ([who, id]) => () => http(strapi).get(`${prefix}/runs/${encodeURIComponent(id)}`).set('Authorization', bearer(who))));
 
-  test('GET /tasks refuses hostile queries', () =>
-    check(fc.tuple(staff, fc.dictionary(fc.stringMatching(/^[a-z]{1,10}$/), fc.oneof(anyText, nulText), { minKeys: 1, maxKeys: 3 })), ([who, query]) => () =>
-      http(strapi).get(`${P}/tasks`).query(query).set('Authorization', bearer(who)),
-    ));
+    test(`${prefix}: GET /tasks refuses hostile queries`, () =>
+      check(fc.tuple(staff, fc.dictionary(fc.stringMatching(/^[a-z]{1,10}$/), fc.oneof(anyText, nulText), { minKeys: 1, maxKeys: 3 })), ([who, query]) => () =>
+        http(strapi).get(`${prefix}/tasks`).query(query).set('Authorization', bearer(who)),
+      ));
 
-  test('POST /tasks/:documentId/complete refuses hostile ids and bodies', () =>
-    check(fc.tuple(staff, pathSegment, fc.oneof(malformedBody, hostileObject(['outcome', 'note']))), ([who, id, body]) => () =>
-      http(strapi).post(`${P}/tasks/${encodeURIComponent(id)}/complete`).set('Authorization', bearer(who)).type('json').send(json(body)),
-    ));
+    test(`${prefix}: POST /tasks/:documentId/complete refuses hostile ids and bodies`, () =>
+      check(fc.tuple(staff, pathSegment, fc.oneof(malformedBody, hostileObject(['outcome', 'note']))), ([who, id, body]) => () =>
+        http(strapi).post(`${prefix}/tasks/${encodeURIComponent(id)}/complete`).set('Authorization', bearer(who)).type('json').send(json(body)),
+      ));
 
-  test.each(['claim', 'unclaim'])('POST /tasks/:documentId/%s refuses hostile ids and bodies', (action) =>
-    check(fc.tuple(staff, pathSegment, fc.oneof(malformedBody, hostileObject(['note']))), ([who, id, body]) => () =>
-      http(strapi).post(`${P}/tasks/${encodeURIComponent(id)}/${action}`).set('Authorization', bearer(who)).type('json').send(json(body)),
-    ));
+    test.each(['claim', 'unclaim'])(`${prefix}: POST /tasks/:documentId/%s refuses hostile ids and bodies`, (action) =>
+      check(fc.tuple(staff, pathSegment, fc.oneof(malformedBody, hostileObject(['note']))), ([who, id, body]) => () =>
+        http(strapi).post(`${prefix}/tasks/${encodeURIComponent(id)}/${action}`).set('Authorization', bearer(who)).type('json').send(json(body)),
+      ));
+  }
 
   test('POST /invoices/:documentId/manual-payments refuses hostile ids and bodies', () =>
     check(
