@@ -31,7 +31,8 @@ test('renewals-due starts one renewal per plan period within the lead time, neve
   expect(await runsOf(later.servicePlan)).toHaveLength(0);
   expect(await runsOf(manual.servicePlan)).toHaveLength(0);
   const [run] = await runsOf(due.servicePlan);
-  expect([run.kind, run.periodStart]).toEqual(['renewal', shift(10)]);
+  // The wave's run records its process and the version it started on, as a run started by hand does.
+  expect([run.kind, run.periodStart, run.processId, run.processVersion]).toEqual(['renewal', shift(10), 'prepaid-plan', 1]);
 
   // The run fails (payment rejected): the plan is Active and due again, but that period had its run.
   const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { id: run.id } } });

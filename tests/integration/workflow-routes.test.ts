@@ -146,7 +146,7 @@ test('a run of any process by document id, with its steps; unknown ids and malfo
   const { run } = await purchase();
   const found = await get(customerSuccess, `/runs/${run.documentId}`);
   expect(found.status).toBe(200);
-  expect(found.body.data).toMatchObject({ process: 'prepaid-plan', documentId: run.documentId, state: 'waiting', currentStep: 'verify-payment', outcome: null });
+  expect(found.body.data).toMatchObject({ process: 'prepaid-plan', version: 1, documentId: run.documentId, state: 'waiting', currentStep: 'verify-payment', outcome: null });
   expect(found.body.data.steps.map((step: any) => step.id)).toHaveLength(13);
   expect((await get(finance, '/runs/abcdefghij0123456789abcd')).status).toBe(404);
   expect((await get(finance, '/runs/NOT-AN-ID')).status).toBe(400);

@@ -303,6 +303,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: {
             kind,
             processId: PROCESS.id,
+            processVersion: PROCESS.version,
             servicePlan: servicePlanDocumentId,
             previousPlanState: servicePlan.state,
             openKey: servicePlanDocumentId,

@@ -32,8 +32,8 @@ export const workTask = (task: any): WorkTask => ({
 
 export const workRun = (run: any): WorkRun => ({
   documentId: run.documentId,
-  // Runs of this process do not store the version they started on yet: every one is on version 1.
-  version: null,
+  // Runs stored before the version was recorded have none (they are all of version 1).
+  version: run.processVersion ?? null,
   state: run.state,
   outcome: run.state === 'completed' ? 'accepted' : null,
   currentStep: run.currentStep ?? null,

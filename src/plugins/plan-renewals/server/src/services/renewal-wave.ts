@@ -185,6 +185,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               document_id: r.runDocumentId,
               kind: 'renewal',
               process_id: PROCESS.id,
+              process_version: PROCESS.version,
               period_start: r.period.start,
               period_end: r.period.end,
               state: r.progress.state,

@@ -34,7 +34,7 @@ export interface WorkTask {
 /** A run as the engine's routes show it: its progress, what it is about, and how it ended. */
 export interface WorkRun {
   documentId: string;
-  /** The definition version the run started on; null for runs stored before versions were. */
+  /** The definition version the run started on; null for runs stored before versions were recorded. */
   version: number | null;
   state: string;
   outcome: string | null;
