@@ -215,7 +215,8 @@ describe('a renewal through the admin routes', () => {
     const [task] = (await call(finance, 'GET', '/tasks')).body.data.filter((t: any) => t.run?.documentId === started.body.data.documentId);
     await call(finance, 'POST', `/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'card stolen' });
     const refused = await call(finance, 'POST', `/runs/${started.body.data.documentId}/retry`, {});
-    expect([refused.status, refused.body.error.message]).toEqual([409, expect.stringMatching('decided by a person')]);
+    // A rejection completes the run (outcome `rejected`): there is nothing to retry, a new run is the way.
+    expect([refused.status, refused.body.error.message]).toEqual([409, 'A completed run has no failed step to retry']);
   });
 
   test('settings say whether Stripe and SendGrid are configured without showing a secret', async () => {

@@ -34,7 +34,7 @@ test('renewals-due starts one renewal per plan period within the lead time, neve
   // The wave's run records its process and the version it started on, as a run started by hand does.
   expect([run.kind, run.periodStart, run.processId, run.processVersion]).toEqual(['renewal', shift(10), 'prepaid-plan', 1]);
 
-  // The run fails (payment rejected): the plan is Active and due again, but that period had its run.
+  // The payment is rejected (the run ends, rejected): the plan is Active and due again, but that period had its run.
   const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { id: run.id } } });
   const rejected = await http(strapi)
     .post(`/api/plan-renewals/tasks/${task.documentId}/complete`)

@@ -199,7 +199,15 @@ test('Finance rejecting the payment voids the invoice, cancels a new purchase an
     .send({ outcome: 'rejected', note: 'cheque bounced' });
   expect(rejected.status).toBe(200);
   const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: run.documentId });
-  expect([stored.state, stored.currentStep]).toEqual(['failed', 'verify-payment']);
+  // A decision, not an error: the run is completed with the outcome `rejected`, the steps after
+  // the payment check skipped, each saying why.
+  expect([stored.state, stored.outcome, stored.currentStep]).toEqual(['completed', 'rejected', null]);
+  const states = Object.fromEntries(stored.steps.map((step: any) => [step.id, step.state]));
+  expect([states['create-invoice'], states['verify-payment'], states['check-payment'], states['monthly-report']]).toEqual(['done', 'rejected', 'skipped', 'skipped']);
+  expect(stored.steps.find((step: any) => step.id === 'activate-plan').result).toBe('Skipped: the run was rejected at "Verify payment authorization"');
+  expect(
+    (await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: run.documentId, action: 'run.step-rejected' } })).map((entry: any) => entry.summary),
+  ).toEqual(['Purchase step "Verify payment authorization" rejected: rejected: cheque bounced']);
   const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId });
   expect(invoice.state).toBe('Void');
   const plan: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });

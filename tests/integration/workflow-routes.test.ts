@@ -142,6 +142,16 @@ test('complete: the run moves on and is answered; a rejection needs a note; a do
   expect(finished.body.data.steps.every((step: any) => step.state === 'done')).toBe(true);
 });
 
+test('a rejection completes the run with the outcome rejected, the steps after it skipped', async () => {
+  const { run, task } = await purchase();
+  const rejected = await post(finance, `/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'cheque bounced' });
+  expect(rejected.status).toBe(200);
+  const ended = (await get(finance, `/runs/${run.documentId}`)).body.data;
+  expect(rejected.body.data).toEqual(ended);
+  expect(ended).toMatchObject({ state: 'completed', outcome: 'rejected', currentStep: null, context: { invoice: { state: 'Void' } } });
+  expect(ended.steps.filter((step: any) => step.state === 'skipped')).toHaveLength(8);
+});
+
 test('a run of any process by document id, with its steps; unknown ids and malformed ones are refused', async () => {
   const { run } = await purchase();
   const found = await get(customerSuccess, `/runs/${run.documentId}`);

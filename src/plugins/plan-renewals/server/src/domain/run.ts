@@ -22,14 +22,14 @@ export const markStep = (run: RunProgress, state: 'running' | 'waiting', now: st
 export const completeStep = (run: RunProgress, actor: StepActor, result: string, now: string): RunProgress =>
   progressRun(PROCESS, run, { type: 'done', actor, result, at: now });
 
-/** A person completed the current step's task with an outcome that lets the run go on. */
+/**
+ * A person completed the current step's task with an outcome: the run goes on, or, on a
+ * rejection, skips the steps left and completes with the outcome `rejected`.
+ */
 export const completeTask = (run: RunProgress, outcome: string, actor: StepActor, note: string | undefined, now: string): RunProgress =>
   progressRun(PROCESS, run, { type: 'task-outcome', outcome, note, actor, at: now });
 
-/**
- * The current step failed: the run stops there. A rejected payment stops the run this way too,
- * as it always has (its state `failed`), rather than completing it with the outcome `rejected`.
- */
+/** The current step failed (an error a person can fix and retry): the run stops there. */
 export const failStep = (run: RunProgress, actor: StepActor, result: string, now: string): RunProgress =>
   progressRun(PROCESS, run, { type: 'fail', actor, result, at: now });
 

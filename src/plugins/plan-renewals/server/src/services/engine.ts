@@ -45,7 +45,7 @@ const PROCESS = PREPAID_PLAN_PROCESS;
 
 const asStepActor = (actor: Actor): StepActor => ({ type: actor.type, id: actor.id, name: actor.name });
 
-const progressOf = (run: any): RunProgress => ({ state: run.state, currentStep: run.currentStep, steps: run.steps });
+const progressOf = (run: any): RunProgress => ({ state: run.state, currentStep: run.currentStep, steps: run.steps, ...(run.outcome ? { outcome: run.outcome } : {}) });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const runs = () => strapi.documents(RUN_UID as any) as any;
@@ -145,6 +145,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: {
         ...changes,
         state: progress.state,
+        outcome: progress.outcome ?? null,
         currentStep: progress.currentStep,
         steps: progress.steps,
         openKey: isOpen(progress.state) ? run.servicePlan.documentId : null,
@@ -261,9 +262,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await auditStep(run, title, 'done', result, actor);
       return run.documentId;
     }
+    // A rejection is a decision, not an error: the run ends completed with the outcome `rejected`
+    // (the steps after it skipped, saying why), and a new run is the way forward.
     await reject(run, result, actor);
-    await save(run, failStep(progressOf(run), asStepActor(actor), result, now));
-    await auditStep(run, title, 'failed', result, actor);
+    await save(run, completeTask(progressOf(run), input.outcome, asStepActor(actor), input.note, now));
+    await auditStep(run, title, 'rejected', result, actor);
     return null;
   };
 

@@ -35,7 +35,8 @@ export const workRun = (run: any): WorkRun => ({
   // Runs stored before the version was recorded have none (they are all of version 1).
   version: run.processVersion ?? null,
   state: run.state,
-  outcome: run.state === 'completed' ? 'accepted' : null,
+  // Runs completed before outcomes were stored were all accepted (a rejection used to fail the run).
+  outcome: run.outcome ?? (run.state === 'completed' ? 'accepted' : null),
   currentStep: run.currentStep ?? null,
   subject: run.servicePlan ? { type: SERVICE_PLAN_UID, documentId: run.servicePlan.documentId } : null,
   context: {
@@ -75,10 +76,11 @@ export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
       return workTask(await engine().unclaimTask(documentId, [...roles]));
     },
     async complete(documentId, input, roles) {
-      const run = await engine().completeTask(documentId, input, [...roles]);
-      if (!run) return null;
-      const stored = await findRun(run.documentId);
-      return stored ? workRun(stored) : null;
+      const task: any = await findTask(documentId);
+      await engine().completeTask(documentId, input, [...roles]);
+      // The run as the completion left it: moved on, or ended by a rejection.
+      const run = task?.run ? await findRun(task.run.documentId) : null;
+      return run ? workRun(run) : null;
     },
     async findRun(documentId) {
       const run = await findRun(documentId);
