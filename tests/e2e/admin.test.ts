@@ -11,9 +11,14 @@ import { createDatabase, dropDatabase } from '../harness/strapi';
  * first admin registers, opens the overview, starts a renewal from a service plan's edit view,
  * records the counter payment and completes the Finance task of a seeded purchase from the Tasks
  * page (not of the renewal: whoever starts a run does not approve its payment), and watches that
- * run's checklist move on. A screenshot of each page lands in tests/e2e/screenshots/; any
+ * run's checklist move on. The overview's charts (MRR in steps, the monthly MRR movements) and
+ * figures are checked, and the run page at 1280 and 1440 px wide for anything cut off. A
+ * screenshot of each page lands in tests/e2e/screenshots/, taken once the charts are drawn; any
  * console error or uncaught page error fails the test.
  */
+/** The page's document, in the functions run in the browser (the tests compile without the DOM library). */
+declare const document: any;
+
 const appDir = path.resolve(__dirname, '..', '..');
 const shots = path.join(__dirname, 'screenshots');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -62,10 +67,21 @@ const waitForApp = async (url: string, deadline: number) => {
   throw new Error(`The app did not answer within the time limit:\n${output.join('')}`);
 };
 
-const shoot = async (name: string) => {
+const shoot = async (name: string, options: { whole?: boolean } = {}) => {
   await page.waitForLoadState('networkidle');
   await dismissOverlays();
+  if (!options.whole) {
+    await page.screenshot({ path: path.join(shots, `${name}.png`) });
+    return;
+  }
+  // The whole page: the admin scrolls its content inside a container, not the document, so the
+  // window is made as tall as the content for the picture.
+  const viewport = page.viewportSize()!;
+  const height = await page.evaluate(() => Math.max(...[...document.querySelectorAll('body *')].map((e: any) => e.scrollHeight as number)));
+  await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, viewport.height), 4000) });
+  await page.waitForTimeout(300); // the charts resize to the new window
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
+  await page.setViewportSize(viewport);
 };
 
 beforeAll(async () => {
@@ -148,7 +164,35 @@ test('the first admin registers and lands on the overview with the demo data', a
   await page.getByRole('img', { name: 'MRR over the last 12 months' }).waitFor();
   const activePlans = await page.locator('[data-stat="Active plans"]').innerText();
   expect(Number(activePlans.match(/Active plans\s+(\d+)/i)?.[1])).toBeGreaterThan(0);
-  await shoot('overview');
+
+  // MRR moves in steps: the line is drawn of straight segments, never a smoothed curve.
+  const mrrLine = page.locator('[data-chart="mrr"] path.recharts-curve').first();
+  await mrrLine.waitFor();
+  expect(await mrrLine.getAttribute('d')).toMatch(/^M[^C]+$/);
+  // The movements chart: stacked bars of the five movements and the net change as a line.
+  const movements = page.locator('[data-chart^="movements-"]').first();
+  await movements.locator('.recharts-bar-rectangle path').first().waitFor();
+  await movements.locator('path.recharts-curve').first().waitFor();
+  for (const name of ['New', 'Expansion', 'Reactivation', 'Contraction', 'Churn', 'Net change']) {
+    await movements.locator('.recharts-legend-item-text', { hasText: name }).first().waitFor();
+  }
+  // Churn rate and ARPA per currency, each with its one-line definition.
+  expect(await page.locator('[data-stat="Churn rate"] p').first().innerText()).toMatch(/^[A-Z]{3} (\d+(\.\d+)? %|—)/);
+  expect(await page.locator('[data-definition="Churn rate"]').innerText()).toMatch(/÷ customers with MRR at its start/);
+  expect(await page.locator('[data-stat="ARPA"] p').first().innerText()).toMatch(/^[A-Z]{3}/);
+  expect(await page.locator('[data-definition="ARPA"]').innerText()).toMatch(/^Average revenue per account: MRR .*÷ customers/);
+  // Every figure opens the records behind it.
+  expect(await page.locator('[data-stat^="Paid in"] a').getAttribute('href')).toMatch(/content-manager\/collection-types\/api::invoice\.invoice\?filters\[\$and\]\[0\]\[state\]\[\$in\]\[0\]=Paid.*\[paidAt\]\[\$gte\]=/);
+  expect(await page.locator('[data-stat="Finance tasks"] a').getAttribute('href')).toMatch(/plugins\/plan-renewals\/tasks$/);
+  // Every bar and line drawn (the charts are not animated) before the picture is taken.
+  await page.waitForFunction(() => document.querySelectorAll('[data-chart] .recharts-surface path').length > 10);
+  await shoot('overview', { whole: true });
+
+  // Active plans opens the service plans MRR counts today: as many as the figure says.
+  await page.locator('[data-stat="Active plans"] a').click();
+  await page.waitForURL(/api::service-plan\.service-plan\?filters/);
+  await page.getByRole('gridcell').first().waitFor();
+  await page.getByText(new RegExp(`^${activePlans.match(/Active plans\s+(\d+)/i)?.[1]} (entry|entries) found$`)).waitFor();
 }, 120_000);
 
 let runUrl = '';
@@ -194,7 +238,27 @@ test('Finance records the counter payment and approves a purchase from the Tasks
   await page.locator('[data-step="quality-check"][data-state="waiting"]').waitFor();
   expect(await page.locator('[data-state="done"]').count()).toBe(10);
   await page.locator('[data-step="verify-payment"]').getByText('approved: Paid at the counter', { exact: false }).waitFor();
-  await shoot('run');
+  await shoot('run', { whole: true });
+
+  // Nothing is cut off at the widths a laptop and a desktop show: the page never scrolls
+  // sideways, and the audit trail ends inside the window.
+  for (const width of [1280, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.locator('[data-audit-trail] tr').nth(1).waitFor();
+    const overflow = await page.evaluate(() => {
+      const root = document.scrollingElement!;
+      const trail = document.querySelector('[data-audit-trail]')!;
+      // The admin scrolls its content in a container of its own: none around the trail may scroll sideways.
+      const sideways: string[] = [];
+      for (let e = trail.parentElement; e; e = e.parentElement) if (e.scrollWidth > e.clientWidth) sideways.push(`${e.tagName}.${e.className}`);
+      return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, tableRight: trail.querySelector('table')!.getBoundingClientRect().right, sideways };
+    });
+    expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.clientWidth);
+    expect(overflow.sideways).toEqual([]);
+    expect(overflow.tableRight).toBeLessThanOrEqual(width);
+    await shoot(`run-${width}`, { whole: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 }, 60_000);
 
 test('runs, reports and settings pages show real data', async () => {

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInAdmin, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
-import { createActivePlan, createPlan } from '../harness/fixtures';
+import { createActivePlan, createCustomer, createPlan, createServicePlan } from '../harness/fixtures';
 
 /**
  * The plugin's admin API: every route refuses an admin without its action (403) and serves one
@@ -240,5 +240,96 @@ describe('a renewal through the admin routes', () => {
       .send({ state: 'completed' });
     expect(edit.status).toBeGreaterThanOrEqual(400);
     expect(await snapshot(strapi)).toEqual(before);
+  });
+});
+
+describe('the overview', () => {
+  const SP = 'api::service-plan.service-plan';
+  const mrr = () => strapi.plugin('plan-renewals').service('mrr');
+  // Far from the other tests' plans (paid around today): only this test's plans count then.
+  const now = new Date('2031-04-15T12:00:00.000Z');
+
+  /** A service plan of `plan` for `customer`, paid (at the counter) for the whole of 2031. */
+  const paidPlan = async (customer: any, plan: any) => {
+    const { servicePlan } = await createServicePlan(strapi, { customer, plan });
+    await strapi.db.query(SP).update({ where: { id: servicePlan.id }, data: { state: 'Processing' } });
+    const full: any = await strapi.documents(SP).findOne({ documentId: servicePlan.documentId, populate: { plan: { populate: ['addOns'] }, customer: true } });
+    const period = { start: '2031-01-01', end: '2032-01-01' };
+    const invoice: any = await strapi.service('api::invoice.invoice').issue({ customer: full.customer, servicePlan: full, plan: full.plan, kind: 'new', period, issuedOn: period.start });
+    await strapi.documents('api::transaction.transaction').create({
+      data: { invoice: invoice.documentId, amountMinor: invoice.totalMinor, currency: invoice.currency, state: 'Success', provider: 'manual', providerReference: `DESK-${invoice.number}`, occurredAt: '2031-01-01T10:00:00.000Z' } as any,
+    });
+    await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: '2031-01-01T10:00:00.000Z' } as any });
+    await strapi.db.query(SP).update({
+      where: { id: servicePlan.id },
+      data: { state: 'Active', startDate: period.start, endDate: period.end, currentPeriodStart: period.start, currentPeriodEnd: period.end, recurringMinor: plan.priceMinor },
+    });
+    return servicePlan;
+  };
+  const cancel = (servicePlan: any) => strapi.db.query(SP).update({ where: { id: servicePlan.id }, data: { state: 'Cancelled' } });
+
+  test('MRR movements, churn rate and ARPA per currency reconcile to the change in MRR each month', async () => {
+    const finance = await adminWith({ roleCode: 'plan-renewals-finance' });
+    const annual = await createPlan(strapi, { priceMinor: 60000, termMonths: 12, addOns: [] }); // USD 50.00 a month
+    const monthly = await createPlan(strapi, { priceMinor: 4999, termMonths: 1, addOns: [] }); // USD 49.99
+    const euro = await createPlan(strapi, { priceMinor: 36000, currency: 'EUR', termMonths: 12, addOns: [] }); // EUR 30.00
+    const [c1, c2, c3, c4, c5] = await Promise.all(Array.from({ length: 5 }, () => createCustomer(strapi)));
+
+    // January: c1 annual, c2 monthly (USD 99.99, 2 customers); c3 in euros (EUR 30.00).
+    await paidPlan(c1, annual);
+    const c2plan = await paidPlan(c2, monthly);
+    const c3plan = await paidPlan(c3, euro);
+    await mrr().close('2031-01', now);
+    // February: c1 adds a monthly plan (expansion), c2 cancels (churn), c4 arrives (new).
+    await paidPlan(c1, monthly);
+    await cancel(c2plan);
+    await paidPlan(c4, monthly);
+    await mrr().close('2031-02', now);
+    // March: c2 is back (reactivation); c3 leaves the euro plan (churn, no euro MRR left).
+    await paidPlan(c2, monthly);
+    await cancel(c3plan);
+    await mrr().close('2031-03', now);
+    // April, the current month: c5 arrives (new).
+    await paidPlan(c5, annual);
+    await mrr().refresh('2031-04', now);
+
+    const overview = await strapi.plugin('plan-renewals').service('panel').overview(now);
+    const month = (m: string) => overview.mrrHistory.find((p: any) => p.month === m);
+    expect(['2031-01', '2031-02', '2031-03', '2031-04'].map((m) => [month(m).USD, month(m).EUR])).toEqual([
+      [9999, 3000],
+      [14998, 3000],
+      [19997, 0], // no euro MRR left: zero, not a gap
+      [24997, 0],
+    ]);
+    const moved = (m: string, currency: string) => overview.movements.find((x: any) => x.month === m && x.currency === currency);
+    expect(moved('2031-02', 'USD')).toMatchObject({ from: '2031-01', startMinor: 9999, newMinor: 4999, expansionMinor: 4999, reactivationMinor: 0, contractionMinor: 0, churnMinor: 4999, endMinor: 14998, netMinor: 4999 });
+    expect(moved('2031-03', 'USD')).toMatchObject({ reactivationMinor: 4999, newMinor: 0, churnMinor: 0, netMinor: 4999 });
+    expect(moved('2031-03', 'EUR')).toMatchObject({ startMinor: 3000, churnMinor: 3000, endMinor: 0, netMinor: -3000, churnRateBps: 10000 });
+    expect(moved('2031-04', 'USD')).toMatchObject({ newMinor: 5000, netMinor: 5000, endMinor: 24997 });
+    // Every month's five movements add up to its net change, which is the change between the
+    // MRR chart's two month ends (the current month's stored figure is today's, as refreshed).
+    for (const m of overview.movements.filter((x: any) => x.month >= '2031-02')) {
+      expect(m.newMinor + m.expansionMinor + m.reactivationMinor - m.contractionMinor - m.churnMinor).toBe(m.netMinor);
+      expect(month(m.month)[m.currency] - month(m.from)[m.currency]).toBe(m.netMinor);
+    }
+    // The same movements as GET /mrr answers: one computation.
+    const history = await mrr().history('2031-01', '2031-04');
+    expect(overview.movements.filter((x: any) => x.month >= '2031-02').map(({ month: _m, netMinor: _n, ...rest }: any) => rest)).toEqual(
+      history.movements.map(({ to: _t, ...rest }: any) => rest),
+    );
+
+    // Churn rate and ARPA of the latest month stored (April): USD 0 of 3 customers churned;
+    // ARPA 249.97 / 4 customers = 62.4925 -> 62.49. Euros: no customer at the start, no MRR.
+    expect(overview.rates).toEqual([
+      { currency: 'EUR', month: '2031-04', churn: null, arpa: null },
+      { currency: 'USD', month: '2031-04', churn: { rateBps: 0, churned: 0, customersAtStart: 3 }, arpa: { arpaMinor: 6249, mrrMinor: 24997, customers: 4 } },
+    ]);
+    // February's churn rate, by hand: 1 of the 2 USD customers of January left.
+    expect(moved('2031-02', 'USD').churnRateBps).toBe(5000);
+    expect(Object.keys(overview.definitions)).toEqual(expect.arrayContaining(['churnRate', 'arpa', 'new', 'expansion', 'contraction', 'churn', 'reactivation']));
+
+    const served = await call(finance, 'GET', '/overview');
+    expect(served.status).toBe(200);
+    expect(Object.keys(served.body.data)).toEqual(expect.arrayContaining(['movements', 'rates', 'definitions', 'mrrHistory']));
   });
 });

@@ -53,3 +53,26 @@ export const isRejection = (type: string, outcome: string): boolean => TASK_OUTC
 
 export const actorName = (actor: { type: string; name?: string | null } | null | undefined): string =>
   !actor ? '—' : actor.name ? `${actor.name}${actor.type === 'admin' || actor.type === 'user' ? '' : ` (${actor.type})`}` : actor.type;
+
+/** A share in basis points as a percentage ("33.33 %"); no rate (nothing to divide by): "—". */
+export const formatRate = (bps: number | null | undefined): string =>
+  bps == null ? '—' : `${new Intl.NumberFormat('en', { maximumFractionDigits: 2 }).format(bps / 100)} %`;
+
+/** One condition of a content-manager list filter: a field path, an operator and its value(s). */
+export type ListFilter = readonly [path: readonly string[], operator: string, value: string | readonly string[]];
+
+/**
+ * The content manager's list of `uid` filtered by `filters` (all of them) and sorted by `sort`,
+ * as an admin-relative path for react-router: the records behind a figure.
+ */
+export const contentManagerList = (uid: string, filters: readonly ListFilter[], sort?: string): string => {
+  const params: string[] = [];
+  filters.forEach(([path, operator, value], i) => {
+    const key = `filters[$and][${i}]${path.map((p) => `[${p}]`).join('')}[${operator}]`;
+    if (typeof value === 'string') params.push(`${key}=${encodeURIComponent(value)}`);
+    else value.forEach((v, j) => params.push(`${key}[${j}]=${encodeURIComponent(v)}`));
+  });
+  if (sort) params.push(`sort=${encodeURIComponent(sort)}`);
+  params.push('page=1');
+  return `/content-manager/collection-types/${uid}?${params.join('&')}`;
+};

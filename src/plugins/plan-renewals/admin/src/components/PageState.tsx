@@ -1,6 +1,7 @@
 import * as React from 'react';
 import { Box, EmptyStateLayout, Flex, Loader, Typography } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
+import { Link } from 'react-router-dom';
 
 /** Loading, error and empty states that look the same on every page of the plugin. */
 export const Loading = ({ label = 'Loading…' }: { label?: string }) => (
@@ -27,19 +28,47 @@ export const Empty = ({ title, hint }: { title: string; hint?: React.ReactNode }
   <EmptyStateLayout icon={null} content={title} action={hint ? <Typography variant="pi" textColor="neutral600">{hint}</Typography> : undefined} />
 );
 
-/** A figure with its label, as on the overview. */
-export const Stat = ({ label, value, hint, tone }: { label: string; value: React.ReactNode; hint?: React.ReactNode; tone?: 'danger' }) => (
+/**
+ * A figure with its label, as on the overview: `to` links the figure to the records behind it,
+ * `definition` says in one line how it is computed.
+ */
+export const Stat = ({
+  label,
+  value,
+  hint,
+  tone,
+  to,
+  definition,
+}: {
+  label: string;
+  value: React.ReactNode;
+  hint?: React.ReactNode;
+  tone?: 'danger';
+  to?: string;
+  definition?: string;
+}) => (
   <Box background="neutral0" hasRadius shadow="tableShadow" padding={5} height="100%" data-stat={label}>
     <Flex direction="column" alignItems="flex-start" gap={1}>
       <Typography variant="sigma" textColor="neutral600">
         {label}
       </Typography>
       <Typography variant="beta" tag="p" textColor={tone === 'danger' ? 'danger600' : 'neutral800'}>
-        {value}
+        {to ? (
+          <Link to={to} style={{ color: 'inherit' }}>
+            {value}
+          </Link>
+        ) : (
+          value
+        )}
       </Typography>
       {hint ? (
         <Typography variant="pi" textColor="neutral600">
           {hint}
+        </Typography>
+      ) : null}
+      {definition ? (
+        <Typography variant="pi" textColor="neutral500" data-definition={label}>
+          {definition}
         </Typography>
       ) : null}
     </Flex>

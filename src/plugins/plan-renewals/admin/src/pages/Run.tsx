@@ -63,6 +63,14 @@ const WAITING_FOR: Record<string, string> = {
 };
 
 /** The thirteen steps as a checklist: what is done, what waits for whom, what failed and why. */
+/**
+ * Grid columns shrink to the page (a grid item is as wide as its longest line otherwise, and a
+ * long audit entry pushed the page past the window); the table scrolls inside its card instead.
+ */
+const SHRINKS: React.CSSProperties = { minWidth: 0 };
+/** Long cells (who, what) wrap instead of widening the table. */
+const WRAPS: React.CSSProperties = { whiteSpace: 'normal', overflowWrap: 'anywhere', minWidth: '12rem' };
+
 export const Checklist = ({ steps }: { steps: Step[] }) => (
   <Box tag="ol" aria-label="Steps" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
     {steps.map((step, i) => {
@@ -221,12 +229,12 @@ export const RunPage = () => {
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {run ? (
           <Grid.Root gap={4}>
-            <Grid.Item col={7} s={12} direction="column" alignItems="stretch">
+            <Grid.Item col={7} s={12} direction="column" alignItems="stretch" style={SHRINKS}>
               <Card title="Steps" action={<Typography variant="pi" textColor="neutral600">{run.steps.filter((s) => s.state === 'done').length} of {run.steps.length} done</Typography>}>
                 <Checklist steps={run.steps} />
               </Card>
             </Grid.Item>
-            <Grid.Item col={5} s={12} direction="column" alignItems="stretch" gap={4}>
+            <Grid.Item col={5} s={12} direction="column" alignItems="stretch" gap={4} style={SHRINKS}>
               <Card title="Service plan">
                 <Flex direction="column" alignItems="flex-start" gap={2}>
                   <Flex gap={2}>
@@ -290,8 +298,9 @@ export const RunPage = () => {
                 )}
               </Card>
             </Grid.Item>
-            <Grid.Item col={12} direction="column" alignItems="stretch">
+            <Grid.Item col={12} direction="column" alignItems="stretch" style={SHRINKS}>
               <Card title="Audit trail">
+                <Box data-audit-trail>
                 <Table colCount={3} rowCount={run.audit.length + 1}>
                   <Thead>
                     <Tr>
@@ -304,8 +313,8 @@ export const RunPage = () => {
                     {run.audit.map((entry) => (
                       <Tr key={entry.documentId}>
                         <Td><Typography variant="pi">{formatDateTime(entry.occurredAt)}</Typography></Td>
-                        <Td><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
-                        <Td>
+                        <Td style={WRAPS}><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
+                        <Td style={WRAPS}>
                           <Link to={entry.link}>
                             <Typography variant="pi">{entry.summary}</Typography>
                           </Link>
@@ -314,6 +323,7 @@ export const RunPage = () => {
                     ))}
                   </Tbody>
                 </Table>
+                </Box>
               </Card>
             </Grid.Item>
           </Grid.Root>

@@ -143,23 +143,63 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
 
   const views = {
-    /** The overview: MRR/ARR now, plans, this month's sales, tasks, and the last 12 months. */
+    /**
+     * The overview: MRR/ARR now, plans, this month's sales, tasks, and the last 12 months: MRR at
+     * each month end, what moved it each month (the movements of the mrr service, the one rule
+     * for them), and per currency the latest month's customer churn rate and ARPA.
+     */
     async overview(now: Date = new Date()) {
       const today = now.toISOString().slice(0, 10);
       const month = today.slice(0, 7);
       const months = Array.from({ length: 12 }, (_, i) => addCalendarMonths(month, i - 11));
+      // From the month before the first: its movements (into the first month) are shown too.
       const [current, sales, tasks, history] = await Promise.all([
         mrr().current(now),
         salesByMonth(months),
         tasksPerRole(today),
-        mrr().history(months[0], months[11]),
+        mrr().history(addCalendarMonths(months[0], -1), months[11]),
       ]);
       // The current month's point is live; earlier months are the stored month-end snapshots.
       const stored = history.snapshots.filter((s: any) => s.period !== month);
       const points = [...stored, ...current.map((figure: any) => ({ period: month, currency: figure.currency, mrrMinor: figure.mrrMinor }))];
-      const currencies = [...new Set(points.map((p: any) => p.currency as string))].sort();
       // The plans MRR counts (covered by a paid period now), whatever their renewal run is doing.
       const activePlans = current.reduce((sum: number, figure: any) => sum + figure.activePlans, 0);
+      // What moved MRR into each month, between the two months' stored customer lines (the current
+      // month's as last refreshed: by the daily job and by every run that changes a plan's cover).
+      const movements = history.movements
+        .filter((m: any) => months.includes(m.to))
+        .map((m: any) => ({
+          month: m.to,
+          from: m.from,
+          currency: m.currency,
+          startMinor: m.startMinor,
+          newMinor: m.newMinor,
+          expansionMinor: m.expansionMinor,
+          reactivationMinor: m.reactivationMinor,
+          contractionMinor: m.contractionMinor,
+          churnMinor: m.churnMinor,
+          endMinor: m.endMinor,
+          netMinor: m.endMinor - m.startMinor,
+          churnRateBps: m.churnRateBps,
+          customers: m.customers,
+        }));
+      const currencies: string[] = [...new Set([...points.filter((p: any) => months.includes(p.period)), ...movements].map((x: any) => x.currency as string))].sort();
+      // Per currency, the latest month with stored figures: its churn rate (from the movements
+      // into it) and ARPA. A currency without MRR that month has no ARPA and, with no customers at
+      // the start, no churn rate.
+      const lastPeriod = history.snapshots.map((s: any) => s.period as string).filter((p: string) => months.includes(p)).sort().pop() ?? null;
+      const rates = currencies.map((currency) => {
+        const snapshot: any = history.snapshots.find((s: any) => s.period === lastPeriod && s.currency === currency);
+        const movement = movements.find((m: any) => m.month === lastPeriod && m.currency === currency);
+        return {
+          currency,
+          month: lastPeriod,
+          churn: movement ? { rateBps: movement.churnRateBps, churned: movement.customers.churned, customersAtStart: movement.customers.atStart } : null,
+          arpa: snapshot ? { arpaMinor: snapshot.arpaMinor, mrrMinor: snapshot.mrrMinor, customers: snapshot.activeCustomers } : null,
+        };
+      });
+      // A month with figures stored and none for a currency had no MRR in it: zero, not unknown.
+      const measured = new Set(points.map((p: any) => p.period as string));
       return {
         today,
         month,
@@ -170,8 +210,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currencies,
         mrrHistory: months.map((period) => ({
           month: period,
-          ...Object.fromEntries(currencies.map((c) => [c, points.find((p: any) => p.period === period && p.currency === c)?.mrrMinor ?? null])),
+          ...Object.fromEntries(currencies.map((c) => [c, points.find((p: any) => p.period === period && p.currency === c)?.mrrMinor ?? (measured.has(period) ? 0 : null)])),
         })),
+        movements,
+        rates,
+        definitions: history.definitions,
         salesByMonth: sales,
       };
     },
