@@ -1,5 +1,5 @@
 import { format, money } from '../../../../domain';
-import { TASK_OUTCOMES } from '../../server/src/domain/process';
+import { TASK_OUTCOMES, TASK_TITLES } from '../../server/src/domain/process';
 
 /** Counts with their noun ("1 run", "2 runs"), worded as the server words them. */
 export { counted } from '../../../../domain';
@@ -36,14 +36,8 @@ export const formatMonth = (month: string): string =>
 
 export const ROLE_LABELS: Record<string, string> = { finance: 'Finance', 'customer-success': 'Customer Success' };
 
-export const TASK_LABELS: Record<string, string> = {
-  'verify-payment': 'Verify payment',
-  'quality-check': 'Quality check',
-  'payment-mismatch': 'Payment mismatch',
-  dispute: 'Dispute',
-  'collect-payment': 'Collect payment',
-  refund: 'Refund a payment',
-};
+/** What each task type is called: the process's own titles, as the server's task lists name them. */
+export const TASK_LABELS: Record<string, string> = TASK_TITLES;
 
 /** The outcomes a person may choose for a task type (the engine's table; it refuses any other). */
 export const outcomesOf = (type: string): string[] => Object.keys(TASK_OUTCOMES[type] ?? {});

@@ -9,6 +9,7 @@ const VARIANTS: Record<string, Variant> = {
   completed: 'success',
   done: 'success',
   failed: 'danger',
+  rejected: 'danger',
   cancelled: 'neutral',
   skipped: 'neutral',
   pending: 'secondary',

@@ -31,6 +31,7 @@ export interface RunDetail {
   documentId: string;
   kind: 'new' | 'renewal';
   state: string;
+  outcome: 'accepted' | 'rejected' | null;
   currentStep: string | null;
   periodStart: string | null;
   periodEnd: string | null;
@@ -50,6 +51,7 @@ const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
   waiting: { icon: <Clock fill="warning600" />, label: 'Waiting' },
   running: { icon: <Clock fill="primary600" />, label: 'Running' },
   failed: { icon: <CrossCircle fill="danger600" />, label: 'Failed' },
+  rejected: { icon: <CrossCircle fill="danger600" />, label: 'Rejected' },
   skipped: { icon: <Minus fill="neutral500" />, label: 'Skipped' },
   pending: { icon: <Minus fill="neutral300" />, label: 'Not started' },
 };
@@ -96,7 +98,7 @@ export const Checklist = ({ steps }: { steps: Step[] }) => (
                   {i + 1}. {step.title}
                 </Typography>
                 {step.state === 'waiting' ? <StateBadge state="waiting" /> : null}
-                {step.state === 'failed' ? <StateBadge state="failed" /> : null}
+                {step.state === 'failed' || step.state === 'rejected' ? <StateBadge state={step.state} /> : null}
               </Flex>
               {step.state === 'waiting' ? (
                 <Typography variant="pi" textColor="neutral600">
@@ -104,8 +106,8 @@ export const Checklist = ({ steps }: { steps: Step[] }) => (
                   {step.result ? ` — ${step.result}` : ''}
                 </Typography>
               ) : null}
-              {step.state === 'done' || step.state === 'failed' || (step.state === 'skipped' && step.result) ? (
-                <Typography variant="pi" textColor={step.state === 'failed' ? 'danger600' : 'neutral600'}>
+              {step.state === 'done' || step.state === 'failed' || step.state === 'rejected' || (step.state === 'skipped' && step.result) ? (
+                <Typography variant="pi" textColor={step.state === 'failed' || step.state === 'rejected' ? 'danger600' : 'neutral600'}>
                   {formatDateTime(step.endedAt)} · {actorName(step.actor)}
                   {step.result ? ` — ${step.result}` : ''}
                 </Typography>
@@ -194,7 +196,14 @@ export const RunPage = () => {
         navigationAction={<BackButton fallback={`${BASE}/runs`} />}
         title={run ? `${run.kind === 'new' ? 'Purchase' : 'Renewal'} — ${run.servicePlan?.customer?.name ?? ''}` : 'Run'}
         subtitle={run ? `${run.servicePlan?.plan?.name ?? ''}${run.servicePlan?.vehicle ? ` · ${run.servicePlan.vehicle}` : ''} · started ${formatDateTime(run.createdAt)}` : undefined}
-        secondaryAction={run ? <StateBadge state={run.state} /> : undefined}
+        secondaryAction={
+          run ? (
+            <Flex gap={1}>
+              <StateBadge state={run.state} />
+              {run.outcome === 'rejected' ? <StateBadge state="rejected" /> : null}
+            </Flex>
+          ) : undefined
+        }
         primaryAction={
           run && manage ? (
             <Flex gap={2}>

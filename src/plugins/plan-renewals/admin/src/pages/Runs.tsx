@@ -11,6 +11,7 @@ interface RunSummary {
   documentId: string;
   kind: 'new' | 'renewal';
   state: string;
+  outcome: 'accepted' | 'rejected' | null;
   currentStepTitle: string | null;
   stepsDone: number;
   stepCount: number;
@@ -126,7 +127,12 @@ export const RunsPage = () => {
                         <Typography variant="pi" textColor="neutral600">{run.servicePlan?.plan?.name ?? '—'}</Typography>
                       </Flex>
                     </Td>
-                    <Td><StateBadge state={run.state} /></Td>
+                    <Td>
+                      <Flex gap={1}>
+                        <StateBadge state={run.state} />
+                        {run.outcome === 'rejected' ? <StateBadge state="rejected" /> : null}
+                      </Flex>
+                    </Td>
                     <Td>
                       <Flex direction="column" alignItems="flex-start">
                         <Typography>{run.stepsDone} of {counted(run.stepCount, 'step')}</Typography>

@@ -116,6 +116,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     documentId: run.documentId,
     kind: run.kind,
     state: run.state,
+    // How a completed run ended: accepted, or rejected by a person (a rejected payment).
+    outcome: run.outcome ?? (run.state === 'completed' ? 'accepted' : null),
     currentStep: run.currentStep ?? null,
     currentStepTitle: run.steps?.find((s: any) => s.id === run.currentStep)?.title ?? null,
     stepsDone: (run.steps ?? []).filter((s: any) => s.state === 'done').length,
