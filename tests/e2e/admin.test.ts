@@ -225,6 +225,9 @@ test('Finance records the counter payment and approves a purchase from the Tasks
   const purchaseUrl = runUrl.replace(/[^/]+$/, runHref!.split('/').pop()!);
   await card.getByRole('button', { name: 'Claim' }).click();
   await card.getByText(/claimed by Grace Hopper/).waitFor();
+  // Her own claim she may give back; as a Super Admin she may also hand the task to staff of its role.
+  await card.getByRole('button', { name: 'Give back' }).waitFor();
+  await card.getByLabel('Reassign to').waitFor();
   await card.getByLabel('Payment reference').fill('DESK-4711');
   await card.getByLabel('Note').fill('Paid at the counter, card terminal receipt 4711');
   await shoot('tasks');

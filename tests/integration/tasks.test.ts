@@ -308,6 +308,19 @@ describe('reassignment by an admin', () => {
     const moved = await owner.call('post', `/tasks/${task.documentId}/reassign`, { user: ann.documentId });
     expect([moved.status, moved.body.data.claimedBy]).toEqual([200, ann.actor]);
   });
+
+  test('the Tasks page learns whom it may hand a task to only with the reassign permission', async () => {
+    const finance = await admin({ roleCode: 'plan-renewals-finance' });
+    const plain = await finance.call('get', '/tasks');
+    expect(plain.status).toBe(200);
+    expect(plain.body.meta).toEqual({ roles: ['finance'], me: { type: 'admin', id: finance.actor.id }, staff: null });
+    const owner = await admin({ roleCode: 'strapi-super-admin' });
+    const { meta } = (await owner.call('get', '/tasks')).body;
+    expect(meta.me).toEqual({ type: 'admin', id: owner.actor.id });
+    expect(meta.staff.finance).toEqual(expect.arrayContaining([{ documentId: ann.documentId, username: ann.username }, { documentId: bob.documentId, username: bob.username }]));
+    expect(meta.staff['customer-success']).toEqual(expect.arrayContaining([{ documentId: cy.documentId, username: cy.username }]));
+    expect(meta.staff.finance.some((user: any) => user.documentId === cy.documentId)).toBe(false);
+  });
 });
 
 describe('claim and unclaim in the admin panel', () => {

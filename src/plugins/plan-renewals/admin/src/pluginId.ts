@@ -7,6 +7,7 @@ export const ACTIONS = {
   manageRuns: 'plugin::plan-renewals.runs.manage',
   financeTasks: 'plugin::plan-renewals.tasks.finance',
   customerSuccessTasks: 'plugin::plan-renewals.tasks.customer-success',
+  reassignTasks: 'plugin::plan-renewals.tasks.reassign',
   readReports: 'plugin::plan-renewals.reports.read',
   readSettings: 'plugin::plan-renewals.settings.read',
 } as const;

@@ -29,8 +29,18 @@ interface Task {
   } | null;
 }
 
-/** One task: claim it, record the counter payment it waits for (Finance), complete it with an outcome. */
-const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) => {
+interface Viewer {
+  /** The viewer as a claim names them. */
+  me: { type: string; id: string } | null;
+  /** Staff of each role, when the viewer may reassign tasks. */
+  staff: Record<string, { documentId: string; username: string }[]> | null;
+}
+
+/**
+ * One task: claim it or give one's claim back, hand it to someone of its role (with the reassign
+ * permission), record the counter payment it waits for (Finance), complete it with an outcome.
+ */
+const TaskCard = ({ task, viewer, onChanged }: { task: Task; viewer: Viewer; onChanged: () => void }) => {
   const { post } = useFetchClient();
   const { toggleNotification } = useNotification();
   const can = useCan();
@@ -40,6 +50,9 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
   const noteNeeded = isRejection(task.type, outcome) && !note.trim();
   const [reference, setReference] = React.useState('');
   const [busy, setBusy] = React.useState(false);
+  const [assignee, setAssignee] = React.useState('');
+  const mine = Boolean(task.claimedBy && viewer.me && task.claimedBy.type === viewer.me.type && task.claimedBy.id === viewer.me.id);
+  const staff = viewer.staff?.[task.role] ?? null;
 
   const act = async (path: string, body: unknown, done: string) => {
     setBusy(true);
@@ -88,7 +101,37 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
             Claim
           </Button>
         ) : null}
+        {mine ? (
+          <Button variant="tertiary" loading={busy} onClick={() => act(`/tasks/${task.documentId}/unclaim`, {}, 'Task given back to its role')}>
+            Give back
+          </Button>
+        ) : null}
       </Flex>
+      {staff ? (
+        <Box paddingTop={4}>
+          <Flex gap={3} alignItems="flex-end" wrap="wrap">
+            <Field.Root name="assignee" width="240px" hint={`Hand the task to a member of ${ROLE_LABELS[task.role] ?? task.role}, whoever holds it`}>
+              <Field.Label>Reassign to</Field.Label>
+              <SingleSelect value={assignee} onChange={(value) => setAssignee(String(value))} placeholder={staff.length ? 'Choose a person' : 'Nobody has this role'}>
+                {staff.map((user) => (
+                  <SingleSelectOption key={user.documentId} value={user.documentId}>
+                    {user.username}
+                  </SingleSelectOption>
+                ))}
+              </SingleSelect>
+              <Field.Hint />
+            </Field.Root>
+            <Button
+              variant="secondary"
+              disabled={!assignee}
+              loading={busy}
+              onClick={() => act(`/tasks/${task.documentId}/reassign`, { user: assignee }, `Task handed to ${staff.find((u) => u.documentId === assignee)?.username ?? 'them'}`)}
+            >
+              Reassign
+            </Button>
+          </Flex>
+        </Box>
+      ) : null}
       {paymentDue && task.invoice ? (
         <Box paddingTop={4}>
           <Flex gap={3} alignItems="flex-end" wrap="wrap">
@@ -146,6 +189,7 @@ const TaskCard = ({ task, onChanged }: { task: Task; onChanged: () => void }) =>
 export const TasksPage = () => {
   const { data, meta, error, loading, reload } = useResource<Task[]>('/tasks');
   const roles: string[] = meta?.roles ?? [];
+  const viewer: Viewer = { me: meta?.me ?? null, staff: meta?.staff ?? null };
   return (
     <Page.Main>
       <Page.Title>Tasks</Page.Title>
@@ -165,7 +209,7 @@ export const TasksPage = () => {
         {data && data.length ? (
           <Flex direction="column" alignItems="stretch" gap={4}>
             {data.map((task) => (
-              <TaskCard key={task.documentId} task={task} onChanged={reload} />
+              <TaskCard key={task.documentId} task={task} viewer={viewer} onChanged={reload} />
             ))}
           </Flex>
         ) : null}

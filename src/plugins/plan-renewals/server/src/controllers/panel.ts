@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { RUN_STATES } from '../domain';
-import { TASK_ACTION_OF_ROLE } from '../config/actions';
+import { ADMIN_ACTIONS, TASK_ACTION_OF_ROLE } from '../config/actions';
 import { answer, completeBody, documentId, engine, noBody, parse, reassignBody, recordManualPayment, sendMonthlyReport } from './http';
 
 /**
@@ -83,7 +83,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async listTasks(ctx: any) {
       parse(noQuery, ctx.query);
       const roles = taskRoles(ctx);
-      ctx.body = { data: await views.openTasks(roles), meta: { roles } };
+      // Who the viewer is as a claim names them (to offer giving their own claims back) and, for
+      // an admin who may reassign, the staff of each role to hand a task to.
+      const me = { type: 'admin', id: String(ctx.state.user.id) };
+      const staff = ctx.state.userAbility?.can(ADMIN_ACTIONS.reassignTasks) ? await views.staffOf(roles) : null;
+      ctx.body = { data: await views.openTasks(roles), meta: { roles, me, staff } };
     },
 
     async claimTask(ctx: any) {

@@ -322,6 +322,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Open tasks of `roles`, oldest due first, with the invoice and run they are about. */
+    /** The staff users (not blocked) of each of `roles`, by role: whom a task may be handed to. */
+    async staffOf(roles: string[]) {
+      const users = await strapi.db.query('plugin::users-permissions.user').findMany({
+        where: { role: { type: { $in: roles } }, blocked: false },
+        populate: ['role'],
+        orderBy: { username: 'asc' },
+        limit: 500,
+      });
+      return Object.fromEntries(
+        roles.map((role) => [role, users.filter((user: any) => user.role?.type === role).map((user: any) => ({ documentId: user.documentId, username: user.username }))]),
+      );
+    },
+
     async openTasks(roles: string[], now: Date = new Date()) {
       const today = now.toISOString().slice(0, 10);
       const tasks = await strapi.documents(TASK_UID as any).findMany({
