@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInAdmin, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
-import { createActivePlan, createCustomer, createPlan, createServicePlan } from '../harness/fixtures';
+import { createActivePlan, createCustomer, createOpenInvoice, createPlan, createServicePlan, recordPayment } from '../harness/fixtures';
 
 /**
  * The plugin's admin API: every route refuses an admin without its action (403) and serves one
@@ -331,5 +331,28 @@ describe('the overview', () => {
     const served = await call(finance, 'GET', '/overview');
     expect(served.status).toBe(200);
     expect(Object.keys(served.body.data)).toEqual(expect.arrayContaining(['movements', 'rates', 'definitions', 'mrrHistory']));
+  });
+
+  test('cash collected (as the monthly report counts it) and the unpaid invoices, counted from the records', async () => {
+    const finance = await adminWith({ roleCode: 'plan-renewals-finance' });
+    const { invoice: overdue } = await createOpenInvoice(strapi);
+    await strapi.db.query('api::invoice.invoice').update({ where: { id: overdue.id }, data: { dueDate: '2026-01-02' } });
+    const { invoice: paid } = await createOpenInvoice(strapi);
+    await recordPayment(strapi, paid);
+    const { data } = (await call(finance, 'GET', '/overview')).body;
+    const reports = strapi.plugin('plan-renewals').service('reports');
+    expect(data.cash.thisMonth).toEqual({ month: data.month, figures: await reports.cash(data.month) });
+    expect(data.cash.lastMonth.figures).toEqual(await reports.cash(data.cash.lastMonth.month));
+    const taken = data.cash.thisMonth.figures.find((c: any) => c.currency === paid.currency);
+    expect(taken.collectedMinor).toBeGreaterThanOrEqual(paid.totalMinor);
+
+    // Every Open invoice, by hand.
+    const open = await strapi.db.query('api::invoice.invoice').findMany({ where: { state: 'Open' } });
+    expect(data.unpaid.count).toBe(open.length);
+    expect(data.unpaid.overdue).toBe(open.filter((i: any) => i.dueDate < data.today).length);
+    expect(data.unpaid.oldestDueDate).toBe(open.map((i: any) => i.dueDate).sort()[0]);
+    expect(data.unpaid.oldestDueDate).toBe('2026-01-02');
+    const usd = data.unpaid.figures.find((f: any) => f.currency === overdue.currency);
+    expect(usd.totalMinor).toBe(open.filter((i: any) => i.currency === overdue.currency).reduce((sum: number, i: any) => sum + i.totalMinor, 0));
   });
 });

@@ -43,6 +43,13 @@ interface Overview {
     arpa: { arpaMinor: number | null; mrrMinor: number; customers: number } | null;
   }[];
   salesByMonth: { month: string; new: number; renewal: number }[];
+  cash: Record<'lastMonth' | 'thisMonth', { month: string; figures: { currency: string; collectedMinor: number; refundedMinor: number }[] }>;
+  unpaid: {
+    count: number;
+    overdue: number;
+    oldestDueDate: string | null;
+    figures: { currency: string; count: number; totalMinor: number; overdue: number; oldestDueDate: string | null }[];
+  };
 }
 
 const LINE_COLOURS = ['#4945ff', '#ee5e52', '#328048', '#d9822f'];
@@ -87,6 +94,24 @@ const paidInvoices = (month: string) => {
     'paidAt:DESC',
   );
 };
+
+/** The payments taken in `month` (UTC), as the monthly report counts the cash collected. */
+const paymentsIn = (month: string) => {
+  const next = new Date(`${month}-01T00:00:00.000Z`);
+  next.setUTCMonth(next.getUTCMonth() + 1);
+  return contentManagerList(
+    'api::transaction.transaction',
+    [
+      [['state'], '$in', ['Success', 'Refunded']],
+      [['occurredAt'], '$gte', `${month}-01T00:00:00.000Z`],
+      [['occurredAt'], '$lt', next.toISOString()],
+    ],
+    'occurredAt:DESC',
+  );
+};
+
+/** The invoices still waiting for their money, the longest overdue first. */
+const unpaidInvoices = () => contentManagerList(INVOICE, [[['state'], '$eq', 'Open']], 'dueDate:ASC');
 
 /** The plans that stopped counting: churn is a customer whose plans all ended or were cancelled. */
 const endedPlans = () => contentManagerList(SP, [[['state'], '$in', ['Cancelled', 'Expired']]], 'updatedAt:DESC');
@@ -294,6 +319,29 @@ export const OverviewPage = () => {
                   value={`${data.thisMonth.new} new · ${counted(data.thisMonth.renewal, 'renewal')}`}
                   to={paidInvoices(data.month)}
                   definition="Invoices paid this month (UTC), new plans and renewals."
+                />
+              </Grid.Item>
+              <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
+                <Stat
+                  label={`Collected in ${formatMonth(data.cash.lastMonth.month)}`}
+                  value={perCurrency(data.cash.lastMonth.figures.map((c) => formatMoney(c.collectedMinor, c.currency)), formatMoney(0, 'USD'))}
+                  to={paymentsIn(data.cash.lastMonth.month)}
+                  hint={
+                    data.cash.lastMonth.figures.some((c) => c.refundedMinor)
+                      ? `refunded ${data.cash.lastMonth.figures.filter((c) => c.refundedMinor).map((c) => formatMoney(c.refundedMinor, c.currency)).join(' · ')}`
+                      : `so far in ${formatMonth(data.cash.thisMonth.month)}: ${perCurrency(data.cash.thisMonth.figures.map((c) => formatMoney(c.collectedMinor, c.currency)), formatMoney(0, 'USD'))}`
+                  }
+                  definition="Payments taken last month (UTC), card and counter, before refunds — the cash line of its monthly report."
+                />
+              </Grid.Item>
+              <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">
+                <Stat
+                  label="Unpaid invoices"
+                  value={data.unpaid.count ? `${counted(data.unpaid.count, 'invoice')} · ${perCurrency(data.unpaid.figures.map((u) => formatMoney(u.totalMinor, u.currency)), '')}` : 'None'}
+                  tone={data.unpaid.overdue ? 'danger' : undefined}
+                  to={unpaidInvoices()}
+                  hint={data.unpaid.count ? `${data.unpaid.overdue} overdue · oldest due ${data.unpaid.oldestDueDate}` : 'every invoice is settled'}
+                  definition="Open invoices waiting for their payment; overdue: past their due date."
                 />
               </Grid.Item>
               <Grid.Item col={3} s={6} xs={12} direction="column" alignItems="stretch">

@@ -140,6 +140,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : null,
   });
 
+  const reports = () => strapi.plugin('plan-renewals').service('reports');
+
+  /**
+   * Invoices waiting for their money (Open): how many and how much per currency, how many are past
+   * their due date, and the oldest due date — the one a Finance officer chases first.
+   */
+  const unpaidInvoices = async (today: string) => {
+    const rows = await strapi.db.transaction(({ trx }) =>
+      trx('invoices')
+        .where('state', 'Open')
+        .groupBy('currency')
+        .orderBy('currency')
+        .select('currency')
+        .count({ count: '*' })
+        .sum({ total: 'total_minor' })
+        .min({ oldest: 'due_date' })
+        .select(trx.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today])),
+    );
+    const day = (value: unknown) => (value == null ? null : value instanceof Date ? value.toISOString().slice(0, 10) : typeof value === 'number' ? new Date(value).toISOString().slice(0, 10) : String(value).slice(0, 10));
+    const figures = rows.map((row: any) => ({ currency: row.currency, count: Number(row.count), totalMinor: Number(row.total ?? 0), overdue: Number(row.overdue ?? 0), oldestDueDate: day(row.oldest) }));
+    return {
+      count: figures.reduce((sum: number, f: any) => sum + f.count, 0),
+      overdue: figures.reduce((sum: number, f: any) => sum + f.overdue, 0),
+      oldestDueDate: figures.map((f: any) => f.oldestDueDate).filter(Boolean).sort()[0] ?? null,
+      figures,
+    };
+  };
+
   const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer', 'transactions'] } } }, invoice: { populate: ['customer', 'transactions'] } } as const;
 
   const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
@@ -155,11 +183,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const month = today.slice(0, 7);
       const months = Array.from({ length: 12 }, (_, i) => addCalendarMonths(month, i - 11));
       // From the month before the first: its movements (into the first month) are shown too.
-      const [current, sales, tasks, history] = await Promise.all([
+      const lastMonth = addCalendarMonths(month, -1);
+      const [current, sales, tasks, history, cashLastMonth, cashThisMonth, unpaid] = await Promise.all([
         mrr().current(now),
         salesByMonth(months),
         tasksPerRole(today),
         mrr().history(addCalendarMonths(months[0], -1), months[11]),
+        reports().cash(lastMonth),
+        reports().cash(month),
+        unpaidInvoices(today),
       ]);
       // The current month's point is live; earlier months are the stored month-end snapshots.
       const stored = history.snapshots.filter((s: any) => s.period !== month);
@@ -208,6 +240,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         mrr: current,
         activePlans,
         thisMonth: sales[sales.length - 1],
+        // Cash, as the monthly report counts it: payments taken (refunded since or not), refunds made.
+        cash: { lastMonth: { month: lastMonth, figures: cashLastMonth }, thisMonth: { month, figures: cashThisMonth } },
+        unpaid,
         tasks,
         currencies,
         mrrHistory: months.map((period) => ({

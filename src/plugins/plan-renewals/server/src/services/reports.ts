@@ -46,10 +46,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const timezone = () => (strapi.config.get('plugin::plan-renewals') as { jobs: { timezone: string } }).jobs.timezone;
 
+  /** Month `month`'s bounds (UTC calendar month) as the database compares them. */
+  const rangeOf = (month: string) => [at(new Date(`${month}-01T00:00:00.000Z`)), at(new Date(`${addCalendarMonths(month, 1)}-01T00:00:00.000Z`))];
+
+  /**
+   * Cash in a month, per currency: payments taken in it (refunded since or not) and refunds made
+   * in it. The report and the admin Overview both read it here.
+   */
+  const cashIn = async (trx: any, range: unknown[]) => {
+    const collected = await trx('transactions')
+      .whereIn('state', ['Success', 'Refunded'])
+      .where('occurred_at', '>=', range[0])
+      .where('occurred_at', '<', range[1])
+      .groupBy('currency')
+      .select('currency')
+      .sum({ amount: 'amount_minor' });
+    const refunded = await trx('transactions')
+      .where('state', 'Refunded')
+      .where('refunded_at', '>=', range[0])
+      .where('refunded_at', '<', range[1])
+      .groupBy('currency')
+      .select('currency')
+      .sum({ amount: 'amount_minor' });
+    const currencies = [...new Set([...collected, ...refunded].map((row: any) => row.currency as string))].sort();
+    return currencies.map((currency) => ({
+      currency,
+      collectedMinor: n(collected.find((row: any) => row.currency === currency)?.amount),
+      refundedMinor: n(refunded.find((row: any) => row.currency === currency)?.amount),
+    }));
+  };
+
   const compute = async (month: string, now: Date) => {
-    const start = new Date(`${month}-01T00:00:00.000Z`);
-    const end = new Date(`${addCalendarMonths(month, 1)}-01T00:00:00.000Z`);
-    const range = [at(start), at(end)];
+    const range = rangeOf(month);
     const mrr = strapi.plugin('plan-renewals').service('mrr');
     // The MRR at the start and the end are the closed figures of the two month ends, by the one
     // rule; closing is once, so a month closed earlier keeps the figure it was closed with.
@@ -79,26 +107,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .select(trx.raw(`SUM(CASE WHEN to_state = 'Cancelled' THEN 1 ELSE 0 END) AS cancelled`))
         .select(trx.raw(`SUM(CASE WHEN to_state = 'Expired' THEN 1 ELSE 0 END) AS expired`));
 
-      const collected = await trx('transactions')
-        .whereIn('state', ['Success', 'Refunded'])
-        .where('occurred_at', '>=', range[0])
-        .where('occurred_at', '<', range[1])
-        .groupBy('currency')
-        .select('currency')
-        .sum({ amount: 'amount_minor' });
-      const refunded = await trx('transactions')
-        .where('state', 'Refunded')
-        .where('refunded_at', '>=', range[0])
-        .where('refunded_at', '<', range[1])
-        .groupBy('currency')
-        .select('currency')
-        .sum({ amount: 'amount_minor' });
-      const currencies = [...new Set([...collected, ...refunded].map((row: any) => row.currency as string))].sort();
-      const cash = currencies.map((currency) => ({
-        currency,
-        collectedMinor: n(collected.find((row: any) => row.currency === currency)?.amount),
-        refundedMinor: n(refunded.find((row: any) => row.currency === currency)?.amount),
-      }));
+      const cash = await cashIn(trx, range);
 
       const completed = await trx('plan_renewal_tasks')
         .where('completed_at', '>=', range[0])
@@ -182,6 +191,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const service = {
+    /** Cash collected and refunded in `month` (YYYY-MM, also the current one), per currency, as the report counts it. */
+    async cash(month: string) {
+      if (!isCalendarMonth(month)) throw new Error(`A month is YYYY-MM, not ${month}`);
+      return strapi.db.transaction(({ trx }) => cashIn(trx, rangeOf(month)));
+    },
+
     /**
      * The month's report, stored once: the first call stores revision 1 and emails Finance; any
      * later call answers the stored report and changes nothing.
