@@ -162,6 +162,9 @@ test('a renewal is started from the service plan in the content manager', async 
   await dismissOverlays();
   await page.getByRole('row').nth(1).getByRole('gridcell').nth(2).click();
   await page.getByRole('button', { name: 'Start renewal' }).waitFor();
+  // A service plan has no currency of its own: its money is in its plan's.
+  await page.waitForFunction(() => (document.querySelector('input[name="recurringMinor"]') as HTMLInputElement | null)?.value.includes('.'));
+  expect(await page.locator('[data-currency="recurringMinor"]').textContent()).toBe('USD');
   await shoot('service-plan');
   await page.getByRole('button', { name: 'Start renewal' }).click();
   await page.waitForURL(/plugins\/plan-renewals\/runs\//);
@@ -212,4 +215,36 @@ test('runs, reports and settings pages show real data', async () => {
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   await page.getByText('renewals-due').waitFor();
   await shoot('settings');
+}, 60_000);
+
+test('invoices show their money in their currency, in the list and in the edit view', async () => {
+  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::invoice.invoice`);
+  await page.getByRole('gridcell').first().waitFor();
+  const totals = page.getByRole('gridcell').filter({ hasText: /^USD [\d,]+\.\d\d$/ });
+  await totals.first().waitFor();
+  await page.getByRole('row').nth(1).getByRole('gridcell').nth(1).click();
+  const total = page.locator('input[name="totalMinor"]');
+  await total.waitFor();
+  // The input shows the amount once the record's values reach it.
+  await page.waitForFunction(() => (document.querySelector('input[name="totalMinor"]') as HTMLInputElement | null)?.value);
+  // Read-only (the process sets it), shown in major units beside the invoice's currency.
+  expect(await total.inputValue()).toMatch(/^[\d,]+\.\d\d$/);
+  expect(await total.isDisabled()).toBe(true);
+  await page.locator('label', { hasText: /^Total\*?$/ }).waitFor();
+  expect(await page.locator('[data-currency="totalMinor"]').textContent()).toBe('USD');
+  await total.scrollIntoViewIfNeeded();
+  await shoot('invoice');
+
+  // A plan's price is typed in major units; more decimals than the currency has are refused.
+  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::plan.plan`);
+  await page.getByRole('row').nth(1).getByRole('gridcell').nth(1).click();
+  const price = page.locator('input[name="priceMinor"]');
+  await page.waitForFunction(() => (document.querySelector('input[name="priceMinor"]') as HTMLInputElement | null)?.value);
+  expect(await price.inputValue()).toMatch(/^[\d,]+\.\d\d$/);
+  await price.fill('643.001');
+  await page.getByText('USD amounts have at most 2 decimals').waitFor();
+  await price.fill('1,643.5');
+  await price.blur();
+  expect(await price.inputValue()).toBe('1,643.50');
+  expect(await page.getByText('USD amounts have at most 2 decimals').count()).toBe(0);
 }, 60_000);

@@ -25,6 +25,17 @@ interface MoneyInputProps {
  * holds a value its own validation refuses (not a number), so the record cannot be saved with an
  * amount the person did not mean.
  */
+/**
+ * The content manager puts an integer field's bounds in front of its description ("min. 0 / max.
+ * 2147483647<br/>description"): in minor units, they would read as a price. The description alone
+ * is kept; an amount out of bounds is refused below the field, in the currency.
+ */
+const descriptionOnly = (hint: React.ReactNode): React.ReactNode => {
+  if (!Array.isArray(hint)) return hint;
+  const br = hint.findIndex((part) => React.isValidElement(part) && part.type === 'br');
+  return br === -1 ? hint : hint.slice(br + 1);
+};
+
 const MoneyInput = ({ name, label, hint, labelAction, required, disabled, placeholder, attribute, value, error, onChange }: MoneyInputProps) => {
   const currency = useRecordCurrency(attribute.options?.currencyFrom);
   const [text, setText] = React.useState(() => inputText(value, currency));
@@ -64,7 +75,7 @@ const MoneyInput = ({ name, label, hint, labelAction, required, disabled, placeh
   };
 
   return (
-    <Field.Root name={name} id={name} error={problem ?? error} hint={hint} required={required}>
+    <Field.Root name={name} id={name} error={problem ?? error} hint={descriptionOnly(hint)} required={required}>
       <Field.Label action={labelAction}>{label}</Field.Label>
       <TextInput
         name={name}
@@ -76,7 +87,7 @@ const MoneyInput = ({ name, label, hint, labelAction, required, disabled, placeh
         inputMode="decimal"
         autoComplete="off"
         startAction={
-          <Typography variant="pi" fontWeight="bold" textColor="neutral600" data-currency>
+          <Typography variant="pi" fontWeight="bold" textColor="neutral600" data-currency={name}>
             {currency ?? 'Minor units'}
           </Typography>
         }
