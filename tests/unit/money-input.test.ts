@@ -1,4 +1,4 @@
-import { displayAmount, inputText, readInput } from '../../src/plugins/money/admin/src/amount';
+import { displayAmount, inputText, readInput, rowCurrency } from '../../src/plugins/money/admin/src/amount';
 
 /** The money field's admin helpers: what a list cell and the edit-view input show, and what a typed amount is stored as. */
 const INT32 = { min: 0, max: 2147483647 };
@@ -56,5 +56,17 @@ describe('readInput() (what is stored)', () => {
 
   test('a biginteger field without bounds takes any size, exactly', () => {
     expect(readInput('123,456,789,012,345,678.90', 'USD', {})).toEqual({ amountMinor: 12345678901234567890n });
+  });
+});
+
+describe('rowCurrency() (a list row)', () => {
+  const fromPlan = { options: { currencyFrom: { field: 'plan', model: 'api::plan.plan' } } };
+  test.each([
+    [{ currency: 'KWD' }, {}, 'KWD'],
+    [{ plan: { currency: 'JPY' } }, fromPlan, 'JPY'],
+    [{ plan: null }, fromPlan, undefined],
+    [{ plan: { count: 1 } }, fromPlan, undefined],
+  ])('%p -> %p', (row, attribute, expected) => {
+    expect(rowCurrency(row, attribute)).toBe(expected);
   });
 });

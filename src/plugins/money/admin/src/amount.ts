@@ -1,4 +1,5 @@
 import { formatAmount, formatMajorUnits, isCurrencyCode, parseMajorUnits } from '../../../../domain';
+import { CURRENCY_FIELD, type CurrencyFrom } from '../../server/src/fields';
 
 /**
  * The admin's money helpers, over the domain's one formatter and parser (the same exponents as
@@ -7,6 +8,17 @@ import { formatAmount, formatMajorUnits, isCurrencyCode, parseMajorUnits } from 
  */
 const isStoredAmount = (value: unknown): value is number | string =>
   (typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && /^-?\d+$/.test(value));
+
+/**
+ * The currency of a row of the content manager's list: its own, or that of the to-one relation
+ * the field's `currencyFrom` names (the list populates to-one relations with their fields).
+ */
+export const rowCurrency = (row: Record<string, unknown>, attribute: { options?: { currencyFrom?: CurrencyFrom } }): unknown => {
+  const from = attribute.options?.currencyFrom;
+  if (!from) return row[CURRENCY_FIELD];
+  const related = row[from.field];
+  return related && typeof related === 'object' ? (related as Record<string, unknown>)[CURRENCY_FIELD] : undefined;
+};
 
 /** "USD 643.00" for 64300 in USD; "-" for no amount. */
 export const displayAmount = (value: unknown, currency: unknown): string => {

@@ -1,10 +1,10 @@
 import { Typography } from '@strapi/design-system';
-import { isMoneyAttribute } from '../../server/src/fields';
-import { displayAmount } from './amount';
+import { type CurrencyFrom, isMoneyAttribute } from '../../server/src/fields';
+import { displayAmount, rowCurrency } from './amount';
 
 interface ListHeader {
   name: string;
-  attribute?: unknown;
+  attribute?: { options?: { currencyFrom?: CurrencyFrom } };
   cellFormatter?: (row: Record<string, unknown>) => React.ReactNode;
 }
 
@@ -13,7 +13,7 @@ export const withMoneyCells = <T extends { displayedHeaders: ListHeader[] }>(arg
   ...args,
   displayedHeaders: args.displayedHeaders.map((header) =>
     isMoneyAttribute(header.attribute)
-      ? { ...header, cellFormatter: (row: Record<string, unknown>) => <MoneyCell value={row[header.name]} currency={row.currency} /> }
+      ? { ...header, cellFormatter: (row: Record<string, unknown>) => <MoneyCell value={row[header.name]} currency={rowCurrency(row, header.attribute ?? {})} /> }
       : header,
   ),
 });
