@@ -10,6 +10,12 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => {
     ...(JOB_STUCK_RUN_MINUTES ? { stuckRunMinutes: JOB_STUCK_RUN_MINUTES } : {}),
   };
   return {
+    // Money fields (integer minor units, typed and shown in the record's currency): used by every
+    // billing type, so a plugin of its own rather than a part of one process.
+    money: {
+      enabled: true,
+      resolve: './src/plugins/money',
+    },
     // The process engine first: each process plugin registers its definition with it.
     workflows: {
       enabled: true,

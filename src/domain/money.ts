@@ -132,13 +132,58 @@ export const allocate = (amount: Money, ratios: readonly number[]): Money[] => {
   return parts.map((p) => money(Number(p.floor), amount.currency));
 };
 
+/**
+ * An amount of minor units written in major units, exactly (string arithmetic, never a float):
+ * 64300 in USD is "643.00", 5000 in JPY "5000", 1234 in KWD "1.234", -5 in USD "-0.05".
+ * `grouping` puts a comma between thousands ("1,234.50"). Takes a number, a bigint or a string
+ * of digits (a biginteger column reads as one).
+ */
+export const formatMajorUnits = (amountMinor: number | bigint | string, currency: CurrencyCode, options: { grouping?: boolean } = {}): string => {
+  const text = String(amountMinor);
+  if (!/^-?\d+$/.test(text)) throw new MoneyError(`Amount must be a whole number of minor units, got ${JSON.stringify(text)}`);
+  const negative = text.startsWith('-') && /[1-9]/.test(text);
+  const exponent = currencyExponent(currency);
+  const digits = text.replace(/^-?0*/, '').padStart(exponent + 1, '0');
+  const units = digits.slice(0, digits.length - exponent);
+  const whole = options.grouping ? units.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : units;
+  const fraction = exponent === 0 ? '' : `.${digits.slice(digits.length - exponent)}`;
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+};
+
+/** An amount for people, with its currency: "USD 1,234.50", "JPY 12,000", "KWD -1.250". */
+export const formatAmount = (amountMinor: number | bigint | string, currency: CurrencyCode): string =>
+  `${currency} ${formatMajorUnits(amountMinor, currency, { grouping: true })}`;
+
 /** Human display, e.g. "USD 1,234.50" or "JPY 12,000". For emails and CSVs, not for arithmetic. */
-export const format = (value: Money): string => {
-  const exponent = currencyExponent(value.currency);
-  const digits = value.amountMinor.toString().padStart(exponent + 1, '0');
-  const units = digits.slice(0, digits.length - exponent) || '0';
-  const grouped = units.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return exponent === 0
-    ? `${value.currency} ${grouped}`
-    : `${value.currency} ${grouped}.${digits.slice(digits.length - exponent)}`;
+export const format = (value: Money): string => formatAmount(value.amountMinor, value.currency);
+
+export type ParsedAmount = { amountMinor: bigint | null; problem?: undefined } | { amountMinor?: undefined; problem: string };
+
+/**
+ * Reads an amount a person typed in major units ("643", "643.5", "1,234.50", "USD 643.00") as
+ * exact minor units in `currency`: digits only, commas only between thousands, and no more
+ * decimals than the currency has (refused, not rounded: "12.345" is not a USD amount). Blank is
+ * no amount (null). A currency code in front must be `currency`'s.
+ */
+export const parseMajorUnits = (input: string, currency: CurrencyCode): ParsedAmount => {
+  let text = input.trim();
+  if (text === '') return { amountMinor: null };
+  const code = /^([A-Za-z]{3})(?![A-Za-z])\s*/.exec(text);
+  if (code) {
+    if (code[1].toUpperCase() !== currency) return { problem: `The amount is in ${currency}, not ${code[1].toUpperCase()}` };
+    text = text.slice(code[0].length);
+  }
+  const match = /^(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d*))?$/.exec(text);
+  if (!match) return { problem: `Write the amount in ${currency} with digits and a decimal point, e.g. ${formatMajorUnits(123450, currency)}` };
+  const [, sign, whole, fraction = ''] = match;
+  const exponent = currencyExponent(currency);
+  if (fraction.length > exponent) {
+    return {
+      problem: exponent === 0
+        ? `${currency} amounts have no decimals`
+        : `${currency} amounts have at most ${exponent} decimal${exponent === 1 ? '' : 's'}`,
+    };
+  }
+  const minor = BigInt(whole.replace(/,/g, '') + fraction.padEnd(exponent, '0'));
+  return { amountMinor: sign === '-' ? -minor : minor };
 };

@@ -34,7 +34,9 @@ export interface ContentManagerView {
   fields: Record<string, FieldView>;
 }
 
-const MINOR_UNITS = "In the currency's smallest unit: 64300 is USD 643.00, 5000 is JPY 5,000.";
+// Money fields are typed and shown in their record's currency (the money plugin's custom field),
+// stored as integer minor units.
+const IN_CURRENCY = "In the invoice's currency.";
 const SET_BY_PROCESS = 'Set by the purchase and renewal process.';
 
 export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
@@ -51,9 +53,9 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
       state: { label: 'State', description: 'Open until paid. An Open invoice may be voided or written off (Uncollectible); a Paid one only refunded.' },
       currency: { label: 'Currency', description: 'Every amount of the invoice is in this currency.', editable: false },
       lines: { label: 'Lines', description: 'Plan, add-ons and tax, as issued; they add up to the total.', editable: false },
-      subtotalMinor: { label: 'Subtotal (minor units)', description: MINOR_UNITS, editable: false },
-      taxMinor: { label: 'Tax (minor units)', description: MINOR_UNITS, editable: false },
-      totalMinor: { label: 'Total (minor units)', description: MINOR_UNITS, editable: false },
+      subtotalMinor: { label: 'Subtotal', description: `Before tax. ${IN_CURRENCY}`, editable: false },
+      taxMinor: { label: 'Tax', description: IN_CURRENCY, editable: false },
+      totalMinor: { label: 'Total', description: `Subtotal plus tax: what the customer pays. ${IN_CURRENCY}`, editable: false },
       periodStart: { label: 'Period start', description: 'The first day this invoice pays for.', editable: false },
       periodEnd: { label: 'Period end', description: 'The first day after the period: it covers every day before this one.', editable: false },
       issuedAt: { label: 'Issued at', editable: false },
@@ -105,7 +107,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
       addOnCodes: { label: 'Add-ons', description: 'Codes of the add-ons chosen at purchase; they change with a new purchase, not here.', editable: false },
       paymentMethod: { label: 'Payment method', description: 'stripe: card or payment link; manual: paid at the counter.' },
       renewalCount: { label: 'Renewals', description: SET_BY_PROCESS, editable: false },
-      recurringMinor: { label: 'Recurring per term (minor units)', description: `Price plus recurring add-ons, without tax: MRR counts it divided by the term. ${MINOR_UNITS}`, editable: false },
+      recurringMinor: { label: 'Recurring per term', description: "Price plus recurring add-ons, without tax, in the plan's currency: MRR counts it divided by the term.", editable: false },
       invoices: { label: 'Invoices', editable: false },
     },
   },
@@ -134,7 +136,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
       code: { label: 'Code', description: 'How purchases and the API name the plan.' },
       name: { label: 'Name' },
       description: { label: 'Description' },
-      priceMinor: { label: 'Price per term (minor units)', description: `Before tax. ${MINOR_UNITS}` },
+      priceMinor: { label: 'Price per term', description: "Before tax, in the plan's currency." },
       currency: { label: 'Currency', description: 'ISO 4217 code, such as USD.' },
       termMonths: { label: 'Term (months)', description: `One of ${ALLOWED_TERMS_MONTHS.join(', ')}.` },
       taxRateBps: { label: 'Tax rate (basis points)', description: '825 is 8.25 %.' },
@@ -150,7 +152,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
     list: ['occurredAt', 'invoice', 'state', 'amountMinor', 'currency', 'provider', 'providerReference'],
     fields: {
       invoice: { label: 'Invoice', editable: false },
-      amountMinor: { label: 'Amount (minor units)', description: MINOR_UNITS, editable: false },
+      amountMinor: { label: 'Amount', description: "In the payment's currency.", editable: false },
       currency: { label: 'Currency', editable: false },
       state: { label: 'State' },
       provider: { label: 'Provider', editable: false },
@@ -166,7 +168,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
       kind: { label: 'Kind' },
       code: { label: 'Code' },
       description: { label: 'Description' },
-      amountMinor: { label: 'Amount (minor units)', description: MINOR_UNITS },
+      amountMinor: { label: 'Amount', description: IN_CURRENCY },
       taxRateBps: { label: 'Tax rate (basis points)', description: '825 is 8.25 %.' },
     },
   },
@@ -175,7 +177,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
     fields: {
       code: { label: 'Code' },
       name: { label: 'Name' },
-      feeMinor: { label: 'Fee (minor units)', description: `Before tax. ${MINOR_UNITS}` },
+      feeMinor: { label: 'Fee', description: "Before tax, in the plan's currency." },
       taxable: { label: 'Taxable' },
       billing: { label: 'Billing', description: 'recurring: charged every term; one-time: with the first invoice only.' },
     },

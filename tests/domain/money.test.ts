@@ -5,11 +5,15 @@ import {
   allocate,
   divideRounded,
   format,
+  formatAmount,
+  formatMajorUnits,
   money,
   multiplyRatio,
+  parseMajorUnits,
   subtract,
   sum,
 } from '../../src/domain';
+import type { CurrencyCode } from '../../src/domain';
 
 describe('money()', () => {
   test.each([
@@ -115,5 +119,82 @@ describe('format()', () => {
     [0, 'EUR', 'EUR 0.00'],
   ])('%p %s -> %s', (amount, currency, expected) => {
     expect(format(money(amount, currency))).toBe(expected);
+  });
+});
+
+describe('formatMajorUnits() and formatAmount()', () => {
+  test.each<[number | bigint | string, CurrencyCode, string, string]>([
+    [0, 'USD', '0.00', 'USD 0.00'],
+    [64300, 'USD', '643.00', 'USD 643.00'],
+    [7, 'USD', '0.07', 'USD 0.07'],
+    [-5, 'USD', '-0.05', 'USD -0.05'],
+    ['-0', 'USD', '0.00', 'USD 0.00'],
+    [5000, 'JPY', '5000', 'JPY 5,000'],
+    [0, 'JPY', '0', 'JPY 0'],
+    [1234, 'KWD', '1.234', 'KWD 1.234'],
+    [5, 'BHD', '0.005', 'BHD 0.005'],
+    [-1250, 'KWD', '-1.250', 'KWD -1.250'],
+    [2147483647, 'USD', '21474836.47', 'USD 21,474,836.47'],
+    // A biginteger column (MRR sums) reads as a string; beyond 2^53 nothing is lost.
+    ['123456789012345678901', 'USD', '1234567890123456789.01', 'USD 1,234,567,890,123,456,789.01'],
+    [123456789012345678901n, 'JPY', '123456789012345678901', 'JPY 123,456,789,012,345,678,901'],
+  ])('%p %s -> %s / %s', (amount, currency, plain, withCurrency) => {
+    expect(formatMajorUnits(amount, currency)).toBe(plain);
+    expect(formatAmount(amount, currency)).toBe(withCurrency);
+  });
+
+  test.each([['12.5'], ['1e3'], [''], ['abc']])('refuses %p as minor units', (amount) => {
+    expect(() => formatMajorUnits(amount, 'USD')).toThrow(MoneyError);
+  });
+});
+
+describe('parseMajorUnits()', () => {
+  test.each<[string, CurrencyCode, bigint | null]>([
+    ['643.00', 'USD', 64300n],
+    ['643', 'USD', 64300n],
+    ['643.5', 'USD', 64350n],
+    ['  0.07 ', 'USD', 7n],
+    ['0', 'USD', 0n],
+    ['12.', 'USD', 1200n],
+    ['1,234.50', 'USD', 123450n],
+    ['USD 643.00', 'USD', 64300n],
+    ['usd643', 'USD', 64300n],
+    ['-0.05', 'USD', -5n],
+    ['5000', 'JPY', 5000n],
+    ['5,000', 'JPY', 5000n],
+    ['1.234', 'KWD', 1234n],
+    ['1.2', 'KWD', 1200n],
+    ['0.005', 'BHD', 5n],
+    ['21,474,836.47', 'USD', 2147483647n],
+    ['12345678901234567890.12', 'USD', 1234567890123456789012n],
+    ['', 'USD', null],
+    ['   ', 'JPY', null],
+  ])('%p in %s -> %p', (text, currency, expected) => {
+    expect(parseMajorUnits(text, currency)).toEqual({ amountMinor: expected });
+  });
+
+  test.each<[string, CurrencyCode, RegExp]>([
+    ['643.001', 'USD', /USD amounts have at most 2 decimals/],
+    ['5000.5', 'JPY', /JPY amounts have no decimals/],
+    ['5000.0', 'JPY', /JPY amounts have no decimals/],
+    ['1.2345', 'KWD', /KWD amounts have at most 3 decimals/],
+    ['EUR 10.00', 'USD', /in USD, not EUR/],
+    ['1,2', 'USD', /digits and a decimal point, e\.g\. 1234\.50/],
+    ['12,34.00', 'USD', /digits and a decimal point/],
+    ['1e3', 'USD', /digits and a decimal point/],
+    ['12.3.4', 'USD', /digits and a decimal point/],
+    ['.5', 'USD', /digits and a decimal point/],
+    ['--5', 'USD', /digits and a decimal point/],
+    ['five', 'JPY', /digits and a decimal point, e\.g\. 123450/],
+  ])('refuses %p in %s', (text, currency, problem) => {
+    const parsed = parseMajorUnits(text, currency);
+    expect(parsed.amountMinor).toBeUndefined();
+    expect(parsed.problem).toMatch(problem);
+  });
+
+  test.each<[number, CurrencyCode]>([
+    [0, 'USD'], [64300, 'USD'], [2147483647, 'USD'], [5000, 'JPY'], [1234, 'KWD'], [5, 'BHD'],
+  ])('reads back what it formats: %p %s', (amount, currency) => {
+    expect(parseMajorUnits(formatAmount(amount, currency), currency)).toEqual({ amountMinor: BigInt(amount) });
   });
 });

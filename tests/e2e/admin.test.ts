@@ -139,6 +139,14 @@ afterEach(() => {
   expect(seen).toEqual([]);
 });
 
+/** A money input's text once it matches: the record's values reach the input after the page shows. */
+const moneyInput = async (name: string, pattern: RegExp): Promise<string> => {
+  const input = page.locator(`input[name="${name}"]`);
+  await input.waitFor();
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !pattern.test(await input.inputValue()); ) await page.waitForTimeout(100);
+  return input.inputValue();
+};
+
 const nav = (name: string) => page.getByRole('navigation', { name: 'Plan renewals' }).getByRole('link', { name, exact: true });
 
 test('the first admin registers and lands on the overview with the demo data', async () => {
@@ -206,6 +214,9 @@ test('a renewal is started from the service plan in the content manager', async 
   await dismissOverlays();
   await page.getByRole('row').nth(1).getByRole('gridcell').nth(2).click();
   await page.getByRole('button', { name: 'Start renewal' }).waitFor();
+  // A service plan has no currency of its own: its money is in its plan's.
+  expect(await moneyInput('recurringMinor', /\./)).toMatch(/^[\d,]+\.\d\d$/);
+  expect(await page.locator('[data-currency="recurringMinor"]').textContent()).toBe('USD');
   await shoot('service-plan');
   await page.getByRole('button', { name: 'Start renewal' }).click();
   await page.waitForURL(/plugins\/plan-renewals\/runs\//);
@@ -279,4 +290,32 @@ test('runs, reports and settings pages show real data', async () => {
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   await page.getByText('renewals-due').waitFor();
   await shoot('settings');
+}, 60_000);
+
+test('invoices show their money in their currency, in the list and in the edit view', async () => {
+  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::invoice.invoice`);
+  await page.getByRole('gridcell').first().waitFor();
+  const totals = page.getByRole('gridcell').filter({ hasText: /^USD [\d,]+\.\d\d$/ });
+  await totals.first().waitFor();
+  await page.getByRole('row').nth(1).getByRole('gridcell').nth(1).click();
+  // Read-only (the process sets it), shown in major units beside the invoice's currency.
+  expect(await moneyInput('totalMinor', /\d/)).toMatch(/^[\d,]+\.\d\d$/);
+  const total = page.locator('input[name="totalMinor"]');
+  expect(await total.isDisabled()).toBe(true);
+  await page.locator('label', { hasText: /^Total\*?$/ }).waitFor();
+  expect(await page.locator('[data-currency="totalMinor"]').textContent()).toBe('USD');
+  await total.scrollIntoViewIfNeeded();
+  await shoot('invoice');
+
+  // A plan's price is typed in major units; more decimals than the currency has are refused.
+  await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::plan.plan`);
+  await page.getByRole('row').nth(1).getByRole('gridcell').nth(1).click();
+  expect(await moneyInput('priceMinor', /\d/)).toMatch(/^[\d,]+\.\d\d$/);
+  const price = page.locator('input[name="priceMinor"]');
+  await price.fill('643.001');
+  await page.getByText('USD amounts have at most 2 decimals').waitFor();
+  await price.fill('1,643.5');
+  await price.blur();
+  expect(await price.inputValue()).toBe('1,643.50');
+  expect(await page.getByText('USD amounts have at most 2 decimals').count()).toBe(0);
 }, 60_000);
