@@ -44,7 +44,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
     kind: 'content-type',
     mainField: 'number',
     sort: { by: 'issuedAt', order: 'DESC' },
-    list: ['number', 'customer', 'state', 'totalMinor', 'currency', 'dueDate', 'paidAt'],
+    list: ['number', 'customer', 'state', 'totalMinor', 'dueDate', 'paidAt'],
     fields: {
       number: { label: 'Number', description: 'Given when the invoice is issued; it never changes.', editable: false },
       customer: { label: 'Customer', editable: false },
@@ -131,7 +131,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
     kind: 'content-type',
     mainField: 'name',
     sort: { by: 'code', order: 'ASC' },
-    list: ['code', 'name', 'priceMinor', 'currency', 'termMonths', 'active'],
+    list: ['code', 'name', 'priceMinor', 'termMonths', 'active'],
     fields: {
       code: { label: 'Code', description: 'How purchases and the API name the plan.' },
       name: { label: 'Name' },
@@ -149,7 +149,7 @@ export const CONTENT_MANAGER_VIEWS: Record<string, ContentManagerView> = {
     kind: 'content-type',
     mainField: 'providerReference',
     sort: { by: 'occurredAt', order: 'DESC' },
-    list: ['occurredAt', 'invoice', 'state', 'amountMinor', 'currency', 'provider', 'providerReference'],
+    list: ['occurredAt', 'invoice', 'state', 'amountMinor', 'provider', 'providerReference'],
     fields: {
       invoice: { label: 'Invoice', editable: false },
       amountMinor: { label: 'Amount', description: "In the payment's currency.", editable: false },
