@@ -29,7 +29,9 @@ test('the first start of an empty database seeds an auto repair shop, through th
   // Purchases and renewals are runs: twelve purchases and two renewals, each with its thirteen steps.
   expect(await count('plugin::plan-renewals.run', { kind: 'new' })).toBe(12);
   expect(await count('plugin::plan-renewals.run', { kind: 'renewal' })).toBe(2);
-  expect(await count('plugin::plan-renewals.run', { state: 'completed' })).toBe(10);
+  // Ten accepted; one purchase whose payment Finance rejected ends completed with that outcome.
+  expect(await count('plugin::plan-renewals.run', { state: 'completed' })).toBe(11);
+  expect(await count('plugin::plan-renewals.run', { state: 'completed', outcome: 'rejected' })).toBe(1);
 });
 
 test('nothing the UI cannot explain: every open plan has its open run, every PastDue plan its Finance task', async () => {
