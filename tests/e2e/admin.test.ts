@@ -192,6 +192,11 @@ test('the first admin registers and lands on the overview with the demo data', a
   // Every figure opens the records behind it.
   expect(await page.locator('[data-stat^="Paid in"] a').getAttribute('href')).toMatch(/content-manager\/collection-types\/api::invoice\.invoice\?filters\[\$and\]\[0\]\[state\]\[\$in\]\[0\]=Paid.*\[paidAt\]\[\$gte\]=/);
   expect(await page.locator('[data-stat="Finance tasks"] a').getAttribute('href')).toMatch(/plugins\/plan-renewals\/tasks$/);
+  // What was collected last month, and which invoices are unpaid since when, each with its records.
+  expect(await page.locator('[data-stat^="Collected in"] p').first().innerText()).toMatch(/^[A-Z]{3} [\d,]+(\.\d+)?/);
+  expect(await page.locator('[data-stat^="Collected in"] a').getAttribute('href')).toMatch(/api::transaction\.transaction\?filters.*\[occurredAt\]\[\$gte\]=/);
+  expect(await page.locator('[data-stat="Unpaid invoices"]').innerText()).toMatch(/(\d+ invoices? · [A-Z]{3} [\d,.]+[\s\S]*oldest due \d{4}-\d{2}-\d{2})|None/);
+  expect(await page.locator('[data-stat="Unpaid invoices"] a').getAttribute('href')).toMatch(/api::invoice\.invoice\?filters\[\$and\]\[0\]\[state\]\[\$eq\]=Open&sort=dueDate%3AASC/);
   // Every bar and line drawn (the charts are not animated) before the picture is taken.
   await page.waitForFunction(() => document.querySelectorAll('[data-chart] .recharts-surface path').length > 10);
   await shoot('overview', { whole: true });
