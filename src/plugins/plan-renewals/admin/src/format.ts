@@ -1,5 +1,5 @@
 import { format, money } from '../../../../domain';
-import { TASK_OUTCOMES, TASK_TITLES } from '../../server/src/domain/process';
+import { ROLES, TASK_OUTCOMES, TASK_TITLES } from '../../server/src/domain/process';
 
 /** Counts with their noun ("1 run", "2 runs"), worded as the server words them. */
 export { counted } from '../../../../domain';
@@ -34,7 +34,8 @@ export const formatDateTime = (value: string | null | undefined): string => {
 export const formatMonth = (month: string): string =>
   new Intl.DateTimeFormat('en', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
 
-export const ROLE_LABELS: Record<string, string> = { finance: 'Finance', 'customer-success': 'Customer Success' };
+/** Each task role's name, as the process declares it. */
+export const ROLE_LABELS: Record<string, string> = Object.fromEntries(Object.entries(ROLES).map(([role, { label }]) => [role, label]));
 
 /** What each task type is called: the process's own titles, as the server's task lists name them. */
 export const TASK_LABELS: Record<string, string> = TASK_TITLES;

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { addCalendarMonths } from '../../../../../domain';
+import { TASK_ROLES } from '../domain';
 import { JOB_NAMES } from '../config';
 import { RUN_UID, TASK_UID } from '../services/steps';
 import { answer, completeBody, documentId, engine, month, noBody, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
@@ -61,10 +62,9 @@ const runs: Factory = ({ strapi }) => ({
 });
 
 /** Tasks belong to a staff role; an API token has none, whatever its permissions. */
-const TASK_ROLES = ['finance', 'customer-success'];
 const staffRole = (ctx: any): string => {
   const role = ctx.state.user?.role?.type;
-  if (ctx.state.auth?.strategy?.name === 'api-token' || !TASK_ROLES.includes(role)) {
+  if (ctx.state.auth?.strategy?.name === 'api-token' || !(TASK_ROLES as string[]).includes(role)) {
     throw new errors.ForbiddenError('Tasks are for the Finance and Customer Success roles: sign in as a member of staff (an API token has no role)');
   }
   return role;

@@ -4,8 +4,10 @@ import type { OutcomeEffect, TaskDefinition, WorkflowDefinition } from '../../..
  * The pre-paid plan process, declared as data for the workflows engine, which knows the step
  * kinds and never these steps. Registered from the plugin's register(), where it is validated.
  */
-export const TASK_ROLES = ['finance', 'customer-success'] as const;
-export type TaskRole = (typeof TASK_ROLES)[number];
+/** The roles the process gives tasks to (users-permissions role types), with their names: declared once. */
+export const ROLES = { finance: { label: 'Finance' }, 'customer-success': { label: 'Customer Success' } } as const;
+export type TaskRole = keyof typeof ROLES;
+export const TASK_ROLES = Object.keys(ROLES) as TaskRole[];
 
 const VERIFY_PAYMENT: TaskDefinition = {
   type: 'verify-payment',
@@ -27,7 +29,7 @@ export const PREPAID_PLAN_PROCESS: WorkflowDefinition = {
   id: 'prepaid-plan',
   version: 1,
   name: 'Pre-paid plan purchase or renewal',
-  roles: { finance: { label: 'Finance' }, 'customer-success': { label: 'Customer Success' } },
+  roles: ROLES,
   steps: [
     { id: 'retrieve-subscription', title: 'Retrieve customer subscription details', kind: 'automatic' },
     { id: 'mark-processing', title: 'Update plan status to Processing', kind: 'automatic' },

@@ -3,6 +3,7 @@ import { errors } from '@strapi/utils';
 import { addCalendarMonths, paidThroughDay } from '../../../../../domain';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
+import { TASK_ROLES } from '../domain';
 import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
 import { STRIPE_API_VERSION } from './stripe';
@@ -63,7 +64,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .select('role')
       .count({ open: '*' })
       .select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
-    return ['finance', 'customer-success'].map((role) => {
+    return TASK_ROLES.map((role) => {
       const row: any = rows.find((r: any) => r.role === role);
       return { role, open: n(row?.open), overdue: n(row?.overdue) };
     });

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
+import { TASK_ROLES } from '../domain';
 import { ConflictError } from '../errors';
 import { messages } from './outbox';
 
@@ -121,7 +122,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .groupBy('role')
         .select('role')
         .count({ count: '*' });
-      const tasks = ['finance', 'customer-success'].map((role) => ({
+      const tasks = TASK_ROLES.map((role) => ({
         role,
         completed: n(completed.find((row: any) => row.role === role)?.count),
         overdue: n(overdue.find((row: any) => row.role === role)?.count),
