@@ -5,6 +5,8 @@ import { addCalendarMonths, addDays, counted } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
+
+type JobName = (typeof CONFIGURED_JOBS)[number];
 import { messages } from './outbox';
 import { RUN_UID, TASK_UID } from './steps';
 
@@ -31,7 +33,8 @@ type JobBody = (strapi: Core.Strapi, now: Date, config: JobsConfig) => Promise<s
 const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
 const dateIn = (now: Date, timezone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 
-export const JOBS: Record<string, JobBody> = {
+/** A body for every configured job name, and none other: the compiler checks both. */
+export const JOBS: Record<JobName, JobBody> = {
   /** Auto-renewing plans whose paid period ends within the lead time start their renewal run: the renewal wave. */
   async 'renewals-due'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
@@ -119,18 +122,20 @@ export const JOBS: Record<string, JobBody> = {
     const shown = (list: any[]) => list.map((f: any) => `${f.currency} ${f.mrrMinor} (${counted(f.activePlans, 'plan')})`).join(', ') || 'no plans covered';
     return `MRR ${period}: ${shown(figures)}${closing.closed ? `; ${previous} closed: ${shown(closing.figures)}` : ''}`;
   },
+
+  /** The previous month's report, stored once: a second run answers that it is stored and changes nothing. */
+  async 'monthly-report'(strapi, now, config) {
+    const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
+    const { created, revision, report } = await plugin(strapi).service('reports').generate(month, now);
+    if (!created) return `report ${month}: stored (revision ${revision}), unchanged`;
+    return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${counted(s.renewal.count, 'renewal')}`).join('; ') || 'no sales'}`;
+  },
 };
 
-/** The previous month's report, stored once: a second run answers that it is stored and changes nothing. */
-JOBS['monthly-report'] = async (strapi, now, config) => {
-  const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
-  const { created, revision, report } = await plugin(strapi).service('reports').generate(month, now);
-  if (!created) return `report ${month}: stored (revision ${revision}), unchanged`;
-  return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${counted(s.renewal.count, 'renewal')}`).join('; ') || 'no sales'}`;
-};
+export const JOB_NAMES: readonly string[] = CONFIGURED_JOBS;
 
-export const JOB_NAMES = Object.keys(JOBS);
-if (JOB_NAMES.join() !== CONFIGURED_JOBS.join()) throw new Error('services/jobs.ts and config JOB_NAMES list different jobs');
+/** The body of job `name`, or undefined for a name that is no job. */
+const bodyOf = (name: string): JobBody | undefined => (Object.hasOwn(JOBS, name) ? JOBS[name as JobName] : undefined);
 
 /**
  * Jobs caught up on boot: each says whether a fire was missed and names the period it covers;
@@ -168,7 +173,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const finish = (data: Record<string, unknown>) =>
       strapi.db.query(FIRE_UID as any).update({ where: { fireKey }, data: { ...data, finishedAt: new Date() } });
     try {
-      const outcome = await runAs({ type: 'system', name: `job ${job}` }, () => JOBS[job](strapi, now, config()));
+      const outcome = await runAs({ type: 'system', name: `job ${job}` }, () => bodyOf(job)!(strapi, now, config()));
       await finish({ outcome: outcome.slice(0, 1000), failed: false });
       strapi.log.info(`Job ${job} ran [${fireKey}]: ${outcome}`);
       return outcome;
@@ -187,7 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Runs a job now, outside its schedule (`npm run job -- <name>`, the API). */
     async runNow(job: string, now: Date = new Date()) {
-      if (!JOBS[job]) throw new Error(`No job ${job}; the jobs are ${JOB_NAMES.join(', ')}`);
+      if (!bodyOf(job)) throw new Error(`No job ${job}; the jobs are ${JOB_NAMES.join(', ')}`);
       const fireKey = `${job}:manual:${now.toISOString()}:${Math.random().toString(36).slice(2, 8)}`;
       await claim(fireKey, job, 'manual', now);
       return { job, outcome: await execute(fireKey, job, now) };
