@@ -1,5 +1,5 @@
 import { format, money } from '../../../../domain';
-import { ROLES, TASK_OUTCOMES, TASK_TITLES } from '../../server/src/domain/process';
+import { OUTCOME_LABELS, ROLES, TASK_OUTCOMES, TASK_TITLES } from '../../server/src/domain/process';
 
 /** Counts with their noun ("1 run", "2 runs"), worded as the server words them. */
 export { counted } from '../../../../domain';
@@ -42,6 +42,9 @@ export const TASK_LABELS: Record<string, string> = TASK_TITLES;
 
 /** The outcomes a person may choose for a task type (the engine's table; it refuses any other). */
 export const outcomesOf = (type: string): string[] => Object.keys(TASK_OUTCOMES[type] ?? {});
+
+/** An outcome as the process names it ("Approved"), or the outcome itself for a follow-up task ("resolved"). */
+export const outcomeLabel = (type: string, outcome: string): string => OUTCOME_LABELS[type]?.[outcome] ?? outcome.charAt(0).toUpperCase() + outcome.slice(1);
 
 /** A rejection needs a note saying why (the server refuses one without). */
 export const isRejection = (type: string, outcome: string): boolean => TASK_OUTCOMES[type]?.[outcome] === 'reject';

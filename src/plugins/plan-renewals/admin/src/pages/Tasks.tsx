@@ -6,7 +6,7 @@ import { apiPath, errorMessage, useCan, useResource } from '../api';
 import { Empty, Failure, Loading } from '../components/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { ACTIONS, BASE } from '../pluginId';
-import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatMoney, isRejection, outcomesOf } from '../format';
+import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatMoney, isRejection, outcomeLabel, outcomesOf } from '../format';
 
 interface Task {
   documentId: string;
@@ -163,7 +163,7 @@ const TaskCard = ({ task, viewer, onChanged }: { task: Task; viewer: Viewer; onC
             <SingleSelect value={outcome} onChange={(value) => setOutcome(String(value))}>
               {outcomes.map((o) => (
                 <SingleSelectOption key={o} value={o}>
-                  {o}
+                  {outcomeLabel(task.type, o)}
                 </SingleSelectOption>
               ))}
             </SingleSelect>
