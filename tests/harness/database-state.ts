@@ -15,6 +15,12 @@ const BACKGROUND: Record<string, { column: string; value: string }> = {
   strapi_core_store_settings: { column: 'key', value: 'plugin_upload_metrics' },
 };
 
+/**
+ * Tables that hold no record, only a clock: the Stripe request budget the instances share moves
+ * with every request sent to Stripe, whatever the request then writes or not.
+ */
+const NOT_RECORDS = new Set(['plan_renewal_stripe_pace']);
+
 const tableNames = async (strapi: Core.Strapi): Promise<string[]> => {
   const knex = strapi.db.connection;
   if (strapi.db.dialect.client === 'postgres') {
@@ -22,7 +28,7 @@ const tableNames = async (strapi: Core.Strapi): Promise<string[]> => {
       .select('table_name')
       .whereRaw('table_schema = current_schema()')
       .andWhere('table_type', 'BASE TABLE');
-    return rows.map((row: any) => row.table_name).sort();
+    return rows.map((row: any) => row.table_name).filter((name: string) => !NOT_RECORDS.has(name)).sort();
   }
   const rows = await knex('sqlite_master').select('name').where('type', 'table').andWhereNot('name', 'like', 'sqlite_%');
   return rows.map((row: any) => row.name).sort();

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * Registers the plugin's admin actions, creates the analytics table Strapi does not manage and
+ * Registers the plugin's admin actions, creates the tables Strapi does not manage (MRR lines, the shared Stripe pace) and
  * fills in the current period of service plans stored before it existed (idempotent).
  * The application's bootstrap (src/index.ts), which runs after every plugin's, creates the admin
  * roles and then starts the scheduled jobs, so their catch-up sees a complete database; `destroy`
@@ -10,5 +10,6 @@ import type { Core } from '@strapi/strapi';
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.plugin('plan-renewals').service('access').registerActions();
   await strapi.plugin('plan-renewals').service('mrr').ensureTables();
+  await strapi.plugin('plan-renewals').service('stripe').ensureTables();
   await strapi.plugin('plan-renewals').service('plan-dates').migrate();
 };

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import Stripe from 'stripe';
@@ -85,17 +86,53 @@ export const rateLimitDelayMs = (error: any, attempt: number, random: number = M
 export const ARRIVAL_SLACK_MS = 50;
 
 /**
+ * How long to wait before sending, from a budget every instance shares (or none: one instance).
+ * It is asked once per request, after this instance's own pacing let the request go.
+ */
+export type SharedPace = (requestsPerSecond: number) => Promise<number>;
+
+/** Where the instances on one PostgreSQL database keep their shared Stripe pace: one row per Stripe account. */
+export const PACE_TABLE = 'plan_renewal_stripe_pace';
+
+/**
+ * The spacing of the shared budget: every request, of whichever instance, gets the next free
+ * slot, `(1000 + ARRIVAL_SLACK_MS) / rate` ms after the one before, on the database's clock
+ * (instances' clocks may differ; the database's is one). Evenly spaced requests are at most
+ * `rate` in any second, even if each reaches Stripe up to ARRIVAL_SLACK_MS late. One statement
+ * reserves the slot and answers how long until it: the row is the queue.
+ */
+export const reserveSlot = async (strapi: Core.Strapi, account: string, requestsPerSecond: number): Promise<{ slotAt: number; waitMs: number }> => {
+  const spacing = (1000 + ARRIVAL_SLACK_MS) / requestsPerSecond;
+  const now = 'extract(epoch from clock_timestamp()) * 1000';
+  const result = await strapi.db.connection.raw(
+    `INSERT INTO ${PACE_TABLE} AS pace (account, next_at) VALUES (?, ${now} + ?)
+     ON CONFLICT (account) DO UPDATE SET next_at = GREATEST(pace.next_at, ${now}) + ?
+     RETURNING next_at - ? AS slot_at, next_at - ? - ${now} AS wait_ms`,
+    [account, spacing, spacing, spacing, spacing],
+  );
+  const [row] = result.rows;
+  return { slotAt: Number(row.slot_at), waitMs: Math.max(0, Number(row.wait_ms)) };
+};
+
+/** The shared pace of one Stripe account, as the pacer asks it: how long to wait for the next slot. */
+export const sharedPace =
+  (strapi: Core.Strapi, account: string): SharedPace =>
+  async (requestsPerSecond) =>
+    (await reserveSlot(strapi, account, requestsPerSecond)).waitMs;
+
+/**
  * Paces one instance's Stripe requests: at most the configured rate in any second, a bounded number in
  * flight, and 429s retried after Stripe's Retry-After with the same idempotency key (stripe-node
- * does not retry rate-limited requests itself). Several instances each pace themselves; whatever
- * they send together above Stripe's limit comes back as 429 and is retried the same way.
+ * does not retry rate-limited requests itself). With a `shared` pace (several instances on one
+ * PostgreSQL database), each request also waits for its slot in the budget they share, so
+ * together they keep to the rate; if the database cannot answer, the instance's own pace holds.
  *
  * A request counts against the second after it reached Stripe. When that was is not known, only
  * that it was between sending and the answer; the pacer counts it until one second after its
  * answer, but never longer than one second and ARRIVAL_SLACK_MS after it was sent. Against a
  * nearby Stripe that is nearly exact; against a distant one it costs at most the slack.
  */
-export const createPacer = (limits: () => StripeLimits, now: () => number = () => performance.now()) => {
+export const createPacer = (limits: () => StripeLimits, now: () => number = () => performance.now(), shared?: SharedPace, onSharedFailure?: (error: Error) => void) => {
   /** The requests still counted: until when each is, at the latest (lowered once it is answered). */
   const counted: { until: number }[] = [];
   let inFlight = 0;
@@ -131,6 +168,14 @@ export const createPacer = (limits: () => StripeLimits, now: () => number = () =
     async send<T>(call: () => Promise<T>): Promise<T> {
       for (let attempt = 0; ; attempt += 1) {
         const entry = await acquire();
+        if (shared) {
+          try {
+            const wait = await shared(limits().requestsPerSecond);
+            if (wait > 0) await sleep(Math.ceil(wait));
+          } catch (error) {
+            onSharedFailure?.(error as Error);
+          }
+        }
         counts.requests += 1;
         let failure: unknown;
         try {
@@ -149,8 +194,34 @@ export const createPacer = (limits: () => StripeLimits, now: () => number = () =
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const pacer = createPacer(() => strapi.plugin('plan-renewals').config('stripe') as StripeLimits);
+  // Several instances share one database only on PostgreSQL (SQLite is one instance): there they
+  // share the budget of the Stripe account their key belongs to (named by a hash, never the key).
+  const account = () => crypto.createHash('sha256').update(readEnvironment().STRIPE_SECRET_KEY ?? '').digest('hex').slice(0, 32);
+  const shared: SharedPace | undefined =
+    strapi.db.dialect.client === 'postgres' ? (rate) => sharedPace(strapi, account())(rate) : undefined;
+  let warned = 0;
+  const pacer = createPacer(
+    () => strapi.plugin('plan-renewals').config('stripe') as StripeLimits,
+    undefined,
+    shared,
+    (error) => {
+      // The database is away: requests keep this instance's own pace meanwhile. Said once a minute.
+      if (Date.now() - warned < 60_000) return;
+      warned = Date.now();
+      strapi.log.warn(`Stripe requests keep this instance's own pace: the shared budget could not be read (${error.message})`);
+    },
+  );
   return {
+    /** The table of the shared request budget (PostgreSQL; Strapi does not manage it); created at bootstrap. */
+    async ensureTables() {
+      if (strapi.db.dialect.client !== 'postgres') return;
+      // Instances starting together take turns: two CREATE TABLE IF NOT EXISTS at once can collide.
+      await strapi.db.connection.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [PACE_TABLE]);
+        await trx.raw(`CREATE TABLE IF NOT EXISTS ${PACE_TABLE} (account varchar(64) PRIMARY KEY, next_at double precision NOT NULL)`);
+      });
+    },
+
     /** Requests sent and 429s retried by this instance since it started. */
     counts: () => ({ ...pacer.counts }),
 
