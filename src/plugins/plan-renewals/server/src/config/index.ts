@@ -26,8 +26,9 @@ export const configSchema = z.object({
   /** Days after each failed renewal charge until the next attempt; after the last, PastDue. */
   paymentRetryDays: z.array(z.number().int().min(1).max(30)).max(10),
   /**
-   * How this instance talks to Stripe: at most `requestsPerSecond` requests within any second, with
-   * at most `maxConcurrentRequests` in flight; a request Stripe refuses with 429 waits (Retry-After,
+   * How the app talks to Stripe: at most `requestsPerSecond` requests within any second (all
+   * instances on one PostgreSQL database together; on SQLite, the one instance), with at most
+   * `maxConcurrentRequests` in flight per instance; a request Stripe refuses with 429 waits (Retry-After,
    * else exponential back-off) and is sent again with the same idempotency key, up to
    * `rateLimitRetries` times. Stripe's live-mode limit is 100 requests/s per account (25 in test mode).
    */
