@@ -1,4 +1,4 @@
-import { formatAmount, formatMajorUnits, isCurrencyCode, parseMajorUnits } from '../../../../domain';
+import { type ParsedAmount, formatAmount, formatMajorUnits, isCurrencyCode, parseMajorUnits } from '../../../../domain';
 import { CURRENCY_FIELD, type CurrencyFrom } from '../../server/src/fields';
 
 /**
@@ -33,7 +33,8 @@ export const inputText = (value: unknown, currency: unknown): string => {
   return isCurrencyCode(currency) ? formatMajorUnits(value, currency, { grouping: true }) : String(value);
 };
 
-export type InputReading = { amountMinor: bigint | null; problem?: undefined } | { amountMinor?: undefined; problem: string };
+/** What a person typed: minor units (null for nothing typed), or the problem with it — the domain's parse result. */
+export type InputReading = ParsedAmount;
 
 /** What a person typed, as minor units, checked against the field's bounds (written as money). */
 export const readInput = (text: string, currency: unknown, bounds: { min?: unknown; max?: unknown }): InputReading => {

@@ -2,6 +2,7 @@ import { Box, Flex, Grid, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { MrrMovementTotals } from '../../../../../domain';
 import { useResource } from '../api';
 import { Card, Empty, Failure, Loading, Stat } from '../components/PageState';
 import { ROLE_LABELS, contentManagerList, counted, formatMoney, formatMonth, formatRate, majorUnits } from '../format';
@@ -9,20 +10,12 @@ import { BASE } from '../pluginId';
 
 type MovementKind = 'new' | 'expansion' | 'reactivation' | 'contraction' | 'churn';
 
-interface Movement {
+/** A month's movements as the server sends them: the domain's totals, with the month and its net change. */
+interface Movement extends MrrMovementTotals {
   month: string;
   from: string;
-  currency: string;
-  startMinor: number;
-  newMinor: number;
-  expansionMinor: number;
-  reactivationMinor: number;
-  contractionMinor: number;
-  churnMinor: number;
-  endMinor: number;
   netMinor: number;
   churnRateBps: number | null;
-  customers: { atStart: number; atEnd: number; new: number; expanded: number; reactivated: number; contracted: number; churned: number };
 }
 
 interface Overview {

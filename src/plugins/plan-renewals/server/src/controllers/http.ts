@@ -2,15 +2,14 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { isCalendarMonth } from '../../../../../domain';
-import { ConflictError } from '../errors';
+import { answer, documentId, parse } from '../../../../workflows/server/src/http';
 import { reportCsv } from '../services/reports';
 
 /**
- * What the content-API and the admin controllers share: input schemas, parsing with zod into a
- * 400 that names each problem, and answering with 409 for a ConflictError (with the conflicting
- * record's id in `details`).
+ * What the content-API and the admin controllers share beyond the engine's helpers (parsing, the
+ * 409 answer, the task routes' schemas, re-exported here): this process's own input schemas.
  */
-export const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
+export { answer, completeBody, documentId, noBody, parse } from '../../../../workflows/server/src/http';
 
 // No billing this application holds predates 1970, and month arithmetic (the default MRR window
 // reaches back twelve months) must stay within four-digit years.
@@ -18,11 +17,6 @@ export const month = z
   .string()
   .refine(isCalendarMonth, 'must be a month, YYYY-MM')
   .refine((value) => value >= '1970-01', 'must be 1970-01 or later');
-
-export const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
-
-/** Claiming or giving back a task takes no input. */
-export const noBody = z.object({}).strict();
 
 /** An admin hands a task to a staff user (their users-permissions document id), saying why if they like. */
 export const reassignBody = z
@@ -37,27 +31,7 @@ export const manualPaymentBody = z
   })
   .strict();
 
-export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    throw new errors.ValidationError(problems.join('; '), { errors: result.error.issues });
-  }
-  return result.data;
-};
-
 export const engine = (strapi: Core.Strapi) => strapi.plugin('plan-renewals').service('engine');
-
-export const answer = async (ctx: any, status: number, work: () => Promise<unknown>) => {
-  try {
-    ctx.status = status;
-    ctx.body = { data: await work() };
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    ctx.status = 409;
-    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: error.message, details: error.details } };
-  }
-};
 
 /** Records a counter payment and answers with the transaction. */
 export const recordManualPayment = async (strapi: Core.Strapi, ctx: any) => {

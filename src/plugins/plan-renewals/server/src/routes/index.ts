@@ -5,9 +5,8 @@
  * is Stripe's webhook: it is authenticated by the signature over its raw body instead (a bad one
  * is a 400).
  */
+import { route } from '../../../../workflows/server/src/http';
 import admin from './admin';
-
-const route = (method: string, path: string, handler: string) => ({ method, path, handler, config: { policies: [] } });
 
 export default {
   'content-api': {

@@ -3,7 +3,7 @@
  * action granted to the staff roles in src/setup/permissions.ts; claiming, giving back and
  * completing a task are further limited to the task's own role by its process.
  */
-const route = (method: string, path: string, handler: string) => ({ method, path, handler, config: { policies: [] } });
+import { route } from '../http';
 
 export default {
   'content-api': {

@@ -1,0 +1,38 @@
+import { errors } from '@strapi/utils';
+import { z } from 'zod';
+import { ConflictError } from './errors';
+
+/**
+ * What every process's controllers and the engine's share: input schemas of the task routes,
+ * parsing with zod into a 400 that names each problem, answering a ConflictError with 409 (the
+ * conflicting record's id in `details`), and the shape of a route.
+ */
+export const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
+
+export const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
+
+/** Claiming or giving back a task takes no input. */
+export const noBody = z.object({}).strict();
+
+export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    throw new errors.ValidationError(problems.join('; '), { errors: result.error.issues });
+  }
+  return result.data;
+};
+
+export const answer = async (ctx: any, status: number, work: () => Promise<unknown>) => {
+  try {
+    ctx.status = status;
+    ctx.body = { data: await work() };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    ctx.status = 409;
+    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: error.message, details: error.details } };
+  }
+};
+
+/** A content-API route: its permission is the users-permissions action of its handler. */
+export const route = (method: string, path: string, handler: string) => ({ method, path, handler, config: { policies: [] } });
