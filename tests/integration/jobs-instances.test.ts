@@ -32,16 +32,20 @@ const startInstance = (output: string[]): Promise<ChildProcess> =>
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    let buffered = '';
-    const take = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      output.push(...lines);
-      if (lines.some((line) => line.includes('INSTANCE READY'))) resolve(child);
+    // Lines are cut per stream: a chunk of stderr arriving in the middle of a stdout line would
+    // otherwise be spliced into it, and that line (a fire's "ran" line) would no longer be read.
+    const reader = () => {
+      let buffered = '';
+      return (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        output.push(...lines);
+        if (lines.some((line) => line.includes('INSTANCE READY'))) resolve(child);
+      };
     };
-    child.stdout!.on('data', take);
-    child.stderr!.on('data', take);
+    child.stdout!.on('data', reader());
+    child.stderr!.on('data', reader());
     child.on('exit', (code) => reject(new Error(`instance exited with ${code}:\n${output.slice(-20).join('\n')}`)));
   });
 
@@ -74,6 +78,12 @@ test('two instances on one database execute each per-second fire exactly once', 
   expect(new Set(all).size).toBe(all.length); // no fire executed twice
   const recorded = await strapi.db.query('plugin::plan-renewals.job-fire').findMany({ where: { job: 'daily-mrr' } });
   const finished = recorded.filter((fire: any) => fire.finishedAt);
-  expect(new Set(all)).toEqual(new Set(finished.map((fire: any) => fire.fireKey)));
+  // A fire whose job failed (on SQLite, one waiting past the lock timeout while the other instance
+  // boots) was executed once too: it is recorded failed and its instance says "failed", not "ran".
+  const failedLines = outputs.flat().filter((line) => /Job daily-mrr failed/.test(line));
+  const failed = finished.filter((fire: any) => fire.failed);
+  if (failed.length) process.stdout.write(`failed fires: ${failed.map((fire: any) => `${fire.fireKey} (${fire.outcome})`).join('; ')}\n`);
+  expect(failedLines).toHaveLength(failed.length);
+  expect(new Set(all)).toEqual(new Set(finished.filter((fire: any) => !fire.failed).map((fire: any) => fire.fireKey)));
   expect(recorded.filter((fire: any) => fire.trigger === 'catch-up')).toHaveLength(1); // both booted, one caught up
 });
