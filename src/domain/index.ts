@@ -8,6 +8,7 @@ export * from './email';
 export * from './mrr';
 export * from './stripe-amount';
 export * from './text';
+export * from './html';
 export * from './coverage';
 export * from './nesting';
 export * from './phone';

@@ -1,4 +1,4 @@
-import { format, money } from '../../../../../domain';
+import { escapeHtml, format, money } from '../../../../../domain';
 
 /** The activation confirmation with its receipt, as plain text and HTML (values escaped). */
 export interface ReceiptInput {
@@ -13,10 +13,6 @@ export interface ReceiptInput {
   totalMinor: number;
   paymentReference: string;
 }
-
-/** HTML-escapes text that people typed (names, plans, notes) before it goes into an email. */
-export const escapeHtml = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 export const activationReceipt = (input: ReceiptInput): { subject: string; text: string; html: string } => {
   const show = (amount: number) => format(money(amount, input.currency));
