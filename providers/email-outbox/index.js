@@ -11,7 +11,7 @@ module.exports = {
     return {
       send(options) {
         // `strapi` is the global Strapi sets when it boots; providers receive no other handle on it.
-        return strapi.plugin('plan-renewals').service('outbox').enqueueStrapiEmail(options);
+        return strapi.plugin('workflows').service('messages').enqueueStrapiEmail(options);
       },
     };
   },

@@ -151,7 +151,7 @@ const BILLING_TABLES = [
   'transactions_invoice_lnk',
   'plan_renewal_runs',
   'plan_renewal_tasks',
-  'plan_renewal_emails',
+  'workflow_messages',
   'plan_renewal_stripe_events',
 ];
 

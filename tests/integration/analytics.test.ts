@@ -286,7 +286,7 @@ describe('the monthly report', () => {
     expect(movement.endMinor).toBe(usdNow.mrrMinor);
 
     // Finance was emailed.
-    const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { subject: `Monthly revenue report ${thisMonth}` } });
+    const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { subject: `Monthly revenue report ${thisMonth}` } });
     expect(emails.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -324,7 +324,7 @@ describe('the monthly report', () => {
   });
 
   test('a stored report never changes; Finance regenerates a new revision, with who and why, emailed once', async () => {
-    const emails = (month: string) => strapi.db.query('plugin::plan-renewals.email').findMany({ where: { messageKey: { $startsWith: `report:${month}:` } } });
+    const emails = (month: string) => strapi.db.query('plugin::workflows.message').findMany({ where: { messageKey: { $startsWith: `report:${month}:` } } });
     const financeUsers = await strapi.db.query('plugin::users-permissions.user').count({ where: { role: { type: 'finance' } } });
     const first = await http(strapi).get(`${api}/reports/monthly/2026-05`).set(as(finance));
     expect([first.status, first.body.data.revision, first.body.meta.revisions.length]).toEqual([200, 1, 1]);

@@ -52,7 +52,7 @@ test('expiry: a plan past its end date without a paid renewal expires, and the c
   const expired: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
   expect(expired.state).toBe('Expired');
   expect(((await strapi.documents('api::service-plan.service-plan').findOne({ documentId: kept.servicePlan.documentId })) as any).state).toBe('Active');
-  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email } });
+  const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { to: customer.email } });
   expect(emails.map((e: any) => e.subject)).toEqual([expect.stringMatching(/has expired/)]);
   const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: servicePlan.documentId, action: 'service-plan.status-changed' }, orderBy: { id: 'asc' } });
   expect(audit.map((a: any) => [a.summary, a.actorType, a.actorName]).pop()).toEqual(['Service plan Active -> Expired', 'system', 'expiry']);
@@ -92,7 +92,7 @@ test('overdue-tasks escalates each overdue task once, by email to its role, with
   const outcome = (await jobs().runNow('overdue-tasks')).outcome;
   expect(outcome).toMatch(/^[1-9]\d* overdue tasks? escalated/);
   const financeUsers = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' } } });
-  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { messageKey: { $startsWith: `${task.documentId}:overdue:` } } });
+  const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { messageKey: { $startsWith: `${task.documentId}:overdue:` } } });
   expect(emails.map((e: any) => e.to).sort()).toEqual(financeUsers.map((u: any) => u.email).sort());
   const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: task.documentId, action: 'task.overdue' } });
   expect(audit).toHaveLength(1);

@@ -83,7 +83,7 @@ const recordsOf = async (run: any) => {
     populate: ['transactions', 'lines'],
   });
   const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where, orderBy: { id: 'asc' } });
-  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where });
+  const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: run.documentId } });
   const audit = await strapi.db.query('api::audit-log.audit-log').findMany({
     where: { entityDocumentId: run.documentId },
     orderBy: { id: 'asc' },

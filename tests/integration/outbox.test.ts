@@ -24,7 +24,7 @@ beforeEach(() => {
 let counter = 0;
 const queue = async () => {
   counter += 1;
-  return strapi.documents('plugin::plan-renewals.email' as any).create({
+  return strapi.documents('plugin::workflows.message' as any).create({
     data: {
       messageKey: `test:${counter}`,
       to: `customer${counter}@example.com`,
@@ -36,8 +36,8 @@ const queue = async () => {
     } as any,
   });
 };
-const outbox = () => strapi.plugin('plan-renewals').service('outbox');
-const stored = (email: any) => strapi.db.query('plugin::plan-renewals.email').findOne({ where: { id: email.id } });
+const outbox = () => strapi.plugin('workflows').service('messages');
+const stored = (email: any) => strapi.db.query('plugin::workflows.message').findOne({ where: { id: email.id } });
 const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
 test('without an API key an email is kept for preview and nothing is sent', async () => {
@@ -113,7 +113,7 @@ describe("Strapi's own emails", () => {
     process.env.SENDGRID_API_KEY = 'SG.test-key';
     process.env.SENDGRID_API_BASE = sendgrid.base;
   });
-  const strapiEmails = () => strapi.db.query('plugin::plan-renewals.email').findMany({ where: { messageKey: { $startsWith: 'strapi:' } } });
+  const strapiEmails = () => strapi.db.query('plugin::workflows.message').findMany({ where: { messageKey: { $startsWith: 'strapi:' } } });
 
   test("an admin's password reset goes through the outbox and SendGrid, from the app's sender, with the reset link", async () => {
     const response = await http(strapi).post('/admin/forgot-password').send({ email: adminEmail });

@@ -107,14 +107,14 @@ test('a new purchase runs all thirteen steps to completed', async () => {
   expect([stored.state, stored.startDate]).toEqual(['Active', today]);
   const paid: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceId, populate: ['transactions'] });
   expect([paid.state, paid.transactions.length]).toEqual(['Paid', 1]);
-  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { run: { documentId: started.documentId } } });
+  const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: started.documentId } });
   expect(emails).toHaveLength(1);
   expect(emails[0].state).toBe('preview'); // no SENDGRID_API_KEY in this test: kept for preview
   expect(emails[0].text).toMatch(/Total paid: USD 654.29/);
   expect(emails[0].text).toMatch(/Payment reference: manual COUNTER-0042/);
   const tasks = await strapi.db
     .query('plugin::plan-renewals.task')
-    .findMany({ where: { run: { documentId: started.documentId } }, orderBy: { id: 'asc' } });
+    .findMany({ where: { run: started.documentId }, orderBy: { id: 'asc' } });
   expect(tasks.map((t: any) => [t.type, t.state, t.outcome])).toEqual([
     ['verify-payment', 'completed', 'approved'],
     ['quality-check', 'completed', 'passed'],
@@ -212,7 +212,7 @@ test('Finance rejecting the payment voids the invoice, cancels a new purchase an
   expect(invoice.state).toBe('Void');
   const plan: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
   expect(plan.state).toBe('Cancelled');
-  const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email } });
+  const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { to: customer.email } });
   expect(emails.map((e: any) => e.subject)).toEqual([expect.stringMatching(/could not confirm the payment/)]);
 });
 

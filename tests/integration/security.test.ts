@@ -294,7 +294,7 @@ describe('secrets never appear in logs or API output', () => {
     await call(http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(tokens.customerSuccess)).send({ outcome: 'passed' }));
     // Two SMS through Twilio: one sent after a 500, one refused for good (its warning is logged).
     twilio.script.push(500, { status: 400, code: 21211 });
-    const outbox = strapi.plugin('plan-renewals').service('outbox');
+    const outbox = strapi.plugin('workflows').service('messages');
     await outbox.enqueue({ channel: 'sms', key: `security:${run.documentId}:1`, to: '+15125550142', text: 'Your plan is active.' });
     await outbox.enqueue({ channel: 'sms', key: `security:${run.documentId}:2`, to: '+15005550001', text: 'Your plan is active.' });
     for (const hours of [1, 2]) await outbox.dispatch(new Date(Date.now() + hours * 60 * 60_000));

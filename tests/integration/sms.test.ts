@@ -11,7 +11,7 @@ let strapi: Core.Strapi;
 let twilio: TwilioStandIn;
 let customerSuccess: string;
 
-const UID = 'plugin::plan-renewals.email';
+const UID = 'plugin::workflows.message';
 const FROM = '+15125550100';
 const TWILIO_ENV = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_API_BASE'];
 
@@ -36,7 +36,7 @@ const unconfigureTwilio = () => TWILIO_ENV.forEach((name) => delete process.env[
 
 let counter = 0;
 const newKey = () => `sms-test:${(counter += 1)}`;
-const outbox = () => strapi.plugin('plan-renewals').service('outbox');
+const outbox = () => strapi.plugin('workflows').service('messages');
 const stored = (messageKey: string) => strapi.db.query(UID).findOne({ where: { messageKey } });
 const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -171,7 +171,7 @@ describe("a renewal's past-due notice", () => {
     expect(renewal.status).toBe(201);
     const ended: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
     expect((await strapi.plugin('plan-renewals').service('card-payments').expireLapsed(ended.endDate)).pastDue).toBeGreaterThanOrEqual(1);
-    const notices = await strapi.db.query(UID).findMany({ where: { messageKey: { $startsWith: `${servicePlan.documentId}:past-due:` } }, orderBy: { id: 'asc' }, populate: ['run'] });
+    const notices = await strapi.db.query(UID).findMany({ where: { messageKey: { $startsWith: `${servicePlan.documentId}:past-due:` } }, orderBy: { id: 'asc' } });
     return { notices, renewal: renewal.body.data, endDate: ended.endDate };
   };
 
@@ -182,7 +182,7 @@ describe("a renewal's past-due notice", () => {
       ['sms', '+15125550123'],
     ]);
     const [, sms] = notices;
-    expect(sms.run.documentId).toBe(renewal.documentId);
+    expect(sms.run).toBe(renewal.documentId);
     expect(sms.text).toContain(`paid until ${endDate}`);
     expect(sms.text).toContain(renewal.invoice.number);
     await outbox().dispatch();

@@ -364,7 +364,7 @@ describe('order and trust', () => {
       next_action: { type: 'redirect_to_url', redirect_to_url: { url: 'https://hooks.stripe.com/3d_secure/abc', return_url: null } },
     });
     expect((await deliver(strapi, event)).status).toBe(200);
-    const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email, messageKey: `${intentId}:requires-action` } });
+    const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { to: customer.email, messageKey: `${intentId}:requires-action` } });
     expect(emails).toHaveLength(1);
     expect(emails[0].text).toMatch('https://hooks.stripe.com/3d_secure/abc');
   });
@@ -417,11 +417,11 @@ describe('dunning', () => {
     expect(pastDue.state).toBe('Processing');
     const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data;
     expect(tasks.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId)).toHaveLength(1);
-    const emails = await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { to: customer.email }, orderBy: { id: 'asc' } });
+    const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { to: customer.email }, orderBy: { id: 'asc' } });
     expect(emails.map((e: any) => e.subject).filter((s: string) => /could not charge|past due/.test(s))).toHaveLength(4);
     // The customer has a phone: the past-due notices also go by SMS (the failed attempts before do not).
     const texts = async () =>
-      (await strapi.db.query('plugin::plan-renewals.email').findMany({ where: { channel: 'sms', run: { documentId: run.documentId } }, orderBy: { id: 'asc' } })).map((t: any) => [t.messageKey, t.to]);
+      (await strapi.db.query('plugin::workflows.message').findMany({ where: { channel: 'sms', run: run.documentId }, orderBy: { id: 'asc' } })).map((t: any) => [t.messageKey, t.to]);
     expect(await texts()).toEqual([[`${invoice.number}:charge-failed:final:sms`, '+15125550101']]);
 
     expect(await payments().expireLapsed(new Date(Date.parse(pastDue.endDate) - day).toISOString().slice(0, 10))).toEqual({ expired: 0, pastDue: 0 });

@@ -1,6 +1,6 @@
 import { readEnvironment } from '../../src/setup/environment';
-import { SendFailure } from '../../src/plugins/plan-renewals/server/src/services/senders/sender';
-import { twilioSender } from '../../src/plugins/plan-renewals/server/src/services/senders/twilio';
+import { SendFailure } from '../../src/plugins/workflows/server/src/services/senders/sender';
+import { twilioSender } from '../../src/plugins/workflows/server/src/services/senders/twilio';
 import { TwilioStandIn, startTwilioStandIn } from '../harness/twilio-stand-in';
 
 /** The Twilio sender: the real `twilio` client, over HTTP, to the local Twilio stand-in. */

@@ -100,7 +100,7 @@ const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> 
   }],
   ['one-email-per-row', async () => ({ sendgridAccepted: [...options.sendgridAccepted!, options.sendgridAccepted![0]] })],
   ['one-email-per-row', async (client) => {
-    await client.query(`UPDATE plan_renewal_emails SET state = 'pending' WHERE id = (SELECT min(id) FROM plan_renewal_emails)`);
+    await client.query(`UPDATE workflow_messages SET state = 'pending' WHERE id = (SELECT min(id) FROM workflow_messages)`);
   }],
   ['one-task-per-step', async (client) => {
     await client.query(`UPDATE plan_renewal_tasks SET state = 'open' WHERE id = (SELECT min(id) FROM plan_renewal_tasks WHERE type = 'verify-payment')`);

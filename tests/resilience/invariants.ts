@@ -119,10 +119,7 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
        LEFT JOIN invoices i ON i.id = l.invoice_id`,
   );
   const { rows: emails } = await db.query(
-    `SELECT e.message_key, e.state, e.attempts, e.last_error, r.document_id AS run
-       FROM plan_renewal_emails e
-       LEFT JOIN plan_renewal_emails_run_lnk l ON l.email_id = e.id
-       LEFT JOIN plan_renewal_runs r ON r.id = l.run_id`,
+    `SELECT message_key, state, attempts, last_error, run FROM workflow_messages`,
   );
   const { rows: tasks } = await db.query(
     `SELECT t.document_id, t.type, t.state, t.step_id, t.task_key, r.document_id AS run
@@ -357,7 +354,7 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
     paymentIntents: options.stripe ? options.stripe.made.length : null,
     emails: {
       total: emails.length,
-      byState: tally(await db.query(`SELECT state, count(*) AS n FROM plan_renewal_emails GROUP BY state`).then((r) => r.rows), 'state'),
+      byState: tally(await db.query(`SELECT state, count(*) AS n FROM workflow_messages GROUP BY state`).then((r) => r.rows), 'state'),
       acceptedBySendGrid: options.sendgridAccepted ? options.sendgridAccepted.length : null,
     },
     tasks: tally(await db.query(`SELECT type || ' ' || state AS k, count(*) AS n FROM plan_renewal_tasks GROUP BY 1`).then((r) => r.rows), 'k'),

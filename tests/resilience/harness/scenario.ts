@@ -66,8 +66,8 @@ export const inFlight = async (pool: Pool) => {
     invoices: await one(`SELECT count(*) AS n FROM invoices`),
     invoicesPaid: await one(`SELECT count(*) AS n FROM invoices WHERE state = 'Paid'`),
     paymentRequestsPending: await one(`SELECT count(*) AS n FROM invoices WHERE state = 'Open' AND payment_request IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transactions_invoice_lnk l WHERE l.invoice_id = invoices.id)`),
-    emailsPending: await one(`SELECT count(*) AS n FROM plan_renewal_emails WHERE state = 'pending'`),
-    emailsSent: await one(`SELECT count(*) AS n FROM plan_renewal_emails WHERE state = 'sent'`),
+    emailsPending: await one(`SELECT count(*) AS n FROM workflow_messages WHERE state = 'pending'`),
+    emailsSent: await one(`SELECT count(*) AS n FROM workflow_messages WHERE state = 'sent'`),
   };
 };
 

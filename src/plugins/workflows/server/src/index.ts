@@ -1,4 +1,5 @@
 import bootstrap from './bootstrap';
+import contentTypes from './content-types';
 import controllers from './controllers';
 import register from './register';
 import routes from './routes';
@@ -7,6 +8,7 @@ import services from './services';
 export default {
   register,
   bootstrap,
+  contentTypes,
   controllers,
   routes,
   services,

@@ -9,3 +9,6 @@ export const getService = <Name extends keyof Services>(strapi: Core.Strapi, nam
   if (!plugin) throw new Error('The workflows plugin is not enabled: enable it in config/plugins.ts, before the process plugins');
   return plugin.service(name) as Services[Name];
 };
+
+/** The outbox every process sends through, typed: `messages(strapi).enqueue({ channel: 'sms', ... })`. */
+export const messages = (strapi: Core.Strapi) => getService(strapi, 'messages');

@@ -1,4 +1,3 @@
-import emailSchema from './email/schema.json';
 import jobFireSchema from './job-fire/schema.json';
 import monthlyReportSchema from './monthly-report/schema.json';
 import mrrSnapshotSchema from './mrr-snapshot/schema.json';
@@ -9,7 +8,6 @@ import taskSchema from './task/schema.json';
 export default {
   run: { schema: runSchema },
   task: { schema: taskSchema },
-  email: { schema: emailSchema },
   'mrr-snapshot': { schema: mrrSnapshotSchema },
   'stripe-event': { schema: stripeEventSchema },
   'job-fire': { schema: jobFireSchema },

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { counted, currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
-import { messages } from './outbox';
+import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 

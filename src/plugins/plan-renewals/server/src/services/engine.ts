@@ -32,7 +32,7 @@ import {
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { messages } from './outbox';
+import { messages } from '../../../../workflows/server/src/utils';
 import { PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
 
 /**
@@ -186,7 +186,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Sends what the committed steps wrote to the outbox; a failure here never fails the run. */
   const flushOutbox = async () => {
     try {
-      await strapi.plugin('plan-renewals').service('outbox').dispatch();
+      await messages(strapi).dispatch();
     } catch (error) {
       strapi.log.warn(`Outbox dispatch failed, it will be retried: ${(error as Error).message}`);
     }

@@ -3,7 +3,6 @@ import cardPayments from './card-payments';
 import engine from './engine';
 import jobs from './jobs';
 import mrr from './mrr';
-import outbox from './outbox';
 import panel from './panel';
 import planDates from './plan-dates';
 import renewalWave from './renewal-wave';
@@ -11,4 +10,4 @@ import reports from './reports';
 import stripe from './stripe';
 import webhooks from './webhooks';
 
-export default { access, engine, jobs, mrr, outbox, panel, reports, stripe, 'card-payments': cardPayments, 'plan-dates': planDates, 'renewal-wave': renewalWave, webhooks };
+export default { access, engine, jobs, mrr, panel, reports, stripe, 'card-payments': cardPayments, 'plan-dates': planDates, 'renewal-wave': renewalWave, webhooks };

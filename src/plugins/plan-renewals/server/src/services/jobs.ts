@@ -7,7 +7,7 @@ import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
 
 type JobName = (typeof CONFIGURED_JOBS)[number];
-import { messages } from './outbox';
+import { messages } from '../../../../workflows/server/src/utils';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -63,7 +63,7 @@ export const JOBS: Record<JobName, JobBody> = {
   },
 
   async outbox(strapi, now) {
-    const tally = await plugin(strapi).service('outbox').dispatch(now);
+    const tally = await messages(strapi).dispatch(now);
     return `sent ${tally.sent}, preview ${tally.preview}, retried ${tally.retried}, dead ${tally.dead}`;
   },
 

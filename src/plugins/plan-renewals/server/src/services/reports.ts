@@ -3,7 +3,7 @@ import { errors } from '@strapi/utils';
 import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
 import { TASK_ROLES } from '../domain';
 import { ConflictError } from '../errors';
-import { messages } from './outbox';
+import { messages } from '../../../../workflows/server/src/utils';
 
 /**
  * The monthly revenue report for month M (UTC calendar month), every figure aggregated by the

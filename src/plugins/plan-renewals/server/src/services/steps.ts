@@ -4,7 +4,7 @@ import { addBusinessDays, buildInvoice, counted, dateInZone, datesAfterPayment, 
 import { StepDefinition, taskOf } from '../../../../workflows/server/src/domain';
 import { activationReceipt } from '../domain';
 import { now as clockNow } from '../clock';
-import { messages } from './outbox';
+import { messages } from '../../../../workflows/server/src/utils';
 
 /**
  * What each step of the pre-paid plan process does. A handler runs inside the transaction that

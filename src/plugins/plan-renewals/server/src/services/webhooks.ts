@@ -7,6 +7,7 @@ import { afterRefund, format, money, nestedDeeperThan, nulCharacterPath } from '
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
+import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
 
 /**
@@ -278,7 +279,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     const link: string | undefined = action.link ?? invoice.paymentUrl ?? undefined;
     const customer = servicePlan.customer;
-    await service(strapi, 'outbox').enqueue({
+    await messages(strapi).enqueue({
       channel: 'email',
       key: `${action.reference}:requires-action`,
       to: customer.email,

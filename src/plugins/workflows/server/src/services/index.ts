@@ -1,4 +1,5 @@
+import messages from './messages';
 import registry from './registry';
 import work from './work';
 
-export default { registry, work };
+export default { registry, work, messages };

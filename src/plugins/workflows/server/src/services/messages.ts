@@ -14,9 +14,13 @@ import { twilioSender } from './senders/twilio';
  * once that is committed. Each row is claimed with a conditional update before sending, so two
  * instances never send the same row; 429, 5xx and timeouts are retried with exponential back-off,
  * any other 4xx is dead-lettered at once. Without a provider's credentials (SENDGRID_API_KEY,
- * TWILIO_ACCOUNT_SID) its messages are kept as previews instead of being sent.
+ * TWILIO_ACCOUNT_SID) its messages are kept as previews instead of being sent. It belongs to the
+ * engine so that every process sends through the same outbox; a message names the run it belongs
+ * to by the run's document id, whichever process holds that run.
  */
-export const MESSAGE_UID = 'plugin::plan-renewals.email';
+export const MESSAGE_UID = 'plugin::workflows.message';
+/** The outbox's table, for the claim's conditional update. */
+const MESSAGE_TABLE = 'workflow_messages';
 export const MESSAGE_CHANNELS = ['email', 'sms'] as const;
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
@@ -45,7 +49,8 @@ const stripTags = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/[ \t]
 const textToHtml = (text: string) => `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
 
 const key = z.string().min(1, 'key must not be empty').max(160, 'key must be at most 160 characters');
-const run = z.string().min(1).optional();
+/** The document id of the run the message belongs to, if any. */
+const run = z.string().min(1).max(64, 'run must be at most 64 characters').optional();
 
 /** What `enqueue` takes: the key makes a message once, whoever asks and however often. */
 const messageInput = z.discriminatedUnion(
@@ -89,7 +94,7 @@ export interface StrapiEmail {
   html?: unknown;
 }
 
-const outbox = ({ strapi }: { strapi: Core.Strapi }) => {
+const messages = ({ strapi }: { strapi: Core.Strapi }) => {
   const service = {
     /**
      * Writes one message to the outbox, in the caller's transaction (so it is sent only if that
@@ -123,7 +128,7 @@ const outbox = ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Queues an email Strapi itself sends (an admin's password reset), through the email plugin's
+     * Queues an email Strapi itself sends (an administrator's reset link), through the email plugin's
      * provider (providers/email-outbox). It leaves from EMAIL_FROM like every other email: SendGrid
      * sends only from a verified sender, so the `from` Strapi asks for is not used.
      */
@@ -151,7 +156,7 @@ const outbox = ({ strapi }: { strapi: Core.Strapi }) => {
       for (const message of due) {
         // Claim: only the instance whose update matches the attempt count it read sends the row.
         const claimed = await strapi.db
-          .connection('plan_renewal_emails')
+          .connection(MESSAGE_TABLE)
           .where({ id: message.id, state: 'pending', attempts: message.attempts })
           // The claim lasts one back-off from now: from the clock, not from `now`, which is as old
           // as this dispatch, and every send before this one (a slow provider) has shortened it.
@@ -203,9 +208,6 @@ const outbox = ({ strapi }: { strapi: Core.Strapi }) => {
   return service;
 };
 
-export type Outbox = ReturnType<typeof outbox>;
+export type Messages = ReturnType<typeof messages>;
 
-/** The outbox service, typed: `messages(strapi).enqueue({ channel: 'sms', ... })`. */
-export const messages = (strapi: Core.Strapi): Outbox => strapi.plugin('plan-renewals').service('outbox');
-
-export default outbox;
+export default messages;

@@ -1,0 +1,5 @@
+import messageSchema from './message/schema.json';
+
+export default {
+  message: { schema: messageSchema },
+};
