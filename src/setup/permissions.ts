@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from '../plugins/workflows/server/src/utils';
 
 /**
  * Users-permissions roles of the staff, and exactly what each may do over REST. The public and
@@ -92,6 +93,22 @@ const ACCOUNT_ACTIONS = [
   'plugin::users-permissions.auth.logout',
 ];
 
+/** The engine's routes: what a member of any task role needs for the work of that role. */
+const WORK_ACTIONS = PROCESS_ACTIONS.filter((action) => action.startsWith('plugin::workflows.'));
+
+/**
+ * The task roles the registered processes declare that the table above does not: each becomes a
+ * users-permissions role named by its declaration, with the engine's task and run routes (a
+ * process plugin grants its own routes to its roles).
+ */
+const processRoles = (strapi: Core.Strapi) => {
+  const known = new Set<string>(STAFF_ROLES.map((role) => role.type));
+  return getService(strapi, 'registry')
+    .roles()
+    .filter((role) => !known.has(role.id))
+    .map((role) => ({ type: role.id, name: role.label, description: `Works on the ${role.label} tasks of the processes.`, actions: WORK_ACTIONS }));
+};
+
 const ROLE_UID = 'plugin::users-permissions.role';
 const PERMISSION_UID = 'plugin::users-permissions.permission';
 
@@ -100,7 +117,7 @@ const PERMISSION_UID = 'plugin::users-permissions.permission';
  * what is missing, so permissions an administrator granted by hand are kept.
  */
 export const ensureStaffRoles = async (strapi: Core.Strapi): Promise<void> => {
-  for (const definition of STAFF_ROLES) {
+  for (const definition of [...STAFF_ROLES, ...processRoles(strapi)]) {
     let role = await strapi.db.query(ROLE_UID).findOne({ where: { type: definition.type } });
     if (!role) {
       role = await strapi.db.query(ROLE_UID).create({

@@ -55,9 +55,21 @@ export const createDatabase = async (): Promise<void> => {
   };
 };
 
-export const startStrapi = async (): Promise<Core.Strapi> => {
+/**
+ * `register` runs once every plugin has registered and before Strapi starts, as a plugin's own
+ * register() would: a test declares a process of its own to the engine there.
+ */
+export const startStrapi = async (options: { register?: (strapi: Core.Strapi) => void } = {}): Promise<Core.Strapi> => {
   await createDatabase();
   const app = createStrapi({ appDir, distDir: path.join(appDir, 'dist'), serveAdminPanel: false } as any);
+  if (options.register) {
+    const register = app.register.bind(app);
+    app.register = async () => {
+      await register();
+      options.register!(app);
+      return app;
+    };
+  }
   try {
     const strapi = await app.load();
     strapi.server.mount();
@@ -153,6 +165,9 @@ const BILLING_TABLES = [
   'plan_renewal_tasks',
   'workflow_messages',
   'plan_renewal_stripe_events',
+  'workflow_runs',
+  'workflow_tasks',
+  'workflow_messages',
 ];
 
 /** Every row of every billing table, to prove a refused request wrote nothing. */

@@ -30,6 +30,8 @@ export interface TaskDefinition {
   outcomes: Readonly<Record<string, TaskOutcome>>;
   /** Separation of duties: whoever requested or started the run may not complete this task. */
   separationOfDuties?: boolean;
+  /** When the task is due, in business days after it opens (Monday to Friday); none: no due date. */
+  dueBusinessDays?: number;
 }
 
 /** Where a decision's branch leads: on to the next step, forward to a named step, or into the reject branch. */

@@ -22,6 +22,7 @@ const task = {
   role: name,
   outcomes: z.record(name, outcome, { error: 'must map each outcome to { effect, label }' }),
   separationOfDuties: z.boolean({ error: 'must be true or false' }).optional(),
+  dueBusinessDays: z.number().int('must be a whole number of business days').min(0).max(90).optional(),
 };
 const base = { id: name, title: label, when: name.optional() };
 const branch = z.discriminatedUnion(

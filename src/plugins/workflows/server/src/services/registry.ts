@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
+import { StepActor, StepDefinition, WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
 
 /**
  * What a process provides to run its definition, by name: an effect per step (required for the
@@ -10,13 +10,75 @@ export type Effect = (context: never) => unknown;
 export interface ProcessHandlers {
   effects: Readonly<Record<string, Effect>>;
   conditions?: Readonly<Record<string, Effect>>;
-  /** Where the process keeps its runs and tasks: what the engine's routes read and act on. */
+  /**
+   * Where the process keeps its runs and tasks, when it keeps them itself; without it, the
+   * engine's runner executes the process and keeps its runs and tasks (the `runner` service).
+   */
   records?: ProcessRecords;
 }
+
+/** The record a run is about: a content-type uid and a document id. */
+export interface Subject {
+  type: string;
+  documentId: string;
+}
+
+/** A run as the steps of its process read it. */
+export interface RunView {
+  documentId: string;
+  processId: string;
+  version: number;
+  subject: Subject | null;
+  /** What the run's steps have gathered so far (each step's `context` merged in). */
+  context: Record<string, unknown>;
+  /** Who requested or started the run; null for the system. */
+  startedBy: StepActor | null;
+}
+
+/** What an effect or a condition of a process run by the engine's runner is given. */
+export interface StepContext {
+  strapi: Core.Strapi;
+  run: RunView;
+  step: StepDefinition;
+  /** On whose behalf the step runs: who started the run, completed the task or sent the signal. */
+  actor: StepActor;
+  /** The engine's clock (demo data runs at its own dates). */
+  now: Date;
+  today: string;
+}
+
+/** A message a notify step sends; the key, unless given, is the run's and the step's. */
+export interface StepMessage {
+  channel: 'email' | 'sms';
+  to: string;
+  subject?: string;
+  text: string;
+  html?: string;
+  key?: string;
+}
+
+/**
+ * What an effect did, in its step's transaction. `done` moves on: a decision names its `branch`,
+ * `context` is merged into the run's, `messages` go to the outbox in the same transaction (sent
+ * after commit). `wait` keeps the step current until the run is advanced again; `fail` stops the
+ * run for a person to fix and retry.
+ */
+export type StepOutcome =
+  | { outcome: 'done'; result: string; branch?: string; context?: Record<string, unknown>; messages?: StepMessage[] }
+  | { outcome: 'wait'; result: string }
+  | { outcome: 'fail'; result: string };
+
+/** A step's effect for the engine's runner. */
+export type StepEffect = (context: StepContext) => StepOutcome | Promise<StepOutcome>;
+
+/** A `when` condition: true when the step runs, else the reason it is skipped. */
+export type StepCondition = (context: StepContext) => true | string | Promise<true | string>;
 
 /** A task as the engine's routes show it, whatever the process. */
 export interface WorkTask {
   documentId: string;
+  /** The process the task belongs to (the engine's routes add it when a process's records leave it out). */
+  process?: string;
   type: string;
   title: string;
   role: string;
@@ -34,6 +96,7 @@ export interface WorkTask {
 /** A run as the engine's routes show it: its progress, what it is about, and how it ended. */
 export interface WorkRun {
   documentId: string;
+  process?: string;
   /** The definition version the run started on; null for runs stored before versions were recorded. */
   version: number | null;
   state: string;
@@ -139,6 +202,17 @@ export default (_: { strapi: Core.Strapi }) => {
       const registered = versions.get(version);
       if (!registered) throw new Error(`Workflow ${id} has no version ${version} (registered: ${[...versions.keys()].join(', ')})`);
       return registered;
+    },
+
+    /** Every role a registered process gives tasks to, with its label (the first declaration's). */
+    roles(): { id: string; label: string }[] {
+      const labels = new Map<string, string>();
+      for (const id of [...byId.keys()].sort()) {
+        for (const { definition } of versionsOf(id).values()) {
+          for (const [role, { label }] of Object.entries(definition.roles)) if (!labels.has(role)) labels.set(role, label);
+        }
+      }
+      return [...labels].map(([role, label]) => ({ id: role, label })).sort((a, b) => a.id.localeCompare(b.id));
     },
 
     /** Every role a registered process gives tasks to (the users-permissions role types). */

@@ -1,26 +1,45 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import { getService } from '../utils';
 import registryService, { ProcessRecords, WorkRun, WorkTask } from './registry';
 
 type Registry = ReturnType<typeof registryService>;
 
 /**
  * People's work across every process: the open tasks of their roles, claiming, giving back and
- * completing a task, reading a run. Each process keeps its own runs and tasks (its `records`);
- * this finds which process holds a task or a run and hands the request to it, so the answers name
- * the process and read the same whatever process it is.
+ * completing a task, reading a run. The engine's runner keeps the runs and tasks of the processes
+ * it executes; a process that keeps its own provides its `records`. This finds which holds a task
+ * or a run and hands the request to it, so the answers name the process and read the same
+ * whatever process it is.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const registry = (): Registry => strapi.plugin('workflows').service('registry') as Registry;
 
-  const processes = (): { process: string; records: ProcessRecords }[] =>
-    registry()
+  /** The runs and tasks the engine's runner keeps, for every process without records of its own. */
+  const engineRecords = (): ProcessRecords => {
+    const tasks = getService(strapi, 'tasks');
+    return {
+      openTasks: (roles) => tasks.openTasks(roles),
+      findTask: (documentId) => tasks.findTask(documentId),
+      claim: (documentId, roles) => tasks.claim(documentId, roles),
+      unclaim: (documentId, roles) => tasks.unclaim(documentId, roles),
+      complete: (documentId, input, roles) => tasks.complete(documentId, input, roles),
+      findRun: (documentId) => getService(strapi, 'runner').find(documentId),
+    };
+  };
+
+  /** Where runs and tasks are kept: each process's own records, and the engine's (their rows name their process). */
+  const processes = (): { process: string; records: ProcessRecords }[] => [
+    ...registry()
       .list()
       .filter(({ handlers }) => handlers.records)
-      .map(({ definition, handlers }) => ({ process: definition.id, records: handlers.records! }));
+      .map(({ definition, handlers }) => ({ process: definition.id, records: handlers.records! })),
+    { process: 'workflows', records: engineRecords() },
+  ];
 
   const taskOf = (process: string) => (task: WorkTask) => ({ process, ...task });
   const runOf = (process: string) => (run: WorkRun) => ({ process, ...run });
+
 
   /** The process that holds task `documentId` (404 when none does). */
   const holderOfTask = async (documentId: string) => {

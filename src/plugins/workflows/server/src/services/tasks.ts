@@ -1,0 +1,272 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { addBusinessDays } from '../../../../../domain/period';
+import { Actor, currentActor } from '../../../../../guards/actor';
+import { now as clockNow, today } from '../clock';
+import {
+  HumanTask,
+  RunDuties,
+  StepActor,
+  StepDefinition,
+  TaskDefinition,
+  WorkflowDefinition,
+  actorName,
+  claimTask,
+  findStep,
+  isOpen,
+  isRefusal,
+  mayCompleteTask,
+  reassignTask,
+  sameActor,
+  tasksOf,
+  unclaimTask,
+} from '../domain';
+import { ConflictError, refusalError } from '../errors';
+import { getService } from '../utils';
+import type { WorkRun, WorkTask } from './registry';
+import { RUN_TABLE, RunRow, asStepActor, lockRow } from './runner';
+
+/**
+ * The tasks of the runs the engine keeps: one row per task a human step opens (one per task of a
+ * parallel step), made once by its key whoever asks and however often (`open`). People claim,
+ * give back and complete them by the task rules of the domain, under the task's (and its run's)
+ * row lock; every change is audited.
+ */
+export const TASK_UID = 'plugin::workflows.task';
+const TASK_TABLE = 'workflow_tasks';
+
+interface TaskRow {
+  id: number;
+  documentId: string;
+  processId: string;
+  run: RunRow | null;
+  stepId: string;
+  taskId: string | null;
+  title: string;
+  type: string;
+  role: string;
+  state: 'open' | 'completed' | 'cancelled';
+  outcome: string | null;
+  claimedBy: StepActor | null;
+  claimedAt: string | null;
+  completedBy: StepActor | null;
+  dueDate: string | null;
+  details: string | null;
+}
+
+/** The key that makes a task once: its run, its step, and its id within a parallel step. */
+const taskKey = (run: { documentId: string }, step: StepDefinition, task: { id?: string }) => `${run.documentId}:${step.id}${task.id ? `:${task.id}` : ''}`;
+
+const humanTask = (task: TaskRow): HumanTask => ({
+  id: task.documentId,
+  type: task.type,
+  role: task.role,
+  state: task.state,
+  outcome: task.outcome,
+  claimedBy: task.claimedBy,
+});
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const tasks = () => strapi.db.query(TASK_UID as any);
+  const registry = () => getService(strapi, 'registry');
+  const runner = () => getService(strapi, 'runner');
+
+  const definitionOf = (task: TaskRow): WorkflowDefinition => registry().get(task.processId, task.run?.processVersion).definition;
+
+  /** The task's declaration in its run's definition. */
+  const declarationOf = (task: TaskRow): TaskDefinition => {
+    const step = findStep(definitionOf(task), task.stepId);
+    const declared = step && tasksOf(step).find((t) => (t.id ?? null) === task.taskId);
+    if (!declared) throw new Error(`Task ${task.documentId}: step ${task.stepId} of ${task.processId} declares no task ${task.taskId ?? ''}`);
+    return declared;
+  };
+
+  const workTaskOf = (task: TaskRow): WorkTask => ({
+    documentId: task.documentId,
+    process: task.processId,
+    type: task.type,
+    title: task.title,
+    role: task.role,
+    state: task.state,
+    outcomes: Object.entries(declarationOf(task).outcomes).map(([id, { label, effect }]) => ({ id, label, rejects: effect === 'reject' })),
+    dueDate: task.dueDate,
+    details: task.details,
+    claimedBy: task.claimedBy,
+    claimedAt: task.claimedAt,
+    run: task.run?.documentId ?? null,
+  });
+
+  const find = (documentId: string): Promise<TaskRow | null> => tasks().findOne({ where: { documentId }, populate: ['run'] });
+
+  /** The task under its row lock, read afresh: 404 when there is none, 403 when it is not for one of `roles`. */
+  const locked = async (trx: any, documentId: string, roles: readonly string[] | 'any'): Promise<TaskRow> => {
+    await lockRow(strapi, trx, TASK_TABLE, documentId);
+    const task = await find(documentId);
+    if (!task) throw new errors.NotFoundError(`No task ${documentId}`);
+    if (roles !== 'any' && !roles.includes(task.role)) throw new errors.PolicyError(`This task is for the ${task.role} role`);
+    return task;
+  };
+
+  /** Whether the definition keeps the task from the run's starter, and who that is. */
+  const dutiesOf = (task: TaskRow): RunDuties => ({
+    separationOfDuties: declarationOf(task).separationOfDuties === true,
+    startedBy: task.run?.startedBy ?? null,
+  });
+
+  const audit = (task: TaskRow, action: string, summary: string, actor: StepActor, extra: Record<string, unknown> = {}, changes?: Record<string, { before: unknown; after: unknown }>) =>
+    getService(strapi, 'audit').record({
+      action,
+      entityUid: TASK_UID,
+      entityDocumentId: task.documentId,
+      actor: actor as Actor,
+      changes,
+      summary: `${task.title} (${task.processId}) ${summary}`,
+      data: { task: task.documentId, run: task.run?.documentId ?? null, process: task.processId, ...extra },
+    });
+
+  const storeClaim = async (task: TaskRow, claimedBy: StepActor | null, action: string, summary: string, actor: StepActor, reason?: string) => {
+    await tasks().update({ where: { id: task.id }, data: { claimedBy, claimedAt: claimedBy ? clockNow() : null } });
+    await audit(task, action, `${summary}${reason ? `: ${reason}` : ''}`, actor, reason ? { reason } : {}, { claimedBy: { before: task.claimedBy, after: claimedBy } });
+    return workTaskOf((await find(task.documentId))!);
+  };
+
+  const by = (actor?: Actor | StepActor) => asStepActor(actor ?? currentActor(strapi));
+
+  const service = {
+    /**
+     * Inside the step's transaction: the tasks a human or parallel step opens, each once (by its
+     * key), with its due date; answers what the run now waits for, to say so on the step.
+     */
+    async open(run: RunRow, definition: WorkflowDefinition, step: StepDefinition): Promise<string[]> {
+      const waitingFor: string[] = [];
+      for (const declared of tasksOf(step)) {
+        const key = taskKey(run, step, declared);
+        const existing = await tasks().findOne({ where: { taskKey: key } });
+        const title = declared.title ?? step.title;
+        if (!existing) {
+          await tasks().create({
+            data: {
+              processId: run.processId,
+              run: run.id,
+              stepId: step.id,
+              taskId: declared.id ?? null,
+              title,
+              type: declared.type,
+              role: declared.role,
+              state: 'open',
+              dueDate: declared.dueBusinessDays === undefined ? null : addBusinessDays(today(), declared.dueBusinessDays),
+              taskKey: key,
+            },
+          });
+        }
+        waitingFor.push(`${title} (${definition.roles[declared.role]?.label ?? declared.role})`);
+      }
+      return waitingFor;
+    },
+
+    /** Inside the caller's transaction: the run's open tasks are cancelled (the run was). */
+    async cancelOpen(runId: number, stepId?: string) {
+      // By id: an update cannot join the run's link table.
+      const open: { id: number }[] = await tasks().findMany({ select: ['id'], where: { run: { id: runId }, state: 'open', ...(stepId ? { stepId } : {}) } });
+      if (open.length > 0) await tasks().updateMany({ where: { id: { $in: open.map((task) => task.id) } }, data: { state: 'cancelled' } });
+    },
+
+    /** The open tasks of `roles`, the most urgent first. */
+    async openTasks(roles: readonly string[]): Promise<WorkTask[]> {
+      if (roles.length === 0) return [];
+      const rows: TaskRow[] = await tasks().findMany({ where: { state: 'open', role: { $in: [...roles] } }, populate: ['run'], orderBy: [{ dueDate: 'asc' }, { id: 'asc' }], limit: 500 });
+      return rows.map(workTaskOf);
+    },
+
+    async findTask(documentId: string): Promise<WorkTask | null> {
+      const task = await find(documentId);
+      return task && workTaskOf(task);
+    },
+
+    /** Takes an open task of one of `roles` on; someone else's claim is never overridden (409 naming the holder). */
+    async claim(documentId: string, roles: readonly string[], actor?: Actor | StepActor): Promise<WorkTask> {
+      const who = by(actor);
+      return strapi.db.transaction(async ({ trx }) => {
+        const task = await locked(trx, documentId, roles);
+        const ruling = claimTask(humanTask(task), who);
+        if (isRefusal(ruling)) throw refusalError(ruling);
+        if (!ruling.changed) return workTaskOf(task);
+        return storeClaim(task, ruling.claimedBy, 'task.claimed', `claimed by ${actorName(who)}`, who);
+      });
+    },
+
+    /** The holder gives a claimed task back to its role; anyone else gets a 409 (an admin reassigns instead). */
+    async unclaim(documentId: string, roles: readonly string[], actor?: Actor | StepActor): Promise<WorkTask> {
+      const who = by(actor);
+      return strapi.db.transaction(async ({ trx }) => {
+        const task = await locked(trx, documentId, roles);
+        const ruling = unclaimTask(humanTask(task), who);
+        if (isRefusal(ruling)) throw refusalError(ruling);
+        return storeClaim(task, null, 'task.unclaimed', `given back by ${actorName(who)}`, who);
+      });
+    },
+
+    /** An admin hands an open task to a staff user of its role, whoever held it (audited with the reason). */
+    async reassign(documentId: string, input: { user: string; reason?: string }, actor?: Actor | StepActor): Promise<WorkTask> {
+      const who = by(actor);
+      return strapi.db.transaction(async ({ trx }) => {
+        const task = await locked(trx, documentId, 'any');
+        const user: any = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { documentId: input.user }, populate: ['role'] });
+        if (!user) throw new errors.ValidationError(`No staff user ${input.user}`);
+        if (user.blocked) throw new errors.ValidationError(`${user.username} is blocked: a task goes to someone who can sign in`);
+        const to: StepActor = { type: 'user', id: String(user.id), name: user.username ?? user.email };
+        const ruling = reassignTask(humanTask(task), { actor: to, roles: user.role?.type ? [user.role.type] : [] }, dutiesOf(task));
+        if (isRefusal(ruling)) throw refusalError(ruling);
+        if (!ruling.changed) return workTaskOf(task);
+        const from = task.claimedBy ? ` from ${actorName(task.claimedBy)}` : '';
+        return storeClaim(task, to, 'task.reassigned', `reassigned${from} to ${to.name}`, who, input.reason);
+      });
+    },
+
+    /**
+     * Completes an open task with one of its declared outcomes; its run moves on, waits for the
+     * other tasks of a parallel step, or enters its reject branch. Under the run's and the task's
+     * row locks, the task rules decide first: a task someone else claimed is theirs (409), the
+     * run's starter may not complete a task kept from them and nobody completes two tasks of one
+     * parallel step (403), a rejection needs a note (400). Answers the run afterwards.
+     */
+    async complete(documentId: string, input: { outcome: string; note?: string }, roles: readonly string[], actor?: Actor | StepActor): Promise<WorkRun | null> {
+      const who = by(actor);
+      const runId = await strapi.db.transaction(async ({ trx }) => {
+        const found = await find(documentId);
+        if (!found) throw new errors.NotFoundError(`No task ${documentId}`);
+        if (found.run) await lockRow(strapi, trx, RUN_TABLE, found.run.documentId);
+        const task = await locked(trx, documentId, roles);
+        const declared = declarationOf(task);
+        const outcome = declared.outcomes[input.outcome];
+        const refusal = mayCompleteTask(humanTask(task), who, dutiesOf(task), { rejects: outcome?.effect === 'reject', note: input.note });
+        if (refusal) throw refusalError(refusal);
+        if (!outcome) throw new errors.ValidationError(`The outcome of a ${task.type} task must be one of ${Object.keys(declared.outcomes).join(', ')}, not ${input.outcome}`);
+        const run = task.run;
+        if (!run || !isOpen(run.state) || run.currentStep !== task.stepId) {
+          throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
+        }
+        if (task.taskId) {
+          // Separation of duties within a parallel step: nobody completes two of its tasks.
+          const siblings: TaskRow[] = await tasks().findMany({ where: { run: { id: run.id }, stepId: task.stepId, state: 'completed' } });
+          const mine = siblings.find((sibling) => sibling.id !== task.id && sameActor(sibling.completedBy, who));
+          if (mine) {
+            throw refusalError({ refused: 'forbidden', reason: `Separation of duties: you completed "${mine.title}" of this step, so another person must complete "${task.title}"` });
+          }
+        }
+        const note = input.note?.trim() ? input.note.trim() : undefined;
+        await tasks().update({
+          where: { id: task.id },
+          data: { state: 'completed', outcome: input.outcome, note: note ?? null, completedBy: who, completedAt: clockNow() },
+        });
+        const saved = await runner().decideIn(run, { type: 'task-outcome', outcome: input.outcome, actor: who, at: clockNow().toISOString(), note, ...(task.taskId ? { task: task.taskId } : {}) }, who);
+        // The step is decided (all its tasks continued, or one rejected): its other tasks are no longer needed.
+        if (saved.currentStep !== task.stepId) await service.cancelOpen(run.id, task.stepId);
+        await audit(task, 'task.completed', `completed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+        return run.documentId;
+      });
+      return runner().advance(runId, who);
+    },
+  };
+  return service;
+};
