@@ -86,6 +86,14 @@ const effects: Record<string, (step: StepContext) => StepOutcome> = {
 
 export const INSPECTION_HANDLERS: ProcessHandlers = {
   effects,
+  // The approver may cap what the work may cost; nothing else is taken.
+  taskData: {
+    'sign-off': (data) => {
+      const extra = Object.keys(data).find((key) => key !== 'maxCostMinor');
+      if (extra) return `${extra} is not taken (only maxCostMinor)`;
+      return Number.isInteger(data.maxCostMinor) && (data.maxCostMinor as number) > 0 ? null : 'maxCostMinor must be a positive whole number of minor units';
+    },
+  },
   conditions: {
     'over-limit': (step: StepContext) =>
       contextOf(step).amountMinor > SIGN_OFF_LIMIT ? true : `Skipped: ${contextOf(step).amountMinor} is within the sign-off limit of ${SIGN_OFF_LIMIT}`,

@@ -114,6 +114,7 @@ test('the review path: a decision, a parallel pair with separation of duties, a 
   await refusedUnchanged(() => post(inspectorB, `/tasks/${safety.documentId}/claim`), 409, /already claimed/);
   await refusedUnchanged(() => post(inspectorB, `/tasks/${safety.documentId}/complete`, { outcome: 'approved' }), 409, /claimed by/);
   await refusedUnchanged(() => post(inspectorA, `/tasks/${safety.documentId}/complete`, { outcome: 'maybe' }), 400, /approved, rejected/);
+  await refusedUnchanged(() => post(inspectorA, `/tasks/${safety.documentId}/complete`, { outcome: 'approved', data: { x: 1 } }), 400, /takes no data/);
 
   const half = await post(inspectorA, `/tasks/${safety.documentId}/complete`, { outcome: 'approved' });
   expect(half.status).toBe(200);
@@ -132,8 +133,15 @@ test('the review path: a decision, a parallel pair with separation of duties, a 
   expect(signOff).toMatchObject({ role: 'approver', type: 'sign-off', state: 'open' });
   expect(signOff.dueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 
-  const signed = await post(approver, `/tasks/${signOff.documentId}/complete`, { outcome: 'approved' });
+  // What a task takes besides its outcome is the process's to check.
+  await refusedUnchanged(() => post(approver, `/tasks/${signOff.documentId}/complete`, { outcome: 'approved', data: { maxCostMinor: 'lots' } }), 400, /maxCostMinor must be/);
+  const signed = await post(approver, `/tasks/${signOff.documentId}/complete`, { outcome: 'approved', data: { maxCostMinor: 90_000 } });
   expect(signed.status).toBe(200);
+  expect(signed.body.data.context.decisions).toMatchObject({
+    'reviews:safety': { outcome: 'approved', role: 'inspector', by: { id: inspectorA.id }, data: null },
+    'reviews:cost': { outcome: 'approved', note: 'quote checked', by: { id: inspectorB.id } },
+    'sign-off': { outcome: 'approved', role: 'approver', by: { id: approver.id }, data: { maxCostMinor: 90_000 } },
+  });
   expect(signed.body.data).toMatchObject({ state: 'waiting', currentStep: 'parts' });
   expect(await messagesOf(started.documentId)).toEqual([]);
 

@@ -11,6 +11,14 @@ export const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a docum
 
 export const completeBody = z.object({ outcome: z.string().min(1).max(32), note: z.string().max(2000).optional() }).strict();
 
+/**
+ * The engine's completion: an outcome, a note, and what else the task asks for (a new limit, an
+ * amount), checked by the process that declared the task.
+ */
+export const completeWithDataBody = completeBody
+  .extend({ data: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])).optional() })
+  .strict();
+
 /** Claiming or giving back a task takes no input. */
 export const noBody = z.object({}).strict();
 

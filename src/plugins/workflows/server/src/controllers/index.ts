@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { answer, completeBody, documentId, noBody, parse } from '../http';
+import { answer, completeWithDataBody, documentId, noBody, parse } from '../http';
 import { getService } from '../utils';
 
 /*
@@ -43,7 +43,7 @@ const tasks = ({ strapi }: { strapi: Core.Strapi }) => ({
   async complete(ctx: any) {
     const role = taskRole(strapi, ctx);
     const id = parse(documentId, ctx.params.documentId);
-    const input = parse(completeBody, ctx.request.body);
+    const input = parse(completeWithDataBody, ctx.request.body);
     await answer(ctx, 200, () => getService(strapi, 'work').complete(id, input, [role]));
   },
 });

@@ -15,6 +15,27 @@ export interface ProcessHandlers {
    * engine's runner executes the process and keeps its runs and tasks (the `runner` service).
    */
   records?: ProcessRecords;
+  /**
+   * What a task of a type may be completed with besides its outcome and note, checked by the
+   * process: the problem with `data`, or null. A task type without one takes no data.
+   */
+  taskData?: Readonly<Record<string, (data: TaskData, outcome: string) => string | null>>;
+}
+
+/** What a person gives with a task's outcome, when its process asks for more than a note. */
+export type TaskData = Record<string, string | number | boolean | null>;
+
+/** A person's decision on a task, as the run's context keeps it (`context.decisions`, by task key). */
+export interface TaskDecision {
+  step: string;
+  task: string | null;
+  title: string;
+  role: string;
+  outcome: string;
+  note: string | null;
+  by: StepActor;
+  at: string;
+  data: TaskData | null;
 }
 
 /** The record a run is about: a content-type uid and a document id. */
@@ -120,7 +141,7 @@ export interface ProcessRecords {
   claim(documentId: string, roles: readonly string[]): Promise<WorkTask>;
   unclaim(documentId: string, roles: readonly string[]): Promise<WorkTask>;
   /** Completes the task; answers its run afterwards (null for a follow-up without one). */
-  complete(documentId: string, input: { outcome: string; note?: string }, roles: readonly string[]): Promise<WorkRun | null>;
+  complete(documentId: string, input: { outcome: string; note?: string; data?: TaskData }, roles: readonly string[]): Promise<WorkRun | null>;
   findRun(documentId: string): Promise<WorkRun | null>;
 }
 

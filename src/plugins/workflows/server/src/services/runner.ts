@@ -298,9 +298,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Applies a person's decision on a task of the run's current step; the caller holds the locks and checked the task rules. */
-    async decideIn(run: RunRow, input: Extract<RunInput, { type: 'task-outcome' }>, actor: StepActor) {
+    async decideIn(run: RunRow, input: Extract<RunInput, { type: 'task-outcome' }>, actor: StepActor, context?: Record<string, unknown>) {
       const { definition } = registered(run);
-      return apply(run, definition, input, input.task && findStep(definition, run.currentStep)?.kind === 'parallel' ? 'task-done' : 'done', `${input.task ? `${input.task}: ` : ''}${input.outcome}${input.note ? `: ${input.note}` : ''}`, actor);
+      const verb = input.task && findStep(definition, run.currentStep)?.kind === 'parallel' ? 'task-done' : 'done';
+      return apply(run, definition, input, verb, `${input.task ? `${input.task}: ` : ''}${input.outcome}${input.note ? `: ${input.note}` : ''}`, actor, context);
     },
 
     /** Cancels an open run: what was not decided is skipped, its open tasks cancelled. */

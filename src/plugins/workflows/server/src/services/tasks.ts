@@ -23,7 +23,7 @@ import {
 } from '../domain';
 import { ConflictError, refusalError } from '../errors';
 import { getService } from '../utils';
-import type { WorkRun, WorkTask } from './registry';
+import type { TaskData, TaskDecision, WorkRun, WorkTask } from './registry';
 import { RUN_TABLE, RunRow, asStepActor, lockRow } from './runner';
 
 /**
@@ -230,7 +230,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * run's starter may not complete a task kept from them and nobody completes two tasks of one
      * parallel step (403), a rejection needs a note (400). Answers the run afterwards.
      */
-    async complete(documentId: string, input: { outcome: string; note?: string }, roles: readonly string[], actor?: Actor | StepActor): Promise<WorkRun | null> {
+    async complete(documentId: string, input: { outcome: string; note?: string; data?: TaskData }, roles: readonly string[], actor?: Actor | StepActor): Promise<WorkRun | null> {
       const who = by(actor);
       const runId = await strapi.db.transaction(async ({ trx }) => {
         const found = await find(documentId);
@@ -242,6 +242,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const refusal = mayCompleteTask(humanTask(task), who, dutiesOf(task), { rejects: outcome?.effect === 'reject', note: input.note });
         if (refusal) throw refusalError(refusal);
         if (!outcome) throw new errors.ValidationError(`The outcome of a ${task.type} task must be one of ${Object.keys(declared.outcomes).join(', ')}, not ${input.outcome}`);
+        if (input.data !== undefined) {
+          const check = registry().get(task.processId, task.run?.processVersion).handlers.taskData?.[task.type];
+          if (!check) throw new errors.ValidationError(`A ${task.type} task takes no data: send an outcome and a note`);
+          const problem = check(input.data, input.outcome);
+          if (problem) throw new errors.ValidationError(`${task.title}: ${problem}`);
+        }
         const run = task.run;
         if (!run || !isOpen(run.state) || run.currentStep !== task.stepId) {
           throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
@@ -257,9 +263,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const note = input.note?.trim() ? input.note.trim() : undefined;
         await tasks().update({
           where: { id: task.id },
-          data: { state: 'completed', outcome: input.outcome, note: note ?? null, completedBy: who, completedAt: clockNow() },
+          data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() },
         });
-        const saved = await runner().decideIn(run, { type: 'task-outcome', outcome: input.outcome, actor: who, at: clockNow().toISOString(), note, ...(task.taskId ? { task: task.taskId } : {}) }, who);
+        const at = clockNow().toISOString();
+        // The run keeps every decision, so later steps (a certificate, a notice) can say who decided what.
+        const decision: TaskDecision = { step: task.stepId, task: task.taskId, title: task.title, role: task.role, outcome: input.outcome, note: note ?? null, by: who, at, data: input.data ?? null };
+        const decisions = { ...((run.context?.decisions as Record<string, TaskDecision> | undefined) ?? {}), [task.taskId ? `${task.stepId}:${task.taskId}` : task.stepId]: decision };
+        const saved = await runner().decideIn(run, { type: 'task-outcome', outcome: input.outcome, actor: who, at, note, ...(task.taskId ? { task: task.taskId } : {}) }, who, { decisions });
         // The step is decided (all its tasks continued, or one rejected): its other tasks are no longer needed.
         if (saved.currentStep !== task.stepId) await service.cancelOpen(run.id, task.stepId);
         await audit(task, 'task.completed', `completed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });

@@ -1,7 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { getService } from '../utils';
-import registryService, { ProcessRecords, WorkRun, WorkTask } from './registry';
+import registryService, { ProcessRecords, TaskData, WorkRun, WorkTask } from './registry';
+
+/** The entry of the runs and tasks the engine keeps itself. */
+const ENGINE = 'workflows';
 
 type Registry = ReturnType<typeof registryService>;
 
@@ -34,7 +37,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .list()
       .filter(({ handlers }) => handlers.records)
       .map(({ definition, handlers }) => ({ process: definition.id, records: handlers.records! })),
-    { process: 'workflows', records: engineRecords() },
+    { process: ENGINE, records: engineRecords() },
   ];
 
   const taskOf = (process: string) => (task: WorkTask) => ({ process, ...task });
@@ -68,8 +71,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Completes the task and answers the task's run as it stands afterwards (null without one). */
-    async complete(documentId: string, input: { outcome: string; note?: string }, roles: readonly string[]) {
+    async complete(documentId: string, input: { outcome: string; note?: string; data?: TaskData }, roles: readonly string[]) {
       const { process, records } = await holderOfTask(documentId);
+      // A process keeping its own tasks takes an outcome and a note only.
+      if (input.data !== undefined && process !== ENGINE) throw new errors.ValidationError(`A task of ${process} takes no data: send an outcome and a note`);
       const run = await records.complete(documentId, input, roles);
       return run && runOf(process)(run);
     },
