@@ -114,7 +114,7 @@ test('a new purchase runs all thirteen steps to completed', async () => {
   expect(emails[0].text).toMatch(/Payment reference: manual COUNTER-0042/);
   const tasks = await strapi.db
     .query('plugin::plan-renewals.task')
-    .findMany({ where: { run: started.documentId }, orderBy: { id: 'asc' } });
+    .findMany({ where: { run: { documentId: started.documentId } }, orderBy: { id: 'asc' } });
   expect(tasks.map((t: any) => [t.type, t.state, t.outcome])).toEqual([
     ['verify-payment', 'completed', 'approved'],
     ['quality-check', 'completed', 'passed'],

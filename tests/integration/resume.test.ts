@@ -95,7 +95,7 @@ test.each(steps().map((s) => s.id))('a crash inside %s loses nothing and repeats
   expect(invoices).toHaveLength(1);
   expect(invoices[0].state).toBe('Paid');
   expect(invoices[0].transactions).toHaveLength(1);
-  const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { run: runId } });
+  const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { run: { documentId: runId } } });
   expect(tasks.map((t: any) => t.type).sort()).toEqual(['quality-check', 'verify-payment']);
   const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: runId } });
   expect(emails).toHaveLength(1);
