@@ -26,6 +26,11 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => {
       resolve: './src/plugins/plan-renewals',
       config: { jobs },
     },
+    // Repair-estimate approvals: a process on the same engine, with its own requests and certificates.
+    'repair-approvals': {
+      enabled: true,
+      resolve: './src/plugins/repair-approvals',
+    },
     // Strapi's own emails (an admin's password reset) join the app's outbox: see providers/email-outbox.
     email: {
       config: { provider: 'provider-email-outbox' },

@@ -14,3 +14,4 @@ export * from './nesting';
 export * from './phone';
 export * from './wording';
 export * from './mrr-movements';
+export * from './approval';

@@ -23,6 +23,7 @@ export interface EditorRights {
 }
 
 const CONTACT = { name: true, email: true, phone: true } as const;
+const CREDIT = { currency: true, creditLimitMinor: true, accountManager: true } as const;
 const CATALOG = {
   code: true,
   name: true,
@@ -41,7 +42,8 @@ export const WRITE_POLICY: Readonly<Record<string, Partial<Record<Editor, Editor
   'api::customer.customer': {
     'customer-success': { create: CONTACT, update: CONTACT },
     'api-token': { create: CONTACT, update: CONTACT },
-    admin: { create: { ...CONTACT, user: true }, update: { ...CONTACT, user: true } },
+    // The credit an administrator grants; the executive's approvals change it through the process.
+    admin: { create: { ...CONTACT, ...CREDIT, user: true }, update: { ...CONTACT, ...CREDIT, user: true } },
   },
   'api::plan.plan': {
     admin: { create: CATALOG, update: CATALOG },
@@ -55,6 +57,9 @@ export const WRITE_POLICY: Readonly<Record<string, Partial<Record<Editor, Editor
     admin: { update: WRITE_OFF },
   },
   'api::transaction.transaction': {},
+  // Requests are written through the process's routes (drafts by account managers), certificates by the process only.
+  'plugin::repair-approvals.request': {},
+  'plugin::repair-approvals.certificate': {},
   'api::audit-log.audit-log': {},
 };
 

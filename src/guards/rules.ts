@@ -1,5 +1,6 @@
 import {
   ADD_ON_BILLING,
+  approvalRequestMachine,
   E164_HINT,
   StateMachine,
   amountProblem,
@@ -128,9 +129,38 @@ const checkInvoiceStored = (invoice: any): string | null => {
   return problem ? `invoice ${invoice.number}: ${problem}` : null;
 };
 
+const checkRequestInput = (data: Record<string, unknown>): string | null =>
+  data.taxRateBps === undefined ? null : taxRateProblem(data.taxRateBps) && `tax rate ${taxRateProblem(data.taxRateBps)}`;
+
 export const GUARD_RULES: Record<string, GuardRule> = {
+  'plugin::repair-approvals.request': {
+    label: 'approval request',
+    machine: approvalRequestMachine,
+    moneyFields: ['subtotalMinor', 'taxMinor', 'totalMinor'],
+    currencyField: 'currency',
+    checkInput: checkRequestInput,
+    uniqueFields: ['number'],
+    immutableFields: ['number', 'requestedBy'],
+    // A submitted request's lines are frozen: what is reviewed is what is authorized.
+    frozenUnless: { state: 'Draft', fields: ['customer', 'vehicle', 'currency', 'lines', 'taxRateBps'] },
+    deletion: 'when-unreferenced',
+    deletionAdvice: 'an authorized request is kept with its certificate',
+    references: [{ uid: 'plugin::repair-approvals.certificate', field: 'request', label: 'an authorization certificate' }],
+  },
+  'plugin::repair-approvals.certificate': {
+    label: 'authorization certificate',
+    moneyFields: ['authorizedTotalMinor'],
+    currencyField: 'currency',
+    uniqueFields: ['number'],
+    // Immutable once written: a price change needs a new authorization.
+    immutableFields: ['number', 'request', 'customer', 'currency', 'authorizedTotalMinor', 'linesSnapshot', 'snapshotSha256', 'decisions', 'authorizedAt', 'validUntil'],
+    deletion: 'never',
+    deletionAdvice: 'a certificate is the record of an authorization',
+  },
   'api::customer.customer': {
     label: 'customer',
+    moneyFields: ['creditLimitMinor', 'committedCreditMinor'],
+    currencyField: 'currency',
     checkInput: normalizeCustomer,
     uniqueFields: ['email', 'stripeCustomerId'],
     deletion: 'when-unreferenced',

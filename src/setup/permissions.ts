@@ -93,6 +93,20 @@ const ACCOUNT_ACTIONS = [
   'plugin::users-permissions.auth.logout',
 ];
 
+/**
+ * What the roles of the repair-estimate approval process may do besides their tasks: account
+ * managers write and submit requests for their customers; every role of the process reads a
+ * request and a certificate; the Finance Manager and the Executive read the monthly summary.
+ */
+const RA = 'plugin::repair-approvals';
+const READ_APPROVALS = [`${RA}.requests.findOne`, `${RA}.certificates.findOne`];
+export const PROCESS_ROLE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'account-manager': ['api::customer.customer.find', 'api::customer.customer.findOne', `${RA}.requests.create`, `${RA}.requests.update`, `${RA}.requests.submit`, ...READ_APPROVALS],
+  compliance: READ_APPROVALS,
+  'finance-manager': [...READ_APPROVALS, `${RA}.reports.findOne`],
+  executive: [...READ_APPROVALS, `${RA}.reports.findOne`],
+};
+
 /** The engine's routes: what a member of any task role needs for the work of that role. */
 const WORK_ACTIONS = PROCESS_ACTIONS.filter((action) => action.startsWith('plugin::workflows.'));
 
@@ -106,7 +120,12 @@ const processRoles = (strapi: Core.Strapi) => {
   return getService(strapi, 'registry')
     .roles()
     .filter((role) => !known.has(role.id))
-    .map((role) => ({ type: role.id, name: role.label, description: `Works on the ${role.label} tasks of the processes.`, actions: WORK_ACTIONS }));
+    .map((role) => ({
+      type: role.id,
+      name: role.label,
+      description: `Works on the ${role.label} tasks of the processes.`,
+      actions: [...WORK_ACTIONS, ...(PROCESS_ROLE_ACTIONS[role.id] ?? [])],
+    }));
 };
 
 const ROLE_UID = 'plugin::users-permissions.role';

@@ -168,6 +168,11 @@ const BILLING_TABLES = [
   'workflow_runs',
   'workflow_tasks',
   'workflow_messages',
+  'approval_requests',
+  'approval_request_drafts',
+  'authorization_certificates',
+  'components_repair_estimate_lines',
+  'approval_requests_cmps',
 ];
 
 /** Every row of every billing table, to prove a refused request wrote nothing. */

@@ -10,6 +10,9 @@ import { SELF_SERVICE_ROUTES } from '../../setup/staff-accounts';
  *   password change or a block until it expires.
  */
 export default (plugin: any) => {
+  // A staff member's mobile number (E.164), for the alerts a process texts to them.
+  plugin.contentTypes.user.schema.attributes.phone = { type: 'string', maxLength: 20 };
+
   const contentApi = plugin.routes['content-api'];
   contentApi.routes = contentApi.routes.filter((route: any) => !SELF_SERVICE_ROUTES.includes(route.path));
 

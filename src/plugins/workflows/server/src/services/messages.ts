@@ -51,6 +51,9 @@ const textToHtml = (text: string) => `<p>${escapeHtml(text).replace(/\n/g, '<br>
 const key = z.string().min(1, 'key must not be empty').max(160, 'key must be at most 160 characters');
 /** The document id of the run the message belongs to, if any. */
 const run = z.string().min(1).max(64, 'run must be at most 64 characters').optional();
+/** A high-priority message is sent before the normal ones waiting with it. */
+export const MESSAGE_PRIORITIES = ['normal', 'high'] as const;
+const priority = z.enum(MESSAGE_PRIORITIES).optional();
 
 /** What `enqueue` takes: the key makes a message once, whoever asks and however often. */
 const messageInput = z.discriminatedUnion(
@@ -68,6 +71,7 @@ const messageInput = z.discriminatedUnion(
       text: z.string().min(1, 'an email needs a text part'),
       html: z.string().min(1).optional(),
       run,
+      priority,
     }),
     z.strictObject({
       channel: z.literal('sms'),
@@ -79,6 +83,7 @@ const messageInput = z.discriminatedUnion(
       }),
       text: z.string().trim().min(1, 'an SMS needs a text').max(SMS_MAX_LENGTH, `an SMS text must be at most ${SMS_MAX_LENGTH} characters`),
       run,
+      priority,
     }),
   ],
   { error: `must be ${MESSAGE_CHANNELS.join(' or ')}` },
@@ -123,6 +128,7 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
           state: 'pending',
           attempts: 0,
           run: message.run,
+          priority: message.priority ?? 'normal',
         } as any,
       });
     },
@@ -146,7 +152,8 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
       const tally = { sent: 0, preview: 0, retried: 0, dead: 0 };
       const due = await strapi.db.query(MESSAGE_UID as any).findMany({
         where: { state: 'pending', $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: now } }] },
-        orderBy: { id: 'asc' },
+        // Rows written before priorities existed have none: normal.
+        orderBy: [{ priority: 'asc' }, { id: 'asc' }],
         limit,
       });
       const senders: Record<MessageChannel, Sender | null> = {

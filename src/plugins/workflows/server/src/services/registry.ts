@@ -76,6 +76,8 @@ export interface StepMessage {
   text: string;
   html?: string;
   key?: string;
+  /** High: sent before the normal messages waiting with it. */
+  priority?: 'normal' | 'high';
 }
 
 /**

@@ -143,8 +143,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const outbox = getService(strapi, 'messages');
     for (const [index, message] of messages.entries()) {
       const key = message.key ?? `${run.documentId}:${step.id}${messages.length > 1 ? `:${index + 1}` : ''}`;
-      if (message.channel === 'sms') await outbox.enqueue({ channel: 'sms', key, to: message.to, text: message.text, run: run.documentId });
-      else await outbox.enqueue({ channel: 'email', key, to: message.to, subject: message.subject ?? '', text: message.text, html: message.html, run: run.documentId });
+      const common = { key, to: message.to, text: message.text, run: run.documentId, priority: message.priority };
+      if (message.channel === 'sms') await outbox.enqueue({ channel: 'sms', ...common });
+      else await outbox.enqueue({ channel: 'email', ...common, subject: message.subject ?? '', html: message.html });
     }
   };
 
