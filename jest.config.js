@@ -24,6 +24,7 @@ module.exports = {
         '<rootDir>/tests/unit/**/*.test.ts',
         '<rootDir>/tests/plan-renewals/**/*.test.ts',
         '<rootDir>/tests/workflows/**/*.test.ts',
+        '<rootDir>/tests/repair-approvals/**/*.test.ts',
       ],
     },
     {

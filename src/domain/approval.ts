@@ -1,5 +1,5 @@
 import { StateMachine } from './status';
-import { MAX_STORED_MINOR, Money, money, multiplyRatio, sum } from './money';
+import { Money, money, multiplyRatio, sum } from './money';
 import { taxForLine } from './tax';
 
 /**
@@ -49,7 +49,8 @@ export interface EstimateTotals {
 /**
  * Each line's amount is quantity x unit price, rounded by the money rule (half away from zero to
  * the minor unit); tax is taken on the subtotal once (an estimate is one taxable supply), and the
- * total is their sum. Throws a MoneyError when an amount leaves the stored range.
+ * total is their sum. Throws a MoneyError when a line, the subtotal or the total leaves the
+ * range a money column stores.
  */
 export const estimateTotals = (lines: readonly EstimateLineInput[], currency: string, taxRateBps: number): EstimateTotals => {
   const priced = lines.map((line) => ({ ...line, amountMinor: multiplyRatio(money(line.unitPriceMinor, currency), line.quantityHundredths, 100).amountMinor }));
@@ -58,10 +59,6 @@ export const estimateTotals = (lines: readonly EstimateLineInput[], currency: st
   const total = money(subtotal.amountMinor + tax.amountMinor, currency);
   return { lines: priced, subtotalMinor: subtotal.amountMinor, taxMinor: tax.amountMinor, totalMinor: total.amountMinor };
 };
-
-/** Why an estimate's total cannot be stored, or null. */
-export const estimateProblem = (totals: EstimateTotals): string | null =>
-  totals.totalMinor > MAX_STORED_MINOR ? `the total ${totals.totalMinor} exceeds the largest storable amount (${MAX_STORED_MINOR} minor units)` : null;
 
 /** The credit check as taken at step 5, kept on the request. */
 export interface CreditCheck {

@@ -3,6 +3,7 @@ import { CalendarDate, addCalendarMonths, addDays, counted } from '../domain';
 import { at } from '../plugins/plan-renewals/server/src/clock';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
+import { seedApprovals } from './approvals';
 import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
 
 /**
@@ -49,7 +50,8 @@ export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = ne
     const now = new Date(`${today}T12:00:00.000Z`);
     for (let back = 11; back >= 1; back -= 1) await mrr.close(addCalendarMonths(month, -back), now);
     await mrr.refresh(month, now);
-    return { plans: plans.size, customersWithPlans: created };
+    const approvals = await seedApprovals(strapi, today);
+    return { plans: plans.size, customersWithPlans: created, approvals };
   });
 
 /** Seeds on first start, unless SEED_DEMO_DATA=false or the database already holds billing data. */
@@ -59,7 +61,7 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
     (await strapi.db.query('api::plan.plan').count()) + (await strapi.db.query('api::customer.customer').count());
   if (existing > 0) return;
   const result = await seedDemoData(strapi);
-  strapi.log.info(`Demo data: ${counted(result.plans, 'plan')} and ${counted(result.customersWithPlans, 'customer')} with service plans`);
+  strapi.log.info(`Demo data: ${counted(result.plans, 'plan')}, ${counted(result.customersWithPlans, 'customer')} with service plans, ${counted(result.approvals, 'repair estimate')} through approval`);
 };
 
 const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');

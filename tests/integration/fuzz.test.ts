@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createOpenInvoice, createPlan } from '../harness/fixtures';
-import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
+import { http, signIn, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { SECRET, signature } from '../harness/stripe';
 
 /**
@@ -442,4 +442,65 @@ describe('request size limits (README: Request limits)', () => {
     expect(verified.status).toBe(400);
     expect(verified.body.error.message).toMatch(/Invalid Stripe signature/);
   });
+});
+
+// ----- the repair-approvals routes ---------------------------------------------------------------
+
+const RA = '/api/repair-approvals';
+
+describe('/api/repair-approvals', () => {
+  const jwt: Record<string, string> = {};
+  let submitted = '';
+  beforeAll(async () => {
+    for (const role of ['account-manager', 'executive']) jwt[role] = `Bearer ${await signIn(strapi, role)}`;
+    const requests = strapi.plugin('repair-approvals').service('requests');
+    const draft = await requests.createDraft({ customer: known.customer, currency: 'USD', lines: [{ kind: 'parts', description: 'Filter', quantityHundredths: 100, unitPriceMinor: 1_000 }] });
+    // Submitted: its lines are frozen, so a well-formed edit or submission of it is refused too.
+    submitted = (await requests.submit(draft.documentId, { type: 'system', name: 'fuzz' })).documentId;
+  });
+
+  const line = fc.record({
+    kind: fc.oneof(fc.constantFrom('labor', 'parts', 'fee', 'tax'), anyText),
+    description: fc.oneof(anyText, nulText, fc.constant(''), fc.constant('x'.repeat(300))),
+    quantity: fc.oneof(fc.constantFrom(0, -1, 1.255, 1e9, Number.NaN), anyText),
+    unitPriceMinor: fc.oneof(badInteger, fc.constant(2 ** 31)),
+  });
+  const lines = fc.oneof(fc.constant([]), fc.array(line, { minLength: 1, maxLength: 3 }), hostileValue);
+
+  test('POST /requests refuses hostile bodies', () =>
+    check(
+      fc.oneof(
+        malformedBody,
+        hostileObject(['customer', 'vehicle', 'currency', 'lines']),
+        fc.record({ customer: fc.oneof(unknownDocument, fc.constant(known.customer)), currency: fc.oneof(fc.constantFrom('USD', 'XXX', 'usdd'), anyText), lines }),
+      ),
+      (body) => () => http(strapi).post(`${RA}/requests`).set('Authorization', jwt['account-manager']).type('json').send(json(body)),
+    ));
+
+  test('PUT /requests/:documentId refuses hostile ids, bodies, and any edit of a submitted request', () =>
+    check(
+      fc.tuple(
+        fc.oneof(fc.constant(submitted), pathSegment),
+        fc.oneof(malformedBody, hostileObject(['lines', 'vehicle']), fc.record({ lines: fc.constant([{ kind: 'fee', description: 'x', quantity: 1, unitPriceMinor: 1 }]) })),
+      ),
+      ([id, body]) => () => http(strapi).put(`${RA}/requests/${encodeURIComponent(id)}`).set('Authorization', jwt['account-manager']).type('json').send(json(body)),
+    ));
+
+  test('POST /requests/:documentId/submit refuses hostile ids and a request already submitted', () =>
+    check(fc.tuple(fc.oneof(fc.constant(submitted), pathSegment), fc.oneof(fc.constant({}), hostileObject(['data']))), ([id, body]) => () =>
+      http(strapi).post(`${RA}/requests/${encodeURIComponent(id)}/submit`).set('Authorization', jwt['account-manager']).type('json').send(json(body)),
+    ));
+
+  test('GET /requests/:documentId and /certificates/:number refuse hostile ids', () =>
+    check(fc.tuple(pathSegment, fc.boolean()), ([id, certificate]) => () =>
+      http(strapi).get(`${RA}/${certificate ? 'certificates' : 'requests'}/${encodeURIComponent(id)}`).set('Authorization', jwt.executive),
+    ));
+
+  test('GET /reports/monthly/:month refuses hostile months and formats', () =>
+    check(fc.tuple(fc.oneof(anyText, fc.constantFrom('2026-13', '2026-1', '0000-00')).filter((m) => m.length > 0 && m !== '.' && m !== '..'), fc.option(anyText, { nil: undefined })), ([month, format]) => () =>
+      http(strapi)
+        .get(`${RA}/reports/monthly/${encodeURIComponent(month)}`)
+        .query(format === undefined ? {} : { format })
+        .set('Authorization', jwt.executive),
+    ));
 });

@@ -151,7 +151,8 @@ const billingRoutes = (): BillingRoute[] => {
     fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
   );
   const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/workflows'));
-  return [...apis, ...plugin, ...engine];
+  const approvals = Object.values(strapi.plugin('repair-approvals').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/repair-approvals'));
+  return [...apis, ...plugin, ...engine, ...approvals];
 };
 
 const isWebhook = (route: { method: string; path: string }) => route.method === WEBHOOK.method && route.path === WEBHOOK.path;
@@ -163,6 +164,7 @@ describe('no billing route is public', () => {
     expect(new Set(routes.map((route) => route.handler.split('.').slice(0, 2).join('.'))).size).toBeGreaterThanOrEqual(7);
     expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
     expect(routes.filter((route) => route.path.startsWith('/api/workflows/'))).toHaveLength(5);
+    expect(routes.filter((route) => route.path.startsWith('/api/repair-approvals/'))).toHaveLength(6);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);
@@ -183,14 +185,14 @@ describe('no billing route is public', () => {
     const roles = await strapi.db.query('plugin::users-permissions.role').findMany({ where: { type: { $in: ['public', 'authenticated'] } }, populate: ['permissions'] });
     expect(roles).toHaveLength(2);
     const granted = roles.flatMap((role: any) => role.permissions.map((permission: any) => `${role.type}: ${permission.action}`));
-    expect(granted.filter((entry: string) => /: (api::|plugin::plan-renewals\.|plugin::workflows\.)/.test(entry))).toEqual([]);
+    expect(granted.filter((entry: string) => /: (api::|plugin::plan-renewals\.|plugin::workflows\.|plugin::repair-approvals\.)/.test(entry))).toEqual([]);
   });
 
   test('every billing route refuses anonymous, signed-in-without-permission and forged callers, and writes nothing', async () => {
     const forged = `${tokens.finance.slice(0, -4)}AAAA`;
     const routes = billingRoutes().filter((route) => !isWebhook(route));
     for (const route of routes) {
-      const path = route.path.replace(/:documentId/g, 'abcdefghij0123456789abcd').replace(/:month/g, '2020-01').replace(/:name/g, 'outbox');
+      const path = route.path.replace(/:documentId/g, 'abcdefghij0123456789abcd').replace(/:month/g, '2020-01').replace(/:name/g, 'outbox').replace(/:number/g, 'AUTH-2020-000001');
       const before = await fingerprint(strapi);
       for (const [caller, headers] of [
         ['anonymous', {}],

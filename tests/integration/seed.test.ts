@@ -151,3 +151,20 @@ test('last month\'s report reconciles with its MRR movements', async () => {
   const end = report.mrr.end.reduce((sum: number, f: any) => sum + f.mrrMinor, 0);
   expect(report.mrr.movements.reduce((sum: number, m: any) => sum + m.endMinor, 0)).toBe(end);
 });
+
+test('the demo repair estimates went through the approval process: approved, rejected by Compliance, over the limit and approved, waiting for the executive', async () => {
+  const requests = await strapi.db.query('plugin::repair-approvals.request').findMany({ populate: ['customer'], orderBy: { submittedAt: 'asc' } });
+  expect(requests.map((r: any) => [r.customer.email, r.state])).toEqual([
+    ['maria.gonzalez@example.com', 'Approved'],
+    ['james.oconnor@example.com', 'Rejected'],
+    ['chen.wei@example.com', 'Approved'],
+    ['olivia.brown@example.com', 'UnderReview'],
+  ]);
+  expect(requests[2].creditCheck).toMatchObject({ over: true });
+  const runs = await strapi.db.query('plugin::workflows.run').findMany({ where: { processId: 'repair-approval' } });
+  expect(runs.map((r: any) => r.state).sort()).toEqual(['completed', 'completed', 'completed', 'waiting']);
+  const waiting = runs.find((r: any) => r.state === 'waiting');
+  expect(waiting.currentStep).toBe('executive-approval');
+  expect(await strapi.db.query('plugin::workflows.task').count({ where: { run: { id: waiting.id }, stepId: 'executive-approval', state: 'open' } })).toBe(1);
+  expect(await strapi.db.query('plugin::repair-approvals.certificate').count()).toBe(2);
+});

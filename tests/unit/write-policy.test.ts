@@ -7,6 +7,8 @@ const INVOICE = 'api::invoice.invoice';
 const CUSTOMER = 'api::customer.customer';
 const PLAN = 'api::plan.plan';
 const TRANSACTION = 'api::transaction.transaction';
+const REQUEST = 'plugin::repair-approvals.request';
+const CERTIFICATE = 'plugin::repair-approvals.certificate';
 const AUDIT = 'api::audit-log.audit-log';
 
 const LABELS: Record<string, string> = {
@@ -76,11 +78,14 @@ describe('the write policy', () => {
   });
 
   test('every billing content type has a row, and no editor may write money, periods, links or card references', () => {
-    expect(Object.keys(WRITE_POLICY).sort()).toEqual([AUDIT, CUSTOMER, INVOICE, PLAN, SERVICE_PLAN, TRANSACTION].sort());
+    expect(Object.keys(WRITE_POLICY).sort()).toEqual([AUDIT, CUSTOMER, INVOICE, PLAN, SERVICE_PLAN, TRANSACTION, REQUEST, CERTIFICATE].sort());
+    // Approval requests and certificates are written by the process's routes and steps only.
+    expect(WRITE_POLICY[REQUEST]).toEqual({});
+    expect(WRITE_POLICY[CERTIFICATE]).toEqual({});
     const processOnly: Record<string, string[]> = {
       [SERVICE_PLAN]: ['customer', 'plan', 'startDate', 'endDate', 'recurringMinor', 'renewalCount', 'paymentMethod', 'addOnCodes'],
       [INVOICE]: ['customer', 'servicePlan', 'totalMinor', 'subtotalMinor', 'taxMinor', 'currency', 'lines', 'periodStart', 'periodEnd', 'paidAt', 'dueDate', 'paymentUrl', 'number'],
-      [CUSTOMER]: ['stripeCustomerId', 'stripePaymentMethodId'],
+      [CUSTOMER]: ['stripeCustomerId', 'stripePaymentMethodId', 'committedCreditMinor'],
       [TRANSACTION]: ['amountMinor', 'currency', 'state', 'providerReference', 'invoice'],
     };
     for (const [uid, fields] of Object.entries(processOnly)) {

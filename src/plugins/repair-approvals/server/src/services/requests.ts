@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
-import { EstimateLineInput, MoneyError, addDays, estimateProblem, estimateTotals, median } from '../../../../../domain';
+import { EstimateLineInput, MoneyError, addDays, estimateTotals, median } from '../../../../../domain';
 import { Actor, currentActor } from '../../../../../guards/actor';
 import { now as clockNow, today } from '../../../../workflows/server/src/clock';
 import { ConflictError } from '../../../../workflows/server/src/errors';
@@ -27,10 +27,7 @@ const REQUEST_TABLE = 'approval_requests';
 const priced = (strapi: Core.Strapi, input: Pick<DraftInput, 'currency' | 'lines'>) => {
   const taxRateBps = (strapi.config.get('plugin::repair-approvals') as { taxRateBps: number }).taxRateBps;
   try {
-    const totals = estimateTotals(input.lines, input.currency, taxRateBps);
-    const problem = estimateProblem(totals);
-    if (problem) throw new errors.ValidationError(`This estimate cannot be stored: ${problem}`);
-    return { ...totals, taxRateBps };
+    return { ...estimateTotals(input.lines, input.currency, taxRateBps), taxRateBps };
   } catch (error) {
     if (error instanceof MoneyError) throw new errors.ValidationError(`This estimate cannot be priced: ${error.message}`);
     throw error;
