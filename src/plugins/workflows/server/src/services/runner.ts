@@ -332,6 +332,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return runner.advance(documentId, by);
     },
 
+    /** Runs left mid-step before `before` (a crash, a lost connection) resume where they stopped; answers how many. */
+    async resumeStuck(before: Date, limit = 100): Promise<number> {
+      const stuck: { documentId: string }[] = await runs().findMany({ where: { state: 'running', updatedAt: { $lt: before } }, select: ['documentId'], limit });
+      for (const { documentId } of stuck) await runner.advance(documentId, { type: 'system', name: 'stuck-runs' });
+      return stuck.length;
+    },
+
     load,
   };
   return runner;
