@@ -150,7 +150,10 @@ const billingRoutes = (): BillingRoute[] => {
   const plugin = Object.values(strapi.plugin('plan-renewals').routes as Record<string, any>).flatMap((router: any) =>
     fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
   );
-  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/workflows'));
+  // The engine's admin router serves its admin pages under /workflows on the admin API.
+  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/workflows' : '/api/workflows'),
+  );
   return [...apis, ...plugin, ...engine];
 };
 
@@ -163,6 +166,7 @@ describe('no billing route is public', () => {
     expect(new Set(routes.map((route) => route.handler.split('.').slice(0, 2).join('.'))).size).toBeGreaterThanOrEqual(7);
     expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
     expect(routes.filter((route) => route.path.startsWith('/api/workflows/'))).toHaveLength(5);
+    expect(routes.filter((route) => route.path.startsWith('/workflows/'))).toHaveLength(7);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);
