@@ -68,7 +68,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
       await answer(ctx, 200, async () => {
-        await views().findRun(id);
         await getService(strapi, 'runner').retry(id);
         return views().findRun(id);
       });
@@ -78,7 +77,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const id = parse(documentId, ctx.params.documentId);
       const { reason } = parse(cancelBody, ctx.request.body);
       await answer(ctx, 200, async () => {
-        await views().findRun(id);
         await getService(strapi, 'runner').cancel(id, reason);
         return views().findRun(id);
       });
