@@ -343,6 +343,10 @@ describe('tasks', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actorType: 'admin', data: expect.objectContaining({ reason: 'on leave this week' }) });
     expect(audit[0].summary).toMatch(`reassigned to ${inspector.username}: on leave this week`);
+    // The run's page shows it in the run's trail, after the steps' entries.
+    const trail = (await call(reassigner, 'GET', `/runs/${run.documentId}`)).body.data.audit;
+    expect(trail.map((entry: any) => entry.action)).toEqual(['run.step-done', 'run.step-waiting', 'task.reassigned']);
+    expect(trail[2]).toMatchObject({ actorType: 'admin', summary: expect.stringContaining('on leave this week') });
 
     // A task no longer open is not handed to anyone.
     await runner().cancel(run.documentId, 'withdrawn', requester);

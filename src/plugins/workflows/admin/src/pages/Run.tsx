@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { Badge, Box, Button, Dialog, Field, Flex, Grid, Textarea, Typography } from '@strapi/design-system';
+import { Badge, Box, Button, Dialog, Field, Flex, Grid, Table, Tbody, Td, Textarea, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useParams } from 'react-router-dom';
@@ -58,6 +58,7 @@ interface RunDetail extends RunSummary {
   steps: StepRecord[];
   definition: { id: string; version: number; name: string; roles: { id: string; label: string }[]; steps: StepDeclared[] } | null;
   tasks: TaskRow[];
+  audit: { documentId: string; action: string; summary: string; actorType: string; actorName: string | null; occurredAt: string }[];
 }
 
 const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
@@ -384,6 +385,30 @@ export const RunPage = () => {
                 ) : (
                   <Typography textColor="neutral600">Nothing yet.</Typography>
                 )}
+              </Card>
+            </Grid.Item>
+            <Grid.Item col={12} direction="column" alignItems="stretch" style={SHRINKS}>
+              <Card title="Audit trail">
+                <Box data-audit-trail>
+                  <Table colCount={3} rowCount={run.audit.length + 1}>
+                    <Thead>
+                      <Tr>
+                        <Th><Typography variant="sigma">When</Typography></Th>
+                        <Th><Typography variant="sigma">Who</Typography></Th>
+                        <Th><Typography variant="sigma">What</Typography></Th>
+                      </Tr>
+                    </Thead>
+                    <Tbody>
+                      {run.audit.map((entry) => (
+                        <Tr key={entry.documentId}>
+                          <Td><Typography variant="pi">{formatDateTime(entry.occurredAt)}</Typography></Td>
+                          <Td style={WRAPS}><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
+                          <Td style={WRAPS}><Typography variant="pi">{entry.summary}</Typography></Td>
+                        </Tr>
+                      ))}
+                    </Tbody>
+                  </Table>
+                </Box>
               </Card>
             </Grid.Item>
           </Grid.Root>

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import { AUDIT_LOG_UID } from '../../../../../guards/audit';
 import { today as clockToday } from '../clock';
 import { StepDefinition, WorkflowDefinition, tasksOf } from '../domain';
 import { getService } from '../utils';
@@ -178,19 +179,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { items: (rows as Row[]).map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total, pageCount: Math.ceil(total / filters.pageSize) } };
     },
 
-    /** One run: its summary, its stored steps, its definition's steps and its tasks (404 when the engine keeps no such run). */
+    /** One run: its summary, its stored steps, its definition's steps, its tasks and its audit trail (404 when the engine keeps no such run). */
     async findRun(documentId: string) {
       const run: Row | null = await runs().findOne({ where: { documentId } });
       if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
       const definition = definitionOf(run.processId, run.processVersion);
       const rows: TaskRow[] = await tasks().findMany({ where: { run: { id: run.id } }, populate: ['run'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       const today = clockToday();
+      // The run's trail: its steps' entries and its tasks' (claims, reassignments, completions).
+      const audit = await strapi.db.query(AUDIT_LOG_UID as any).findMany({
+        where: { entityDocumentId: { $in: [run.documentId, ...rows.map((task) => task.documentId)] }, entityUid: { $in: [RUN_UID, TASK_UID] } },
+        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+        limit: 200,
+      });
       return {
         ...runSummary(run),
         context: run.context ?? {},
         steps: run.steps,
         definition: definition ? definitionView(definition) : null,
         tasks: rows.map((task) => taskView(task, today)),
+        audit: audit.map((entry: any) => ({
+          documentId: entry.documentId,
+          action: entry.action,
+          summary: entry.summary,
+          actorType: entry.actorType,
+          actorName: entry.actorName ?? null,
+          occurredAt: entry.occurredAt,
+        })),
       };
     },
 
