@@ -150,8 +150,13 @@ const billingRoutes = (): BillingRoute[] => {
   const plugin = Object.values(strapi.plugin('plan-renewals').routes as Record<string, any>).flatMap((router: any) =>
     fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
   );
-  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/workflows'));
-  const approvals = Object.values(strapi.plugin('repair-approvals').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/repair-approvals'));
+  // The engine's admin router serves its admin pages under /workflows on the admin API.
+  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/workflows' : '/api/workflows'),
+  );
+  const approvals = Object.values(strapi.plugin('repair-approvals').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/repair-approvals' : '/api/repair-approvals'),
+  );
   return [...apis, ...plugin, ...engine, ...approvals];
 };
 
@@ -165,6 +170,7 @@ describe('no billing route is public', () => {
     expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
     expect(routes.filter((route) => route.path.startsWith('/api/workflows/'))).toHaveLength(5);
     expect(routes.filter((route) => route.path.startsWith('/api/repair-approvals/'))).toHaveLength(6);
+    expect(routes.filter((route) => route.path.startsWith('/workflows/'))).toHaveLength(7);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);
