@@ -297,6 +297,19 @@ test('runs, reports and settings pages show real data', async () => {
   await shoot('settings');
 }, 60_000);
 
+test("the engine's pages draw any process: an approval waiting for its executive, its parallel reviews side by side and its reject branch", async () => {
+  await page.goto(`${baseUrl}/admin/plugins/workflows`);
+  await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  await page.getByRole('link', { name: 'Transit pass purchase or renewal' }).first().waitFor();
+  const waiting = page.getByRole('row').filter({ hasText: 'Final executive approval' }).first();
+  await waiting.getByRole('link', { name: 'Repair-estimate approval' }).click();
+  await page.getByText('Compliance review', { exact: true }).first().waitFor();
+  await page.getByText('Financial audit', { exact: true }).first().waitFor();
+  await page.getByText('Runs after a rejection').waitFor();
+  await page.getByText('Skipped unless the run is rejected').waitFor();
+  await shoot('process-run');
+}, 60_000);
+
 test('invoices show their money in their currency, in the list and in the edit view', async () => {
   await page.goto(`${baseUrl}/admin/content-manager/collection-types/api::invoice.invoice`);
   await page.getByRole('gridcell').first().waitFor();
