@@ -7,10 +7,13 @@ import { NUMBER_TABLE, removeExpiredTemporary, transitConfig } from './services/
 export const scheduled: ScheduledTask[] = [];
 
 /**
- * The counter of order numbers (one row per series and year, locked by the transaction that takes
- * a number: no gaps), and the daily removal of expired temporary passes.
+ * The admin action of the Transit page (registered before the admin's own bootstrap gives the
+ * Super Admin every registered action), the counter of order numbers (one row per series and
+ * year, locked by the transaction that takes a number: no gaps), and the daily removal of expired
+ * temporary passes.
  */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.plugin('transit-passes').service('access').registerActions();
   const knex = strapi.db.connection;
   if (!(await knex.schema.hasTable(NUMBER_TABLE))) {
     await knex.schema
