@@ -9,6 +9,7 @@ import { handleLostConnections } from './setup/process';
 import { checkCommits } from './setup/transactions';
 import { closeSelfService, endSessionsOnPasswordChangeOrBlock } from './setup/staff-accounts';
 import { seedDemoDataIfEmpty } from './seed';
+import { ADMIN_ACTIONS as PLAN_ACTIONS } from './plugins/plan-renewals/server/src/config/actions';
 
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
@@ -29,6 +30,8 @@ export default {
     // The roles just created (a fresh database) read the engine's runs too: the engine's own
     // bootstrap, which ran before, could only grant roles already stored.
     await strapi.plugin('workflows').service('access').grantRunReading();
+    // Staff who read the pre-paid overview read the Transit page too (only where it is missing).
+    await strapi.plugin('transit-passes').service('access').grantReadingToHoldersOf(PLAN_ACTIONS.readDashboard);
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)
     // sees the database complete, demo data included.

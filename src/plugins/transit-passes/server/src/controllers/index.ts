@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { isCalendarDate, isCalendarMonth, toCsv } from '../../../../../domain';
+import { isCalendarDate, isCalendarMonth } from '../../../../../domain';
+import panel from './panel';
 import { answer, documentId, noBody, parse } from '../../../../workflows/server/src/http';
 
 /*
@@ -62,17 +63,14 @@ const reports = ({ strapi }: { strapi: Core.Strapi }) => ({
   async monthly(ctx: any) {
     const which = parse(month, ctx.params.month);
     const { format } = parse(reportQuery, ctx.query);
-    const report = await service(strapi).monthly(which);
     if (format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv')) {
-      const header = ['month', 'currency', 'new', 'new_minor', 'renewals', 'renewals_minor', 'cancellations', 'refunded_minor'];
-      const rows = report.currencies.map((l: any) => [which, l.currency, l.newCount, l.newMinor, l.renewalCount, l.renewalMinor, l.cancellations, l.refundedMinor]);
       ctx.type = 'text/csv';
       ctx.attachment(`transit-${which}.csv`);
-      ctx.body = toCsv([header, ...rows]);
+      ctx.body = await service(strapi).monthlyCsv(which);
       return;
     }
-    ctx.body = { data: report };
+    ctx.body = { data: await service(strapi).monthly(which) };
   },
 });
 
-export default { orders, passes, revenue, reports };
+export default { orders, passes, revenue, reports, panel };

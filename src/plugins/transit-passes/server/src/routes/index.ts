@@ -2,8 +2,10 @@
  * The process's REST routes, under /api/transit-passes. Each is a users-permissions action
  * granted to the roles that need it in src/setup/permissions.ts (API tokens by their own
  * permissions: a gate's or an inspector's device holds a token with the validity route only).
+ * The admin page's routes are in routes/admin.ts.
  */
 import { route } from '../../../../workflows/server/src/http';
+import admin from './admin';
 
 export default {
   'content-api': {
@@ -17,4 +19,5 @@ export default {
       route('GET', '/reports/monthly/:month', 'reports.monthly'),
     ],
   },
+  admin,
 };

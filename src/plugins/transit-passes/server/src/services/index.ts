@@ -1,3 +1,5 @@
+import access from './access';
 import orders from './orders';
+import panel from './panel';
 
-export default { orders };
+export default { access, orders, panel };

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { validityAt } from '../../../../../domain';
+import { toCsv, validityAt } from '../../../../../domain';
 import { now as clockNow } from '../../../../workflows/server/src/clock';
 import { ConflictError } from '../../../../workflows/server/src/errors';
 import { getService } from '../../../../workflows/server/src/utils';
@@ -148,6 +148,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const all = [...lines.values()].sort((a, b) => a.currency.localeCompare(b.currency));
       return { month, new: all.reduce((n, l) => n + l.newCount, 0), renewals: all.reduce((n, l) => n + l.renewalCount, 0), cancellations: all.reduce((n, l) => n + l.cancellations, 0), currencies: all };
+    },
+
+    /** The monthly report as CSV, one line per currency (the content API and the admin page serve the same file). */
+    async monthlyCsv(month: string): Promise<string> {
+      const report = await service.monthly(month);
+      const header = ['month', 'currency', 'new', 'new_minor', 'renewals', 'renewals_minor', 'cancellations', 'refunded_minor'];
+      const rows = report.currencies.map((l) => [month, l.currency, l.newCount, l.newMinor, l.renewalCount, l.renewalMinor, l.cancellations, l.refundedMinor]);
+      return toCsv([header, ...rows]);
     },
   };
   return service;

@@ -1,0 +1,55 @@
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { isCalendarDate, isCalendarMonth } from '../../../../../domain';
+import { noBody, parse } from '../../../../workflows/server/src/http';
+import { ORDER_STATES } from '../services/panel';
+
+/**
+ * The Transit page's admin controllers (routes/admin.ts): the route's policy has already checked
+ * the admin action; these parse the input (a 400 naming each problem, for anything unexpected
+ * too) and hand it to the panel views or the orders service.
+ */
+const date = z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD');
+const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
+
+const overviewQuery = z.object({ date: date.optional() }).strict();
+
+const orderQuery = z
+  .object({
+    state: z.enum(ORDER_STATES).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const views = () => strapi.plugin('transit-passes').service('panel');
+  const orders = () => strapi.plugin('transit-passes').service('orders');
+
+  return {
+    /** A day's figures (today in the agency's time zone unless `date` says another). */
+    async overview(ctx: any) {
+      const { date: day } = parse(overviewQuery, ctx.query);
+      ctx.body = { data: await views().overview(day ?? views().today()) };
+    },
+
+    async listOrders(ctx: any) {
+      ctx.body = { data: await views().listOrders(parse(orderQuery, ctx.query)) };
+    },
+
+    async report(ctx: any) {
+      const which = parse(month, ctx.params.month);
+      parse(noBody, ctx.query);
+      ctx.body = { data: await orders().monthly(which) };
+    },
+
+    async reportCsv(ctx: any) {
+      const which = parse(month, ctx.params.month);
+      parse(noBody, ctx.query);
+      const csv: string = await orders().monthlyCsv(which);
+      ctx.type = 'text/csv';
+      ctx.attachment(`transit-${which}.csv`);
+      ctx.body = csv;
+    },
+  };
+};
