@@ -26,6 +26,7 @@ export default {
     await removeDefaultApiTokens(strapi);
     await configureContentManager(strapi);
     await strapi.plugin('plan-renewals').service('access').ensureAdminRoles();
+    await strapi.plugin('repair-approvals').service('access').grantToStaffRoles();
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)
     // sees the database complete, demo data included.

@@ -151,7 +151,10 @@ const billingRoutes = (): BillingRoute[] => {
     fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
   );
   const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/workflows'));
-  const approvals = Object.values(strapi.plugin('repair-approvals').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/repair-approvals'));
+  // Its admin router serves the Approvals pages under /repair-approvals on the admin API.
+  const approvals = Object.values(strapi.plugin('repair-approvals').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/repair-approvals' : '/api/repair-approvals'),
+  );
   return [...apis, ...plugin, ...engine, ...approvals];
 };
 
@@ -165,6 +168,7 @@ describe('no billing route is public', () => {
     expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
     expect(routes.filter((route) => route.path.startsWith('/api/workflows/'))).toHaveLength(5);
     expect(routes.filter((route) => route.path.startsWith('/api/repair-approvals/'))).toHaveLength(6);
+    expect(routes.filter((route) => route.path.startsWith('/repair-approvals/'))).toHaveLength(6);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);

@@ -4,12 +4,15 @@ import { runAs } from '../../../../guards/actor';
 import { NUMBER_TABLE } from './services/steps';
 
 /**
- * The counters of request and certificate numbers (one row per series and year, locked by the
- * transaction that takes a number, so numbers have no gaps), and the drafts clean-up job.
+ * The admin action of the Approvals pages; the counters of request and certificate numbers (one
+ * row per series and year, locked by the transaction that takes a number, so numbers have no
+ * gaps); and the drafts clean-up job. The application's bootstrap grants the action to the staff's
+ * admin roles once they exist.
  */
 export const scheduled: ScheduledTask[] = [];
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await strapi.plugin('repair-approvals').service('access').registerActions();
   const knex = strapi.db.connection;
   if (!(await knex.schema.hasTable(NUMBER_TABLE))) {
     await knex.schema
