@@ -56,8 +56,10 @@ export const Steps = ({ steps }: { steps: Step[] }) => (
                 <Typography fontWeight="bold" textColor={step.state === 'pending' || step.state === 'skipped' ? 'neutral500' : 'neutral800'}>
                   {i + 1}. {step.title}
                 </Typography>
-                {step.state !== 'pending' && step.state !== 'done' ? <StateBadge state={step.state} /> : null}
-                {step.branch === 'over' || step.branch === 'within' ? <CreditBadge over={step.branch === 'over'} /> : step.branch ? <Badge>{step.branch}</Badge> : null}
+                <Flex gap={1} style={{ flexShrink: 0 }}>
+                  {step.state !== 'pending' && step.state !== 'done' ? <StateBadge state={step.state} /> : null}
+                  {step.branch === 'over' || step.branch === 'within' ? <CreditBadge over={step.branch === 'over'} /> : step.branch ? <Badge>{step.branch}</Badge> : null}
+                </Flex>
               </Flex>
               {step.state === 'waiting' ? (
                 <Typography variant="pi" textColor="neutral600">
@@ -67,13 +69,15 @@ export const Steps = ({ steps }: { steps: Step[] }) => (
               ) : null}
               {ended || (step.state === 'skipped' && step.result) ? (
                 <Typography variant="pi" textColor={step.state === 'failed' || step.state === 'rejected' ? 'danger600' : 'neutral600'}>
-                  {ended ? `${formatDateTime(step.endedAt)} · ${actorName(step.actor)}` : 'Skipped'}
-                  {step.result ? ` — ${step.result}` : ''}
+                  {/* A skipped step's result says so itself ("Skipped: runs only after a rejection"). */}
+                  {ended ? `${formatDateTime(step.endedAt)} · ${actorName(step.actor)}${step.result ? ` — ${step.result}` : ''}` : step.result}
                 </Typography>
               ) : null}
               {step.tasks?.map((task) => (
-                <Flex key={task.id} gap={2} paddingLeft={2}>
-                  <StateBadge state={task.state === 'done' && task.outcome ? task.outcome : task.state} />
+                <Flex key={task.id} gap={2} paddingLeft={2} alignItems="flex-start">
+                  <Box style={{ flexShrink: 0 }}>
+                    <StateBadge state={task.state === 'done' && task.outcome ? task.outcome : task.state} />
+                  </Box>
                   <Typography variant="pi">
                     {task.title}
                     {task.state === 'pending' ? ' — waiting' : ` — ${outcomeLabel(task.outcome ?? task.state)} by ${actorName(task.actor)}, ${formatDateTime(task.endedAt)}`}

@@ -7,7 +7,7 @@ import { useResource } from '../api';
 import { Card, Failure, Loading } from '../components/PageState';
 import { BASE } from '../pluginId';
 import { formatDate, formatDateTime, formatMoney } from '../format';
-import { Decision, DecisionsTable, Line, LinesTable } from './Request';
+import { Decision, DecisionsTable, Figure, Line, LinesTable } from './Request';
 
 interface CertificateDetail {
   number: string;
@@ -64,13 +64,6 @@ const Verdict = ({ certificate }: { certificate: CertificateDetail }) => {
   );
 };
 
-const Figure = ({ label, children }: { label: string; children: React.ReactNode }) => (
-  <Flex justifyContent="space-between" gap={4} paddingTop={1} paddingBottom={1}>
-    <Typography textColor="neutral600">{label}</Typography>
-    <Typography>{children}</Typography>
-  </Flex>
-);
-
 export const CertificatePage = () => {
   const { number } = useParams<{ number: string }>();
   const { data: certificate, error, loading, reload } = useResource<CertificateDetail>(`/certificates/${number}`);
@@ -91,37 +84,41 @@ export const CertificatePage = () => {
         {certificate ? (
           <Flex direction="column" alignItems="stretch" gap={4}>
             <Verdict certificate={certificate} />
-            <Grid.Root gap={4}>
-              <Grid.Item col={8} s={12} direction="column" alignItems="stretch" gap={4} style={SHRINKS}>
-                <Card title="Authorized lines" action={<Typography variant="pi" textColor="neutral600">as frozen in the snapshot</Typography>}>
-                  {lines ? (
-                    <LinesTable
-                      lines={lines}
-                      currency={certificate.currency}
-                      totals={{ subtotalMinor: snapshot?.subtotalMinor ?? 0, taxMinor: snapshot?.taxMinor ?? 0, totalMinor: snapshot?.totalMinor ?? 0 }}
-                    />
-                  ) : (
-                    <Typography textColor="danger600">The stored snapshot holds no lines.</Typography>
-                  )}
-                </Card>
-                <Card title="Decisions">
-                  <DecisionsTable decisions={certificate.decisions ?? []} currency={certificate.currency} />
-                </Card>
-              </Grid.Item>
-              <Grid.Item col={4} s={12} direction="column" alignItems="stretch" style={SHRINKS}>
-                <Card title="Certificate">
-                  <Flex direction="column" alignItems="stretch">
-                    <Figure label="Request">{certificate.request ? <Link to={`${BASE}/requests/${certificate.request.documentId}`}>{certificate.request.number}</Link> : '—'}</Figure>
-                    <Figure label="Customer">{certificate.customer?.name ?? '—'}</Figure>
-                    <Figure label="Authorized total">
-                      <b>{formatMoney(certificate.authorizedTotalMinor, certificate.currency)}</b>
-                    </Figure>
-                    <Figure label="Authorized">{formatDateTime(certificate.authorizedAt)}</Figure>
-                    <Figure label="Valid until">{formatDate(certificate.validUntil)}</Figure>
-                  </Flex>
-                </Card>
-              </Grid.Item>
-            </Grid.Root>
+            <Card title="Certificate">
+              <Grid.Root gap={4}>
+                <Grid.Item col={2} s={4} xs={6} direction="column" alignItems="stretch">
+                  <Figure label="Request">{certificate.request ? <Link to={`${BASE}/requests/${certificate.request.documentId}`}>{certificate.request.number}</Link> : '—'}</Figure>
+                </Grid.Item>
+                <Grid.Item col={3} s={4} xs={6} direction="column" alignItems="stretch">
+                  <Figure label="Customer">{certificate.customer?.name ?? '—'}</Figure>
+                </Grid.Item>
+                <Grid.Item col={3} s={4} xs={6} direction="column" alignItems="stretch">
+                  <Figure label="Authorized total" tone="strong">
+                    {formatMoney(certificate.authorizedTotalMinor, certificate.currency)}
+                  </Figure>
+                </Grid.Item>
+                <Grid.Item col={2} s={6} xs={6} direction="column" alignItems="stretch">
+                  <Figure label="Authorized">{formatDateTime(certificate.authorizedAt)}</Figure>
+                </Grid.Item>
+                <Grid.Item col={2} s={6} xs={6} direction="column" alignItems="stretch">
+                  <Figure label="Valid until">{formatDate(certificate.validUntil)}</Figure>
+                </Grid.Item>
+              </Grid.Root>
+            </Card>
+            <Card title="Authorized lines" action={<Typography variant="pi" textColor="neutral600">as frozen in the snapshot</Typography>}>
+              {lines ? (
+                <LinesTable
+                  lines={lines}
+                  currency={certificate.currency}
+                  totals={{ subtotalMinor: snapshot?.subtotalMinor ?? 0, taxMinor: snapshot?.taxMinor ?? 0, totalMinor: snapshot?.totalMinor ?? 0 }}
+                />
+              ) : (
+                <Typography textColor="danger600">The stored snapshot holds no lines.</Typography>
+              )}
+            </Card>
+            <Card title="Decisions">
+              <DecisionsTable decisions={certificate.decisions ?? []} currency={certificate.currency} />
+            </Card>
           </Flex>
         ) : null}
       </Layouts.Content>

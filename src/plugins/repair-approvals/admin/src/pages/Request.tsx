@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { Box, Button, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Button, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { SealCheck } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { useNavigate, useParams } from 'react-router-dom';
@@ -63,9 +63,9 @@ interface RequestDetail {
   certificate: string | null;
 }
 
-/** Grid columns shrink to the page; long cells wrap instead of widening their table. */
+/** Cards shrink to the page; long cells wrap instead of widening their table. */
 const SHRINKS: React.CSSProperties = { minWidth: 0 };
-const WRAPS: React.CSSProperties = { whiteSpace: 'normal', overflowWrap: 'anywhere', minWidth: '10rem' };
+const WRAPS: React.CSSProperties = { whiteSpace: 'normal', overflowWrap: 'break-word', minWidth: '10rem' };
 
 /** The estimate's lines with their amounts, then subtotal, tax and total. */
 export const LinesTable = ({ lines, currency, totals }: { lines: Line[]; currency: string; totals: { subtotalMinor: number; taxMinor: number; totalMinor: number; taxRateBps?: number } }) => {
@@ -169,10 +169,15 @@ export const DecisionsTable = ({ decisions, currency }: { decisions: Decision[];
     <Typography textColor="neutral600">No decision yet.</Typography>
   );
 
-const Figure = ({ label, children, strong }: { label: string; children: React.ReactNode; strong?: boolean }) => (
-  <Flex justifyContent="space-between" gap={4} paddingTop={1} paddingBottom={1}>
-    <Typography textColor="neutral600">{label}</Typography>
-    <Typography fontWeight={strong ? 'bold' : undefined}>{children}</Typography>
+/** One figure of a strip: its label above, its value below. */
+export const Figure = ({ label, children, tone }: { label: string; children: React.ReactNode; tone?: 'danger' | 'strong' }) => (
+  <Flex direction="column" alignItems="flex-start" gap={1} data-figure={label}>
+    <Typography variant="sigma" textColor="neutral600">
+      {label}
+    </Typography>
+    <Typography fontWeight={tone ? 'bold' : undefined} textColor={tone === 'danger' ? 'danger600' : 'neutral800'}>
+      {children}
+    </Typography>
   </Flex>
 );
 
@@ -180,28 +185,31 @@ const Figure = ({ label, children, strong }: { label: string; children: React.Re
 const CreditCheckFigures = ({ check }: { check: CreditCheck | null }) => {
   if (!check) return <Typography textColor="neutral600">Not taken yet: the credit check runs once the request is submitted.</Typography>;
   const others = Object.entries(check.otherCurrencies ?? {});
+  const figures: [string, React.ReactNode, ('danger' | 'strong')?][] = [
+    [`Unpaid invoices (${check.unpaidInvoices})`, formatMoney(check.unpaidInvoicesMinor, check.currency)],
+    ['+ Committed', formatMoney(check.committedMinor, check.currency)],
+    ['+ This request', formatMoney(check.requestMinor, check.currency)],
+    ['= Exposure', formatMoney(check.exposureMinor, check.currency), check.over ? 'danger' : 'strong'],
+    ['Credit limit', check.limitMinor == null ? 'No limit' : formatMoney(check.limitMinor, check.currency)],
+    ['Result', <CreditBadge key="result" over={check.over} />],
+  ];
   return (
-    <Flex direction="column" alignItems="stretch">
-      <Figure label={`Unpaid invoices (${counted(check.unpaidInvoices, 'invoice')})`}>{formatMoney(check.unpaidInvoicesMinor, check.currency)}</Figure>
-      <Figure label="Committed (earlier authorizations)">{formatMoney(check.committedMinor, check.currency)}</Figure>
-      <Figure label="This request">{formatMoney(check.requestMinor, check.currency)}</Figure>
-      <Box borderColor="neutral150" style={{ borderWidth: '1px 0 0 0', borderStyle: 'solid' }} marginTop={1} paddingTop={1}>
-        <Figure label="Exposure" strong>
-          {formatMoney(check.exposureMinor, check.currency)}
-        </Figure>
-      </Box>
-      <Figure label="Credit limit">{check.limitMinor == null ? 'No limit' : formatMoney(check.limitMinor, check.currency)}</Figure>
-      <Flex justifyContent="space-between" paddingTop={2}>
-        <Typography textColor="neutral600">Result</Typography>
-        <CreditBadge over={check.over} />
-      </Flex>
-      {others.length ? (
-        <Typography variant="pi" textColor="neutral600" paddingTop={2}>
-          Left out, in other currencies: {others.map(([currency, count]) => `${counted(count, 'invoice')} in ${currency}`).join(', ')}
-        </Typography>
-      ) : null}
+    <Flex direction="column" alignItems="stretch" gap={3}>
+      <Grid.Root gap={4}>
+        {figures.map(([label, value, tone]) => (
+          <Grid.Item key={label} col={2} s={4} xs={6} direction="column" alignItems="stretch">
+            <Figure label={label} tone={tone}>
+              {value}
+            </Figure>
+          </Grid.Item>
+        ))}
+      </Grid.Root>
+      <Typography variant="pi" textColor="neutral600">
+        Unpaid: the customer's open and uncollectible invoices in {check.currency}. Committed: earlier authorizations not yet invoiced.
+        {others.length ? ` Left out, in other currencies: ${others.map(([currency, count]) => `${counted(count, 'invoice')} in ${currency}`).join(', ')}.` : ''}
+      </Typography>
       {check.over ? (
-        <Typography variant="pi" textColor="danger600" paddingTop={2}>
+        <Typography variant="pi" textColor="danger600">
           Over the limit does not refuse the request: the Finance audit decides.
         </Typography>
       ) : null}
@@ -248,34 +256,30 @@ export const RequestPage = () => {
         {loading && !request ? <Loading /> : null}
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {request ? (
-          <Grid.Root gap={4}>
-            <Grid.Item col={7} s={12} direction="column" alignItems="stretch" gap={4} style={SHRINKS}>
-              <Card title="Estimate" action={<Typography variant="pi" textColor="neutral600">{request.currency}</Typography>}>
-                <LinesTable lines={request.lines} currency={request.currency} totals={request} />
-              </Card>
-              <Card title="Decisions">
-                <DecisionsTable decisions={request.decisions} currency={request.currency} />
-              </Card>
-            </Grid.Item>
-            <Grid.Item col={5} s={12} direction="column" alignItems="stretch" gap={4} style={SHRINKS}>
-              <Card title="Credit check">
-                <CreditCheckFigures check={request.creditCheck} />
-              </Card>
-              <Card
-                title="Steps"
-                action={
-                  request.run ? (
-                    <Flex gap={1}>
-                      <StateBadge state={request.run.state} />
-                      {request.run.outcome === 'rejected' ? <StateBadge state="rejected" /> : null}
-                    </Flex>
-                  ) : undefined
-                }
-              >
-                {request.run ? <Steps steps={request.run.steps} /> : <Typography textColor="neutral600">A draft: its approval starts when it is submitted.</Typography>}
-              </Card>
-            </Grid.Item>
-          </Grid.Root>
+          <Flex direction="column" alignItems="stretch" gap={4} style={SHRINKS}>
+            <Card title="Credit check">
+              <CreditCheckFigures check={request.creditCheck} />
+            </Card>
+            <Card title="Estimate" action={<Typography variant="pi" textColor="neutral600">{request.currency}</Typography>}>
+              <LinesTable lines={request.lines} currency={request.currency} totals={request} />
+            </Card>
+            <Card title="Decisions">
+              <DecisionsTable decisions={request.decisions} currency={request.currency} />
+            </Card>
+            <Card
+              title="Steps"
+              action={
+                request.run ? (
+                  <Flex gap={1}>
+                    <StateBadge state={request.run.state} />
+                    {request.run.outcome === 'rejected' ? <StateBadge state="rejected" /> : null}
+                  </Flex>
+                ) : undefined
+              }
+            >
+              {request.run ? <Steps steps={request.run.steps} /> : <Typography textColor="neutral600">A draft: its approval starts when it is submitted.</Typography>}
+            </Card>
+          </Flex>
         ) : null}
       </Layouts.Content>
     </Page.Main>
