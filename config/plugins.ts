@@ -26,6 +26,11 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => {
       resolve: './src/plugins/plan-renewals',
       config: { jobs },
     },
+    // Transit pass subscriptions: a process on the same engine, with its fare products, orders and passes.
+    'transit-passes': {
+      enabled: true,
+      resolve: './src/plugins/transit-passes',
+    },
     // Repair-estimate approvals: a process on the same engine, with its own requests and certificates.
     'repair-approvals': {
       enabled: true,

@@ -26,6 +26,9 @@ export default {
     await removeDefaultApiTokens(strapi);
     await configureContentManager(strapi);
     await strapi.plugin('plan-renewals').service('access').ensureAdminRoles();
+    // The roles just created (a fresh database) read the engine's runs too: the engine's own
+    // bootstrap, which ran before, could only grant roles already stored.
+    await strapi.plugin('workflows').service('access').grantRunReading();
     await strapi.plugin('repair-approvals').service('access').grantToStaffRoles();
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)

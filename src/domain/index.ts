@@ -15,3 +15,5 @@ export * from './phone';
 export * from './wording';
 export * from './mrr-movements';
 export * from './approval';
+export * from './transit';
+export * from './csv';

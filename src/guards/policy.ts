@@ -35,6 +35,21 @@ const CATALOG = {
   addOns: true,
   active: true,
 } as const;
+const FARES = {
+  code: true,
+  name: true,
+  riderCategory: true,
+  fareMedium: true,
+  currency: true,
+  priceMinor: true,
+  serviceFeeMinor: true,
+  taxRateBps: true,
+  validityKind: true,
+  validityAmount: true,
+  activation: true,
+  proofRequired: true,
+  active: true,
+} as const;
 const PLAN_CARE = { autoRenew: true, vehicle: true, state: ['Cancelled'] } as const;
 const WRITE_OFF = { state: ['Void', 'Uncollectible'] } as const;
 
@@ -57,6 +72,12 @@ export const WRITE_POLICY: Readonly<Record<string, Partial<Record<Editor, Editor
     admin: { update: WRITE_OFF },
   },
   'api::transaction.transaction': {},
+  // The fare catalog and the card stock on hand are the administrators'; orders and passes the process's.
+  'plugin::transit-passes.fare-product': {
+    admin: { create: FARES, update: FARES },
+  },
+  'plugin::transit-passes.order': {},
+  'plugin::transit-passes.pass': {},
   // Requests are written through the process's routes (drafts by account managers), certificates by the process only.
   'plugin::repair-approvals.request': {},
   'plugin::repair-approvals.certificate': {},

@@ -1,6 +1,8 @@
 import {
   ADD_ON_BILLING,
   approvalRequestMachine,
+  passMachine,
+  passOrderMachine,
   E164_HINT,
   StateMachine,
   amountProblem,
@@ -133,6 +135,35 @@ const checkRequestInput = (data: Record<string, unknown>): string | null =>
   data.taxRateBps === undefined ? null : taxRateProblem(data.taxRateBps) && `tax rate ${taxRateProblem(data.taxRateBps)}`;
 
 export const GUARD_RULES: Record<string, GuardRule> = {
+  'plugin::transit-passes.fare-product': {
+    label: 'fare product',
+    moneyFields: ['priceMinor', 'serviceFeeMinor'],
+    currencyField: 'currency',
+    checkInput: (data) => (data.taxRateBps === undefined ? null : taxRateProblem(data.taxRateBps) && `tax rate ${taxRateProblem(data.taxRateBps)}`),
+    uniqueFields: ['code'],
+    immutableFields: ['code'],
+    deletion: 'when-unreferenced',
+    deletionAdvice: 'take it off sale by setting active to false',
+    references: [{ uid: 'plugin::transit-passes.order', field: 'product', label: 'orders' }],
+  },
+  'plugin::transit-passes.order': {
+    label: 'pass order',
+    machine: passOrderMachine,
+    moneyFields: ['subtotalMinor', 'taxMinor', 'totalMinor', 'refundedMinor'],
+    currencyField: 'currency',
+    uniqueFields: ['number'],
+    immutableFields: ['number', 'customer', 'product', 'kind', 'currency', 'lines', 'subtotalMinor', 'taxMinor', 'totalMinor'],
+    deletion: 'never',
+    deletionAdvice: 'an order is cancelled, with its refund',
+  },
+  'plugin::transit-passes.pass': {
+    label: 'pass',
+    machine: passMachine,
+    uniqueFields: ['code'],
+    immutableFields: ['code', 'customer', 'product', 'order'],
+    // Expired temporary passes are removed by the clean-up (the audit log keeps them); any other is revoked.
+    deletion: 'when-unreferenced',
+  },
   'plugin::repair-approvals.request': {
     label: 'approval request',
     machine: approvalRequestMachine,

@@ -62,6 +62,9 @@ export const STAFF_ROLES = [
       'plugin::plan-renewals.mrr.find',
       'plugin::plan-renewals.reports.findOne',
       'plugin::plan-renewals.reports.regenerate',
+      // Transit passes: the day's takings and the monthly subscription report.
+      'plugin::transit-passes.revenue.daily',
+      'plugin::transit-passes.reports.monthly',
     ],
   },
   {
@@ -81,6 +84,11 @@ export const STAFF_ROLES = [
       'api::invoice.invoice.find',
       'api::invoice.invoice.findOne',
       ...PROCESS_ACTIONS,
+      // Transit passes: selling and renewing them, reading an order and a pass's validity.
+      'plugin::transit-passes.orders.create',
+      'plugin::transit-passes.orders.findOne',
+      'plugin::transit-passes.passes.renew',
+      'plugin::transit-passes.passes.validity',
     ],
   },
 ] as const;
@@ -100,7 +108,12 @@ const ACCOUNT_ACTIONS = [
  */
 const RA = 'plugin::repair-approvals';
 const READ_APPROVALS = [`${RA}.requests.findOne`, `${RA}.certificates.findOne`];
+const TP = 'plugin::transit-passes';
 export const PROCESS_ROLE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  // Transit passes: Billing sells and renews passes at the desk and reads the day's takings and the
+  // monthly report; Verification checks riders' proof; both read orders and passes' validity.
+  billing: ['api::customer.customer.find', 'api::customer.customer.findOne', `${TP}.orders.create`, `${TP}.orders.findOne`, `${TP}.passes.renew`, `${TP}.passes.validity`, `${TP}.revenue.daily`, `${TP}.reports.monthly`],
+  verification: ['api::customer.customer.findOne', `${TP}.orders.findOne`, `${TP}.passes.validity`],
   'account-manager': ['api::customer.customer.find', 'api::customer.customer.findOne', `${RA}.requests.create`, `${RA}.requests.update`, `${RA}.requests.submit`, ...READ_APPROVALS],
   compliance: READ_APPROVALS,
   'finance-manager': [...READ_APPROVALS, `${RA}.reports.findOne`],

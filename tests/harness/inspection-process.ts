@@ -8,8 +8,8 @@ import { getService } from '../../src/plugins/workflows/server/src/utils';
  * about: a vehicle inspection request. A decision routes it (small jobs skip the reviews, huge
  * ones are refused), two inspectors review in parallel (neither may be the requester, nobody does
  * both), an approver signs off only above a limit (else the step is skipped with the reason), the
- * run waits for the parts to arrive (a signal), the customer gets an SMS; a rejection sends an
- * email instead (the reject branch).
+ * run waits for the parts to arrive (a signal), the customer gets an SMS (the step fails without a
+ * phone number); a rejection sends an email instead (the reject branch).
  */
 const REVIEW_OUTCOMES = {
   approved: { effect: 'continue', label: 'Approved' },
@@ -72,11 +72,15 @@ const effects: Record<string, (step: StepContext) => StepOutcome> = {
     if (amountMinor < ROUTINE_BELOW) return { outcome: 'done', result: `${amountMinor} is routine`, branch: 'routine', context: { assessed: 'routine' } };
     return { outcome: 'done', result: `${amountMinor} needs reviews`, context: { assessed: 'review' } };
   },
-  'text-customer': (step) => ({
-    outcome: 'done',
-    result: `Inspection SMS to ${contextOf(step).phone}`,
-    messages: [{ channel: 'sms', to: contextOf(step).phone, text: `Your vehicle inspection ${step.run.documentId} is booked.` }],
-  }),
+  // Without a phone number the step fails for a person to fix (the run's context) and retry.
+  'text-customer': (step) =>
+    contextOf(step).phone
+      ? {
+          outcome: 'done',
+          result: `Inspection SMS to ${contextOf(step).phone}`,
+          messages: [{ channel: 'sms', to: contextOf(step).phone, text: `Your vehicle inspection ${step.run.documentId} is booked.` }],
+        }
+      : { outcome: 'fail', result: 'No phone number to text the customer' },
   'refusal-email': (step) => ({
     outcome: 'done',
     result: `Refusal email to ${contextOf(step).email}`,

@@ -173,6 +173,12 @@ const BILLING_TABLES = [
   'authorization_certificates',
   'components_repair_estimate_lines',
   'approval_requests_cmps',
+  'transit_fare_products',
+  'transit_card_stock',
+  'transit_pass_orders',
+  'transit_passes',
+  'transit_eligibility_verifications',
+  'transit_daily_revenue',
 ];
 
 /** Every row of every billing table, to prove a refused request wrote nothing. */

@@ -150,12 +150,17 @@ const billingRoutes = (): BillingRoute[] => {
   const plugin = Object.values(strapi.plugin('plan-renewals').routes as Record<string, any>).flatMap((router: any) =>
     fromRouters({ router }, router.type === 'admin' ? '/plan-renewals' : api),
   );
-  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) => fromRouters({ router }, '/api/workflows'));
-  // Its admin router serves the Approvals pages under /repair-approvals on the admin API.
+  // The engine's admin router serves its admin pages under /workflows on the admin API.
+  const engine = Object.values(strapi.plugin('workflows').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/workflows' : '/api/workflows'),
+  );
   const approvals = Object.values(strapi.plugin('repair-approvals').routes as Record<string, any>).flatMap((router: any) =>
     fromRouters({ router }, router.type === 'admin' ? '/repair-approvals' : '/api/repair-approvals'),
   );
-  return [...apis, ...plugin, ...engine, ...approvals];
+  const transit = Object.values(strapi.plugin('transit-passes').routes as Record<string, any>).flatMap((router: any) =>
+    fromRouters({ router }, router.type === 'admin' ? '/transit-passes' : '/api/transit-passes'),
+  );
+  return [...apis, ...plugin, ...engine, ...approvals, ...transit];
 };
 
 const isWebhook = (route: { method: string; path: string }) => route.method === WEBHOOK.method && route.path === WEBHOOK.path;
@@ -168,6 +173,8 @@ describe('no billing route is public', () => {
     expect(routes.filter((route) => route.path.startsWith(api))).toHaveLength(13);
     expect(routes.filter((route) => route.path.startsWith('/api/workflows/'))).toHaveLength(5);
     expect(routes.filter((route) => route.path.startsWith('/api/repair-approvals/'))).toHaveLength(6);
+    expect(routes.filter((route) => route.path.startsWith('/api/transit-passes/'))).toHaveLength(6);
+    expect(routes.filter((route) => route.path.startsWith('/workflows/'))).toHaveLength(7);
     expect(routes.filter((route) => route.path.startsWith('/repair-approvals/'))).toHaveLength(6);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
@@ -189,14 +196,14 @@ describe('no billing route is public', () => {
     const roles = await strapi.db.query('plugin::users-permissions.role').findMany({ where: { type: { $in: ['public', 'authenticated'] } }, populate: ['permissions'] });
     expect(roles).toHaveLength(2);
     const granted = roles.flatMap((role: any) => role.permissions.map((permission: any) => `${role.type}: ${permission.action}`));
-    expect(granted.filter((entry: string) => /: (api::|plugin::plan-renewals\.|plugin::workflows\.|plugin::repair-approvals\.)/.test(entry))).toEqual([]);
+    expect(granted.filter((entry: string) => /: (api::|plugin::plan-renewals\.|plugin::workflows\.|plugin::repair-approvals\.|plugin::transit-passes\.)/.test(entry))).toEqual([]);
   });
 
   test('every billing route refuses anonymous, signed-in-without-permission and forged callers, and writes nothing', async () => {
     const forged = `${tokens.finance.slice(0, -4)}AAAA`;
     const routes = billingRoutes().filter((route) => !isWebhook(route));
     for (const route of routes) {
-      const path = route.path.replace(/:documentId/g, 'abcdefghij0123456789abcd').replace(/:month/g, '2020-01').replace(/:name/g, 'outbox').replace(/:number/g, 'AUTH-2020-000001');
+      const path = route.path.replace(/:documentId/g, 'abcdefghij0123456789abcd').replace(/:month/g, '2020-01').replace(/:name/g, 'outbox').replace(/:number/g, 'AUTH-2020-000001').replace(/:code/g, 'AAAAAAAAAAAAAAAAAAAAAA').replace(/:date/g, '2020-01-01');
       const before = await fingerprint(strapi);
       for (const [caller, headers] of [
         ['anonymous', {}],

@@ -78,7 +78,7 @@ describe('the write policy', () => {
   });
 
   test('every billing content type has a row, and no editor may write money, periods, links or card references', () => {
-    expect(Object.keys(WRITE_POLICY).sort()).toEqual([AUDIT, CUSTOMER, INVOICE, PLAN, SERVICE_PLAN, TRANSACTION, REQUEST, CERTIFICATE].sort());
+    expect(Object.keys(WRITE_POLICY).sort()).toEqual([AUDIT, CUSTOMER, INVOICE, PLAN, SERVICE_PLAN, TRANSACTION, REQUEST, CERTIFICATE, 'plugin::transit-passes.fare-product', 'plugin::transit-passes.order', 'plugin::transit-passes.pass'].sort());
     // Approval requests and certificates are written by the process's routes and steps only.
     expect(WRITE_POLICY[REQUEST]).toEqual({});
     expect(WRITE_POLICY[CERTIFICATE]).toEqual({});

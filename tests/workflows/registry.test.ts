@@ -15,8 +15,11 @@ const handlers = (): ProcessHandlers => ({
 const fakeStrapi = () => {
   const registry = registryService({ strapi: {} as Core.Strapi });
   const info = jest.fn();
-  const strapi = { plugin: (name: string) => (name === 'workflows' ? { service: () => registry } : undefined), log: { info } } as unknown as Core.Strapi;
-  return { strapi, registry, info };
+  // The bootstrap also registers the engine's admin actions and grants the read one.
+  const access = { registerActions: jest.fn(async () => undefined), grantRunReading: jest.fn(async () => []) };
+  const services: Record<string, unknown> = { registry, access };
+  const strapi = { plugin: (name: string) => (name === 'workflows' ? { service: (service: string) => services[service] } : undefined), log: { info } } as unknown as Core.Strapi;
+  return { strapi, registry, info, access };
 };
 
 test('keeps a valid definition, frozen as it was validated', () => {
@@ -61,10 +64,12 @@ test('keeps each version; a run asks for its own', () => {
 });
 
 test('once Strapi has started, the list is closed (and logged)', async () => {
-  const { strapi, registry, info } = fakeStrapi();
+  const { strapi, registry, info, access } = fakeStrapi();
   registry.register(REVIEW, handlers());
   await bootstrap({ strapi });
   expect(info).toHaveBeenCalledWith('Workflows registered: article-review v1');
+  expect(access.registerActions).toHaveBeenCalledTimes(1);
+  expect(access.grantRunReading).toHaveBeenCalledTimes(1);
   expect(() => registry.register({ ...REVIEW, version: 2 }, handlers())).toThrow("Workflow article-review is registered too late: register it from the plugin's register(), before Strapi starts");
 });
 

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import cron, { type ScheduledTask } from 'node-cron';
 import { runAs } from '../../../../guards/actor';
+import { readEnvironment } from '../../../../setup/environment';
 import { NUMBER_TABLE } from './services/steps';
 
 /**
@@ -28,7 +29,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
       });
   }
   const { draftsCleanupSchedule } = strapi.config.get('plugin::repair-approvals') as { draftsCleanupSchedule: string };
-  if (draftsCleanupSchedule) {
+  if (draftsCleanupSchedule && readEnvironment().JOBS_ENABLED) {
     // Idempotent: every instance may run it, what is removed stays removed.
     scheduled.push(
       cron.schedule(draftsCleanupSchedule, async () => {

@@ -7,7 +7,7 @@ import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
 
 type JobName = (typeof CONFIGURED_JOBS)[number];
-import { messages } from '../../../../workflows/server/src/utils';
+import { getService, messages } from '../../../../workflows/server/src/utils';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -74,39 +74,17 @@ export const JOBS: Record<JobName, JobBody> = {
       limit: 100,
     });
     for (const run of stuck) await plugin(strapi).service('engine').advance(run.documentId);
-    return `${counted(stuck.length, 'stuck run')} resumed`;
+    // And the runs of the processes the engine runs itself.
+    const resumed = await getService(strapi, 'runner').resumeStuck(new Date(now.getTime() - config.stuckRunMinutes * 60_000));
+    return `${counted(stuck.length + resumed, 'stuck run')} resumed`;
   },
 
-  /** Open tasks past their due date: one escalation email to the role and an audit entry each. */
+  /** Open tasks past their due date, of this process and of those the engine runs: one escalation email to the role and an audit entry each. */
   async 'overdue-tasks'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
-    const overdue = await strapi.db.query(TASK_UID as any).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
-    for (const task of overdue) {
-      await strapi.db.transaction(async () => {
-        const claimed = await strapi.db.query(TASK_UID as any).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
-        if (claimed.count !== 1) return;
-        const staff = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: task.role }, blocked: false } });
-        for (const user of staff) {
-          await messages(strapi).enqueue({
-            channel: 'email',
-            key: `${task.documentId}:overdue:${user.id}`,
-            to: user.email,
-            subject: `Overdue ${task.type} task (due ${task.dueDate})`,
-            text: `A ${task.type} task for the ${task.role} role was due on ${task.dueDate} and is still open.\n${task.details ?? ''}\nOpen it from the task list.\n`,
-          });
-        }
-        await writeAudit(strapi, {
-          action: 'task.overdue',
-          entityUid: TASK_UID,
-          entityDocumentId: task.documentId,
-          actor: { type: 'system', name: 'overdue-tasks' },
-          summary: `${task.type} task due ${task.dueDate} escalated to ${counted(staff.length, `${task.role} user`)}`,
-          data: { task: task.documentId, role: task.role },
-          occurredAt: now,
-        });
-      });
-    }
-    return `${counted(overdue.length, 'overdue task')} escalated`;
+    const tasks = getService(strapi, 'tasks');
+    const escalated = (await tasks.escalateOverdue(today, now, TASK_UID)) + (await tasks.escalateOverdue(today, now));
+    return `${counted(escalated, 'overdue task')} escalated`;
   },
 
   /**

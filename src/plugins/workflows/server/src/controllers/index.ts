@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { answer, completeWithDataBody, documentId, noBody, parse } from '../http';
 import { getService } from '../utils';
+import panel from './panel';
 
 /*
  * The engine's content API: thin controllers that parse the input (a 400 naming each problem),
@@ -56,4 +57,4 @@ const runs = ({ strapi }: { strapi: Core.Strapi }) => ({
   },
 });
 
-export default { tasks, runs };
+export default { tasks, runs, panel };

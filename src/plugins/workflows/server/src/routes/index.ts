@@ -1,9 +1,11 @@
 /**
  * The engine's REST routes, under /api/workflows, for every process. Each is a users-permissions
  * action granted to the staff roles in src/setup/permissions.ts; claiming, giving back and
- * completing a task are further limited to the task's own role by its process.
+ * completing a task are further limited to the task's own role by its process. The admin panel's
+ * routes are in routes/admin.ts.
  */
 import { route } from '../http';
+import admin from './admin';
 
 export default {
   'content-api': {
@@ -16,4 +18,5 @@ export default {
       route('GET', '/runs/:documentId', 'runs.findOne'),
     ],
   },
+  admin,
 };

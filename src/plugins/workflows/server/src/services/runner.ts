@@ -260,6 +260,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return runner.advance(run.documentId, actor);
     },
 
+    /**
+     * Inside the caller's transaction: takes the run's steps until it waits, fails or completes,
+     * sending nothing (the caller's commit decides; `advance` after it sends). A process uses it
+     * to refuse a request whose first steps fail, leaving neither the run nor what they wrote.
+     */
+    async takeStepsIn(documentId: string, actor?: Actor | StepActor): Promise<WorkRun> {
+      const by = actorNow(actor);
+      const run = await load(documentId);
+      if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
+      for (let i = 0; i <= run.steps.length && (await step(documentId, by)); i += 1);
+      return workRunOf((await load(documentId))!);
+    },
+
     /** Takes the run's steps, each in its own transaction, until it waits, fails or completes; then sends its messages. */
     async advance(documentId: string, actor?: Actor | StepActor): Promise<WorkRun> {
       const by = actorNow(actor);
@@ -330,6 +343,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await apply(run, registered(run).definition, { type: 'retry' }, 'retried', 'tried again by hand', by);
       });
       return runner.advance(documentId, by);
+    },
+
+    /** Runs left mid-step before `before` (a crash, a lost connection) resume where they stopped; answers how many. */
+    async resumeStuck(before: Date, limit = 100): Promise<number> {
+      const stuck: { documentId: string }[] = await runs().findMany({ where: { state: 'running', updatedAt: { $lt: before } }, select: ['documentId'], limit });
+      for (const { documentId } of stuck) await runner.advance(documentId, { type: 'system', name: 'stuck-runs' });
+      return stuck.length;
     },
 
     load,

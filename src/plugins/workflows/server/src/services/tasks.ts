@@ -171,6 +171,45 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (open.length > 0) await tasks().updateMany({ where: { id: { $in: open.map((task) => task.id) } }, data: { state: 'cancelled' } });
     },
 
+    /**
+     * Open tasks past their due date, escalated once each: an email to every member of the task's
+     * role and an audit entry, in one transaction, claimed by a conditional update so two
+     * instances never escalate one task twice. `uid` is the task type to look in: the engine's,
+     * or a process's that keeps its own tasks with the same fields.
+     */
+    async escalateOverdue(today: string, now: Date, uid: string = TASK_UID): Promise<number> {
+      const overdue: any[] = await strapi.db.query(uid as any).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
+      let escalated = 0;
+      for (const task of overdue) {
+        await strapi.db.transaction(async () => {
+          const claimed = await strapi.db.query(uid as any).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
+          if (claimed.count !== 1) return;
+          escalated += 1;
+          const name = task.title ?? task.type;
+          const staff: any[] = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: task.role }, blocked: false } });
+          for (const user of staff) {
+            await getService(strapi, 'messages').enqueue({
+              channel: 'email',
+              key: `${task.documentId}:overdue:${user.id}`,
+              to: user.email,
+              subject: `Overdue ${name} task (due ${task.dueDate})`,
+              text: `A ${name} task for the ${task.role} role was due on ${task.dueDate} and is still open.\n${task.details ?? ''}\nOpen it from the task list.\n`,
+            });
+          }
+          await getService(strapi, 'audit').record({
+            action: 'task.overdue',
+            entityUid: uid,
+            entityDocumentId: task.documentId,
+            actor: { type: 'system', name: 'overdue-tasks' },
+            summary: `${name} task due ${task.dueDate} escalated to ${staff.length} ${task.role} user${staff.length === 1 ? '' : 's'}`,
+            data: { task: task.documentId, role: task.role },
+            occurredAt: now,
+          });
+        });
+      }
+      return escalated;
+    },
+
     /** The open tasks of `roles`, the most urgent first. */
     async openTasks(roles: readonly string[]): Promise<WorkTask[]> {
       if (roles.length === 0) return [];

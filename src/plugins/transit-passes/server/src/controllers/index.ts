@@ -1,0 +1,78 @@
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { isCalendarDate, isCalendarMonth, toCsv } from '../../../../../domain';
+import { answer, documentId, noBody, parse } from '../../../../workflows/server/src/http';
+
+/*
+ * Thin content-API controllers: parse the input with zod (a 400 naming each problem, nothing
+ * written), call the orders service, answer. Who may call each route is its users-permissions
+ * action (src/setup/permissions.ts), or an API token's own permissions.
+ */
+const orderBody = z
+  .object({
+    customer: documentId,
+    product: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a fare product code'),
+    paymentMethod: z.enum(['desk', 'stripe']).default('desk'),
+  })
+  .strict();
+
+/** A pass code: 22 URL-safe characters (128 random bits). */
+const passCode = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a pass code');
+const date = z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD');
+const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
+const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
+
+const service = (strapi: Core.Strapi) => strapi.plugin('transit-passes').service('orders');
+
+const orders = ({ strapi }: { strapi: Core.Strapi }) => ({
+  async create(ctx: any) {
+    const input = parse(orderBody, ctx.request.body);
+    await answer(ctx, 201, () => service(strapi).purchase(input));
+  },
+  async findOne(ctx: any) {
+    const id = parse(documentId, ctx.params.documentId);
+    parse(noBody, ctx.query);
+    ctx.body = { data: await service(strapi).find(id) };
+  },
+});
+
+const passes = ({ strapi }: { strapi: Core.Strapi }) => ({
+  async renew(ctx: any) {
+    const id = parse(documentId, ctx.params.documentId);
+    parse(noBody, ctx.request.body ?? {});
+    await answer(ctx, 201, () => service(strapi).renew(id));
+  },
+  async validity(ctx: any) {
+    const code = parse(passCode, ctx.params.code);
+    parse(noBody, ctx.query);
+    ctx.body = { data: await service(strapi).validity(code) };
+  },
+});
+
+const revenue = ({ strapi }: { strapi: Core.Strapi }) => ({
+  async daily(ctx: any) {
+    const day = parse(date, ctx.params.date);
+    parse(noBody, ctx.query);
+    ctx.body = { data: await service(strapi).dailyRevenue(day) };
+  },
+});
+
+const reports = ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** The monthly subscription report as JSON, or CSV with `?format=csv` or `Accept: text/csv`. */
+  async monthly(ctx: any) {
+    const which = parse(month, ctx.params.month);
+    const { format } = parse(reportQuery, ctx.query);
+    const report = await service(strapi).monthly(which);
+    if (format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv')) {
+      const header = ['month', 'currency', 'new', 'new_minor', 'renewals', 'renewals_minor', 'cancellations', 'refunded_minor'];
+      const rows = report.currencies.map((l: any) => [which, l.currency, l.newCount, l.newMinor, l.renewalCount, l.renewalMinor, l.cancellations, l.refundedMinor]);
+      ctx.type = 'text/csv';
+      ctx.attachment(`transit-${which}.csv`);
+      ctx.body = toCsv([header, ...rows]);
+      return;
+    }
+    ctx.body = { data: report };
+  },
+});
+
+export default { orders, passes, revenue, reports };

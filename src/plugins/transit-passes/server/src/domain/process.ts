@@ -1,0 +1,67 @@
+import type { WorkflowDefinition } from '../../../../workflows/server/src/domain';
+
+/**
+ * The transit pass process, declared as data for the workflows engine (DESIGN.md, "Transit pass
+ * subscriptions"): a purchase or renewal of a pass. A verification is recorded by a step of its
+ * own after the check that made it. The payment step is two steps here, one per
+ * way of paying (a Billing task at the desk, or Stripe's confirmation as a signal), each skipped
+ * when the order is paid the other way; a declined payment or a rejected verification enters the
+ * reject branch, which undoes the order (the card released, a paid order refunded and its pass
+ * revoked) and tells the customer.
+ */
+export const PROCESS_ID = 'transit-pass';
+
+export const ROLES = {
+  billing: { label: 'Billing' },
+  verification: { label: 'Verification' },
+} as const;
+
+export const TRANSIT_PASS: WorkflowDefinition = {
+  id: PROCESS_ID,
+  version: 1,
+  name: 'Transit pass purchase or renewal',
+  roles: ROLES,
+  steps: [
+    { id: 'retrieve-profile', title: 'Retrieve the customer profile and subscriptions', kind: 'automatic' },
+    { id: 'check-availability', title: 'Check availability (reserve a card)', kind: 'automatic' },
+    { id: 'calculate-total', title: 'Calculate the total', kind: 'automatic' },
+    { id: 'create-order', title: 'Create the order (Pending)', kind: 'automatic' },
+    {
+      id: 'desk-payment',
+      title: 'Take the payment at the desk',
+      kind: 'human-task',
+      when: 'pays-at-desk',
+      task: {
+        type: 'desk-payment',
+        role: 'billing',
+        outcomes: { paid: { effect: 'continue', label: 'Paid' }, declined: { effect: 'reject', label: 'Declined' } },
+        dueBusinessDays: 1,
+      },
+    },
+    { id: 'card-payment', title: 'Card payment confirmed', kind: 'await-signal', signal: 'payment-succeeded', when: 'pays-by-card' },
+    { id: 'mark-paid', title: 'Order Paid', kind: 'automatic' },
+    { id: 'daily-revenue', title: "Refresh the day's revenue", kind: 'automatic' },
+    { id: 'generate-pass', title: 'Generate the pass', kind: 'automatic' },
+    {
+      id: 'verify-eligibility',
+      title: 'Identity and document check',
+      kind: 'human-task',
+      when: 'needs-proof',
+      task: {
+        type: 'eligibility-check',
+        role: 'verification',
+        outcomes: { verified: { effect: 'continue', label: 'Verified' }, rejected: { effect: 'reject', label: 'Rejected' } },
+        dueBusinessDays: 2,
+      },
+    },
+    { id: 'record-verification', title: 'Record the verification', kind: 'automatic', when: 'verified-now' },
+    { id: 'email-pass', title: 'Email the receipt and the pass', kind: 'notify', channel: 'email' },
+    { id: 'sms-activation', title: 'SMS activation alert', kind: 'notify', channel: 'sms', when: 'has-phone' },
+    { id: 'subscription-active', title: 'Subscription status Active', kind: 'automatic' },
+    { id: 'monthly-report', title: 'Count in the monthly subscription report', kind: 'automatic' },
+    { id: 'undo-order', title: 'Undo the order', kind: 'automatic' },
+    { id: 'tell-customer', title: 'Tell the customer', kind: 'notify', channel: 'email' },
+    { id: 'remove-expired', title: 'Remove expired temporary passes', kind: 'automatic' },
+  ],
+  rejectBranch: ['undo-order', 'tell-customer'],
+};

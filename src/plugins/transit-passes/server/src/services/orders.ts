@@ -1,0 +1,154 @@
+import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
+import { Actor, currentActor } from '../../../../../guards/actor';
+import { validityAt } from '../../../../../domain';
+import { now as clockNow } from '../../../../workflows/server/src/clock';
+import { ConflictError } from '../../../../workflows/server/src/errors';
+import { getService } from '../../../../workflows/server/src/utils';
+import { PROCESS_ID } from '../domain';
+import { ORDER_UID, PASS_UID, PRODUCT_UID, REVENUE_UID, transitConfig } from './steps';
+
+/**
+ * Pass orders: a purchase or a renewal opens the process's run and takes its first steps in the
+ * request's transaction, so one refused on the way (no card left, a product off sale) leaves no
+ * order, no run and no reservation behind; the run goes on after commit. Also what the routes
+ * read: an order with its run and pass, a pass's validity, a day's revenue, the monthly report.
+ */
+const shownOrder = (order: any) => ({
+  documentId: order.documentId,
+  number: order.number,
+  kind: order.kind,
+  status: order.state,
+  paymentMethod: order.paymentMethod,
+  customer: order.customer ? { documentId: order.customer.documentId, name: order.customer.name } : null,
+  product: order.product ? { code: order.product.code, name: order.product.name } : null,
+  currency: order.currency,
+  lines: order.lines,
+  subtotalMinor: order.subtotalMinor,
+  taxMinor: order.taxMinor,
+  totalMinor: order.totalMinor,
+  refundedMinor: order.refundedMinor ?? null,
+  paidAt: order.paidAt ?? null,
+  paidOn: order.paidOn ?? null,
+});
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const runner = () => getService(strapi, 'runner');
+
+  /** Opens the run and takes its steps up to the payment in one transaction; answers the order. */
+  const open = async (input: { customer: string; product: any; paymentMethod: 'desk' | 'stripe'; renewalOf?: string }, actor: Actor) => {
+    const run = await strapi.db.transaction(async () => {
+      const opened = await runner().open(
+        PROCESS_ID,
+        {
+          subject: { type: 'api::customer.customer', documentId: input.customer },
+          context: { product: input.product.documentId, productCode: input.product.code, paymentMethod: input.paymentMethod, ...(input.renewalOf ? { renewalOf: input.renewalOf } : {}) },
+          // One renewal at a time per pass; a customer may buy several passes at once.
+          ...(input.renewalOf ? { openKey: `pass:${input.renewalOf}` } : {}),
+        },
+        actor,
+      );
+      const taken = await runner().takeStepsIn(opened.documentId, actor);
+      if (taken.state === 'failed') {
+        const failed = taken.steps.find((step: any) => step.state === 'failed') as { result?: string } | undefined;
+        // Thrown inside the transaction: the run, its order and any reservation roll back with it.
+        throw new ConflictError(failed?.result ?? 'The order could not be created');
+      }
+      return taken;
+    });
+    const advanced = await runner().advance(run.documentId, actor);
+    return service.find(advanced.context.order as string);
+  };
+
+  const service = {
+    /** A purchase: `{ customer, product (code), paymentMethod }`. */
+    async purchase(input: { customer: string; product: string; paymentMethod: 'desk' | 'stripe' }, actor: Actor = currentActor(strapi)) {
+      const customer = await strapi.documents('api::customer.customer').findOne({ documentId: input.customer });
+      if (!customer) throw new errors.ValidationError(`No customer ${input.customer}`);
+      const product: any = await strapi.documents(PRODUCT_UID as any).findFirst({ filters: { code: input.product } });
+      if (!product) throw new errors.ValidationError(`No fare product ${input.product}`);
+      if (!product.active) throw new errors.ValidationError(`Fare product ${product.code} is not on sale`);
+      if (input.paymentMethod === 'stripe') {
+        throw new errors.ValidationError('Card payments for passes are not open yet: choose paymentMethod "desk" (Billing takes the payment)');
+      }
+      return open({ customer: input.customer, product, paymentMethod: input.paymentMethod }, actor);
+    },
+
+    /** Renews a period pass from the end of its validity (409 while a renewal of it is open). */
+    async renew(passDocumentId: string, actor: Actor = currentActor(strapi)) {
+      const pass: any = await strapi.documents(PASS_UID as any).findOne({ documentId: passDocumentId, populate: { product: true, customer: true, order: true } as any });
+      if (!pass) throw new errors.NotFoundError(`No pass ${passDocumentId}`);
+      if (pass.temporary) throw new errors.ValidationError('A single-use pass is not renewed: buy a new one');
+      if (pass.state === 'Revoked') throw new errors.ValidationError('A revoked pass is not renewed');
+      const lead = transitConfig(strapi).renewalLeadDays;
+      if (pass.validUntil && new Date(pass.validUntil).getTime() - clockNow().getTime() > lead * 86_400_000) {
+        throw new ConflictError(`This pass is valid until ${pass.validUntil}: its renewal opens ${lead} days before`, { validUntil: pass.validUntil });
+      }
+      if (!pass.product.active) throw new errors.ValidationError(`Fare product ${pass.product.code} is no longer on sale`);
+      return open({ customer: pass.customer.documentId, product: pass.product, paymentMethod: pass.order?.paymentMethod ?? 'desk', renewalOf: passDocumentId }, actor);
+    },
+
+    /** The order with its run and pass (the pass code only to staff, who hand it over). */
+    async find(documentId: string) {
+      const order: any = await strapi.documents(ORDER_UID as any).findOne({ documentId, populate: { customer: true, product: true } as any });
+      if (!order) throw new errors.NotFoundError(`No order ${documentId}`);
+      const pass: any = await strapi.db.query(PASS_UID as any).findOne({ where: { order: { id: order.id } } });
+      const run = order.run ? await runner().find(order.run) : null;
+      return {
+        ...shownOrder(order),
+        run,
+        pass: pass ? { documentId: pass.documentId, code: pass.code, status: pass.state, temporary: pass.temporary, validFrom: pass.validFrom, validUntil: pass.validUntil } : null,
+      };
+    },
+
+    /** Whether a pass lets its holder travel now: valid or not, why, until when; nothing personal. */
+    async validity(code: string) {
+      const pass: any = await strapi.db.query(PASS_UID as any).findOne({ where: { code }, populate: { product: true } });
+      if (!pass) throw new errors.NotFoundError('No pass with this code');
+      const answer = validityAt({ state: pass.state, validFrom: pass.validFrom ? new Date(pass.validFrom).toISOString() : null, validUntil: pass.validUntil ? new Date(pass.validUntil).toISOString() : null, activation: pass.product.activation }, clockNow());
+      return { ...answer, product: { code: pass.product.code, name: pass.product.name, riderCategory: pass.product.riderCategory, fareMedium: pass.product.fareMedium } };
+    },
+
+    /** One agency-local day's paid orders, per currency. */
+    async dailyRevenue(date: string) {
+      const rows: any[] = await strapi.db.query(REVENUE_UID as any).findMany({ where: { date }, orderBy: { currency: 'asc' } });
+      return { date, timezone: transitConfig(strapi).timezone, currencies: rows.map((row) => ({ currency: row.currency, orders: row.orders, totalMinor: Number(row.totalMinor) })) };
+    },
+
+    /** The monthly subscription report: new passes, renewals and cancellations, with totals per currency. */
+    async monthly(month: string) {
+      const [year, m] = month.split('-').map(Number);
+      const from = `${month}-01`;
+      const to = m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`;
+      const paid: any[] = await strapi.db.query(ORDER_UID as any).findMany({ where: { paidOn: { $gte: from, $lt: to }, state: { $in: ['Paid', 'Cancelled'] } }, select: ['kind', 'currency', 'totalMinor'] });
+      const cancelled: any[] = await strapi.db.query(ORDER_UID as any).findMany({
+        where: { state: 'Cancelled', cancelledAt: { $gte: new Date(`${from}T00:00:00.000Z`), $lt: new Date(`${to}T00:00:00.000Z`) } },
+        select: ['currency', 'refundedMinor'],
+      });
+      const lines = new Map<string, { currency: string; newCount: number; newMinor: number; renewalCount: number; renewalMinor: number; cancellations: number; refundedMinor: number }>();
+      const line = (currency: string) => {
+        const existing = lines.get(currency) ?? { currency, newCount: 0, newMinor: 0, renewalCount: 0, renewalMinor: 0, cancellations: 0, refundedMinor: 0 };
+        lines.set(currency, existing);
+        return existing;
+      };
+      for (const order of paid) {
+        const row = line(order.currency);
+        if (order.kind === 'renewal') {
+          row.renewalCount += 1;
+          row.renewalMinor += order.totalMinor;
+        } else {
+          row.newCount += 1;
+          row.newMinor += order.totalMinor;
+        }
+      }
+      for (const order of cancelled) {
+        const row = line(order.currency);
+        row.cancellations += 1;
+        row.refundedMinor += order.refundedMinor ?? 0;
+      }
+      const all = [...lines.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+      return { month, new: all.reduce((n, l) => n + l.newCount, 0), renewals: all.reduce((n, l) => n + l.renewalCount, 0), cancellations: all.reduce((n, l) => n + l.cancellations, 0), currencies: all };
+    },
+  };
+  return service;
+};

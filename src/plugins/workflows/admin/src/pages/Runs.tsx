@@ -1,0 +1,133 @@
+import { Box, Flex, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { PageOf, ProcessSummary, useResource } from '../api';
+import { FilterSelect } from '../components/Filters';
+import { Empty, Failure, Loading } from '../components/PageState';
+import { StateBadge } from '../components/StateBadge';
+import { actorName, counted, formatDateTime } from '../format';
+import type { Actor } from '../format';
+
+export interface RunSummary {
+  documentId: string;
+  process: { id: string; name: string };
+  version: number;
+  state: string;
+  outcome: 'accepted' | 'rejected' | null;
+  currentStep: { id: string; title: string } | null;
+  stepsDone: number;
+  stepCount: number;
+  subject: { type: string; documentId: string } | null;
+  startedBy: Actor | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const RUN_STATES = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
+
+/** A run's subject: the record it is about, by its content type's name and id. */
+export const subjectLabel = (subject: RunSummary['subject']): string => (subject ? `${subject.type.split('.').pop()} ${subject.documentId}` : '—');
+
+/** Every run the engine keeps, newest first, filtered by process and state (kept in the URL). */
+export const RunsPage = () => {
+  const [search, setSearch] = useSearchParams();
+  const navigate = useNavigate();
+  const params: Record<string, string> = {};
+  for (const key of ['process', 'state', 'page', 'pageSize']) {
+    const value = search.get(key);
+    if (value) params[key] = value;
+  }
+  const processes = useResource<ProcessSummary[]>('/processes');
+  const { data, error, loading, reload } = useResource<PageOf<RunSummary>>('/runs', params);
+  // A new filter starts again at the first page.
+  const filter = (key: string, value: string) => {
+    const next = { ...params, [key]: value };
+    delete next.page;
+    setSearch(Object.fromEntries(Object.entries(next).filter(([, v]) => v)));
+  };
+
+  return (
+    <Page.Main>
+      <Page.Title>Process runs</Page.Title>
+      <Layouts.Header title="Runs" subtitle={data ? counted(data.pagination.total, 'run') : 'Every run of every process the engine runs'} />
+      <Layouts.Content>
+        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
+          <Flex gap={3} alignItems="flex-end" wrap="wrap" aria-label="Filter runs" role="group">
+            <FilterSelect
+              name="process"
+              label="Process"
+              value={params.process ?? ''}
+              options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+              onChange={(value) => filter('process', value)}
+              width="260px"
+            />
+            <FilterSelect name="state" label="Status" value={params.state ?? ''} options={RUN_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value)} width="160px" />
+          </Flex>
+        </Box>
+        {loading && !data ? <Loading /> : null}
+        {error ? <Failure message={error} onRetry={reload} /> : null}
+        {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a process starts." /> : null}
+        {data && data.items.length ? (
+          <>
+            <Table colCount={5} rowCount={data.items.length + 1}>
+              <Thead>
+                <Tr>
+                  <Th><Typography variant="sigma">Process</Typography></Th>
+                  <Th><Typography variant="sigma">About</Typography></Th>
+                  <Th><Typography variant="sigma">Status</Typography></Th>
+                  <Th><Typography variant="sigma">Progress</Typography></Th>
+                  <Th><Typography variant="sigma">Last change</Typography></Th>
+                </Tr>
+              </Thead>
+              <Tbody>
+                {data.items.map((run) => (
+                  <Tr key={run.documentId} onClick={() => navigate(`runs/${run.documentId}`)} style={{ cursor: 'pointer' }} data-run={run.documentId}>
+                    <Td>
+                      <Flex direction="column" alignItems="flex-start">
+                        <Link to={`runs/${run.documentId}`} onClick={(e) => e.stopPropagation()}>
+                          {run.process.name}
+                        </Link>
+                        <Typography variant="pi" textColor="neutral600">
+                          v{run.version} · started {formatDateTime(run.createdAt)}
+                        </Typography>
+                      </Flex>
+                    </Td>
+                    <Td>
+                      <Flex direction="column" alignItems="flex-start">
+                        <Typography>{subjectLabel(run.subject)}</Typography>
+                        <Typography variant="pi" textColor="neutral600">by {actorName(run.startedBy)}</Typography>
+                      </Flex>
+                    </Td>
+                    <Td>
+                      <Flex gap={1}>
+                        <StateBadge state={run.state} />
+                        {run.outcome ? <StateBadge state={run.outcome} /> : null}
+                      </Flex>
+                    </Td>
+                    <Td>
+                      <Flex direction="column" alignItems="flex-start">
+                        <Typography>
+                          {run.stepsDone} of {counted(run.stepCount, 'step')} done
+                        </Typography>
+                        {run.currentStep ? <Typography variant="pi" textColor="neutral600">{run.currentStep.title}</Typography> : null}
+                      </Flex>
+                    </Td>
+                    <Td>
+                      <Typography variant="pi">{formatDateTime(run.updatedAt)}</Typography>
+                    </Td>
+                  </Tr>
+                ))}
+              </Tbody>
+            </Table>
+            <Box paddingTop={4}>
+              <Pagination.Root pageCount={data.pagination.pageCount} total={data.pagination.total} defaultPageSize={data.pagination.pageSize}>
+                <Pagination.PageSize options={['10', '20', '50', '100']} />
+                <Pagination.Links />
+              </Pagination.Root>
+            </Box>
+          </>
+        ) : null}
+      </Layouts.Content>
+    </Page.Main>
+  );
+};
