@@ -144,6 +144,9 @@ describe('the overview', () => {
       { role: 'executive', label: 'Executive', open: 1, overdue: 0, oldestSince: expect.any(String) },
     ]);
     expect(overview.waitingTotal).toBe(3);
+    // Waiting since the step opened, as the run says.
+    const executiveStep = (await requests().find(r.over.documentId)).run.steps.find((step: any) => step.id === 'executive-approval');
+    expect(overview.waiting[2].oldestSince).toBe(executiveStep.startedAt);
     // 10 h and 4 h within the 90 days; the one decided 199 days ago is left out.
     expect(overview.timeToDecide).toMatchObject({ days: 90, decided: 2, medianHours: 7 });
     expect(overview.thisMonth).toMatchObject({

@@ -34,12 +34,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const requests = strapi.db.query(REQUEST_UID as any);
     const byState = Object.fromEntries(await Promise.all(APPROVAL_STATUSES.map(async (state) => [state, await requests.count({ where: { state } })] as const))) as Record<ApprovalStatus, number>;
 
-    const open: any[] = await strapi.db.query(TASK_UID as any).findMany({ where: { processId: PROCESS_ID, state: 'open' }, select: ['role', 'dueDate', 'createdAt'] });
+    const open: any[] = await strapi.db.query(TASK_UID as any).findMany({
+      where: { processId: PROCESS_ID, state: 'open' },
+      select: ['role', 'stepId', 'dueDate', 'createdAt'],
+      populate: { run: { select: ['steps'] } },
+    });
+    // Waiting since its step opened, by the engine's clock (as the run's steps say), else since the task was stored.
+    const openedAt = (task: any): string => task.run?.steps?.find((step: any) => step.id === task.stepId)?.startedAt ?? new Date(task.createdAt).toISOString();
     const day = today();
     const waiting = Object.entries(ROLES)
       .map(([role, { label }]) => {
         const mine = open.filter((task) => task.role === role);
-        const oldest = mine.map((task) => new Date(task.createdAt).toISOString()).sort()[0] ?? null;
+        const oldest = mine.map(openedAt).sort()[0] ?? null;
         return { role, label, open: mine.length, overdue: mine.filter((task) => task.dueDate && task.dueDate < day).length, oldestSince: oldest };
       })
       // Every reviewing role, even with nothing waiting; the requester's role only when a task of it is open.
