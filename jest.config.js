@@ -25,6 +25,7 @@ module.exports = {
         '<rootDir>/tests/plan-renewals/**/*.test.ts',
         '<rootDir>/tests/workflows/**/*.test.ts',
         '<rootDir>/tests/repair-approvals/**/*.test.ts',
+        '<rootDir>/tests/transit-passes/**/*.test.ts',
       ],
     },
     {

@@ -4,6 +4,7 @@ import { at } from '../plugins/plan-renewals/server/src/clock';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
 import { seedApprovals } from './approvals';
+import { seedTransit } from './transit';
 import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
 
 /**
@@ -51,7 +52,8 @@ export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = ne
     for (let back = 11; back >= 1; back -= 1) await mrr.close(addCalendarMonths(month, -back), now);
     await mrr.refresh(month, now);
     const approvals = await seedApprovals(strapi, today);
-    return { plans: plans.size, customersWithPlans: created, approvals };
+    const passOrders = await seedTransit(strapi, today);
+    return { plans: plans.size, customersWithPlans: created, approvals, passOrders };
   });
 
 /** Seeds on first start, unless SEED_DEMO_DATA=false or the database already holds billing data. */
@@ -61,7 +63,7 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
     (await strapi.db.query('api::plan.plan').count()) + (await strapi.db.query('api::customer.customer').count());
   if (existing > 0) return;
   const result = await seedDemoData(strapi);
-  strapi.log.info(`Demo data: ${counted(result.plans, 'plan')}, ${counted(result.customersWithPlans, 'customer')} with service plans, ${counted(result.approvals, 'repair estimate')} through approval`);
+  strapi.log.info(`Demo data: ${counted(result.plans, 'plan')}, ${counted(result.customersWithPlans, 'customer')} with service plans, ${counted(result.approvals, 'repair estimate')} through approval, ${counted(result.passOrders, 'pass order')}`);
 };
 
 const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');

@@ -504,3 +504,47 @@ describe('/api/repair-approvals', () => {
         .set('Authorization', jwt.executive),
     ));
 });
+
+// ----- the transit-passes routes -----------------------------------------------------------------
+
+const TP = '/api/transit-passes';
+
+describe('/api/transit-passes', () => {
+  let billing = '';
+  beforeAll(async () => {
+    billing = `Bearer ${await signIn(strapi, 'billing')}`;
+    await strapi.documents('plugin::transit-passes.fare-product' as any).create({
+      data: { code: 'fuzz-card', name: 'Fuzz card', riderCategory: 'adult', fareMedium: 'card', currency: 'USD', priceMinor: 100, serviceFeeMinor: 0, taxRateBps: 0, validityKind: 'days', validityAmount: 1, activation: 'on-purchase', proofRequired: 'none', active: true } as any,
+    });
+  });
+
+  test('POST /orders refuses hostile bodies, unknown products, and a card product without stock', () =>
+    check(
+      fc.oneof(
+        malformedBody,
+        hostileObject(['customer', 'product', 'paymentMethod']),
+        fc.record({
+          customer: fc.oneof(unknownDocument, fc.constant(known.customer)),
+          product: fc.oneof(fc.stringMatching(/^zz[a-z0-9-]{0,20}$/), fc.constant('fuzz-card')),
+          paymentMethod: fc.oneof(fc.constantFrom('desk', 'cash'), anyText),
+        }),
+      ),
+      (body) => () => http(strapi).post(`${TP}/orders`).set('Authorization', billing).type('json').send(json(body)),
+    ));
+
+  test('the order, renewal, validity, revenue and report routes refuse hostile path segments and queries', () =>
+    check(fc.tuple(pathSegment, fc.constantFrom('orders', 'renewals', 'validity', 'revenue', 'report'), fc.option(fc.oneof(anyText, nulText), { nil: undefined })), ([segment, route, query]) => () => {
+      const id = encodeURIComponent(segment);
+      const request =
+        route === 'orders'
+          ? http(strapi).get(`${TP}/orders/${id}`)
+          : route === 'renewals'
+            ? http(strapi).post(`${TP}/passes/${id}/renewals`).type('json').send(json({ x: query }))
+            : route === 'validity'
+              ? http(strapi).get(`${TP}/passes/${id}/validity`)
+              : route === 'revenue'
+                ? http(strapi).get(`${TP}/revenue/daily/${id}`)
+                : http(strapi).get(`${TP}/reports/monthly/${id}`);
+      return (query === undefined || route === 'renewals' ? request : request.query({ format: query })).set('Authorization', billing);
+    }));
+});

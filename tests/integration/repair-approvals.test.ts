@@ -59,7 +59,7 @@ const LINES = [
 // 18,000 + 8,999 + 1,500 = 28,499; tax 8.25 % = 2,351.17 -> 2,351; total 30,850.
 const TOTAL = 30_850;
 
-const customerWith = async (credit: { creditLimitMinor?: number; accountManager?: boolean } = {}) => {
+const customerWith = async (credit: { creditLimitMinor?: number; accountManager?: boolean } = {}): Promise<any> => {
   const customer = await createCustomer(strapi);
   return strapi.documents('api::customer.customer').update({
     documentId: customer.documentId,

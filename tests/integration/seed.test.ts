@@ -168,3 +168,20 @@ test('the demo repair estimates went through the approval process: approved, rej
   expect(await strapi.db.query('plugin::workflows.task').count({ where: { run: { id: waiting.id }, stepId: 'executive-approval', state: 'open' } })).toBe(1);
   expect(await strapi.db.query('plugin::repair-approvals.certificate').count()).toBe(2);
 });
+
+test('the demo transit agency: its products, card stock, and orders made through the pass process', async () => {
+  expect(await strapi.db.query('plugin::transit-passes.fare-product').count()).toBe(5);
+  const orders = await strapi.db.query('plugin::transit-passes.order').findMany({ populate: ['customer', 'product'], orderBy: { id: 'asc' } });
+  expect(orders.map((o: any) => [o.customer.email, o.product.code, o.state])).toEqual([
+    ['maria.gonzalez@example.com', 'adult-monthly', 'Paid'],
+    ['daniel.kim@example.com', 'student-weekly', 'Paid'],
+    ['sofia.rossi@example.com', 'resident-monthly-card', 'Paid'],
+    ['liam.novak@example.com', 'adult-single', 'Paid'],
+    ['hannah.schmidt@example.com', 'senior-monthly', 'Pending'],
+  ]);
+  const open = await strapi.db.query('plugin::workflows.task').findMany({ where: { processId: 'transit-pass', state: 'open' } });
+  expect(open.map((t: any) => t.stepId).sort()).toEqual(['desk-payment', 'verify-eligibility']);
+  expect(await strapi.db.query('plugin::transit-passes.verification').count()).toBe(1);
+  expect(await strapi.db.query('plugin::transit-passes.pass').count({ where: { state: 'Active' } })).toBe(4);
+  expect(await strapi.db.query('plugin::transit-passes.card-stock').findOne({ where: {} })).toMatchObject({ onHand: 24, reserved: 0 });
+});

@@ -14,7 +14,7 @@ describe('the certificate hash: the canonical JSON of the lines snapshot', () =>
 
   test('keys in any order hash the same (a jsonb column reorders them); what is stored besides the lines does not count', () => {
     const snapshot = snapshotOf(request);
-    const reordered = JSON.parse(JSON.stringify({ totalMinor: 19_485, taxMinor: 1_485, subtotalMinor: 18_000, lines: snapshot.lines.map((l) => ({ amountMinor: l.amountMinor, ...l })), currency: 'USD', request: 'AR-2026-000001' }));
+    const reordered = JSON.parse(JSON.stringify({ totalMinor: 19_485, taxMinor: 1_485, subtotalMinor: 18_000, lines: snapshot.lines.map(({ amountMinor, ...rest }) => ({ amountMinor, ...rest })), currency: 'USD', request: 'AR-2026-000001' }));
     expect(canonicalJson(reordered)).toBe(canonicalJson(snapshot));
     expect(sha256Of(reordered)).toBe(sha256Of(snapshot));
     expect(sha256Of(snapshot)).toMatch(/^[0-9a-f]{64}$/);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { addDays, creditCheck, estimateTotals, formatAmount, isCurrencyCode } from '../../../../../domain';
 import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
+import { getService } from '../../../../workflows/server/src/utils';
 import { ROLES } from '../domain';
 
 /**
@@ -12,7 +13,6 @@ import { ROLES } from '../domain';
 export const REQUEST_UID = 'plugin::repair-approvals.request';
 export const CERTIFICATE_UID = 'plugin::repair-approvals.certificate';
 export const DRAFT_UID = 'plugin::repair-approvals.draft';
-export const NUMBER_TABLE = 'approval_number_sequences';
 
 type Effect = (step: StepContext) => Promise<StepOutcome>;
 
@@ -29,14 +29,8 @@ const update = (step: StepContext, data: Record<string, unknown>) =>
 
 const amount = (minor: number, currency: string) => (isCurrencyCode(currency) ? formatAmount(minor, currency) : `${minor} ${currency}`);
 
-/** The next number of a series for the year (AR-2026-000001), from a counter row the caller's transaction locks: no gaps. */
-export const nextNumber = async (strapi: Core.Strapi, series: 'AR' | 'AUTH', year: number): Promise<string> =>
-  strapi.db.transaction(async ({ trx }) => {
-    await trx(NUMBER_TABLE).insert({ series, year, last_value: 0 }).onConflict(['series', 'year']).ignore();
-    const [row] = await trx(NUMBER_TABLE).where({ series, year }).increment('last_value', 1).returning('last_value');
-    const value = typeof row === 'object' ? row.last_value : row;
-    return `${series}-${year}-${String(value).padStart(6, '0')}`;
-  });
+/** The next number of a series for the year (AR-2026-000001), gapless: the engine's counters, in the caller's transaction. */
+export const nextNumber = (strapi: Core.Strapi, series: 'AR' | 'AUTH', year: number): Promise<string> => getService(strapi, 'numbers').next(series, year);
 
 /** Removes the saved versions of the given requests (by id: a delete cannot join the request's link table); answers how many. */
 export const removeDrafts = async (strapi: Core.Strapi, requests: Record<string, unknown>): Promise<number> => {

@@ -1,33 +1,21 @@
-import crypto from "node:crypto";
-import type { Core } from "@strapi/strapi";
-import {
-  formatAmount,
-  isCurrencyCode,
-  localDate,
-  orderTotals,
-  validUntil,
-  verificationStanding,
-} from "../../../../../domain";
-import type {
-  ProcessHandlers,
-  StepContext,
-  StepOutcome,
-  TaskDecision,
-} from "../../../../workflows/server/src/services/registry";
+import crypto from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { formatAmount, isCurrencyCode, localDate, orderTotals, validUntil, verificationStanding } from '../../../../../domain';
+import { getService } from '../../../../workflows/server/src/utils';
+import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
 
 /**
  * What each step of a pass purchase or renewal does, in the step's transaction (the engine runs
  * them one per transaction and keeps the run). Card stock moves in the same transaction as the
  * order's change it goes with, by conditional updates, so stock is never negative and never leaks.
  */
-export const PRODUCT_UID = "plugin::transit-passes.fare-product";
-export const STOCK_UID = "plugin::transit-passes.card-stock";
-export const ORDER_UID = "plugin::transit-passes.order";
-export const PASS_UID = "plugin::transit-passes.pass";
-export const VERIFICATION_UID = "plugin::transit-passes.verification";
-export const REVENUE_UID = "plugin::transit-passes.daily-revenue";
-export const STOCK_TABLE = "transit_card_stock";
-export const NUMBER_TABLE = "transit_number_sequences";
+export const PRODUCT_UID = 'plugin::transit-passes.fare-product';
+export const STOCK_UID = 'plugin::transit-passes.card-stock';
+export const ORDER_UID = 'plugin::transit-passes.order';
+export const PASS_UID = 'plugin::transit-passes.pass';
+export const VERIFICATION_UID = 'plugin::transit-passes.verification';
+export const REVENUE_UID = 'plugin::transit-passes.daily-revenue';
+export const STOCK_TABLE = 'transit_card_stock';
 
 export interface TransitConfig {
   timezone: string;
@@ -37,161 +25,100 @@ export interface TransitConfig {
   cleanupSchedule: string;
 }
 
-export const transitConfig = (strapi: Core.Strapi) =>
-  strapi.config.get("plugin::transit-passes") as TransitConfig;
+export const transitConfig = (strapi: Core.Strapi) => strapi.config.get('plugin::transit-passes') as TransitConfig;
 
 type Effect = (step: StepContext) => Promise<StepOutcome>;
 
-const amount = (minor: number, currency: string) =>
-  isCurrencyCode(currency)
-    ? formatAmount(minor, currency)
-    : `${minor} ${currency}`;
+const amount = (minor: number, currency: string) => (isCurrencyCode(currency) ? formatAmount(minor, currency) : `${minor} ${currency}`);
 
 /** A pass code: 128 random bits, URL-safe (22 characters). */
-export const newPassCode = (): string =>
-  crypto.randomBytes(16).toString("base64url");
+export const newPassCode = (): string => crypto.randomBytes(16).toString('base64url');
 
-/** The next number of a series for the year (PO-2026-000001), from a counter row the caller's transaction locks: no gaps. */
-const nextNumber = async (strapi: Core.Strapi, year: number): Promise<string> =>
-  strapi.db.transaction(async ({ trx }) => {
-    await trx(NUMBER_TABLE)
-      .insert({ series: "PO", year, last_value: 0 })
-      .onConflict(["series", "year"])
-      .ignore();
-    const [row] = await trx(NUMBER_TABLE)
-      .where({ series: "PO", year })
-      .increment("last_value", 1)
-      .returning("last_value");
-    const value = typeof row === "object" ? row.last_value : row;
-    return `PO-${year}-${String(value).padStart(6, "0")}`;
-  });
+/** The next order number of the year (PO-2026-000001), gapless: the engine's counters, in the caller's transaction. */
+const nextNumber = (strapi: Core.Strapi, year: number): Promise<string> => getService(strapi, 'numbers').next('PO', year);
 
 /** Moves a card product's stock by one conditional statement; false when the condition does not hold (nothing changed). */
-const moveStock = async (
-  strapi: Core.Strapi,
-  productId: number,
-  change: "reserve" | "release" | "consume" | "restock",
-): Promise<boolean> =>
+const moveStock = async (strapi: Core.Strapi, productId: number, change: 'reserve' | 'release' | 'consume' | 'restock'): Promise<boolean> =>
   // In the caller's transaction (the step's): the stock moves with the order's change or not at all.
   strapi.db.transaction(async ({ trx }) => {
-    const stock = await strapi.db
-      .query(STOCK_UID as any)
-      .findOne({ where: { product: { id: productId } }, select: ["id"] });
+    const stock = await strapi.db.query(STOCK_UID as any).findOne({ where: { product: { id: productId } }, select: ['id'] });
     if (!stock) return false;
     const query = trx(STOCK_TABLE).where({ id: stock.id });
     const updated =
-      change === "reserve"
-        ? await query
-            .andWhereRaw("on_hand - reserved > 0")
-            .increment("reserved", 1)
-        : change === "release"
-          ? await query.andWhere("reserved", ">", 0).decrement("reserved", 1)
-          : change === "consume"
+      change === 'reserve'
+        ? await query.andWhereRaw('on_hand - reserved > 0').increment('reserved', 1)
+        : change === 'release'
+          ? await query.andWhere('reserved', '>', 0).decrement('reserved', 1)
+          : change === 'consume'
             ? await query
-                .andWhere("reserved", ">", 0)
-                .andWhere("on_hand", ">", 0)
+                .andWhere('reserved', '>', 0)
+                .andWhere('on_hand', '>', 0)
                 .update({
-                  reserved: strapi.db.connection.raw("reserved - 1"),
-                  on_hand: strapi.db.connection.raw("on_hand - 1"),
+                  reserved: strapi.db.connection.raw('reserved - 1'),
+                  on_hand: strapi.db.connection.raw('on_hand - 1'),
                 })
-            : await query.increment("on_hand", 1);
+            : await query.increment('on_hand', 1);
     return Number(updated) === 1;
   });
 
 const ctx = (step: StepContext) => step.run.context as Record<string, any>;
 
 const orderOf = (step: StepContext): Promise<any> =>
-  step.strapi
-    .documents(ORDER_UID as any)
-    .findOne({
-      documentId: ctx(step).order,
-      populate: { product: true, customer: true } as any,
-    });
+  step.strapi.documents(ORDER_UID as any).findOne({
+    documentId: ctx(step).order,
+    populate: { product: true, customer: true } as any,
+  });
 
-const updateOrder = (step: StepContext, data: Record<string, unknown>) =>
-  step.strapi
-    .documents(ORDER_UID as any)
-    .update({ documentId: ctx(step).order, data: data as any });
+const updateOrder = (step: StepContext, data: Record<string, unknown>) => step.strapi.documents(ORDER_UID as any).update({ documentId: ctx(step).order, data: data as any });
 
 /** The day's paid orders per currency, counted again from the orders (safe to run twice). */
-export const refreshDailyRevenue = async (
-  strapi: Core.Strapi,
-  date: string,
-  currency: string,
-) => {
-  const paid: any[] = await strapi.db
-    .query(ORDER_UID as any)
-    .findMany({
-      where: { paidOn: date, currency, state: "Paid" },
-      select: ["totalMinor"],
-    });
+export const refreshDailyRevenue = async (strapi: Core.Strapi, date: string, currency: string) => {
+  const paid: any[] = await strapi.db.query(ORDER_UID as any).findMany({
+    where: { paidOn: date, currency, state: 'Paid' },
+    select: ['totalMinor'],
+  });
   const total = paid.reduce((sum, order) => sum + order.totalMinor, 0);
-  const existing = await strapi.db
-    .query(REVENUE_UID as any)
-    .findOne({ where: { date, currency } });
+  const existing = await strapi.db.query(REVENUE_UID as any).findOne({ where: { date, currency } });
   const data = {
     date,
     currency,
     orders: paid.length,
     totalMinor: String(total),
   };
-  if (existing)
-    await strapi.db
-      .query(REVENUE_UID as any)
-      .update({ where: { id: existing.id }, data });
+  if (existing) await strapi.db.query(REVENUE_UID as any).update({ where: { id: existing.id }, data });
   else await strapi.db.query(REVENUE_UID as any).create({ data });
   return { orders: paid.length, totalMinor: total };
 };
 
 /** A verification of the customer for the category that still holds at `on`. */
-const validVerification = async (
-  strapi: Core.Strapi,
-  customer: string,
-  category: string,
-  on: Date,
-) => {
-  const found: any[] = await strapi.db
-    .query(VERIFICATION_UID as any)
-    .findMany({
-      where: { customer: { documentId: customer }, category },
-      orderBy: { verifiedAt: "desc" },
-      limit: 5,
-    });
-  return (
-    found.find(
-      (v) =>
-        verificationStanding(v.expiresAt ? new Date(v.expiresAt) : null, on, 0)
-          .valid,
-    ) ?? null
-  );
+const validVerification = async (strapi: Core.Strapi, customer: string, category: string, on: Date) => {
+  const found: any[] = await strapi.db.query(VERIFICATION_UID as any).findMany({
+    where: { customer: { documentId: customer }, category },
+    orderBy: { verifiedAt: 'desc' },
+    limit: 5,
+  });
+  return found.find((v) => verificationStanding(v.expiresAt ? new Date(v.expiresAt) : null, on, 0).valid) ?? null;
 };
 
-const decisionOn = (step: StepContext, stepId: string) =>
-  (step.run.context.decisions as Record<string, TaskDecision> | undefined)?.[
-    stepId
-  ];
+const decisionOn = (step: StepContext, stepId: string) => (step.run.context.decisions as Record<string, TaskDecision> | undefined)?.[stepId];
 
 const effects: Record<string, Effect> = {
-  async "retrieve-profile"(step) {
-    const customer: any = await step.strapi
-      .documents("api::customer.customer")
-      .findOne({ documentId: step.run.subject!.documentId });
+  async 'retrieve-profile'(step) {
+    const customer: any = await step.strapi.documents('api::customer.customer').findOne({ documentId: step.run.subject!.documentId });
     if (!customer)
       return {
-        outcome: "fail",
+        outcome: 'fail',
         result: `Customer ${step.run.subject!.documentId} no longer exists`,
       };
-    const active = await step.strapi.db
-      .query(PASS_UID as any)
-      .count({
-        where: {
-          customer: { documentId: customer.documentId },
-          state: "Active",
-        },
-      });
+    const active = await step.strapi.db.query(PASS_UID as any).count({
+      where: {
+        customer: { documentId: customer.documentId },
+        state: 'Active',
+      },
+    });
     return {
-      outcome: "done",
-      result: `${customer.name}: ${active} active pass(es), subscription ${customer.transitStatus ?? "None"}`,
+      outcome: 'done',
+      result: `${customer.name}: ${active} active pass(es), subscription ${customer.transitStatus ?? 'None'}`,
       context: {
         customer: {
           documentId: customer.documentId,
@@ -203,58 +130,51 @@ const effects: Record<string, Effect> = {
     };
   },
 
-  async "check-availability"(step) {
-    const product: any = await step.strapi
-      .documents(PRODUCT_UID as any)
-      .findOne({ documentId: ctx(step).product });
+  async 'check-availability'(step) {
+    const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
     if (!product?.active)
       return {
-        outcome: "fail",
+        outcome: 'fail',
         result: `Fare product ${ctx(step).productCode} is not on sale`,
       };
-    if (product.fareMedium !== "card")
+    if (product.fareMedium !== 'card')
       return {
-        outcome: "done",
+        outcome: 'done',
         result: `${product.name}: a digital pass, no stock needed`,
         context: { cardReserved: false },
       };
-    if (!(await moveStock(step.strapi, product.id, "reserve")))
+    if (!(await moveStock(step.strapi, product.id, 'reserve')))
       return {
-        outcome: "fail",
+        outcome: 'fail',
         result: `No ${product.name} card is available: the stock is sold out`,
       };
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `${product.name}: one card reserved`,
       context: { cardReserved: true },
     };
   },
 
-  async "calculate-total"(step) {
-    const product: any = await step.strapi
-      .documents(PRODUCT_UID as any)
-      .findOne({ documentId: ctx(step).product });
+  async 'calculate-total'(step) {
+    const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
     const totals = orderTotals(product);
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `${amount(product.priceMinor, product.currency)} + fee ${amount(product.serviceFeeMinor, product.currency)} + tax ${amount(totals.taxMinor, product.currency)} = ${amount(totals.totalMinor, product.currency)}`,
       context: { totals: { ...totals, currency: product.currency } },
     };
   },
 
-  async "create-order"(step) {
+  async 'create-order'(step) {
     const c = ctx(step);
-    const number = await nextNumber(
-      step.strapi,
-      Number(step.today.slice(0, 4)),
-    );
+    const number = await nextNumber(step.strapi, Number(step.today.slice(0, 4)));
     const order = await step.strapi.documents(ORDER_UID as any).create({
       data: {
         number,
         customer: step.run.subject!.documentId,
         product: c.product,
-        kind: c.renewalOf ? "renewal" : "new",
-        state: "Pending",
+        kind: c.renewalOf ? 'renewal' : 'new',
+        state: 'Pending',
         paymentMethod: c.paymentMethod,
         currency: c.totals.currency,
         lines: c.totals.lines,
@@ -267,98 +187,76 @@ const effects: Record<string, Effect> = {
       } as any,
     });
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Order ${number} for ${amount(c.totals.totalMinor, c.totals.currency)}, Pending`,
       context: { order: order.documentId, orderNumber: number },
     };
   },
 
-  async "mark-paid"(step) {
+  async 'mark-paid'(step) {
     const order = await orderOf(step);
     const paidOn = localDate(step.now, transitConfig(step.strapi).timezone);
-    await updateOrder(step, { state: "Paid", paidAt: step.now, paidOn });
-    if (
-      order.cardReserved &&
-      !(await moveStock(step.strapi, order.product.id, "consume"))
-    ) {
+    await updateOrder(step, { state: 'Paid', paidAt: step.now, paidOn });
+    if (order.cardReserved && !(await moveStock(step.strapi, order.product.id, 'consume'))) {
       return {
-        outcome: "fail",
+        outcome: 'fail',
         result: `Order ${order.number}: its reserved card is no longer in stock`,
       };
     }
-    const how = ctx(step).paymentMethod === "desk" ? "at the desk" : "by card";
+    const how = ctx(step).paymentMethod === 'desk' ? 'at the desk' : 'by card';
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Order ${order.number} paid ${how} on ${paidOn}`,
       context: { paidOn },
     };
   },
 
-  async "daily-revenue"(step) {
+  async 'daily-revenue'(step) {
     const c = ctx(step);
-    const day = await refreshDailyRevenue(
-      step.strapi,
-      c.paidOn,
-      c.totals.currency,
-    );
+    const day = await refreshDailyRevenue(step.strapi, c.paidOn, c.totals.currency);
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `${c.paidOn}: ${day.orders} paid order(s), ${amount(day.totalMinor, c.totals.currency)}`,
     };
   },
 
-  async "generate-pass"(step) {
+  async 'generate-pass'(step) {
     const order = await orderOf(step);
     const product = order.product;
-    const existing = await step.strapi.db
-      .query(PASS_UID as any)
-      .findOne({ where: { order: { id: order.id } } });
+    const existing = await step.strapi.db.query(PASS_UID as any).findOne({ where: { order: { id: order.id } } });
     if (existing)
       return {
-        outcome: "done",
-        result: "Pass already generated",
+        outcome: 'done',
+        result: 'Pass already generated',
         context: { pass: existing.documentId },
       };
     // A renewal continues the pass it renews: valid from the end of the paid period, if later than now.
-    const previous = ctx(step).renewalOf
-      ? await step.strapi
-          .documents(PASS_UID as any)
-          .findOne({ documentId: ctx(step).renewalOf })
-      : null;
-    const start =
-      previous?.validUntil && new Date(previous.validUntil) > step.now
-        ? new Date(previous.validUntil)
-        : step.now;
-    const onPurchase = product.activation === "on-purchase";
+    const previous = ctx(step).renewalOf ? await step.strapi.documents(PASS_UID as any).findOne({ documentId: ctx(step).renewalOf }) : null;
+    const start = previous?.validUntil && new Date(previous.validUntil) > step.now ? new Date(previous.validUntil) : step.now;
+    const onPurchase = product.activation === 'on-purchase';
     const pass = await step.strapi.documents(PASS_UID as any).create({
       data: {
         code: newPassCode(),
         customer: order.customer.documentId,
         product: product.documentId,
         order: order.documentId,
-        state: onPurchase ? "Active" : "Issued",
-        temporary: product.validityKind === "single-use",
+        state: onPurchase ? 'Active' : 'Issued',
+        temporary: product.validityKind === 'single-use',
         validFrom: onPurchase ? start : null,
-        validUntil: onPurchase
-          ? validUntil(start, product.validityKind, product.validityAmount)
-          : null,
+        validUntil: onPurchase ? validUntil(start, product.validityKind, product.validityAmount) : null,
       } as any,
     });
-    const validity = onPurchase
-      ? `valid until ${pass.validUntil}`
-      : "valid from its first use";
+    const validity = onPurchase ? `valid until ${pass.validUntil}` : 'valid from its first use';
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Pass issued, ${validity}`,
       context: { pass: pass.documentId },
     };
   },
 
-  async "record-verification"(step) {
-    const decision = decisionOn(step, "verify-eligibility")!;
-    const product: any = await step.strapi
-      .documents(PRODUCT_UID as any)
-      .findOne({ documentId: ctx(step).product });
+  async 'record-verification'(step) {
+    const decision = decisionOn(step, 'verify-eligibility')!;
+    const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
     const days = transitConfig(step.strapi).verificationValidDays;
     const data = (decision.data ?? {}) as {
       method?: string;
@@ -369,7 +267,7 @@ const effects: Record<string, Effect> = {
       data: {
         customer: step.run.subject!.documentId,
         category: product.proofRequired,
-        method: data.method ?? "in person",
+        method: data.method ?? 'in person',
         verifiedBy: decision.by,
         verifiedAt: decision.at,
         expiresAt,
@@ -377,33 +275,23 @@ const effects: Record<string, Effect> = {
       } as any,
     });
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `${product.proofRequired} verified by ${decision.by.name ?? decision.by.type}, until ${expiresAt.toISOString().slice(0, 10)}`,
     };
   },
 
-  async "email-pass"(step) {
+  async 'email-pass'(step) {
     const order = await orderOf(step);
-    const pass: any = await step.strapi
-      .documents(PASS_UID as any)
-      .findOne({ documentId: ctx(step).pass });
+    const pass: any = await step.strapi.documents(PASS_UID as any).findOne({ documentId: ctx(step).pass });
     const customer = ctx(step).customer;
-    const lines = (
-      order.lines as { description: string; amountMinor: number }[]
-    )
-      .map(
-        (l) => `  ${l.description}: ${amount(l.amountMinor, order.currency)}`,
-      )
-      .join("\n");
-    const validity = pass.validUntil
-      ? `Valid from ${pass.validFrom} until ${pass.validUntil}.`
-      : "Valid from its first use.";
+    const lines = (order.lines as { description: string; amountMinor: number }[]).map((l) => `  ${l.description}: ${amount(l.amountMinor, order.currency)}`).join('\n');
+    const validity = pass.validUntil ? `Valid from ${pass.validFrom} until ${pass.validUntil}.` : 'Valid from its first use.';
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Receipt and pass emailed to ${customer.email}`,
       messages: [
         {
-          channel: "email",
+          channel: 'email',
           to: customer.email,
           subject: `Your ${order.product.name} (order ${order.number})`,
           text: `Hello ${customer.name},\n\nThank you for your order ${order.number}.\n${lines}\n  Total: ${amount(order.totalMinor, order.currency)}\n\nYour pass code: ${pass.code}\n${validity}\nShow this code at the gate or to an inspector.`,
@@ -412,14 +300,14 @@ const effects: Record<string, Effect> = {
     };
   },
 
-  async "sms-activation"(step) {
+  async 'sms-activation'(step) {
     const customer = ctx(step).customer;
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Activation SMS to ${customer.phone}`,
       messages: [
         {
-          channel: "sms",
+          channel: 'sms',
           to: customer.phone,
           text: `Your transit pass for order ${ctx(step).orderNumber} is ready. The code is in your email.`,
         },
@@ -427,93 +315,84 @@ const effects: Record<string, Effect> = {
     };
   },
 
-  async "subscription-active"(step) {
-    await step.strapi
-      .documents("api::customer.customer")
-      .update({
-        documentId: step.run.subject!.documentId,
-        data: { transitStatus: "Active" } as any,
-      });
-    return { outcome: "done", result: "Subscription status Active" };
+  async 'subscription-active'(step) {
+    await step.strapi.documents('api::customer.customer').update({
+      documentId: step.run.subject!.documentId,
+      data: { transitStatus: 'Active' } as any,
+    });
+    return { outcome: 'done', result: 'Subscription status Active' };
   },
 
-  async "monthly-report"(step) {
+  async 'monthly-report'(step) {
     return {
-      outcome: "done",
-      result: `Counted as ${ctx(step).renewalOf ? "a renewal" : "new"} in ${String(ctx(step).paidOn).slice(0, 7)}`,
+      outcome: 'done',
+      result: `Counted as ${ctx(step).renewalOf ? 'a renewal' : 'new'} in ${String(ctx(step).paidOn).slice(0, 7)}`,
     };
   },
 
-  async "undo-order"(step) {
+  async 'undo-order'(step) {
     if (!ctx(step).order) {
-      return { outcome: "done", result: "No order was created" };
+      return { outcome: 'done', result: 'No order was created' };
     }
     const order = await orderOf(step);
-    if (order.state === "Pending") {
-      await updateOrder(step, { state: "Failed", cancelledAt: step.now });
-      if (order.cardReserved)
-        await moveStock(step.strapi, order.product.id, "release");
+    if (order.state === 'Pending') {
+      await updateOrder(step, { state: 'Failed', cancelledAt: step.now });
+      if (order.cardReserved) await moveStock(step.strapi, order.product.id, 'release');
       return {
-        outcome: "done",
-        result: `Order ${order.number} Failed${order.cardReserved ? ", its card released" : ""}`,
+        outcome: 'done',
+        result: `Order ${order.number} Failed${order.cardReserved ? ', its card released' : ''}`,
       };
     }
-    if (order.state === "Paid") {
+    if (order.state === 'Paid') {
       await updateOrder(step, {
-        state: "Cancelled",
+        state: 'Cancelled',
         cancelledAt: step.now,
         refundedMinor: order.totalMinor,
       });
       if (ctx(step).pass)
-        await step.strapi
-          .documents(PASS_UID as any)
-          .update({
-            documentId: ctx(step).pass,
-            data: { state: "Revoked" } as any,
-          });
+        await step.strapi.documents(PASS_UID as any).update({
+          documentId: ctx(step).pass,
+          data: { state: 'Revoked' } as any,
+        });
       // The card was never handed over: it goes back on the shelf.
-      if (order.cardReserved)
-        await moveStock(step.strapi, order.product.id, "restock");
+      if (order.cardReserved) await moveStock(step.strapi, order.product.id, 'restock');
       await refreshDailyRevenue(step.strapi, order.paidOn, order.currency);
       return {
-        outcome: "done",
+        outcome: 'done',
         result: `Order ${order.number} Cancelled, ${amount(order.totalMinor, order.currency)} refunded, pass revoked`,
       };
     }
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Order ${order.number} is ${order.state}: nothing to undo`,
     };
   },
 
-  async "tell-customer"(step) {
+  async 'tell-customer'(step) {
     const customer = ctx(step).customer;
-    const rejected = Object.values(
-      (step.run.context.decisions ?? {}) as Record<string, TaskDecision>,
-    ).find((d) => d.outcome === "rejected" || d.outcome === "declined");
+    const rejected = Object.values((step.run.context.decisions ?? {}) as Record<string, TaskDecision>).find((d) => d.outcome === 'rejected' || d.outcome === 'declined');
     const why =
-      rejected?.step === "verify-eligibility"
+      rejected?.step === 'verify-eligibility'
         ? `we could not verify your eligibility (${rejected.note}); your order is cancelled and refunded`
-        : `the payment was declined${rejected?.note ? ` (${rejected.note})` : ""}; nothing was charged`;
+        : `the payment was declined${rejected?.note ? ` (${rejected.note})` : ''}; nothing was charged`;
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `Customer told at ${customer.email}`,
       messages: [
         {
-          channel: "email",
+          channel: 'email',
           to: customer.email,
-          subject:
-            `Your transit pass order ${ctx(step).orderNumber ?? ""}`.trim(),
-          text: `Hello ${customer.name},\n\nYour pass order ${ctx(step).orderNumber ?? ""} could not be completed: ${why}.`,
+          subject: `Your transit pass order ${ctx(step).orderNumber ?? ''}`.trim(),
+          text: `Hello ${customer.name},\n\nYour pass order ${ctx(step).orderNumber ?? ''} could not be completed: ${why}.`,
         },
       ],
     };
   },
 
-  async "remove-expired"(step) {
+  async 'remove-expired'(step) {
     const removed = await removeExpiredTemporary(step.strapi, step.now);
     return {
-      outcome: "done",
+      outcome: 'done',
       result: `${removed} expired temporary pass(es) removed`,
     };
   },
@@ -523,32 +402,25 @@ const effects: Record<string, Effect> = {
  * Removes single-use passes whose validity has ended; the audit log keeps what was removed.
  * Safe to run twice and on every instance: a pass already removed is not found again.
  */
-export const removeExpiredTemporary = async (
-  strapi: Core.Strapi,
-  now: Date,
-): Promise<number> => {
-  const expired: any[] = await strapi.db
-    .query(PASS_UID as any)
-    .findMany({
-      where: { temporary: true, validUntil: { $lt: now } },
-      populate: ["order", "product"],
-      limit: 500,
-    });
+export const removeExpiredTemporary = async (strapi: Core.Strapi, now: Date): Promise<number> => {
+  const expired: any[] = await strapi.db.query(PASS_UID as any).findMany({
+    where: { temporary: true, validUntil: { $lt: now } },
+    populate: ['order', 'product'],
+    limit: 500,
+  });
   for (const pass of expired) {
     await strapi.db.transaction(async () => {
-      const { count } = await strapi.db
-        .query(PASS_UID as any)
-        .deleteMany({ where: { id: pass.id } });
+      const { count } = await strapi.db.query(PASS_UID as any).deleteMany({ where: { id: pass.id } });
       if (count !== 1) return;
       await strapi
-        .plugin("workflows")
-        .service("audit")
+        .plugin('workflows')
+        .service('audit')
         .record({
-          action: "pass.removed",
+          action: 'pass.removed',
           entityUid: PASS_UID,
           entityDocumentId: pass.documentId,
-          actor: { type: "system", name: "expired-passes clean-up" },
-          summary: `Expired temporary pass of ${pass.product?.name ?? "a product"} (order ${pass.order?.number ?? "-"}) removed`,
+          actor: { type: 'system', name: 'expired-passes clean-up' },
+          summary: `Expired temporary pass of ${pass.product?.name ?? 'a product'} (order ${pass.order?.number ?? '-'}) removed`,
           data: {
             order: pass.order?.number ?? null,
             product: pass.product?.code ?? null,
@@ -562,61 +434,30 @@ export const removeExpiredTemporary = async (
   return expired.length;
 };
 
-const verificationData = (
-  data: Record<string, unknown>,
-  outcome: string,
-): string | null => {
-  const extra = Object.keys(data).find(
-    (key) => !["method", "evidenceRef"].includes(key),
-  );
+const verificationData = (data: Record<string, unknown>, outcome: string): string | null => {
+  const extra = Object.keys(data).find((key) => !['method', 'evidenceRef'].includes(key));
   if (extra) return `${extra} is not taken: only method and evidenceRef`;
-  if (outcome !== "verified")
-    return "a method and evidence come with a verification only";
-  if (
-    typeof data.method !== "string" ||
-    !data.method.trim() ||
-    data.method.length > 120
-  )
-    return "method must say how it was verified (at most 120 characters)";
-  if (
-    data.evidenceRef !== undefined &&
-    (typeof data.evidenceRef !== "string" || data.evidenceRef.length > 200)
-  )
-    return "evidenceRef must be a reference of at most 200 characters";
+  if (outcome !== 'verified') return 'a method and evidence come with a verification only';
+  if (typeof data.method !== 'string' || !data.method.trim() || data.method.length > 120) return 'method must say how it was verified (at most 120 characters)';
+  if (data.evidenceRef !== undefined && (typeof data.evidenceRef !== 'string' || data.evidenceRef.length > 200)) return 'evidenceRef must be a reference of at most 200 characters';
   return null;
 };
 
 export const TRANSIT_HANDLERS: ProcessHandlers = {
   effects,
   conditions: {
-    "pays-at-desk": (step: StepContext) =>
-      ctx(step).paymentMethod === "desk" ? true : "Skipped: paid by card",
-    "pays-by-card": (step: StepContext) =>
-      ctx(step).paymentMethod === "stripe" ? true : "Skipped: paid at the desk",
-    "needs-proof": async (step: StepContext) => {
-      const product: any = await step.strapi
-        .documents(PRODUCT_UID as any)
-        .findOne({ documentId: ctx(step).product });
-      if (product.proofRequired === "none")
-        return `Skipped: ${product.name} needs no proof`;
-      const held = await validVerification(
-        step.strapi,
-        step.run.subject!.documentId,
-        product.proofRequired,
-        step.now,
-      );
+    'pays-at-desk': (step: StepContext) => (ctx(step).paymentMethod === 'desk' ? true : 'Skipped: paid by card'),
+    'pays-by-card': (step: StepContext) => (ctx(step).paymentMethod === 'stripe' ? true : 'Skipped: paid at the desk'),
+    'needs-proof': async (step: StepContext) => {
+      const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
+      if (product.proofRequired === 'none') return `Skipped: ${product.name} needs no proof`;
+      const held = await validVerification(step.strapi, step.run.subject!.documentId, product.proofRequired, step.now);
       return held
-        ? `Skipped: ${product.proofRequired} verified on ${new Date(held.verifiedAt).toISOString().slice(0, 10)}, valid until ${held.expiresAt ? new Date(held.expiresAt).toISOString().slice(0, 10) : "no end"}`
+        ? `Skipped: ${product.proofRequired} verified on ${new Date(held.verifiedAt).toISOString().slice(0, 10)}, valid until ${held.expiresAt ? new Date(held.expiresAt).toISOString().slice(0, 10) : 'no end'}`
         : true;
     },
-    "verified-now": (step: StepContext) =>
-      decisionOn(step, "verify-eligibility")?.outcome === "verified"
-        ? true
-        : "Skipped: no verification was needed",
-    "has-phone": (step: StepContext) =>
-      ctx(step).customer?.phone
-        ? true
-        : "Skipped: the customer has no phone number",
+    'verified-now': (step: StepContext) => (decisionOn(step, 'verify-eligibility')?.outcome === 'verified' ? true : 'Skipped: no verification was needed'),
+    'has-phone': (step: StepContext) => (ctx(step).customer?.phone ? true : 'Skipped: the customer has no phone number'),
   },
-  taskData: { "eligibility-check": verificationData },
+  taskData: { 'eligibility-check': verificationData },
 };

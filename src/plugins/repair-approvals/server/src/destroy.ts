@@ -1,6 +1,0 @@
-import { scheduled } from './bootstrap';
-
-/** Stops the drafts clean-up job with the application. */
-export default async () => {
-  for (const task of scheduled.splice(0)) await task.stop();
-};

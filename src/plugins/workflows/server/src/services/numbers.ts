@@ -1,0 +1,36 @@
+import type { Core } from '@strapi/strapi';
+
+/**
+ * Gapless document numbers for every process (PO-2026-000001, AR-2026-000001): one counter row per
+ * series and year, taken by an increment inside the caller's transaction, so the row stays locked
+ * until that transaction ends and a rollback gives the number back.
+ */
+export const NUMBER_TABLE = 'workflow_number_sequences';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Creates the counters' table if it is missing (at start; another instance may create it at once). */
+  async ensureTable() {
+    const knex = strapi.db.connection;
+    if (await knex.schema.hasTable(NUMBER_TABLE)) return;
+    await knex.schema
+      .createTable(NUMBER_TABLE, (table) => {
+        table.string('series', 16).notNullable();
+        table.integer('year').notNullable();
+        table.integer('last_value').notNullable().defaultTo(0);
+        table.primary(['series', 'year']);
+      })
+      .catch(async (error: unknown) => {
+        if (!(await knex.schema.hasTable(NUMBER_TABLE))) throw error;
+      });
+  },
+
+  /** The next number of `series` for `year`, in the caller's transaction. */
+  async next(series: string, year: number): Promise<string> {
+    return strapi.db.transaction(async ({ trx }) => {
+      await trx(NUMBER_TABLE).insert({ series, year, last_value: 0 }).onConflict(['series', 'year']).ignore();
+      const [row] = await trx(NUMBER_TABLE).where({ series, year }).increment('last_value', 1).returning('last_value');
+      const value = typeof row === 'object' ? row.last_value : row;
+      return `${series}-${year}-${String(value).padStart(6, '0')}`;
+    });
+  },
+});
