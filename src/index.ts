@@ -32,6 +32,7 @@ export default {
     await strapi.plugin('workflows').service('access').grantRunReading();
     // Staff who read the pre-paid overview read the Transit page too (only where it is missing).
     await strapi.plugin('transit-passes').service('access').grantReadingToHoldersOf(PLAN_ACTIONS.readDashboard);
+    await strapi.plugin('repair-approvals').service('access').grantToStaffRoles();
     await seedDemoDataIfEmpty(strapi);
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)
     // sees the database complete, demo data included.

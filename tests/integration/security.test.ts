@@ -176,6 +176,7 @@ describe('no billing route is public', () => {
     expect(routes.filter((route) => route.path.startsWith('/api/transit-passes/'))).toHaveLength(6);
     expect(routes.filter((route) => route.path.startsWith('/workflows/'))).toHaveLength(7);
     expect(routes.filter((route) => route.path.startsWith('/transit-passes/'))).toHaveLength(4);
+    expect(routes.filter((route) => route.path.startsWith('/repair-approvals/'))).toHaveLength(6);
     const open = routes.filter((route) => route.auth === false && !isWebhook(route));
     expect(open).toEqual([]);
     expect(routes.filter((route) => route.auth === false)).toEqual([expect.objectContaining(WEBHOOK)]);

@@ -1,7 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ESTIMATE_LINE_KINDS, isCalendarMonth, isCurrencyCode } from '../../../../../domain';
+import { ESTIMATE_LINE_KINDS, isCurrencyCode } from '../../../../../domain';
 import { answer, documentId, noBody, parse } from '../../../../workflows/server/src/http';
+import { certificateNumber, month, sendSummaryCsv } from './http';
+import panel from './panel';
 
 /*
  * Thin content-API controllers: parse the input with zod (a 400 naming each problem, nothing
@@ -46,16 +48,9 @@ const editBody = z
   })
   .strict();
 
-const certificateNumber = z.string().regex(/^AUTH-\d{4}-\d{6}$/, 'must be a certificate number, AUTH-YYYY-NNNNNN');
-const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
 const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
 
 const service = (strapi: Core.Strapi) => strapi.plugin('repair-approvals').service('requests');
-
-const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 const requests = ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(ctx: any) {
@@ -94,15 +89,11 @@ const reports = ({ strapi }: { strapi: Core.Strapi }) => ({
     const { format } = parse(reportQuery, ctx.query);
     const summary = await service(strapi).monthly(which);
     if (format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv')) {
-      const header = ['month', 'status', 'currency', 'count', 'total_minor', 'median_hours_to_decide'];
-      const rows = summary.lines.map((l: any) => [which, l.status, l.currency, l.count, l.totalMinor, l.medianHoursToDecide]);
-      ctx.type = 'text/csv';
-      ctx.attachment(`approvals-${which}.csv`);
-      ctx.body = [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+      sendSummaryCsv(ctx, summary);
       return;
     }
     ctx.body = { data: summary };
   },
 });
 
-export default { requests, certificates, reports };
+export default { requests, certificates, reports, panel };

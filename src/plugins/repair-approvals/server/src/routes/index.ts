@@ -1,9 +1,11 @@
 /**
  * The process's REST routes, under /api/repair-approvals. Each is a users-permissions action
  * granted to the roles that need it in src/setup/permissions.ts (API tokens by their own
- * permissions).
+ * permissions). The admin pages' routes (`admin`, under /repair-approvals on the admin API) need
+ * the admin action "Read approvals".
  */
 import { route } from '../../../../workflows/server/src/http';
+import admin from './admin';
 
 export default {
   'content-api': {
@@ -17,4 +19,5 @@ export default {
       route('GET', '/reports/monthly/:month', 'reports.findOne'),
     ],
   },
+  admin,
 };

@@ -1,3 +1,5 @@
+import access from './access';
+import panel from './panel';
 import requests from './requests';
 
-export default { requests };
+export default { access, panel, requests };

@@ -1,0 +1,59 @@
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { APPROVAL_STATUSES } from '../../../../../domain';
+import { documentId, noBody, parse } from '../../../../workflows/server/src/http';
+import { certificateNumber, month, sendSummaryCsv } from './http';
+
+/**
+ * The Approvals admin pages' controllers (routes/admin.ts): the route's policy has checked the
+ * admin action; each parses its input with zod (a 400 naming each problem) and reads, nothing more.
+ */
+const noQuery = noBody;
+
+const requestQuery = z
+  .object({
+    status: z.enum(APPROVAL_STATUSES).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const views = () => strapi.plugin('repair-approvals').service('panel');
+  const requests = () => strapi.plugin('repair-approvals').service('requests');
+  return {
+    async overview(ctx: any) {
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await views().overview() };
+    },
+
+    async listRequests(ctx: any) {
+      const { status, page, pageSize } = parse(requestQuery, ctx.query);
+      ctx.body = { data: await views().listRequests({ state: status, page, pageSize }) };
+    },
+
+    async findRequest(ctx: any) {
+      const id = parse(documentId, ctx.params.documentId);
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await requests().find(id) };
+    },
+
+    async findCertificate(ctx: any) {
+      const number = parse(certificateNumber, ctx.params.number);
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await requests().certificate(number) };
+    },
+
+    async findReport(ctx: any) {
+      const which = parse(month, ctx.params.month);
+      parse(noQuery, ctx.query);
+      ctx.body = { data: await requests().monthly(which) };
+    },
+
+    async reportCsv(ctx: any) {
+      const which = parse(month, ctx.params.month);
+      parse(noQuery, ctx.query);
+      sendSummaryCsv(ctx, await requests().monthly(which));
+    },
+  };
+};
