@@ -15,11 +15,12 @@ const handlers = (): ProcessHandlers => ({
 const fakeStrapi = () => {
   const registry = registryService({ strapi: {} as Core.Strapi });
   const info = jest.fn();
-  // The bootstrap also registers the engine's admin actions and grants the read one.
+  // The bootstrap also makes sure the number counters exist, registers the engine's admin actions and grants the read one.
   const access = { registerActions: jest.fn(async () => undefined), grantRunReading: jest.fn(async () => []) };
-  const services: Record<string, unknown> = { registry, access };
+  const numbers = { ensureTable: jest.fn(async () => undefined) };
+  const services: Record<string, unknown> = { registry, access, numbers };
   const strapi = { plugin: (name: string) => (name === 'workflows' ? { service: (service: string) => services[service] } : undefined), log: { info } } as unknown as Core.Strapi;
-  return { strapi, registry, info, access };
+  return { strapi, registry, info, access, numbers };
 };
 
 test('keeps a valid definition, frozen as it was validated', () => {
@@ -64,11 +65,12 @@ test('keeps each version; a run asks for its own', () => {
 });
 
 test('once Strapi has started, the list is closed (and logged)', async () => {
-  const { strapi, registry, info, access } = fakeStrapi();
+  const { strapi, registry, info, access, numbers } = fakeStrapi();
   registry.register(REVIEW, handlers());
   await bootstrap({ strapi });
   expect(info).toHaveBeenCalledWith('Workflows registered: article-review v1');
   expect(access.registerActions).toHaveBeenCalledTimes(1);
+  expect(numbers.ensureTable).toHaveBeenCalledTimes(1);
   expect(access.grantRunReading).toHaveBeenCalledTimes(1);
   expect(() => registry.register({ ...REVIEW, version: 2 }, handlers())).toThrow("Workflow article-review is registered too late: register it from the plugin's register(), before Strapi starts");
 });
