@@ -38,9 +38,36 @@ beforeAll(async () => {
   });
   expect(response.status).toBe(200);
   await waitFor('the run to complete', async () => (await inFlight(db.pool)).runsCompleted === 1, 60_000);
+  await sellPasses(app.base);
   await app.stop();
   options = { due, stripe: { made: paymentIntentsMade(stripe.standIn) }, sendgridAccepted: [...sendgrid.accepted] };
 });
+
+/**
+ * Transit passes on the same database: a card product with two cards, three buyers (two orders, one
+ * refused), one order paid at the desk (its pass issued), one left Pending holding its card.
+ */
+const sellPasses = async (base: string) => {
+  const { rows } = await db.pool.query(
+    `INSERT INTO transit_fare_products (document_id, code, name, rider_category, fare_medium, currency, price_minor, service_fee_minor, tax_rate_bps, validity_kind, validity_amount, activation, proof_required, active, created_at, updated_at, published_at)
+     VALUES ('fareproductchecker000001', 'checker-card', 'Checker weekly card', 'adult', 'card', 'USD', 2500, 0, 0, 'days', 7, 'on-purchase', 'none', true, now(), now(), now()) RETURNING id`,
+  );
+  const stock = await db.pool.query(`INSERT INTO transit_card_stock (document_id, on_hand, reserved, created_at, updated_at, published_at) VALUES ('cardstockchecker00000001', 2, 0, now(), now(), now()) RETURNING id`);
+  await db.pool.query(`INSERT INTO transit_card_stock_product_lnk (card_stock_id, fare_product_id) VALUES ($1, $2)`, [stock.rows[0].id, rows[0].id]);
+  const { rows: customers } = await db.pool.query(`SELECT document_id FROM customers ORDER BY id LIMIT 1`);
+  const jwt = await signIn(base, await createStaffUser(db.pool, 'billing'));
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` }, body: JSON.stringify(body) });
+  const answers = [];
+  for (let i = 0; i < 3; i += 1) answers.push(await post('/api/transit-passes/orders', { customer: customers[0].document_id, product: 'checker-card', paymentMethod: 'desk' }));
+  expect(answers.map((a) => a.status)).toEqual([201, 201, 409]);
+  const first: any = await answers[0].json();
+  const { rows: tasks } = await db.pool.query(
+    `SELECT t.document_id FROM workflow_tasks t JOIN workflow_tasks_run_lnk l ON l.task_id = t.id JOIN workflow_runs r ON r.id = l.run_id WHERE r.document_id = $1 AND t.step_id = 'desk-payment'`,
+    [first.data.run.documentId],
+  );
+  expect((await post(`/api/workflows/tasks/${tasks[0].document_id}/complete`, { outcome: 'paid' })).status).toBe(200);
+};
 
 afterAll(async () => {
   await app?.kill();
@@ -59,8 +86,11 @@ test('a consistent database has no violation', async () => {
     invoices: { total: 3, byState: { Paid: 3 }, lines: 9 },
     transactions: { Success: 3 },
     paymentIntents: 3,
-    emails: { total: 3, byState: { sent: 3 }, acceptedBySendGrid: 3 },
+    // Three receipts of the renewals, the pass's email (sent) and its activation SMS (a preview: no Twilio here).
+    emails: { total: 5, byState: { sent: 4, preview: 1 }, acceptedBySendGrid: 4 },
     stripeEvents: 3,
+    passOrders: { Paid: 1, Pending: 1 },
+    passes: { Active: 1 },
   });
 });
 
@@ -110,6 +140,18 @@ const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> 
   }],
   ['audit-trail', async (client) => {
     await client.query(`UPDATE invoices SET state = 'Void' WHERE id = (SELECT min(id) FROM invoices)`);
+  }],
+  ['card-stock', async (client) => {
+    await client.query(`UPDATE transit_card_stock SET reserved = reserved + 1`);
+  }],
+  ['card-stock', async (client) => {
+    await client.query(`UPDATE transit_card_stock SET on_hand = 0`);
+  }],
+  ['one-pass-per-order', async (client) => {
+    await client.query(`UPDATE transit_passes SET state = 'Revoked'`);
+  }],
+  ['one-pass-per-order', async (client) => {
+    await client.query(`UPDATE transit_pass_orders SET state = 'Failed' WHERE state = 'Paid'`);
   }],
   ['webhook-inbox', async (client) => {
     await client.query(`UPDATE plan_renewal_stripe_events SET outcome = 'processing' WHERE id = (SELECT min(id) FROM plan_renewal_stripe_events)`);

@@ -24,6 +24,10 @@
  *   change in the audit log, in a chain ending at its current status; each step done by a run has
  *   its audit entry;
  * - webhook-inbox: no Stripe event left half-processed.
+ * - card-stock (transit passes): on hand and reserved never negative, reserved never above on
+ *   hand, and reserved equal to the Pending orders holding a card of the product;
+ * - one-pass-per-order: a Paid order has exactly one pass, valid or expired; a Cancelled one's
+ *   pass (if it had one) is revoked; a Pending or Failed order has none; every order has its run.
  */
 export interface Queryable {
   query: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>;
@@ -56,6 +60,8 @@ export interface Figures {
   auditEntries: number;
   stripeEvents: number;
   jobFires: Record<string, number>;
+  passOrders: Record<string, number>;
+  passes: Record<string, number>;
 }
 
 export interface Report {
@@ -335,6 +341,37 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
   const { rows: inbox } = await db.query(`SELECT event_id FROM plan_renewal_stripe_events WHERE outcome = 'processing'`);
   for (const event of inbox) violate('webhook-inbox', `Stripe event ${event.event_id} was left processing`);
 
+  // card-stock
+  const { rows: stocks } = await db.query(
+    `SELECT s.id, s.on_hand, s.reserved, l.fare_product_id AS product,
+            (SELECT count(*) FROM transit_pass_orders o JOIN transit_pass_orders_product_lnk ol ON ol.order_id = o.id
+              WHERE ol.fare_product_id = l.fare_product_id AND o.state = 'Pending' AND o.card_reserved) AS holding
+       FROM transit_card_stock s LEFT JOIN transit_card_stock_product_lnk l ON l.card_stock_id = s.id`,
+  );
+  for (const stock of stocks) {
+    if (stock.on_hand < 0 || stock.reserved < 0 || stock.reserved > stock.on_hand) {
+      violate('card-stock', `card stock ${stock.id}: ${stock.on_hand} on hand, ${stock.reserved} reserved`);
+    }
+    if (Number(stock.holding) !== stock.reserved) {
+      violate('card-stock', `card stock ${stock.id}: ${stock.reserved} reserved but ${stock.holding} Pending order(s) hold a card`);
+    }
+  }
+
+  // one-pass-per-order
+  const { rows: orders } = await db.query(
+    `SELECT o.number, o.state, o.run, count(p.id) AS passes, count(p.id) FILTER (WHERE p.state = 'Revoked') AS revoked,
+            (SELECT count(*) FROM workflow_runs r WHERE r.document_id = o.run) AS runs
+       FROM transit_pass_orders o LEFT JOIN transit_passes_order_lnk pl ON pl.order_id = o.id LEFT JOIN transit_passes p ON p.id = pl.pass_id
+      GROUP BY o.id, o.number, o.state, o.run`,
+  );
+  for (const order of orders) {
+    const passes = Number(order.passes);
+    if (Number(order.runs) !== 1) violate('one-pass-per-order', `order ${order.number} has no run ${order.run}`);
+    if (order.state === 'Paid' && (passes !== 1 || Number(order.revoked) > 0)) violate('one-pass-per-order', `Paid order ${order.number} has ${passes} pass(es), ${order.revoked} revoked`);
+    if (order.state === 'Cancelled' && passes !== Number(order.revoked)) violate('one-pass-per-order', `Cancelled order ${order.number} has a pass still in force`);
+    if ((order.state === 'Pending' || order.state === 'Failed') && passes > 0) violate('one-pass-per-order', `${order.state} order ${order.number} has a pass`);
+  }
+
   const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
   const figures: Figures = {
     servicePlans: tally(await db.query(`SELECT state, count(*) AS n FROM service_plans GROUP BY state`).then((r) => r.rows), 'state'),
@@ -361,6 +398,8 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
     auditEntries: await count(`SELECT count(*) AS n FROM audit_logs`),
     stripeEvents: await count(`SELECT count(*) AS n FROM plan_renewal_stripe_events`),
     jobFires: tally(await db.query(`SELECT job, count(*) AS n FROM plan_renewal_job_fires GROUP BY job`).then((r) => r.rows), 'job'),
+    passOrders: tally(await db.query(`SELECT state, count(*) AS n FROM transit_pass_orders GROUP BY state`).then((r) => r.rows), 'state'),
+    passes: tally(await db.query(`SELECT state, count(*) AS n FROM transit_passes GROUP BY state`).then((r) => r.rows), 'state'),
   };
   return { figures, violations };
 };
