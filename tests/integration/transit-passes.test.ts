@@ -215,3 +215,25 @@ test('expired single-use passes are removed once, and the audit log keeps them',
   expect(await strapi.db.query('plugin::transit-passes.pass').findOne({ where: { documentId: bought.pass.documentId } })).toBeNull();
   expect(await strapi.db.query('api::audit-log.audit-log').count({ where: { action: 'pass.removed', entityDocumentId: bought.pass.documentId } })).toBe(1);
 });
+
+test('the renewals job opens one renewal for each auto-renewing period pass ending within the lead time, once', async () => {
+  const { response } = await buy('adult-monthly');
+  await payAtDesk(response.body.data);
+  const bought = await order(response.body.data.documentId);
+  expect(bought.pass).toMatchObject({ autoRenew: true });
+  const orders = strapi.plugin('transit-passes').service('orders');
+  // Far from its end: not due.
+  const before = await orders.openDueRenewals();
+  expect(before.opened).toBe(0);
+  await strapi.db.connection('transit_passes').where({ document_id: bought.pass.documentId }).update({ valid_until: new Date(Date.now() + 2 * 86_400_000) });
+  const first = await orders.openDueRenewals();
+  expect(first.opened).toBeGreaterThanOrEqual(1);
+  const renewals = await strapi.db.query('plugin::transit-passes.order').findMany({ where: { renewalOf: bought.pass.documentId } });
+  expect(renewals).toHaveLength(1);
+  expect(renewals[0]).toMatchObject({ kind: 'renewal', state: 'Pending' });
+  // Run again (another instance, the next day): nothing more.
+  expect((await orders.openDueRenewals()).opened).toBe(0);
+  expect(await strapi.db.query('plugin::transit-passes.order').count({ where: { renewalOf: bought.pass.documentId } })).toBe(1);
+  const task = await openTask(renewals[0].run, 'desk-payment');
+  expect(task).toMatchObject({ role: 'billing', state: 'open' });
+});

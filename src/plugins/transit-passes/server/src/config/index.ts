@@ -22,11 +22,13 @@ export const configSchema = z
     renewalLeadDays: z.number().int().min(0).max(60),
     /** When expired temporary passes are removed (cron, server time); empty: never on its own. */
     cleanupSchedule: z.string().max(64),
+    /** When the renewals of auto-renewing period passes due within renewalLeadDays are opened (cron); empty: never. */
+    renewalsSchedule: z.string().max(64),
   })
   .strict();
 
 export default {
-  default: { timezone: 'UTC', reverifyDays: 30, verificationValidDays: 365, renewalLeadDays: 7, cleanupSchedule: '15 3 * * *' },
+  default: { timezone: 'UTC', reverifyDays: 30, verificationValidDays: 365, renewalLeadDays: 7, cleanupSchedule: '15 3 * * *', renewalsSchedule: '30 4 * * *' },
   validator(config: unknown) {
     const result = configSchema.safeParse(config);
     if (!result.success) throw new Error(`transit-passes settings: ${result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')}`);

@@ -88,6 +88,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return open({ customer: pass.customer.documentId, product: pass.product, paymentMethod: pass.order?.paymentMethod ?? 'desk', renewalOf: passDocumentId }, actor);
     },
 
+    /**
+     * The renewals due: auto-renewing period passes in force that end within `renewalLeadDays`
+     * and have no renewal yet get one, as the system (paid at the desk: each waits for Billing).
+     * Safe to run twice and on every instance: a pass with a renewal, or with one open, is left alone.
+     */
+    async openDueRenewals(now: Date = clockNow()) {
+      const lead = transitConfig(strapi).renewalLeadDays;
+      const due: any[] = await strapi.db.query(PASS_UID as any).findMany({
+        where: { state: 'Active', temporary: false, autoRenew: true, validUntil: { $gt: now, $lte: new Date(now.getTime() + lead * 86_400_000) } },
+        select: ['documentId'],
+        limit: 200,
+      });
+      let opened = 0;
+      for (const pass of due) {
+        const renewed = await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, state: { $in: ['Pending', 'Paid'] } } });
+        if (renewed > 0) continue;
+        try {
+          await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' });
+          opened += 1;
+        } catch (error) {
+          // Another instance opened it meanwhile, or the product left sale: the next run sees it again.
+          if (!(error instanceof ConflictError) && !(error instanceof errors.ValidationError)) throw error;
+        }
+      }
+      return { due: due.length, opened };
+    },
+
     /** The order with its run and pass (the pass code only to staff, who hand it over). */
     async find(documentId: string) {
       const order: any = await strapi.documents(ORDER_UID as any).findOne({ documentId, populate: { customer: true, product: true } as any });
@@ -97,7 +124,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return {
         ...shownOrder(order),
         run,
-        pass: pass ? { documentId: pass.documentId, code: pass.code, status: pass.state, temporary: pass.temporary, validFrom: pass.validFrom, validUntil: pass.validUntil } : null,
+        pass: pass ? { documentId: pass.documentId, code: pass.code, status: pass.state, temporary: pass.temporary, autoRenew: pass.autoRenew, validFrom: pass.validFrom, validUntil: pass.validUntil } : null,
       };
     },
 

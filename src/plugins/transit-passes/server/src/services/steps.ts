@@ -23,6 +23,7 @@ export interface TransitConfig {
   verificationValidDays: number;
   renewalLeadDays: number;
   cleanupSchedule: string;
+  renewalsSchedule: string;
 }
 
 export const transitConfig = (strapi: Core.Strapi) => strapi.config.get('plugin::transit-passes') as TransitConfig;
@@ -242,6 +243,8 @@ const effects: Record<string, Effect> = {
         order: order.documentId,
         state: onPurchase ? 'Active' : 'Issued',
         temporary: product.validityKind === 'single-use',
+        // Period passes renew by themselves, as plans do; a rider may turn it off at the desk.
+        autoRenew: product.validityKind !== 'single-use',
         validFrom: onPurchase ? start : null,
         validUntil: onPurchase ? validUntil(start, product.validityKind, product.validityAmount) : null,
       } as any,
