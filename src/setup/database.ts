@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 
 /**
  * Database objects Strapi's schema sync does not manage, created idempotently at every start:
@@ -30,14 +31,26 @@ const AUDIT_COLUMNS = [
   'changes',
 ];
 
+/**
+ * Runs start-up DDL in one transaction that instances starting together on PostgreSQL take in
+ * turns (an advisory lock named after what it creates): two of them creating one table at once
+ * would otherwise collide in the catalog and stop one instance. SQLite has one writer anyway.
+ */
+export const atStartup = (strapi: Core.Strapi, name: string, work: (trx: Knex.Transaction) => Promise<void>): Promise<void> =>
+  strapi.db.connection.transaction(async (trx) => {
+    if (strapi.db.dialect.client === 'postgres') await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [name]);
+    await work(trx);
+  });
+
 export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> => {
   const knex = strapi.db.connection;
-  if (!(await knex.schema.hasTable(SEQUENCE_TABLE))) {
-    await knex.schema.createTable(SEQUENCE_TABLE, (table) => {
+  await atStartup(strapi, SEQUENCE_TABLE, async (trx) => {
+    if (await trx.schema.hasTable(SEQUENCE_TABLE)) return;
+    await trx.schema.createTable(SEQUENCE_TABLE, (table) => {
       table.integer('year').primary();
       table.integer('last_value').notNullable().defaultTo(0);
     });
-  }
+  });
 
   const columns = AUDIT_COLUMNS.join(', ');
   const message = 'audit_logs is append-only: entries cannot be changed or deleted';
@@ -61,13 +74,15 @@ export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> 
     );
     return;
   }
-  await knex.raw(`
-    CREATE OR REPLACE FUNCTION audit_logs_append_only() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION '${message}'; END;
-    $$ LANGUAGE plpgsql`);
-  // One transaction, so instances starting together take turns and no other writer ever sees
-  // the table unguarded: the trigger is created again around the one change it allows.
+  // One transaction under an advisory lock, so instances starting together take turns (two
+  // CREATE OR REPLACE FUNCTION at once fail with "tuple concurrently updated") and no other writer
+  // ever sees the table unguarded: the trigger is created again around the one change it allows.
   await knex.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['audit_logs_append_only']);
+    await trx.raw(`
+      CREATE OR REPLACE FUNCTION audit_logs_append_only() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION '${message}'; END;
+      $$ LANGUAGE plpgsql`);
     await trx.raw('DROP TRIGGER IF EXISTS audit_logs_no_update ON audit_logs');
     await trx.raw(
       `UPDATE audit_logs SET from_state = data->>'from', to_state = data->>'to'
@@ -77,9 +92,9 @@ export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> 
       `CREATE TRIGGER audit_logs_no_update BEFORE UPDATE OF ${columns} ON audit_logs
        FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`,
     );
+    await trx.raw(
+      `CREATE OR REPLACE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
+       FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`,
+    );
   });
-  await knex.raw(
-    `CREATE OR REPLACE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
-     FOR EACH ROW EXECUTE FUNCTION audit_logs_append_only()`,
-  );
 };

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { atStartup } from '../../../../../setup/database';
 import { MRR_DEFINITIONS, MrrMovementTotals, arpaMinor, churnRateBps, dateInZone, isCalendarMonth, mrrMeasureDay, reconciles } from '../../../../../domain';
 
 /**
@@ -135,16 +136,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const service = {
     /** The table of per-customer lines (Strapi does not manage it); created at bootstrap. */
     async ensureTables() {
-      const knex = strapi.db.connection;
-      if (await knex.schema.hasTable(LINES_TABLE)) return;
-      await knex.schema.createTable(LINES_TABLE, (table) => {
-        table.string('period', 7).notNullable();
-        table.string('currency', 3).notNullable();
-        table.integer('customer_id').notNullable();
-        table.bigInteger('mrr_minor').notNullable();
-        table.integer('active_plans').notNullable();
-        table.primary(['period', 'currency', 'customer_id']);
-        table.index(['customer_id', 'currency', 'period']);
+      // Instances starting together on PostgreSQL take turns: see atStartup.
+      await atStartup(strapi, LINES_TABLE, async (trx) => {
+        if (await trx.schema.hasTable(LINES_TABLE)) return;
+        await trx.schema.createTable(LINES_TABLE, (table) => {
+          table.string('period', 7).notNullable();
+          table.string('currency', 3).notNullable();
+          table.integer('customer_id').notNullable();
+          table.bigInteger('mrr_minor').notNullable();
+          table.integer('active_plans').notNullable();
+          table.primary(['period', 'currency', 'customer_id']);
+          table.index(['customer_id', 'currency', 'period']);
+        });
       });
     },
 

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { atStartup } from '../../../../../setup/database';
 
 /**
  * Gapless document numbers for every process (PO-2026-000001, AR-2026-000001): one counter row per
@@ -8,20 +9,14 @@ import type { Core } from '@strapi/strapi';
 export const NUMBER_TABLE = 'workflow_number_sequences';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  /** Creates the counters' table if it is missing (at start; another instance may create it at once). */
+  /**
+   * Creates the counters' table if it is missing, at start. Instances starting together on
+   * PostgreSQL take turns (two CREATE TABLE IF NOT EXISTS at once can collide in the catalog).
+   */
   async ensureTable() {
-    const knex = strapi.db.connection;
-    if (await knex.schema.hasTable(NUMBER_TABLE)) return;
-    await knex.schema
-      .createTable(NUMBER_TABLE, (table) => {
-        table.string('series', 16).notNullable();
-        table.integer('year').notNullable();
-        table.integer('last_value').notNullable().defaultTo(0);
-        table.primary(['series', 'year']);
-      })
-      .catch(async (error: unknown) => {
-        if (!(await knex.schema.hasTable(NUMBER_TABLE))) throw error;
-      });
+    await atStartup(strapi, NUMBER_TABLE, async (trx) => {
+      await trx.raw(`CREATE TABLE IF NOT EXISTS ${NUMBER_TABLE} (series varchar(16) NOT NULL, year integer NOT NULL, last_value integer NOT NULL DEFAULT 0, PRIMARY KEY (series, year))`);
+    });
   },
 
   /** The next number of `series` for `year`, in the caller's transaction. */
