@@ -215,7 +215,6 @@ describe('events this application does not act on', () => {
   test.each([
     ["Stripe's example event (plan.created)", { ...structuredClone(examples.event) }],
     ['payment_intent.created', event('payment_intent.created', 'payment_intent', { metadata: ours })],
-    ['checkout.session.expired', event('checkout.session.expired', 'checkout.session', { metadata: ours })],
     ['charge.succeeded', event('charge.succeeded', 'charge', { payment_intent: pi })],
     ['charge.dispute.closed', event('charge.dispute.closed', 'dispute', { payment_intent: pi })],
   ])('%s is ignored', (_case, given) => {
@@ -228,6 +227,41 @@ describe('events this application does not act on', () => {
       const object = type === 'charge.dispute.created' ? 'dispute' : objects[type.split('.')[0]];
       expect(actionOf(event(type, object, { metadata: ours, payment_intent: pi }), testApp)).not.toEqual({ kind: 'ignore', reason: 'not an event this application acts on' });
     }
+  });
+});
+
+describe('payments of transit pass orders', () => {
+  const transit = { app: APP, transitOrder: 'order-doc-1', orderNumber: 'PO-2026-000001', run: 'run-doc-2' };
+  const cs = 'cs_test_transit';
+  const base = { kind: 'transit-payment', order: 'order-doc-1', reference: null, session: null, payment: null, reason: null };
+  const intent = (type: string, overrides: Record<string, unknown> = {}) =>
+    event(type, 'payment_intent', { id: pi, amount: 2500, amount_received: 2500, currency: 'usd', metadata: transit, ...overrides });
+  const session = (type: string, overrides: Record<string, unknown> = {}) =>
+    event(type, 'checkout.session', { id: cs, payment_intent: pi, payment_status: 'paid', amount_total: 2500, currency: 'usd', metadata: transit, ...overrides });
+  test.each<[string, StripeEvent, StripeAction]>([
+    ['a PaymentIntent succeeded', intent('payment_intent.succeeded'), { ...base, result: 'paid', reference: pi, payment: paid(2500, 'usd', 2500) }] as any,
+    ['a PaymentIntent succeeded for another amount: read as received (the plugin compares)', intent('payment_intent.succeeded', { amount_received: 2400 }), { ...base, result: 'paid', reference: pi, payment: paid(2400, 'usd', 2400) }],
+    ['a Checkout session paid', session('checkout.session.completed'), { ...base, result: 'paid', reference: pi, session: cs, payment: paid(2500, 'usd', 2500) }],
+    [
+      'a Checkout session completed, not yet paid',
+      session('checkout.session.completed', { payment_status: 'unpaid' }),
+      { ...base, result: 'pending', reference: pi, session: cs, reason: 'session unpaid: no payment yet' },
+    ],
+    ['a Checkout session expired', session('checkout.session.expired', { payment_intent: null, payment_status: 'unpaid' }), { ...base, result: 'failed', session: cs, reason: 'the Checkout session expired unpaid' }],
+    ['one attempt declined', intent('payment_intent.payment_failed', { last_payment_error: { message: 'Your card was declined.' } }), { ...base, result: 'declined', reference: pi, reason: 'Your card was declined.' }],
+    ['the bank asks for authentication', intent('payment_intent.requires_action'), { ...base, result: 'pending', reference: pi, reason: 'the bank asks the customer to authenticate the payment' }],
+    ['a live-mode payment for a test application', { ...intent('payment_intent.succeeded'), livemode: true }, { ...base, result: 'paid', reference: pi, payment: { ...paid(2500, 'usd', 2500), wrongMode: 'a live-mode payment for a test-mode application' } }],
+  ])('%s', (_case, given, expected) => {
+    expect(actionOf(given, testApp)).toEqual(expected);
+  });
+
+  test.each<[string, StripeEvent, StripeAction]>([
+    ['another app', intent('payment_intent.succeeded', { metadata: { ...transit, app: 'someone-else' } }), { kind: 'ignore', reason: 'not a payment of this application' }],
+    ['an empty order id', intent('payment_intent.succeeded', { metadata: { ...ours, transitOrder: '' } }), expect.objectContaining({ kind: 'payment-succeeded', invoice: 'inv-doc-1' })],
+    ["a plan's Checkout session expired", event('checkout.session.expired', 'checkout.session', { metadata: ours }), { kind: 'ignore', reason: 'a Checkout session expired unpaid: the invoice stays open' }],
+    ['a refund (no metadata on charges): as before', event('charge.refunded', 'charge', { payment_intent: pi, metadata: transit }), expect.objectContaining({ kind: 'refund' })],
+  ])('%s', (_case, given, expected) => {
+    expect(actionOf(given, testApp)).toEqual(expected);
   });
 });
 

@@ -15,6 +15,7 @@ export const STRIPE_EVENT_TYPES = [
   'payment_intent.payment_failed',
   'payment_intent.requires_action',
   'checkout.session.completed',
+  'checkout.session.expired',
   'charge.refunded',
   'charge.dispute.created',
 ] as const;
@@ -74,6 +75,22 @@ export type StripeAction =
       partial: { refunded: StripeAmount; of: StripeAmount } | null;
     }
   | { kind: 'dispute'; dispute: string; reference: string; reason: string; reported: StripeAmount; due: string | null }
+  | {
+      /**
+       * A payment of a transit pass order (`metadata.transitOrder`), applied by the transit-passes
+       * plugin: `paid` (with what Stripe received), `failed` (the Checkout session expired unpaid),
+       * `declined` (one attempt refused; the customer may try another card on the same page), or
+       * `pending` (nothing settled yet).
+       */
+      kind: 'transit-payment';
+      order: string;
+      result: 'paid' | 'failed' | 'declined' | 'pending';
+      /** The PaymentIntent id, when there is one. */
+      reference: string | null;
+      session: string | null;
+      payment: StripePayment | null;
+      reason: string | null;
+    }
   | { kind: 'ignore'; reason: string };
 
 export interface StripeSettings {
@@ -158,6 +175,10 @@ interface DisputeObject {
 const invoiceOf = (metadata: Metadata | null | undefined, app: string): string | null =>
   metadata?.app === app && typeof metadata.invoice === 'string' ? metadata.invoice : null;
 
+/** The transit pass order an object of this application is for; null when it is not about one. */
+const transitOrderOf = (metadata: Metadata | null | undefined, app: string): string | null =>
+  metadata?.app === app && typeof metadata.transitOrder === 'string' && metadata.transitOrder ? metadata.transitOrder : null;
+
 const mode = (live: boolean) => (live ? 'live' : 'test');
 
 const payment = (event: StripeEvent, settings: StripeSettings, reference: string, reported: StripeAmount): StripePayment => ({
@@ -175,6 +196,8 @@ const NOT_OURS = { kind: 'ignore', reason: 'not a payment of this application' }
 
 /** What `event` asks of this application. */
 export const actionOf = (event: StripeEvent, settings: StripeSettings): StripeAction => {
+  const transit = transitActionOf(event, settings);
+  if (transit) return transit;
   switch (event.type) {
     case 'payment_intent.succeeded': {
       const intent = event.data.object as IntentObject;
@@ -221,6 +244,8 @@ export const actionOf = (event: StripeEvent, settings: StripeSettings): StripeAc
         payment: paid,
       };
     }
+    case 'checkout.session.expired':
+      return { kind: 'ignore', reason: 'a Checkout session expired unpaid: the invoice stays open' };
     case 'charge.refunded': {
       // A charge carries no metadata of ours: whether it is ours is whether its payment was recorded.
       const charge = event.data.object as ChargeObject;
@@ -250,5 +275,48 @@ export const actionOf = (event: StripeEvent, settings: StripeSettings): StripeAc
     }
     default:
       return { kind: 'ignore', reason: 'not an event this application acts on' };
+  }
+};
+
+/** A payment of a transit pass order (its object carries `metadata.transitOrder`); null for anything else. */
+const transitActionOf = (event: StripeEvent, settings: StripeSettings): StripeAction | null => {
+  const object = event.data.object as { id: string; metadata?: Metadata | null };
+  const order = transitOrderOf(object.metadata, settings.app);
+  if (!order) return null;
+  const base = { kind: 'transit-payment' as const, order, reference: null, session: null, payment: null, reason: null };
+  switch (event.type) {
+    case 'payment_intent.succeeded': {
+      const intent = event.data.object as IntentObject;
+      const reported = { amount: intent.amount_received || intent.amount, currency: intent.currency };
+      return { ...base, result: 'paid', reference: intent.id, payment: payment(event, settings, intent.id, reported) };
+    }
+    case 'payment_intent.payment_failed': {
+      const intent = event.data.object as IntentObject;
+      const error = intent.last_payment_error;
+      return { ...base, result: 'declined', reference: intent.id, reason: (error?.message ?? error?.code ?? 'declined').slice(0, FAILURE_REASON_LENGTH) };
+    }
+    case 'payment_intent.requires_action': {
+      const intent = event.data.object as IntentObject;
+      return { ...base, result: 'pending', reference: intent.id, reason: 'the bank asks the customer to authenticate the payment' };
+    }
+    case 'checkout.session.completed': {
+      const session = event.data.object as SessionObject;
+      const intent = idOf(session.payment_intent);
+      const paid = session.payment_status === 'paid' && intent && session.amount_total != null && session.currency;
+      return {
+        ...base,
+        result: paid ? 'paid' : 'pending',
+        reference: intent,
+        session: session.id,
+        payment: paid ? payment(event, settings, intent, { amount: session.amount_total!, currency: session.currency! }) : null,
+        reason: paid ? null : `session ${session.payment_status}: no payment yet`,
+      };
+    }
+    case 'checkout.session.expired': {
+      const session = event.data.object as SessionObject;
+      return { ...base, result: 'failed', reference: idOf(session.payment_intent), session: session.id, reason: 'the Checkout session expired unpaid' };
+    }
+    default:
+      return null;
   }
 };
