@@ -23,8 +23,13 @@ export const METADATA_APP = 'plan-renewals';
  */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 
-export interface PaymentMetadata {
+/** What this application writes in the metadata of the objects it creates: `app`, and what they are for. */
+export interface StripeMetadata {
   app: typeof METADATA_APP;
+  [key: string]: string;
+}
+
+export interface PaymentMetadata extends StripeMetadata {
   invoice: string;
   invoiceNumber: string;
   run: string;
@@ -248,7 +253,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * A Checkout session paying the invoice once and saving the card for later off-session
      * renewals. Returns the URL to send the customer to.
      */
-    async checkout(input: { invoice: any; customerId: string; description: string; metadata: PaymentMetadata; key: string }) {
+    async checkout(input: { invoice: any; customerId: string; description: string; metadata: StripeMetadata; key: string; returnQuery?: string }) {
       const env = readEnvironment();
       const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
       const session = await pacer.send(() =>
@@ -260,8 +265,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             line_items: [{ quantity: 1, price_data: { currency, unit_amount: amount, product_data: { name: input.description } } }],
             payment_intent_data: { setup_future_usage: 'off_session', metadata: input.metadata, description: input.description },
             metadata: input.metadata,
-            success_url: `${env.PUBLIC_URL}/payment-complete?invoice=${encodeURIComponent(input.invoice.number)}`,
-            cancel_url: `${env.PUBLIC_URL}/payment-cancelled?invoice=${encodeURIComponent(input.invoice.number)}`,
+            success_url: `${env.PUBLIC_URL}/payment-complete?${input.returnQuery ?? `invoice=${encodeURIComponent(input.invoice.number)}`}`,
+            cancel_url: `${env.PUBLIC_URL}/payment-cancelled?${input.returnQuery ?? `invoice=${encodeURIComponent(input.invoice.number)}`}`,
           },
           { idempotencyKey: input.key },
         ),

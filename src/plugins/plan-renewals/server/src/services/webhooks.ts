@@ -335,6 +335,11 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     return { outcome: `dispute ${action.dispute}: Finance task due ${due}` };
   },
 
+  // A transit pass order's payment: the transit-passes plugin applies it, in this transaction.
+  async 'transit-payment'(ctx, action) {
+    return ctx.strapi.plugin('transit-passes').service('card-payments').applyStripe(action, { event: ctx.event.id, actor: ctx.actor, now: ctx.now });
+  },
+
   async ignore(_ctx, action) {
     return { outcome: `ignored: ${action.reason}` };
   },
@@ -400,6 +405,7 @@ const OBJECT_SCHEMAS: Record<StripeEventType, z.ZodType> = {
     amount_total: amount.nullish(),
     currency: currency.nullish(),
   }),
+  'checkout.session.expired': z.looseObject({ id: stripeId, metadata, payment_intent: expandable, payment_status: z.string().max(50).nullish() }),
   'charge.refunded': z.looseObject({ id: stripeId, payment_intent: expandable, refunded: z.boolean(), amount, amount_refunded: amount, currency }),
   'charge.dispute.created': z.looseObject({
     id: stripeId,

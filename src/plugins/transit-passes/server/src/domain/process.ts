@@ -16,7 +16,8 @@ export const ROLES = {
   verification: { label: 'Verification' },
 } as const;
 
-export const TRANSIT_PASS: WorkflowDefinition = {
+/** The first version, kept registered so runs started on it finish on it (none paid by card: it was not open then). */
+export const TRANSIT_PASS_V1: WorkflowDefinition = {
   id: PROCESS_ID,
   version: 1,
   name: 'Transit pass purchase or renewal',
@@ -64,4 +65,30 @@ export const TRANSIT_PASS: WorkflowDefinition = {
     { id: 'remove-expired', title: 'Remove expired temporary passes', kind: 'automatic' },
   ],
   rejectBranch: ['undo-order', 'tell-customer'],
+};
+
+/**
+ * Version 2: card payments. The `card-payment` step waits for Stripe to settle the payment (a
+ * signed webhook signals it, paid or failed) and the `card-outcome` decision that follows sends a
+ * failed payment (a Checkout session that expired unpaid) into the reject branch, as a payment
+ * declined at the desk: the order Failed, its card released, the customer told.
+ */
+export const TRANSIT_PASS: WorkflowDefinition = {
+  ...TRANSIT_PASS_V1,
+  version: 2,
+  steps: TRANSIT_PASS_V1.steps.flatMap((step) =>
+    step.id === 'card-payment'
+      ? [
+          { id: 'card-payment', title: 'Card payment settled by Stripe', kind: 'await-signal', signal: 'payment-settled', when: 'pays-by-card' },
+          {
+            id: 'card-outcome',
+            title: 'Card payment paid or failed',
+            kind: 'decision',
+            when: 'pays-by-card',
+            branches: { paid: { then: 'continue' }, failed: { then: 'reject' } },
+            defaultBranch: 'paid',
+          },
+        ]
+      : [step],
+  ),
 };

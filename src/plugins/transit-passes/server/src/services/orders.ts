@@ -30,12 +30,21 @@ const shownOrder = (order: any) => ({
   refundedMinor: order.refundedMinor ?? null,
   paidAt: order.paidAt ?? null,
   paidOn: order.paidOn ?? null,
+  // Paid by card: where the customer pays, and what Stripe said (a refused or unmatched payment).
+  ...(order.paymentMethod === 'stripe'
+    ? { checkoutUrl: order.checkoutUrl ?? null, cardPayment: order.cardPayment ?? null, paymentIssue: order.paymentIssue ?? null }
+    : {}),
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const runner = () => getService(strapi, 'runner');
 
-  /** Opens the run and takes its steps up to the payment in one transaction; answers the order. */
+  const cardPayments = () => strapi.plugin('transit-passes').service('card-payments');
+
+  /**
+   * Opens the run and takes its steps up to the payment in one transaction; answers the order.
+   * Paid by card, the order's Checkout session is asked of Stripe once all that is committed.
+   */
   const open = async (input: { customer: string; product: any; paymentMethod: 'desk' | 'stripe'; renewalOf?: string }, actor: Actor) => {
     const run = await strapi.db.transaction(async () => {
       const opened = await runner().open(
@@ -57,7 +66,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return taken;
     });
     const advanced = await runner().advance(run.documentId, actor);
-    return service.find(advanced.context.order as string);
+    const order = advanced.context.order as string;
+    if (input.paymentMethod === 'stripe') {
+      try {
+        await cardPayments().requestCheckout(order);
+      } catch (error) {
+        // The order stands (Pending, its card held); the answer says the link is missing and why.
+        strapi.log.warn(`Checkout session for transit order ${order} could not be created: ${(error as Error).message}`);
+        await strapi.documents(ORDER_UID as any).update({ documentId: order, data: { paymentIssue: `Stripe could not be reached: ${(error as Error).message}`.slice(0, 1000) } as any });
+      }
+    }
+    return service.find(order);
   };
 
   const service = {
@@ -68,14 +87,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const product: any = await strapi.documents(PRODUCT_UID as any).findFirst({ filters: { code: input.product } });
       if (!product) throw new errors.ValidationError(`No fare product ${input.product}`);
       if (!product.active) throw new errors.ValidationError(`Fare product ${product.code} is not on sale`);
-      if (input.paymentMethod === 'stripe') {
-        throw new errors.ValidationError('Card payments for passes are not open yet: choose paymentMethod "desk" (Billing takes the payment)');
-      }
+      if (input.paymentMethod === 'stripe') cardPayments().assertConfigured();
       return open({ customer: input.customer, product, paymentMethod: input.paymentMethod }, actor);
     },
 
-    /** Renews a period pass from the end of its validity (409 while a renewal of it is open). */
-    async renew(passDocumentId: string, actor: Actor = currentActor(strapi)) {
+    /**
+     * Renews a period pass from the end of its validity (409 while a renewal of it is open), paid
+     * as the pass was: a pass bought by card gets a new Checkout link (when Stripe is configured),
+     * unless `paymentMethod` says otherwise (the renewals job has Billing take them at the desk).
+     */
+    async renew(passDocumentId: string, actor: Actor = currentActor(strapi), paymentMethod?: 'desk' | 'stripe') {
       const pass: any = await strapi.documents(PASS_UID as any).findOne({ documentId: passDocumentId, populate: { product: true, customer: true, order: true } as any });
       if (!pass) throw new errors.NotFoundError(`No pass ${passDocumentId}`);
       if (pass.temporary) throw new errors.ValidationError('A single-use pass is not renewed: buy a new one');
@@ -85,7 +106,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw new ConflictError(`This pass is valid until ${pass.validUntil}: its renewal opens ${lead} days before`, { validUntil: pass.validUntil });
       }
       if (!pass.product.active) throw new errors.ValidationError(`Fare product ${pass.product.code} is no longer on sale`);
-      return open({ customer: pass.customer.documentId, product: pass.product, paymentMethod: pass.order?.paymentMethod ?? 'desk', renewalOf: passDocumentId }, actor);
+      const method = paymentMethod ?? (pass.order?.paymentMethod === 'stripe' && cardPayments().configured() ? 'stripe' : 'desk');
+      return open({ customer: pass.customer.documentId, product: pass.product, paymentMethod: method, renewalOf: passDocumentId }, actor);
     },
 
     /**
@@ -105,7 +127,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const renewed = await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, state: { $in: ['Pending', 'Paid'] } } });
         if (renewed > 0) continue;
         try {
-          await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' });
+          // Nobody is there to open a Checkout link: Billing collects (no off-session charge yet).
+          await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' }, 'desk');
           opened += 1;
         } catch (error) {
           // Another instance opened it meanwhile, or the product left sale: the next run sees it again.

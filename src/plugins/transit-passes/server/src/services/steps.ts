@@ -194,6 +194,23 @@ const effects: Record<string, Effect> = {
     };
   },
 
+  /**
+   * Paid by card: Stripe's webhook settles the payment on the order and signals this step (see
+   * card-payments.ts); run again before or after that (a resumed run), it reads the order.
+   */
+  async 'card-payment'(step) {
+    const order = await orderOf(step);
+    if (order.cardPayment === 'paid') return { outcome: 'done', result: `Paid by card (${order.stripePaymentIntent ?? 'Stripe'})` };
+    if (order.cardPayment === 'failed') return { outcome: 'done', result: `Card payment failed: ${order.paymentIssue ?? 'not paid'}` };
+    return { outcome: 'wait', result: 'Waiting for Stripe: the customer pays on the Checkout page' };
+  },
+
+  async 'card-outcome'(step) {
+    const order = await orderOf(step);
+    if (order.cardPayment === 'paid') return { outcome: 'done', result: 'Paid by card', branch: 'paid' };
+    return { outcome: 'done', result: `Not paid: ${order.paymentIssue ?? 'the card payment failed'}`, branch: 'failed' };
+  },
+
   async 'mark-paid'(step) {
     const order = await orderOf(step);
     const paidOn = localDate(step.now, transitConfig(step.strapi).timezone);
@@ -374,10 +391,13 @@ const effects: Record<string, Effect> = {
   async 'tell-customer'(step) {
     const customer = ctx(step).customer;
     const rejected = Object.values((step.run.context.decisions ?? {}) as Record<string, TaskDecision>).find((d) => d.outcome === 'rejected' || d.outcome === 'declined');
+    const order = ctx(step).order ? await orderOf(step) : null;
     const why =
       rejected?.step === 'verify-eligibility'
         ? `we could not verify your eligibility (${rejected.note}); your order is cancelled and refunded`
-        : `the payment was declined${rejected?.note ? ` (${rejected.note})` : ''}; nothing was charged`;
+        : order?.cardPayment === 'failed'
+          ? `the card payment did not go through (${order.paymentIssue ?? 'not paid'}); nothing was charged`
+          : `the payment was declined${rejected?.note ? ` (${rejected.note})` : ''}; nothing was charged`;
     return {
       outcome: 'done',
       result: `Customer told at ${customer.email}`,
