@@ -3,14 +3,18 @@ import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createCustomer } from '../harness/fixtures';
 import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
+import { StripeStandIn, deliver, newId, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
 /**
  * The transit pass process over HTTP with real role JWTs: a purchase paid at the desk, the pass
  * and its validity, the day's revenue, the verification task (skipped with its reason, verified,
  * rejected with the order refunded and the pass revoked), card stock under concurrency, renewals,
- * the monthly report, the clean-up of expired single-use passes, and refusals that write nothing.
+ * the monthly report, the clean-up of expired single-use passes, and refusals that write nothing;
+ * and orders paid by card, through the real `stripe` client against the local Stripe stand-in and
+ * signed webhook events.
  */
 let strapi: Core.Strapi;
+let stripe: StripeStandIn;
 const TP = '/api/transit-passes';
 const WF = '/api/workflows';
 let billing: string;
@@ -34,6 +38,7 @@ let single: any;
 let card: any;
 
 beforeAll(async () => {
+  stripe = await startStripe();
   strapi = await startStrapi();
   billing = await signIn(strapi, 'billing');
   verification = await signIn(strapi, 'verification');
@@ -45,7 +50,10 @@ beforeAll(async () => {
   card = await product({ code: 'adult-weekly-card', name: 'Adult weekly card', riderCategory: 'adult', fareMedium: 'card', priceMinor: 2_500, validityKind: 'days', validityAmount: 7 });
   await strapi.documents('plugin::transit-passes.card-stock' as any).create({ data: { product: card.documentId, onHand: 1, reserved: 0 } as any });
 });
-afterAll(() => stopStrapi(strapi));
+afterAll(async () => {
+  await stopStrapi(strapi);
+  await stopStripe(stripe);
+});
 
 const refusedUnchanged = async (send: () => PromiseLike<any>, status: number, message: RegExp) => {
   const before = await fingerprint(strapi);
@@ -236,4 +244,186 @@ test('the renewals job opens one renewal for each auto-renewing period pass endi
   expect(await strapi.db.query('plugin::transit-passes.order').count({ where: { renewalOf: bought.pass.documentId } })).toBe(1);
   const task = await openTask(renewals[0].run, 'desk-payment');
   expect(task).toMatchObject({ role: 'billing', state: 'open' });
+});
+
+describe('paid by card through Stripe Checkout', () => {
+  let weekly: any;
+  beforeAll(async () => {
+    weekly = await product({ code: 'reduced-weekly-card', name: 'Reduced weekly card', riderCategory: 'reduced', fareMedium: 'card', priceMinor: 1_250, serviceFeeMinor: 100, taxRateBps: 800, validityKind: 'days', validityAmount: 7 });
+    await strapi.documents('plugin::transit-passes.card-stock' as any).create({ data: { product: weekly.documentId, onHand: 5, reserved: 0 } as any });
+  });
+
+  const stock = async () => {
+    const row: any = await strapi.db.query('plugin::transit-passes.card-stock').findOne({ where: { product: { documentId: weekly.documentId } } });
+    return { onHand: row.onHand, reserved: row.reserved };
+  };
+  const byCard = async (productCode = 'reduced-weekly-card') => {
+    const customer = await createCustomer(strapi, { email: `card-rider-${unique()}@example.com`, phone: '+15125550177' });
+    const response = await post(billing, `${TP}/orders`, { customer: customer.documentId, product: productCode, paymentMethod: 'stripe' });
+    expect(response.status).toBe(201);
+    return { customer, created: response.body.data };
+  };
+  /** What this application puts on the Checkout session of an order. */
+  const metadataOf = (created: any) => ({ app: 'plan-renewals', transitOrder: created.documentId, orderNumber: created.number, run: created.run.documentId });
+  const sessionEvent = (type: string, created: any, overrides: Record<string, unknown> = {}) =>
+    stripeEvent(type, 'checkout.session', {
+      id: newId('cs_test'),
+      mode: 'payment',
+      status: type === 'checkout.session.expired' ? 'expired' : 'complete',
+      payment_status: type === 'checkout.session.expired' ? 'unpaid' : 'paid',
+      amount_total: created.totalMinor,
+      currency: created.currency.toLowerCase(),
+      customer: null,
+      payment_intent: type === 'checkout.session.expired' ? null : newId('pi'),
+      metadata: metadataOf(created),
+      ...overrides,
+    });
+  /** Webhook effects may be applied after the answer: the order is read until `done` holds (or 10 s pass). */
+  const until = async (documentId: string, done: (o: any) => boolean) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const found = await order(documentId);
+      if (done(found) || Date.now() > deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  test('order -> Checkout URL -> signed webhook -> Paid, revenue counted, pass issued, card taken from stock; a repeated or second event for the same payment changes nothing', async () => {
+    const before = await stock();
+    stripe.received.length = 0;
+    const { customer, created } = await byCard();
+    // 12.50 + 1.00 fee, 8 % tax on both: 1.08 -> 13.58.
+    expect(created).toMatchObject({ status: 'Pending', paymentMethod: 'stripe', totalMinor: 1_458, cardPayment: null, paymentIssue: null, pass: null });
+    expect(created.checkoutUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_test_/);
+    expect(created.run).toMatchObject({ state: 'waiting', currentStep: 'card-payment', version: 2 });
+    expect(created.run.steps.find((s: any) => s.id === 'desk-payment')).toMatchObject({ state: 'skipped', result: 'Skipped: paid by card' });
+    expect(await stock()).toEqual({ onHand: before.onHand, reserved: before.reserved + 1 });
+
+    const session = stripe.received.find((r) => r.path === '/v1/checkout/sessions')!;
+    expect(session.idempotencyKey).toBe(`transit-checkout:${created.run.documentId}:${created.number}`);
+    expect(session.params).toMatchObject({
+      mode: 'payment',
+      client_reference_id: created.documentId,
+      line_items: { '0': { quantity: '1', price_data: { currency: 'usd', unit_amount: '1458' } } },
+      metadata: { app: 'plan-renewals', transitOrder: created.documentId, orderNumber: created.number, run: created.run.documentId },
+    });
+    expect(session.params.success_url).toContain(`order=${created.number}`);
+    expect(session.params.metadata.invoice).toBeUndefined();
+    // Asked again (a retry): the same key, so Stripe answers the same session; no second one is asked.
+    const again = await strapi.plugin('transit-passes').service('card-payments').requestCheckout(created.documentId);
+    expect(again).toBe(created.checkoutUrl);
+    expect(stripe.received.filter((r) => r.path === '/v1/checkout/sessions')).toHaveLength(1);
+
+    const paid = sessionEvent('checkout.session.completed', created);
+    const delivered = await deliver(strapi, paid);
+    expect(delivered.status).toBe(200);
+    const after = await until(created.documentId, (o) => o.status === 'Paid' && o.run.state === 'completed');
+    expect(after).toMatchObject({ status: 'Paid', cardPayment: 'paid', paymentIssue: null, pass: { status: 'Active', temporary: false } });
+    expect(after.run).toMatchObject({ state: 'completed', outcome: 'accepted' });
+    const steps = Object.fromEntries(after.run.steps.map((s: any) => [s.id, s]));
+    expect(steps['card-payment']).toMatchObject({ state: 'done', actor: { type: 'stripe' } });
+    expect(steps['card-payment'].result).toContain(paid.data.object.payment_intent);
+    expect(steps['card-outcome']).toMatchObject({ state: 'done', branch: 'paid' });
+    expect(steps['mark-paid'].result).toMatch(/paid by card/);
+    expect(steps['undo-order'].state).toBe('skipped');
+    expect(await stock()).toEqual({ onHand: before.onHand - 1, reserved: before.reserved });
+    const revenue = await get(finance, `${TP}/revenue/daily/${after.paidOn}`);
+    expect(revenue.body.data.currencies.find((c: any) => c.currency === 'USD').totalMinor).toBeGreaterThanOrEqual(1_458);
+    const messages = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: created.run.documentId }, orderBy: { id: 'asc' } });
+    expect(messages.map((m: any) => m.channel)).toEqual(['email', 'sms']);
+    expect(messages[0].text).toContain(after.pass.code);
+    expect(await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId })).toMatchObject({ transitStatus: 'Active' });
+
+    // The same delivery again, and Stripe's payment_intent.succeeded for the same payment: applied once.
+    const repeated = await deliver(strapi, paid);
+    expect([repeated.status, repeated.body.duplicate]).toEqual([200, true]);
+    const intent = stripeEvent('payment_intent.succeeded', 'payment_intent', {
+      id: paid.data.object.payment_intent,
+      amount: 1_458,
+      amount_received: 1_458,
+      currency: 'usd',
+      status: 'succeeded',
+      metadata: metadataOf(created),
+    });
+    const second = await deliver(strapi, intent);
+    expect(second.status).toBe(200);
+    if (second.body.outcome) expect(second.body.outcome).toMatch(/already recorded/);
+    const settled = await order(created.documentId);
+    expect(settled).toMatchObject({ status: 'Paid', paidAt: after.paidAt, pass: { documentId: after.pass.documentId } });
+    expect(settled.run.steps).toEqual(after.run.steps);
+    expect(await strapi.db.query('plugin::transit-passes.pass').count({ where: { order: { documentId: created.documentId } } })).toBe(1);
+    expect(await stock()).toEqual({ onHand: before.onHand - 1, reserved: before.reserved });
+  });
+
+  test('money that does not match the order is not recorded as its payment: the order waits, Finance has a task', async () => {
+    const { created } = await byCard();
+    const short = sessionEvent('checkout.session.completed', created, { amount_total: created.totalMinor - 1 });
+    expect((await deliver(strapi, short)).status).toBe(200);
+    const flagged = await until(created.documentId, (o) => Boolean(o.paymentIssue));
+    expect(flagged).toMatchObject({ status: 'Pending', cardPayment: null, pass: null, paymentIssue: 'not recorded: paid USD 14.57, the order is USD 14.58' });
+    expect(flagged.run).toMatchObject({ state: 'waiting', currentStep: 'card-payment' });
+    const euros = sessionEvent('checkout.session.completed', created, { currency: 'eur' });
+    expect((await deliver(strapi, euros)).status).toBe(200);
+    const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { type: 'payment-mismatch', details: { $contains: created.number } } });
+    expect(tasks).toHaveLength(2);
+    expect(tasks.map((t: any) => t.role)).toEqual(['finance', 'finance']);
+    expect((await order(created.documentId)).status).toBe('Pending');
+  });
+
+  test('a Checkout session that expires unpaid fails the order and releases its card; a payment after that is not recorded', async () => {
+    const before = await stock();
+    const { created } = await byCard();
+    expect(await stock()).toEqual({ onHand: before.onHand, reserved: before.reserved + 1 });
+    // One declined attempt does not end it: the customer may try another card on the same page.
+    const declined = stripeEvent('payment_intent.payment_failed', 'payment_intent', {
+      id: newId('pi'),
+      amount: created.totalMinor,
+      currency: 'usd',
+      status: 'requires_payment_method',
+      metadata: metadataOf(created),
+      last_payment_error: { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' },
+    });
+    expect((await deliver(strapi, declined)).status).toBe(200);
+    expect(await until(created.documentId, (o) => Boolean(o.paymentIssue))).toMatchObject({ status: 'Pending', paymentIssue: 'declined: Your card was declined.' });
+
+    expect((await deliver(strapi, sessionEvent('checkout.session.expired', created))).status).toBe(200);
+    const failed = await until(created.documentId, (o) => o.run.state === 'completed');
+    expect(failed).toMatchObject({ status: 'Failed', cardPayment: 'failed', pass: null });
+    expect(failed.run).toMatchObject({ state: 'completed', outcome: 'rejected' });
+    expect(failed.run.steps.find((s: any) => s.id === 'card-outcome')).toMatchObject({ state: 'rejected', branch: 'failed' });
+    expect(await stock()).toEqual(before);
+    const told = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: created.run.documentId } });
+    expect(told.map((m: any) => m.text).join('\n')).toMatch(/did not go through \(the Checkout session expired unpaid\); nothing was charged/);
+
+    // Paid on a page left open after all: not recorded; Finance refunds it.
+    const late = sessionEvent('checkout.session.completed', created);
+    expect((await deliver(strapi, late)).status).toBe(200);
+    expect(await strapi.db.query('plugin::plan-renewals.task').count({ where: { type: 'refund', details: { $contains: created.number } } })).toBe(1);
+    expect(await order(created.documentId)).toMatchObject({ status: 'Failed', pass: null });
+  });
+
+  test('a refused card order writes nothing and asks nothing of Stripe', async () => {
+    const customer = await createCustomer(strapi);
+    const row: any = await strapi.db.query('plugin::transit-passes.card-stock').findOne({ where: { product: { documentId: weekly.documentId } } });
+    const stockTable = () => strapi.db.connection('transit_card_stock').where({ id: row.id });
+    stripe.received.length = 0;
+    try {
+      // No card left: refused in the order's transaction, before any Stripe request.
+      await stockTable().update({ on_hand: row.reserved });
+      await refusedUnchanged(() => post(billing, `${TP}/orders`, { customer: customer.documentId, product: 'reduced-weekly-card', paymentMethod: 'stripe' }), 409, /sold out/);
+      await strapi.documents('plugin::transit-passes.fare-product' as any).update({ documentId: weekly.documentId, data: { active: false } as any });
+      await refusedUnchanged(() => post(billing, `${TP}/orders`, { customer: customer.documentId, product: 'reduced-weekly-card', paymentMethod: 'stripe' }), 400, /not on sale/);
+      const key = process.env.STRIPE_SECRET_KEY;
+      delete process.env.STRIPE_SECRET_KEY;
+      try {
+        await refusedUnchanged(() => post(billing, `${TP}/orders`, { customer: customer.documentId, product: 'adult-monthly', paymentMethod: 'stripe' }), 400, /STRIPE_SECRET_KEY/);
+      } finally {
+        process.env.STRIPE_SECRET_KEY = key;
+      }
+      expect(stripe.received).toEqual([]);
+    } finally {
+      await stockTable().update({ on_hand: row.onHand });
+      await strapi.documents('plugin::transit-passes.fare-product' as any).update({ documentId: weekly.documentId, data: { active: true } as any });
+    }
+  });
 });

@@ -484,3 +484,9 @@ export const TRANSIT_HANDLERS: ProcessHandlers = {
   },
   taskData: { 'eligibility-check': verificationData },
 };
+
+/** Version 1's handlers: as before card payments (its card-payment step waits with no effect, and it has no card-outcome). */
+export const TRANSIT_HANDLERS_V1: ProcessHandlers = {
+  ...TRANSIT_HANDLERS,
+  effects: Object.fromEntries(Object.entries(effects).filter(([id]) => id !== 'card-payment' && id !== 'card-outcome')),
+};
