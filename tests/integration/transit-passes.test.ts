@@ -402,6 +402,25 @@ describe('paid by card through Stripe Checkout', () => {
     expect(await order(created.documentId)).toMatchObject({ status: 'Failed', pass: null });
   });
 
+  test('Stripe unreachable when the order is made: the order stands without a link, and the retry job asks again with the same key', async () => {
+    // stripe-node tries three times (two retries): Stripe answers 500 to each.
+    for (let i = 0; i < 3; i += 1) stripe.faults.push({ status: 500, path: '/v1/checkout/sessions' });
+    stripe.received.length = 0;
+    const { created } = await byCard();
+    expect(created).toMatchObject({ status: 'Pending', checkoutUrl: null, paymentIssue: expect.stringMatching(/^Stripe could not be reached/) });
+    expect(created.run).toMatchObject({ state: 'waiting', currentStep: 'card-payment' });
+    const payments = strapi.plugin('transit-passes').service('card-payments');
+    // Within its first minute the order is left alone (its own request may still be under way).
+    expect(await payments.requestMissing()).toMatchObject({ asked: 0 });
+    const later = new Date(Date.now() + 2 * 60_000);
+    expect(await payments.requestMissing(later)).toEqual({ missing: 1, asked: 1 });
+    const fixed = await order(created.documentId);
+    expect(fixed).toMatchObject({ status: 'Pending', paymentIssue: null, checkoutUrl: expect.stringMatching(/\/checkout\/cs_test_/) });
+    const keys = stripe.received.filter((r) => r.path === '/v1/checkout/sessions').map((r) => r.idempotencyKey);
+    expect(new Set(keys)).toEqual(new Set([`transit-checkout:${created.run.documentId}:${created.number}`]));
+    expect(await payments.requestMissing(later)).toEqual({ missing: 0, asked: 0 });
+  });
+
   test('a refused card order writes nothing and asks nothing of Stripe', async () => {
     const customer = await createCustomer(strapi);
     const row: any = await strapi.db.query('plugin::transit-passes.card-stock').findOne({ where: { product: { documentId: weekly.documentId } } });

@@ -24,11 +24,13 @@ export const configSchema = z
     cleanupSchedule: z.string().max(64),
     /** When the renewals of auto-renewing period passes due within renewalLeadDays are opened (cron); empty: never. */
     renewalsSchedule: z.string().max(64),
+    /** When Checkout sessions that could not be asked of Stripe as their card orders were made are asked again (cron); empty: never. */
+    checkoutRetrySchedule: z.string().max(64),
   })
   .strict();
 
 export default {
-  default: { timezone: 'UTC', reverifyDays: 30, verificationValidDays: 365, renewalLeadDays: 7, cleanupSchedule: '15 3 * * *', renewalsSchedule: '30 4 * * *' },
+  default: { timezone: 'UTC', reverifyDays: 30, verificationValidDays: 365, renewalLeadDays: 7, cleanupSchedule: '15 3 * * *', renewalsSchedule: '30 4 * * *', checkoutRetrySchedule: '*/5 * * * *' },
   validator(config: unknown) {
     const result = configSchema.safeParse(config);
     if (!result.success) throw new Error(`transit-passes settings: ${result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')}`);

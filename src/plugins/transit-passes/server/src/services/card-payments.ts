@@ -51,7 +51,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .catch((error: Error) => strapi.log.warn(`Transit run ${run} could not advance after its card payment: ${error.message}`));
     });
 
-  return {
+  const service = {
     /** Whether card payments can be taken at all (a Stripe secret key is configured). */
     configured: (): boolean => stripe().configured(),
 
@@ -151,6 +151,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
+    /**
+     * Card orders left without a Checkout session (Stripe could not be reached when they were
+     * made, more than a minute ago) get one now; the deterministic key makes a request that did
+     * reach Stripe then answer the same session. Safe on every instance.
+     */
+    async requestMissing(now: Date = new Date()) {
+      if (!stripe().configured()) return { missing: 0, asked: 0 };
+      const missing: any[] = await strapi.db.query(ORDER_UID as any).findMany({
+        where: { paymentMethod: 'stripe', state: 'Pending', cardPayment: null, checkoutUrl: null, createdAt: { $lt: new Date(now.getTime() - 60_000) } },
+        select: ['documentId', 'number'],
+        limit: 100,
+      });
+      let asked = 0;
+      for (const order of missing) {
+        try {
+          if (await service.requestCheckout(order.documentId)) {
+            await update(order.documentId, { paymentIssue: null });
+            asked += 1;
+          }
+        } catch (error) {
+          strapi.log.warn(`Checkout session for transit order ${order.number} still could not be created: ${(error as Error).message}`);
+        }
+      }
+      return { missing: missing.length, asked };
+    },
+
     /** Refuses a card payment when Stripe is not configured (before anything is written). */
     assertConfigured() {
       if (!stripe().configured()) {
@@ -158,4 +184,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
   };
+  return service;
 };

@@ -24,6 +24,7 @@ export interface TransitConfig {
   renewalLeadDays: number;
   cleanupSchedule: string;
   renewalsSchedule: string;
+  checkoutRetrySchedule: string;
 }
 
 export const transitConfig = (strapi: Core.Strapi) => strapi.config.get('plugin::transit-passes') as TransitConfig;
