@@ -87,7 +87,8 @@ export const ARRIVAL_SLACK_MS = 50;
 
 /**
  * How long to wait before sending, from a budget every instance shares (or none: one instance).
- * It is asked once per request, after this instance's own pacing let the request go.
+ * It is asked once per request, after this instance's own pacing let the request go. Negative:
+ * the slot has passed already (the answer came late), by that much.
  */
 export type SharedPace = (requestsPerSecond: number) => Promise<number>;
 
@@ -159,7 +160,7 @@ export const sharedPace =
   async (requestsPerSecond) => {
     const { slotAt, dbNow } = await reserveSlot(strapi, account, requestsPerSecond);
     clock.observe(dbNow);
-    return Math.max(0, clock.toLocal(slotAt) - performance.now());
+    return clock.toLocal(slotAt) - performance.now();
   };
 
 /**
@@ -179,7 +180,8 @@ export const createPacer = (limits: () => StripeLimits, now: () => number = () =
   const counted: { until: number }[] = [];
   let inFlight = 0;
   const queue: (() => void)[] = [];
-  const counts = { requests: 0, rateLimited: 0 };
+  /** Late: sent more than ARRIVAL_SLACK_MS after its shared slot (a busy event loop or database), which may draw a 429. */
+  const counts = { requests: 0, rateLimited: 0, late: 0, latestMs: 0 };
 
   /** Waits for a slot, then until sending keeps the pace: never more than the rate within any second. */
   const acquire = async () => {
@@ -213,7 +215,11 @@ export const createPacer = (limits: () => StripeLimits, now: () => number = () =
         if (shared) {
           try {
             const wait = await shared(limits().requestsPerSecond);
+            const slot = now() + wait;
             if (wait > 0) await sleep(Math.ceil(wait));
+            const lateMs = now() - slot;
+            if (lateMs > ARRIVAL_SLACK_MS) counts.late += 1;
+            counts.latestMs = Math.max(counts.latestMs, Math.round(lateMs));
           } catch (error) {
             onSharedFailure?.(error as Error);
           }
@@ -268,7 +274,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** Requests sent and 429s retried by this instance since it started. */
+    /** Requests sent, 429s retried, and requests sent late for their shared slot by this instance since it started. */
     counts: () => ({ ...pacer.counts }),
 
     /** Whether card payments can be requested at all (a secret key is configured). */
