@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { ARRIVAL_SLACK_MS, PACE_TABLE, createPacer, reserveSlot, sharedPace } from '../../src/plugins/plan-renewals/server/src/services/stripe';
+import { ARRIVAL_SLACK_MS, PACE_TABLE, createPacer, databaseClock, reserveSlot, sharedPace } from '../../src/plugins/plan-renewals/server/src/services/stripe';
 import { startStrapi, stopStrapi } from '../harness/strapi';
 
 /**
@@ -63,7 +63,12 @@ test('the app shares its budget by a hash of its Stripe account, never the key; 
   expect(table).toBe(postgres());
   if (!postgres()) return;
   const stripe = strapi.plugin('plan-renewals').service('stripe');
-  await stripe.ensureTables(); // again: a second instance's start changes nothing
+  const persistence = async () => (await strapi.db.connection.raw('SELECT relpersistence FROM pg_class WHERE oid = to_regclass(?)', [PACE_TABLE])).rows[0].relpersistence;
+  // Unlogged: a reservation's commit does not wait for the disk (one made logged by an earlier version is converted).
+  expect(await persistence()).toBe('u');
+  await strapi.db.connection.raw(`ALTER TABLE ${PACE_TABLE} SET LOGGED`);
+  await stripe.ensureTables(); // again: a second instance's start changes nothing else
+  expect(await persistence()).toBe('u');
   const rows = await strapi.db.connection(PACE_TABLE).select('*');
   for (const row of rows) {
     expect(row.account).toMatch(/^([0-9a-f]{32}|test-\d+|slots-\d+)$/);
@@ -83,4 +88,43 @@ test('without the database the instance keeps its own pace: the request still go
   );
   await expect(pacer.send(async () => 'sent')).resolves.toBe('sent');
   expect(failures).toEqual(['connection lost']);
+});
+
+test('the database clock on the local one: never earlier than the truth, as close as the quickest answer', () => {
+  const offset = 1_700_000_000_000; // the database's epoch clock against this process's monotonic one
+  let local = 0;
+  const clock = databaseClock(() => local);
+  // Readings taken at local 100, 200, 300, answered 40, 3 and 250 ms later.
+  for (const [taken, delay] of [
+    [100, 40],
+    [200, 3],
+    [300, 250],
+  ]) {
+    local = taken + delay;
+    clock.observe(taken + offset);
+  }
+  const slot = 1000 + offset;
+  expect(clock.toLocal(slot)).toBeGreaterThanOrEqual(1000);
+  expect(clock.toLocal(slot)).toBe(1003);
+});
+
+test('a slot answered late is waited for from when it was reserved, not from the answer', async () => {
+  // The database answers each reservation `delay` ms after its statement read the clock, the slot 300 ms ahead.
+  let delay = 0;
+  const fake = {
+    db: {
+      connection: {
+        raw: async () => {
+          const dbNow = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          return { rows: [{ slot_at: dbNow + 300, db_now: dbNow }] };
+        },
+      },
+    },
+  } as unknown as Core.Strapi;
+  const pace = sharedPace(fake, 'late-answers');
+  expect(await pace(RATE)).toBeGreaterThan(250); // answered at once: the whole 300 ms
+  delay = 200;
+  const wait = await pace(RATE);
+  expect(wait).toBeLessThan(200); // answered 200 ms late (or later, on a busy machine): about 100 ms left, not 300
 });
