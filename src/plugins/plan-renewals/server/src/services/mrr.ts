@@ -74,13 +74,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .join('plans as p', 'p.id', 'pl.plan_id')
       .join('service_plans_customer_lnk as cl', 'cl.service_plan_id', 'sp.id')
       .whereNot('sp.state', 'Cancelled')
-      .whereExists(
+      // The plans with a Paid invoice covering the day, as one uncorrelated set: PostgreSQL joins
+      // it like EXISTS, and SQLite builds it once instead of probing invoices per plan (without
+      // table statistics it would read every Paid invoice for each plan).
+      .whereIn(
+        'sp.id',
         trx('invoices as i')
           .join('invoices_service_plan_lnk as il', 'il.invoice_id', 'i.id')
-          .whereRaw('il.service_plan_id = sp.id')
           .where('i.state', 'Paid')
           .where('i.period_start', '<=', asOf)
-          .where('i.period_end', '>', asOf),
+          .where('i.period_end', '>', asOf)
+          .select('il.service_plan_id'),
       )
       .groupBy('p.currency', 'cl.customer_id')
       .select('p.currency as currency', 'cl.customer_id as customer_id')
