@@ -121,11 +121,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
        WHERE ${LINES_TABLE}.period = ? AND ${same('c', LINES_TABLE)} AND (${LINES_TABLE}.mrr_minor <> c.mrr_minor OR ${LINES_TABLE}.active_plans <> c.active_plans)`,
       [LINES_TABLE, period],
     );
+    // New lines: the ones already stored (just updated or unchanged) are skipped by the lines' key.
+    // Not an anti-join against the lines table: the plan is made before the statement fills the
+    // table, and PostgreSQL, seeing it empty, would scan it again for every line it inserts.
     await trx.raw(
       `INSERT INTO ?? (period, currency, customer_id, mrr_minor, active_plans)
-       SELECT ?, c.currency, c.customer_id, c.mrr_minor, c.active_plans FROM ${COMPUTED_TABLE} c
-       WHERE NOT EXISTS (SELECT 1 FROM ?? l WHERE l.period = ? AND ${same('l', 'c')})`,
-      [LINES_TABLE, period, LINES_TABLE, period],
+       SELECT ?, c.currency, c.customer_id, c.mrr_minor, c.active_plans FROM ${COMPUTED_TABLE} c WHERE 1 = 1
+       ON CONFLICT (period, currency, customer_id) DO NOTHING`,
+      [LINES_TABLE, period],
     );
     const totals = await trx(COMPUTED_TABLE).groupBy('currency').orderBy('currency').select('currency').sum({ mrr: 'mrr_minor', plans: 'active_plans' });
     await trx.raw(`DROP TABLE ${postgres ? '' : 'temp.'}${COMPUTED_TABLE}`);
