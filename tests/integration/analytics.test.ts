@@ -228,6 +228,33 @@ describe('a renewal open across a month end is no churn', () => {
   });
 });
 
+describe('a refresh of the current month', () => {
+  test('refreshing the current month again changes only the lines that changed', async () => {
+    const plan = await createPlan(strapi, { code: 'live-again', priceMinor: 3000, currency: 'CAD', termMonths: 1, addOns: [] });
+    const [grows, leaves, stays, arrives] = await Promise.all(Array.from({ length: 4 }, () => createCustomer(strapi)));
+    const today = new Date().toISOString().slice(0, 10);
+    const period = { start: addDays(today, -5), end: addDays(today, 25) };
+    const lines = async () =>
+      (await strapi.db.connection('plan_renewal_mrr_lines').where({ period: today.slice(0, 7), currency: 'CAD' }).whereIn('customer_id', [grows.id, leaves.id, stays.id, arrives.id]))
+        .map((line: any) => [line.customer_id, Number(line.mrr_minor), Number(line.active_plans)])
+        .sort((a: number[], b: number[]) => a[0] - b[0]);
+    await activate(grows, plan, 3000, period, '2025-12-15');
+    const leaving = await activate(leaves, plan, 3000, period, '2025-12-15');
+    await activate(stays, plan, 3000, period, '2025-12-15');
+    const before = (await mrr().refresh(today.slice(0, 7))).find((f: any) => f.currency === 'CAD');
+    expect(await lines()).toEqual([[grows.id, 3000, 1], [leaves.id, 3000, 1], [stays.id, 3000, 1]].sort((a, b) => a[0] - b[0]));
+
+    await activate(grows, plan, 3000, period, '2025-12-15'); // a second plan: the line grows
+    await cancel(leaving); // no plan left: the line goes
+    await activate(arrives, plan, 3000, period, '2025-12-15'); // a new line
+    const after = (await mrr().refresh(today.slice(0, 7))).find((f: any) => f.currency === 'CAD');
+    expect(await lines()).toEqual([[grows.id, 6000, 2], [stays.id, 3000, 1], [arrives.id, 3000, 1]].sort((a, b) => a[0] - b[0]));
+    expect(after.mrrMinor - before.mrrMinor).toBe(3000);
+    expect(after.activePlans - before.activePlans).toBe(1);
+    expect(after).toEqual((await mrr().current()).find((f: any) => f.currency === 'CAD'));
+  });
+});
+
 describe('the monthly report', () => {
   const api = '/api/plan-renewals';
   const thisMonth = new Date().toISOString().slice(0, 7);

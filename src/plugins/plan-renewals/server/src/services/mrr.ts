@@ -27,6 +27,8 @@ import { MRR_DEFINITIONS, MrrMovementTotals, arpaMinor, churnRateBps, dateInZone
  */
 export const SNAPSHOT_UID = 'plugin::plan-renewals.mrr-snapshot';
 export const LINES_TABLE = 'plan_renewal_mrr_lines';
+/** The lines of a refresh as computed, before they are compared with the stored ones (temporary). */
+const COMPUTED_TABLE = 'mrr_refresh_lines';
 
 export interface MrrFigure {
   currency: string;
@@ -72,18 +74,66 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .join('plans as p', 'p.id', 'pl.plan_id')
       .join('service_plans_customer_lnk as cl', 'cl.service_plan_id', 'sp.id')
       .whereNot('sp.state', 'Cancelled')
-      .whereExists(
+      // The plans with a Paid invoice covering the day, as one uncorrelated set: PostgreSQL joins
+      // it like EXISTS, and SQLite builds it once instead of probing invoices per plan (without
+      // table statistics it would read every Paid invoice for each plan).
+      .whereIn(
+        'sp.id',
         trx('invoices as i')
           .join('invoices_service_plan_lnk as il', 'il.invoice_id', 'i.id')
-          .whereRaw('il.service_plan_id = sp.id')
           .where('i.state', 'Paid')
           .where('i.period_start', '<=', asOf)
-          .where('i.period_end', '>', asOf),
+          .where('i.period_end', '>', asOf)
+          .select('il.service_plan_id'),
       )
       .groupBy('p.currency', 'cl.customer_id')
       .select('p.currency as currency', 'cl.customer_id as customer_id')
       .select(trx.raw('SUM((COALESCE(sp.recurring_minor, 0) * 2 + p.term_months) / (p.term_months * 2)) as mrr_minor'))
       .select(trx.raw('COUNT(*) as active_plans'));
+
+  /**
+   * Brings month `period`'s stored lines to what the rule measures on `asOf` and answers the totals
+   * per currency, inside the caller's transaction. The lines are computed once, by one aggregate
+   * over the plans, into a temporary table (on PostgreSQL a CREATE TABLE AS, which may run in
+   * parallel where an INSERT ... SELECT may not); the stored lines then change only where they
+   * differ: lines gone are deleted, changed ones updated, new ones inserted. A refresh that finds
+   * nothing new writes no line (rewriting every line of the month costed more than computing them),
+   * and the totals are summed from the computed lines.
+   */
+  const writeLines = async (trx: any, period: string, asOf: string) => {
+    const postgres = strapi.db.dialect.client === 'postgres';
+    const select = perCustomer(trx, asOf).toString();
+    if (postgres) {
+      await trx.raw(`CREATE TEMPORARY TABLE ${COMPUTED_TABLE} ON COMMIT DROP AS ${select}`);
+      await trx.raw(`ANALYZE ${COMPUTED_TABLE}`);
+    } else {
+      // A temporary table lives as long as the connection: one left by an earlier refresh goes first.
+      await trx.raw(`DROP TABLE IF EXISTS temp.${COMPUTED_TABLE}`);
+      await trx.raw(
+        `CREATE TEMPORARY TABLE ${COMPUTED_TABLE} (currency TEXT NOT NULL, customer_id INTEGER NOT NULL, mrr_minor INTEGER NOT NULL, active_plans INTEGER NOT NULL, PRIMARY KEY (currency, customer_id)) WITHOUT ROWID`,
+      );
+      await trx.raw(`INSERT INTO ${COMPUTED_TABLE} (currency, customer_id, mrr_minor, active_plans) ${select}`);
+    }
+    const same = (a: string, b: string) => `${a}.currency = ${b}.currency AND ${a}.customer_id = ${b}.customer_id`;
+    await trx.raw(`DELETE FROM ?? WHERE period = ? AND NOT EXISTS (SELECT 1 FROM ${COMPUTED_TABLE} c WHERE ${same('c', LINES_TABLE)})`, [LINES_TABLE, period]);
+    await trx.raw(
+      `UPDATE ?? SET mrr_minor = c.mrr_minor, active_plans = c.active_plans FROM ${COMPUTED_TABLE} c
+       WHERE ${LINES_TABLE}.period = ? AND ${same('c', LINES_TABLE)} AND (${LINES_TABLE}.mrr_minor <> c.mrr_minor OR ${LINES_TABLE}.active_plans <> c.active_plans)`,
+      [LINES_TABLE, period],
+    );
+    // New lines: the ones already stored (just updated or unchanged) are skipped by the lines' key.
+    // Not an anti-join against the lines table: the plan is made before the statement fills the
+    // table, and PostgreSQL, seeing it empty, would scan it again for every line it inserts.
+    await trx.raw(
+      `INSERT INTO ?? (period, currency, customer_id, mrr_minor, active_plans)
+       SELECT ?, c.currency, c.customer_id, c.mrr_minor, c.active_plans FROM ${COMPUTED_TABLE} c WHERE 1 = 1
+       ON CONFLICT (period, currency, customer_id) DO NOTHING`,
+      [LINES_TABLE, period],
+    );
+    const totals = await trx(COMPUTED_TABLE).groupBy('currency').orderBy('currency').select('currency').sum({ mrr: 'mrr_minor', plans: 'active_plans' });
+    await trx.raw(`DROP TABLE ${postgres ? '' : 'temp.'}${COMPUTED_TABLE}`);
+    return totals;
+  };
 
   /** Month `period`'s stored figures (the snapshot), and whether the month is closed. */
   const storedFigures = async (period: string) => {
@@ -106,15 +156,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // theirs again, and one would fail on the lines' unique key. SQLite serializes writers anyway.
       if (strapi.db.dialect.client === 'postgres') await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`mrr-refresh:${period}`]);
       if ((await storedFigures(period)).closed) return null;
-      await trx(LINES_TABLE).where({ period }).delete();
-      const select = perCustomer(trx, asOf).select(trx.raw('? as period', [period]));
-      await trx.raw(`INSERT INTO ?? (currency, customer_id, mrr_minor, active_plans, period) ${select.toString()}`, [LINES_TABLE]);
-      const totals = await trx(LINES_TABLE)
-        .where({ period })
-        .groupBy('currency')
-        .orderBy('currency')
-        .select('currency')
-        .sum({ mrr: 'mrr_minor', plans: 'active_plans' });
+      const totals = await writeLines(trx, period, asOf);
       const figures: MrrFigure[] = totals.map(toFigure);
       const stored = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period } });
       for (const snapshot of stored) {
