@@ -294,7 +294,7 @@ describe('the inbox', () => {
     expect(passes[0].applied + passes[1].applied + passes[2].applied).toBeLessThanOrEqual(events.length);
     for (const [i, event] of events.entries()) {
       const row = await inboxRow(event.id);
-      expect([row.state, row.attempts, row.claimedBy, row.outcome]).toEqual(['applied', 1, null, expect.stringMatching(/^payment pi_.* recorded/)]);
+      expect([row.state, row.attempts, row.claimedUntil, row.outcome]).toEqual(['applied', 1, null, expect.stringMatching(/^payment pi_.* recorded/)]);
       expect(stripeTransactions(await invoiceOf(invoices[i].documentId))).toEqual([['Success', event.data.object.id]]);
     }
     const audits = await strapi.db.query('api::audit-log.audit-log').count({ where: { action: 'transaction.created', actorId: { $in: events.map((e) => e.id) } } });

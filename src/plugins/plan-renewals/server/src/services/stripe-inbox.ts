@@ -149,7 +149,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const now = new Date();
           await trx(INBOX_TABLE)
             .where({ id })
-            .update({ outcome: handled.outcome.slice(0, 1000), applied_at: now, claimed_by: null, claimed_until: null, next_attempt_at: null, last_error: null, updated_at: now });
+            // claimed_by stays: which instance (and claim) applied it.
+            .update({ outcome: handled.outcome.slice(0, 1000), applied_at: now, claimed_until: null, next_attempt_at: null, last_error: null, updated_at: now });
         },
       });
       return 'applied';
