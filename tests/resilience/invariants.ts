@@ -60,6 +60,8 @@ export interface Figures {
   tasks: Record<string, number>;
   auditEntries: number;
   stripeEvents: number;
+  /** Attempts to apply them, all told (one each when nothing failed). */
+  stripeEventAttempts: number;
   jobFires: Record<string, number>;
   passOrders: Record<string, number>;
   passes: Record<string, number>;

@@ -41,7 +41,7 @@ export const configSchema = z.object({
    * The Stripe event inbox's workers (services/stripe-inbox.ts): an acknowledged event is claimed
    * for `leaseSeconds` (a crashed worker's claim is taken again after it), tried up to
    * `maxAttempts` times with `retryBaseSeconds` x 4^(attempt-1) between tries (at most an hour),
-   * then dead-lettered to Finance; `concurrency` events at once per instance; every
+   * then dead-lettered to Finance; `concurrency` events at once per instance (one on SQLite); every
    * `pollSeconds` the inbox is looked at for events acknowledged by another instance or before a restart.
    */
   webhooks: z.object({

@@ -162,7 +162,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** One pass: claims and applies what is claimable now, `concurrency` at a time. */
   const work = async (options: { ignoreBackoff?: boolean } = {}): Promise<WorkResult> => {
-    const { concurrency } = settings();
+    // SQLite has one connection and one writer: events one at a time, so an acknowledgement waits
+    // for one event's transaction at most.
+    const concurrency = strapi.db.dialect.client === 'sqlite' ? 1 : settings().concurrency;
     const result: WorkResult = { applied: 0, failed: 0, dead: 0, taken: 0 };
     const ids = await candidates(new Date(), concurrency * 16, Boolean(options.ignoreBackoff));
     let next = 0;
