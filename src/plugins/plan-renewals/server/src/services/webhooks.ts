@@ -498,13 +498,13 @@ export const applyEvent = async (strapi: Core.Strapi, event: Stripe.Event, inbox
   return handled;
 };
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  /**
-   * Acknowledges one delivery: verified on its raw bytes, checked, and stored in the inbox in one
-   * statement (the unique event id makes a repeated delivery a no-op); the inbox's workers apply
-   * it after the answer. Throws a ValidationError (400) for a bad signature or body: nothing is stored.
-   */
-  async receive(raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> {
+let acknowledging = 0;
+
+/** Deliveries this process is acknowledging now: the inbox's worker gives way to them (see stripe-inbox). */
+export const acknowledgementsInFlight = () => acknowledging;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const acknowledge = async (raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> => {
     const event = parseEvent(service(strapi, 'stripe').verify(raw, signature));
     noteApiVersion(strapi, event);
     const now = new Date();
@@ -532,5 +532,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     // Applied as soon as the answer is on its way, by this instance's worker.
     if (!duplicate) setImmediate(() => service(strapi, 'stripe-inbox').kick());
     return { duplicate, event: event.id };
-  },
-});
+  };
+
+  return {
+    /**
+     * Acknowledges one delivery: verified on its raw bytes, checked, and stored in the inbox in one
+     * statement (the unique event id makes a repeated delivery a no-op); the inbox's workers apply
+     * it after the answer. Throws a ValidationError (400) for a bad signature or body: nothing is stored.
+     */
+    async receive(raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> {
+      acknowledging += 1;
+      try {
+        return await acknowledge(raw, signature);
+      } finally {
+        acknowledging -= 1;
+      }
+    },
+  };
+};
