@@ -37,5 +37,7 @@ export default {
     // Last: the scheduled jobs, so a catch-up on boot (a missed MRR snapshot or monthly report)
     // sees the database complete, demo data included.
     await strapi.plugin('plan-renewals').service('jobs').start();
+    // And the Stripe inbox's worker: events acknowledged before a restart are applied now.
+    strapi.plugin('plan-renewals').service('stripe-inbox').start();
   },
 };

@@ -62,6 +62,9 @@ const schema = z
       .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=_-]+$/, 'each secret must look like whsec_...')).min(1))
       .optional(),
     STRIPE_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(3600).default(300),
+    // Whether this instance applies the Stripe events it and the others acknowledged (false: it
+    // only acknowledges them, into the inbox, and another instance applies them).
+    STRIPE_EVENTS_WORKER: flag.default(true),
     PUBLIC_URL: httpUrl.default('http://localhost:1337'),
     CORS_ORIGINS: z
       .string()

@@ -102,12 +102,29 @@ export const checkoutCompleted = (invoice: any, intentId: string, stripeCustomer
 export const signature = (payload: string, secret = SECRET, timestamp = Math.floor(Date.now() / 1000)) =>
   Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 
-/** Posts the event's exact bytes with a signature, as Stripe would. */
-export const deliver = (strapi: Core.Strapi, event: unknown, options: { secret?: string; timestamp?: number; payload?: string } = {}) => {
+/** Posts the event's exact bytes with a signature, as Stripe would: the acknowledgement alone. */
+export const acknowledge = (strapi: Core.Strapi, event: unknown, options: { secret?: string; timestamp?: number; payload?: string } = {}) => {
   const payload = options.payload ?? JSON.stringify(event);
   return http(strapi)
     .post('/api/plan-renewals/stripe/webhook')
     .set('Content-Type', 'application/json')
     .set('Stripe-Signature', signature(payload, options.secret, options.timestamp))
     .send(payload);
+};
+
+/** Applies every event the inbox holds that can be applied now (failed ones at once with `ignoreBackoff`). */
+export const drainInbox = (strapi: Core.Strapi, options: { ignoreBackoff?: boolean } = {}) =>
+  strapi.plugin('plan-renewals').service('stripe-inbox').drain(options);
+
+/**
+ * Delivers an event as Stripe would and waits until the inbox has applied it: the answer is the
+ * acknowledgement, with the event's stored outcome (what applying it did) added as `body.outcome`.
+ */
+export const deliver = async (strapi: Core.Strapi, event: unknown, options: { secret?: string; timestamp?: number; payload?: string } = {}) => {
+  const response = await acknowledge(strapi, event, options);
+  if (response.status !== 200) return response;
+  await drainInbox(strapi);
+  const stored = await strapi.db.query('plugin::plan-renewals.stripe-event').findOne({ where: { eventId: response.body.event }, select: ['outcome', 'state'] });
+  response.body = { ...response.body, outcome: stored?.outcome, state: stored?.state };
+  return response;
 };

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
-import { OLD_SECRET, StripeStandIn, checkoutCompleted, deliver, intentEvent, newId, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
+import { OLD_SECRET, StripeStandIn, acknowledge, checkoutCompleted, deliver, drainInbox, intentEvent, newId, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
 /**
  * Card payments through the real `stripe` client and a local Stripe stand-in; payments confirmed
@@ -34,6 +34,8 @@ const invoiceOf = (documentId: string): Promise<any> =>
 const runOf = (documentId: string): Promise<any> => strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId }) as any;
 const planOf = (documentId: string): Promise<any> => strapi.documents('api::service-plan.service-plan').findOne({ documentId }) as any;
 const stripeTransactions = (invoice: any) => invoice.transactions.map((t: any) => [t.state, t.providerReference]);
+const inboxRow = (eventId: string): Promise<any> => strapi.db.query('plugin::plan-renewals.stripe-event').findOne({ where: { eventId } });
+const inbox = () => strapi.plugin('plan-renewals').service('stripe-inbox');
 
 /** A first purchase paid by card: answered with a Stripe Checkout URL. */
 const cardPurchase = async () => {
@@ -249,7 +251,7 @@ describe('webhook deliveries', () => {
     expect((await snapshot(strapi)).transactions).toEqual(before.transactions);
   });
 
-  test('a database failure mid-handler rolls everything back with a 5xx; the retry applies it once', async () => {
+  test('a database failure mid-handler rolls the event back; it is acknowledged, tried again and applied once', async () => {
     const invoice = await someInvoice();
     const event = intentEvent('payment_intent.succeeded', invoice);
     const handlers = require('../../dist/src/plugins/plan-renewals/server/src/services/webhooks').WEBHOOK_HANDLERS;
@@ -261,14 +263,140 @@ describe('webhook deliveries', () => {
     const before = await snapshot(strapi);
     try {
       const failed = await deliver(strapi, event);
-      expect(failed.status).toBe(500);
+      expect([failed.status, failed.body.duplicate, failed.body.state]).toEqual([200, false, 'pending']);
     } finally {
       handlers['payment_intent.succeeded'] = original;
     }
-    expect(await snapshot(strapi)).toEqual(before);
-    const retried = await deliver(strapi, event);
-    expect([retried.status, retried.body.duplicate]).toEqual([200, false]);
+    // Nothing but the inbox row, which waits for its next attempt.
+    const after = await snapshot(strapi);
+    expect({ ...after, plan_renewal_stripe_events: null }).toEqual({ ...before, plan_renewal_stripe_events: null });
+    const stored = await inboxRow(event.id);
+    expect([stored.state, stored.attempts, stored.lastError, stored.nextAttemptAt === null]).toEqual(['pending', 1, 'connection lost', false]);
+    await drainInbox(strapi, { ignoreBackoff: true });
+    expect((await inboxRow(event.id)).state).toBe('applied');
     expect(stripeTransactions(await invoiceOf(invoice.documentId))).toEqual([['Success', event.data.object.id]]);
+  });
+});
+
+describe('the inbox', () => {
+  const someInvoice = async () => (await cardPurchase()).invoice;
+  const handlers = () => require('../../dist/src/plugins/plan-renewals/server/src/services/webhooks').WEBHOOK_HANDLERS;
+
+  test('an event is acknowledged pending, then applied once even by two workers at once', async () => {
+    const invoices = await Promise.all(Array.from({ length: 4 }, someInvoice));
+    const events = invoices.map((invoice) => intentEvent('payment_intent.succeeded', invoice));
+    for (const event of events) {
+      const response = await acknowledge(strapi, event);
+      expect([response.status, response.body]).toEqual([200, { received: true, event: event.id, duplicate: false }]);
+    }
+    const passes = await Promise.all([inbox().work(), inbox().work(), inbox().drain()]);
+    await drainInbox(strapi);
+    expect(passes[0].applied + passes[1].applied + passes[2].applied).toBeLessThanOrEqual(events.length);
+    for (const [i, event] of events.entries()) {
+      const row = await inboxRow(event.id);
+      expect([row.state, row.attempts, row.claimedUntil, row.outcome]).toEqual(['applied', 1, null, expect.stringMatching(/^payment pi_.* recorded/)]);
+      expect(stripeTransactions(await invoiceOf(invoices[i].documentId))).toEqual([['Success', event.data.object.id]]);
+    }
+    const audits = await strapi.db.query('api::audit-log.audit-log').count({ where: { action: 'transaction.created', actorId: { $in: events.map((e) => e.id) } } });
+    expect(audits).toBe(events.length);
+  });
+
+  test('a delivery repeated before its event is applied is a duplicate: one row, one effect', async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice);
+    const [first, second] = await Promise.all([acknowledge(strapi, event), acknowledge(strapi, event)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect([first.body.duplicate, second.body.duplicate].sort()).toEqual([false, true]);
+    await drainInbox(strapi);
+    expect(await strapi.db.query('plugin::plan-renewals.stripe-event').count({ where: { eventId: event.id } })).toBe(1);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toHaveLength(1);
+  });
+
+  test("a crashed worker's claim is taken again once its lease has ended", async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice);
+    await inbox().stop(); // this instance's own worker would apply it first
+    try {
+      expect((await acknowledge(strapi, event)).status).toBe(200);
+      const claimed = { claimed_by: 'crashed:worker', attempts: 1 };
+      const table = () => strapi.db.connection('plan_renewal_stripe_events').where({ event_id: event.id });
+      await table().update({ ...claimed, claimed_until: new Date(Date.now() + 60_000) });
+      await drainInbox(strapi);
+      expect((await inboxRow(event.id)).state).toBe('pending'); // still held
+      await table().update({ claimed_until: new Date(Date.now() - 1000) });
+      await drainInbox(strapi);
+      expect([(await inboxRow(event.id)).state, (await inboxRow(event.id)).attempts]).toEqual(['applied', 2]);
+      expect(stripeTransactions(await invoiceOf(invoice.documentId))).toHaveLength(1);
+    } finally {
+      inbox().start();
+    }
+  });
+
+  test('events about one payment are applied in the order they arrived: a later one waits for a failing earlier one', async () => {
+    const { invoice, intentId } = await cardRenewal();
+    const original = handlers()['payment_intent.payment_failed'];
+    handlers()['payment_intent.payment_failed'] = async () => {
+      throw new Error('deadlock detected');
+    };
+    const failure = intentEvent('payment_intent.payment_failed', invoice, { id: intentId });
+    const success = intentEvent('payment_intent.succeeded', invoice, { id: intentId });
+    try {
+      await acknowledge(strapi, failure);
+      await acknowledge(strapi, success);
+      await drainInbox(strapi);
+      expect([(await inboxRow(failure.id)).state, (await inboxRow(success.id)).state]).toEqual(['pending', 'pending']);
+      expect((await invoiceOf(invoice.documentId)).state).toBe('Open');
+    } finally {
+      handlers()['payment_intent.payment_failed'] = original;
+    }
+    await drainInbox(strapi, { ignoreBackoff: true });
+    const [first, second] = [await inboxRow(failure.id), await inboxRow(success.id)];
+    expect([first.state, first.attempts, second.state, second.appliedAt >= first.appliedAt]).toEqual(['applied', 2, 'applied', true]);
+    const after = await invoiceOf(invoice.documentId);
+    expect([after.state, stripeTransactions(after)]).toEqual(['Paid', [['Success', intentId]]]);
+  });
+
+  test('an event that keeps failing is tried again, then dead-lettered with a Finance task and an audit entry', async () => {
+    const invoice = await someInvoice();
+    const event = intentEvent('payment_intent.succeeded', invoice);
+    const original = handlers()['payment_intent.succeeded'];
+    handlers()['payment_intent.succeeded'] = async () => {
+      throw new Error('the invoice table is corrupt');
+    };
+    const { maxAttempts } = strapi.plugin('plan-renewals').config('webhooks') as { maxAttempts: number };
+    try {
+      expect((await acknowledge(strapi, event)).status).toBe(200);
+      await drainInbox(strapi);
+      const waiting = await inboxRow(event.id);
+      expect([waiting.state, waiting.attempts, waiting.lastError]).toEqual(['pending', 1, 'the invoice table is corrupt']);
+      expect(new Date(waiting.nextAttemptAt).getTime()).toBeGreaterThan(Date.now());
+      await drainInbox(strapi, { ignoreBackoff: true });
+    } finally {
+      handlers()['payment_intent.succeeded'] = original;
+    }
+    const dead = await inboxRow(event.id);
+    expect([dead.state, dead.attempts, dead.outcome]).toEqual(['dead', maxAttempts, `not applied after ${maxAttempts} attempts: the invoice table is corrupt`]);
+    const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { taskKey: `${event.id}:stripe-event` } });
+    expect([task.type, task.role, task.state, task.details]).toEqual(['stripe-event', 'finance', 'open', expect.stringContaining(event.id)]);
+    const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { action: 'stripe-event.dead-lettered', entityDocumentId: dead.documentId } });
+    expect(audit).toHaveLength(1);
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toEqual([]);
+    // A dead event holds back nothing: the next event about the same payment is applied.
+    const again = await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: event.data.object.id }));
+    expect(again.body.state).toBe('applied');
+    expect(stripeTransactions(await invoiceOf(invoice.documentId))).toEqual([['Success', event.data.object.id]]);
+  });
+
+  test.each([
+    ['a negative amount', { amount: -1 }, /data\.object\.amount/],
+    ['a currency that is not one', { currency: 'dollars' }, /three-letter currency code/],
+  ])('a signed event with %s is a 400 that writes nothing', async (_what, overrides, message) => {
+    const invoice = await someInvoice();
+    const before = await snapshot(strapi);
+    const response = await acknowledge(strapi, intentEvent('payment_intent.succeeded', invoice, overrides));
+    expect([response.status, response.body.error?.message]).toEqual([400, expect.stringMatching(message)]);
+    await drainInbox(strapi);
+    expect(await snapshot(strapi)).toEqual(before);
   });
 });
 

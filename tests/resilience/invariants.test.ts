@@ -154,7 +154,7 @@ const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> 
     await client.query(`UPDATE transit_pass_orders SET state = 'Failed' WHERE state = 'Paid'`);
   }],
   ['webhook-inbox', async (client) => {
-    await client.query(`UPDATE plan_renewal_stripe_events SET outcome = 'processing' WHERE id = (SELECT min(id) FROM plan_renewal_stripe_events)`);
+    await client.query(`UPDATE plan_renewal_stripe_events SET state = 'pending', applied_at = NULL, claimed_until = now() - interval '1 minute' WHERE id = (SELECT min(id) FROM plan_renewal_stripe_events)`);
   }],
 ];
 

@@ -23,7 +23,8 @@
  * - audit-trail: every service plan, invoice and transaction has its creation and each status
  *   change in the audit log, in a chain ending at its current status; each step done by a run has
  *   its audit entry;
- * - webhook-inbox: no Stripe event left half-processed.
+ * - webhook-inbox: every acknowledged Stripe event applied (none left pending, none claimed past
+ *   its lease, none dead-lettered), each once: applied with its time and outcome.
  * - card-stock (transit passes): on hand and reserved never negative, reserved never above on
  *   hand, and reserved equal to the Pending orders holding a card of the product;
  * - one-pass-per-order: a Paid order has exactly one pass, valid or expired; a Cancelled one's
@@ -59,6 +60,8 @@ export interface Figures {
   tasks: Record<string, number>;
   auditEntries: number;
   stripeEvents: number;
+  /** Attempts to apply them, all told (one each when nothing failed). */
+  stripeEventAttempts: number;
   jobFires: Record<string, number>;
   passOrders: Record<string, number>;
   passes: Record<string, number>;
@@ -338,8 +341,20 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
   }
 
   // webhook-inbox
-  const { rows: inbox } = await db.query(`SELECT event_id FROM plan_renewal_stripe_events WHERE outcome = 'processing'`);
-  for (const event of inbox) violate('webhook-inbox', `Stripe event ${event.event_id} was left processing`);
+  const { rows: inbox } = await db.query(
+    `SELECT event_id, state, attempts, claimed_until < now() AS lease_over, applied_at, outcome, last_error FROM plan_renewal_stripe_events WHERE state IS DISTINCT FROM 'applied' OR applied_at IS NULL OR outcome = 'pending'`,
+  );
+  for (const event of inbox) {
+    const what =
+      event.state === 'pending'
+        ? event.lease_over
+          ? `claimed past its lease (attempt ${event.attempts})`
+          : `left pending after ${event.attempts} attempts${event.last_error ? ` (${event.last_error})` : ''}`
+        : event.state === 'dead'
+          ? `dead-lettered: ${event.outcome}`
+          : `${event.state ?? 'without a state'}, applied at ${event.applied_at ?? 'no time'}, outcome ${event.outcome}`;
+    violate('webhook-inbox', `Stripe event ${event.event_id} ${what}`);
+  }
 
   // card-stock
   const { rows: stocks } = await db.query(
@@ -397,6 +412,7 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
     tasks: tally(await db.query(`SELECT type || ' ' || state AS k, count(*) AS n FROM plan_renewal_tasks GROUP BY 1`).then((r) => r.rows), 'k'),
     auditEntries: await count(`SELECT count(*) AS n FROM audit_logs`),
     stripeEvents: await count(`SELECT count(*) AS n FROM plan_renewal_stripe_events`),
+    stripeEventAttempts: await count(`SELECT coalesce(sum(attempts), 0) AS n FROM plan_renewal_stripe_events`),
     jobFires: tally(await db.query(`SELECT job, count(*) AS n FROM plan_renewal_job_fires GROUP BY job`).then((r) => r.rows), 'job'),
     passOrders: tally(await db.query(`SELECT state, count(*) AS n FROM transit_pass_orders GROUP BY state`).then((r) => r.rows), 'state'),
     passes: tally(await db.query(`SELECT state, count(*) AS n FROM transit_passes GROUP BY state`).then((r) => r.rows), 'state'),

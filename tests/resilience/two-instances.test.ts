@@ -8,7 +8,8 @@ import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe
 
 /**
  * Scenario 2, two instances on one PostgreSQL and no balancer: both run every scheduled job on
- * the same schedule, every Stripe webhook is delivered to both at the same moment, and Customer
+ * the same schedule, every Stripe webhook is delivered to both at the same moment (one stores it
+ * in the inbox, the other finds it there; both inbox workers apply events), and Customer
  * Success completes each quality check on both at once. Every effect must happen once: one run,
  * invoice, charge and email per plan, each job fire executed by one instance, one completion per
  * task (the other answered 409).
@@ -77,12 +78,17 @@ test('two instances, each webhook delivered to both at once and every job firing
   const firesTwice = executed.length - new Set(executed).size;
 
   const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  // Which instance's inbox worker applied each event (the instance part of its claim).
+  const { rows: appliers } = await db.pool.query(
+    `SELECT split_part(claimed_by, ':', 1) AS instance, count(*)::int AS n FROM plan_renewal_stripe_events WHERE state = 'applied' GROUP BY 1`,
+  );
   const deadlocks = [...first.lines(/deadlock detected/), ...second.lines(/deadlock detected/)];
   report('two-instances', {
     injected: `2 instances, ${PLANS} plans due; each of ${stripe.stats.events} webhook events delivered to both at once; ${tasks.length} quality checks completed on both at once`,
     jobFires: { executed: executed.length, executedByInstance, executedTwice: firesTwice },
     deadlocksBrokenByPostgres: deadlocks.length,
     taskCompletionAnswers: answers,
+    eventsAppliedByInstance: appliers.map((row) => row.n),
     webhooks: stripe.stats,
     paymentIntentRequests: paymentIntentRequests(stripe.standIn),
     secondsToPaid: Math.round((paidAt - started) / 1000),
@@ -99,6 +105,9 @@ test('two instances, each webhook delivered to both at once and every job firing
   expect(answers).toEqual({ 200: PLANS, 409: PLANS });
   expect(stripe.stats.acknowledged).toBe(2 * PLANS); // every delivery acknowledged by both
   expect(figures.stripeEvents).toBe(PLANS);
+  // Each event acknowledged by one instance (the other's insert a no-op) and applied once, by either.
+  expect(appliers.reduce((sum, row) => sum + row.n, 0)).toBe(PLANS);
+  expect(appliers).toHaveLength(2);
   expect(figures.renewedOnce).toBe(PLANS);
   expect(figures.runs.byState).toEqual({ completed: PLANS });
   expect(figures.paymentIntents).toBe(PLANS);

@@ -18,6 +18,7 @@ test('defaults are the documented ones', () => {
     TWILIO_API_BASE: 'https://api.twilio.com',
     TWILIO_TIMEOUT_MS: 10000,
     STRIPE_API_BASE: 'https://api.stripe.com',
+    STRIPE_EVENTS_WORKER: true,
     STRIPE_TIMEOUT_MS: 20000,
     STRIPE_WEBHOOK_TOLERANCE_S: 300,
     PUBLIC_URL: 'http://localhost:1337',

@@ -2,14 +2,16 @@ import type { Core } from '@strapi/strapi';
 
 /**
  * Registers the plugin's admin actions, creates the tables Strapi does not manage (MRR lines, the shared Stripe pace) and
- * fills in the current period of service plans stored before it existed (idempotent).
+ * fills in the current period of service plans stored before it existed and the state of Stripe events stored
+ * before the inbox was a queue (idempotent).
  * The application's bootstrap (src/index.ts), which runs after every plugin's, creates the admin
- * roles and then starts the scheduled jobs, so their catch-up sees a complete database; `destroy`
- * stops them.
+ * roles and then starts the scheduled jobs and the Stripe inbox's worker, so they see a complete
+ * database; `destroy` stops them.
  */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.plugin('plan-renewals').service('access').registerActions();
   await strapi.plugin('plan-renewals').service('mrr').ensureTables();
   await strapi.plugin('plan-renewals').service('stripe').ensureTables();
   await strapi.plugin('plan-renewals').service('plan-dates').migrate();
+  await strapi.plugin('plan-renewals').service('stripe-inbox').migrate();
 };

@@ -37,6 +37,20 @@ export const configSchema = z.object({
     maxConcurrentRequests: z.number().int().min(1).max(256),
     rateLimitRetries: z.number().int().min(0).max(20),
   }),
+  /**
+   * The Stripe event inbox's workers (services/stripe-inbox.ts): an acknowledged event is claimed
+   * for `leaseSeconds` (a crashed worker's claim is taken again after it), tried up to
+   * `maxAttempts` times with `retryBaseSeconds` x 4^(attempt-1) between tries (at most an hour),
+   * then dead-lettered to Finance; `concurrency` events at once per instance (one on SQLite); every
+   * `pollSeconds` the inbox is looked at for events acknowledged by another instance or before a restart.
+   */
+  webhooks: z.object({
+    maxAttempts: z.number().int().min(1).max(50),
+    retryBaseSeconds: z.number().min(0).max(3600),
+    leaseSeconds: z.number().int().min(5).max(3600),
+    pollSeconds: z.number().min(0.1).max(3600),
+    concurrency: z.number().int().min(1).max(32),
+  }),
   /** The scheduled jobs: one cron expression each (seconds optional), evaluated in `timezone`. */
   jobs: z.object({
     timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or America/Chicago'),
@@ -56,6 +70,7 @@ export default {
     taskDueBusinessDays: { 'verify-payment': 1, 'quality-check': 3 },
     paymentRetryDays: [1, 3, 5],
     stripe: { requestsPerSecond: 100, maxConcurrentRequests: 32, rateLimitRetries: 8 },
+    webhooks: { maxAttempts: 8, retryBaseSeconds: 2, leaseSeconds: 60, pollSeconds: 5, concurrency: 4 },
     jobs: {
       timezone: 'UTC',
       renewalLeadDays: 14,

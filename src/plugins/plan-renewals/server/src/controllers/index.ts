@@ -123,13 +123,13 @@ const payments: Factory = ({ strapi }) => ({
 });
 
 const stripe: Factory = ({ strapi }) => ({
-    /** Stripe's deliveries: 200 once stored (or already stored), 400 for a bad signature, 5xx to be retried. */
+    /** Stripe's deliveries: 200 once in the inbox (or already there), 400 for a bad signature or body, 5xx to be retried. */
     async webhook(ctx: any) {
       const raw = ctx.request.rawBody;
       if (!Buffer.isBuffer(raw)) throw new errors.ValidationError('The raw request body is not available for signature verification');
       const result = await strapi.plugin('plan-renewals').service('webhooks').receive(raw, ctx.get('stripe-signature') || undefined);
       ctx.status = 200;
-      ctx.body = { received: true, event: result.event, duplicate: result.duplicate, outcome: result.outcome };
+      ctx.body = { received: true, event: result.event, duplicate: result.duplicate };
     },
 });
 

@@ -58,6 +58,7 @@ export const TASK_TITLES: Record<string, string> = {
   dispute: 'Dispute',
   'collect-payment': 'Collect payment',
   refund: 'Refund a payment',
+  'stripe-event': 'Stripe event not applied',
 };
 
 /** The label of each outcome a person may choose for a task type. */
@@ -76,4 +77,5 @@ export const TASK_OUTCOMES: Record<string, Record<string, OutcomeEffect | 'close
   dispute: { resolved: 'close', dismissed: 'close' },
   'collect-payment': { resolved: 'close', dismissed: 'close' },
   refund: { resolved: 'close', dismissed: 'close' },
+  'stripe-event': { resolved: 'close', dismissed: 'close' },
 };

@@ -8,6 +8,7 @@ import planDates from './plan-dates';
 import renewalWave from './renewal-wave';
 import reports from './reports';
 import stripe from './stripe';
+import stripeInbox from './stripe-inbox';
 import webhooks from './webhooks';
 
-export default { access, engine, jobs, mrr, panel, reports, stripe, 'card-payments': cardPayments, 'plan-dates': planDates, 'renewal-wave': renewalWave, webhooks };
+export default { access, engine, jobs, mrr, panel, reports, stripe, 'card-payments': cardPayments, 'plan-dates': planDates, 'renewal-wave': renewalWave, 'stripe-inbox': stripeInbox, webhooks };

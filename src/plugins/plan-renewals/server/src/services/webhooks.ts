@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
@@ -11,10 +12,12 @@ import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
 
 /**
- * Stripe webhook events, received once each. An event is verified on its raw bytes, then stored
- * in the inbox (unique event id) in the same transaction as its effects: a repeated delivery finds
- * it there and changes nothing; a failure rolls back both and answers 5xx, so Stripe delivers it
- * again. Runs the event lets move on are advanced after the commit.
+ * Stripe webhook events, received once each. A delivery is verified on its raw bytes, checked and
+ * stored in the inbox (unique event id) in one statement, and answered 200: a repeated delivery
+ * finds its event there and changes nothing. The inbox's workers (services/stripe-inbox.ts) then
+ * apply each event once, with `applyEvent`: its effects and its inbox row in one transaction, the
+ * runs it lets move on advanced after the commit; a failure is tried again later, and after the
+ * last attempt handed to Finance.
  *
  * Handlers are written so the end state does not depend on delivery order: a Success is never
  * downgraded, a refund that arrives before its payment waits in the inbox until the payment is
@@ -50,8 +53,8 @@ interface Fetched {
 
 /**
  * Asks Stripe what an event's handler needs and the event does not carry, before the event's
- * transaction begins: no database transaction ever waits for Stripe. A failure here stores
- * nothing and answers 5xx, so Stripe delivers the event again.
+ * transaction begins: no database transaction ever waits for Stripe. A failure here writes
+ * nothing, and the inbox tries the event again later.
  */
 const prefetch = async (strapi: Core.Strapi, event: Stripe.Event): Promise<Fetched> => {
   if (event.type !== 'checkout.session.completed') return {};
@@ -454,53 +457,102 @@ const noteApiVersion = (strapi: Core.Strapi, event: Stripe.Event) => {
   );
 };
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  /** Verifies, stores and applies one delivery; throws a ValidationError (400) for a bad signature. */
-  async receive(raw: Buffer, signature: string | undefined): Promise<Handled & { duplicate: boolean; event: string }> {
-    const event = parseEvent(service(strapi, 'stripe').verify(raw, signature));
-    const inbox = () => strapi.db.query(EVENT_UID as any);
-    const seen = await inbox().findOne({ where: { eventId: event.id } });
-    if (seen) return { duplicate: true, event: event.id, outcome: seen.outcome };
+/** The inbox's table, written by hand on the acknowledged path (one statement). */
+export const INBOX_TABLE = 'plan_renewal_stripe_events';
 
-    const actor: Actor = { type: 'stripe', id: event.id, name: 'Stripe' };
-    noteApiVersion(strapi, event);
-    const fetched = await prefetch(strapi, event);
-    let handled: Handled;
+/** A document id as Strapi makes them (24 lower-case letters and digits). */
+const newDocumentId = () => {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(crypto.randomBytes(24), (byte) => alphabet[byte % alphabet.length]).join('');
+};
+
+/** An inbox row written with `trx` while an event is applied (the transaction of its effects). */
+export interface InboxHooks {
+  /** First in the event's transaction: throws (rolling it back) when the claim was lost. */
+  begin(trx: any): Promise<void>;
+  /** Last in the event's transaction: records what applying it did. */
+  end(trx: any, handled: Handled): Promise<void>;
+}
+
+/**
+ * Applies one event taken from the inbox: what it needs from Stripe is asked first, outside any
+ * transaction; its effects and the inbox row's new state are written in one transaction; the runs
+ * it lets move on are advanced after the commit. Throws when the event could not be applied:
+ * nothing of it was written, and the inbox tries again.
+ */
+export const applyEvent = async (strapi: Core.Strapi, event: Stripe.Event, inbox: InboxHooks): Promise<Handled> => {
+  const actor: Actor = { type: 'stripe', id: event.id, name: 'Stripe' };
+  const fetched = await prefetch(strapi, event);
+  const handled: Handled = await runAs(actor, () =>
+    strapi.db.transaction(async ({ trx }) => {
+      await inbox.begin(trx);
+      const handler = WEBHOOK_HANDLERS[event.type];
+      const result = handler ? await handler({ strapi, event, trx, actor, now: new Date(), fetched }) : { outcome: 'recorded: not an event this application acts on' };
+      await inbox.end(trx, result);
+      return result;
+    }),
+  );
+  for (const run of handled.advance ?? []) {
     try {
-      handled = await runAs(actor, () =>
-        strapi.db.transaction(async ({ trx }) => {
-          const row = await inbox().create({
-            data: {
-              eventId: event.id,
-              type: event.type,
-              livemode: Boolean(event.livemode),
-              objectId: subjectOf(event),
-              outcome: 'processing',
-              stripeCreatedAt: new Date((event.created ?? 0) * 1000),
-              payload: event,
-            },
-          });
-          const handler = WEBHOOK_HANDLERS[event.type];
-          const result = handler ? await handler({ strapi, event, trx, actor, now: new Date(), fetched }) : { outcome: 'recorded: not an event this application acts on' };
-          await inbox().update({ where: { id: row.id }, data: { outcome: result.outcome.slice(0, 1000) } });
-          return result;
-        }),
-      );
+      await runAs(actor, () => service(strapi, 'engine').advance(run, actor));
     } catch (error) {
-      // Two deliveries at once: the unique event id let one through; this one changed nothing.
-      const stored = await inbox().findOne({ where: { eventId: event.id } });
-      if (stored) return { duplicate: true, event: event.id, outcome: stored.outcome };
-      throw error;
+      // The event's effects are committed; the run resumes on its next advance.
+      strapi.log.warn(`Run ${run} could not advance after Stripe event ${event.id}: ${(error as Error).message}`);
     }
-    for (const run of handled.advance ?? []) {
+  }
+  await service(strapi, 'engine').flushOutbox();
+  return handled;
+};
+
+let acknowledging = 0;
+
+/** Deliveries this process is acknowledging now: the inbox's worker gives way to them (see stripe-inbox). */
+export const acknowledgementsInFlight = () => acknowledging;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const acknowledge = async (raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> => {
+    const event = parseEvent(service(strapi, 'stripe').verify(raw, signature));
+    noteApiVersion(strapi, event);
+    const now = new Date();
+    const inserted = await strapi.db
+      .connection(INBOX_TABLE)
+      .insert({
+        document_id: newDocumentId(),
+        event_id: event.id,
+        type: event.type,
+        livemode: Boolean(event.livemode),
+        object_id: subjectOf(event),
+        outcome: 'pending',
+        state: 'pending',
+        attempts: 0,
+        stripe_created_at: new Date((event.created ?? 0) * 1000),
+        payload: JSON.stringify(event),
+        created_at: now,
+        updated_at: now,
+        published_at: now,
+      })
+      .onConflict('event_id')
+      .ignore()
+      .returning('id');
+    const duplicate = inserted.length === 0;
+    // Applied as soon as the answer is on its way, by this instance's worker.
+    if (!duplicate) setImmediate(() => service(strapi, 'stripe-inbox').kick());
+    return { duplicate, event: event.id };
+  };
+
+  return {
+    /**
+     * Acknowledges one delivery: verified on its raw bytes, checked, and stored in the inbox in one
+     * statement (the unique event id makes a repeated delivery a no-op); the inbox's workers apply
+     * it after the answer. Throws a ValidationError (400) for a bad signature or body: nothing is stored.
+     */
+    async receive(raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> {
+      acknowledging += 1;
       try {
-        await runAs(actor, () => service(strapi, 'engine').advance(run, actor));
-      } catch (error) {
-        // The event is stored and its effects committed; the run resumes on its next advance.
-        strapi.log.warn(`Run ${run} could not advance after Stripe event ${event.id}: ${(error as Error).message}`);
+        return await acknowledge(raw, signature);
+      } finally {
+        acknowledging -= 1;
       }
-    }
-    await service(strapi, 'engine').flushOutbox();
-    return { duplicate: false, event: event.id, ...handled };
-  },
-});
+    },
+  };
+};
