@@ -1,11 +1,11 @@
 import * as React from 'react';
 import { Box, Button, Dialog, Field, Flex, Grid, Table, Tbody, Td, Textarea, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@strapi/icons';
-import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { apiPath, errorMessage, useCan, useResource } from '../api';
-import { Card, Failure, Loading } from '../components/PageState';
-import { StateBadge } from '../components/StateBadge';
+import { useAction, useCan, useResource } from '../api';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { StateBadge } from '../../../../../admin-shared/StateBadge';
 import { ACTIONS, BASE } from '../pluginId';
 import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatDateTime, formatMoney } from '../format';
 
@@ -158,11 +158,9 @@ const CancelDialog = ({ onConfirm }: { onConfirm: (reason: string) => Promise<vo
 export const RunPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
   const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
-  const { post } = useFetchClient();
-  const { toggleNotification } = useNotification();
+  const { act: post, busy } = useAction();
   const navigate = useNavigate();
   const can = useCan();
-  const [busy, setBusy] = React.useState(false);
 
   // An open run moves on its own (a payment arrives, someone completes a task): follow it live.
   const open = run?.state === 'running' || run?.state === 'waiting';
@@ -173,17 +171,10 @@ export const RunPage = () => {
   }, [open, reload]);
 
   const act = async (path: string, body: unknown, done: string, then?: (data: any) => void) => {
-    setBusy(true);
-    try {
-      const response: any = await post(apiPath(path), body);
-      toggleNotification({ type: 'success', message: done });
-      if (then) then(response.data.data);
-      else reload();
-    } catch (failure) {
-      toggleNotification({ type: 'danger', message: errorMessage(failure) });
-    } finally {
-      setBusy(false);
-    }
+    const answer = await post(path, body, done);
+    if (!answer) return;
+    if (then) then(answer.data);
+    else reload();
   };
 
   const failedStep = run?.state === 'failed' ? run.steps.find((s) => s.id === run.currentStep) : null;

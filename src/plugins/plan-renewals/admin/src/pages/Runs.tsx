@@ -3,8 +3,8 @@ import { Box, Button, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbod
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
-import { Empty, Failure, Loading } from '../components/PageState';
-import { StateBadge } from '../components/StateBadge';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { StateBadge } from '../../../../../admin-shared/StateBadge';
 import { counted, formatDateTime, formatMoney } from '../format';
 
 interface RunSummary {

@@ -3,7 +3,7 @@ import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
 import { CreditBadge, StateBadge } from '../components/Badges';
-import { Empty, Failure, Loading } from '../components/PageState';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { STATUSES, STATUS_LABELS, counted, formatDateTime, formatMoney } from '../format';
 
 interface RequestSummary {

@@ -4,7 +4,7 @@ import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useParams } from 'react-router-dom';
 import { useAction, useAllowed, useResource } from '../api';
-import { Card, Failure, Loading } from '../components/PageState';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { BASE } from '../pluginId';
 import { Actor, actorName, formatDate, formatDateTime, kindLabel } from '../format';

@@ -1,9 +1,10 @@
 import { Box, Flex, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { PageOf, ProcessSummary, useResource } from '../api';
-import { FilterSelect } from '../components/Filters';
-import { Empty, Failure, Loading } from '../components/PageState';
+import { FilterSelect } from '../../../../../admin-shared/FilterSelect';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { actorName, counted, formatDateTime } from '../format';
 import type { Actor } from '../format';
@@ -119,12 +120,7 @@ export const RunsPage = () => {
                 ))}
               </Tbody>
             </Table>
-            <Box paddingTop={4}>
-              <Pagination.Root pageCount={data.pagination.pageCount} total={data.pagination.total} defaultPageSize={data.pagination.pageSize}>
-                <Pagination.PageSize options={['10', '20', '50', '100']} />
-                <Pagination.Links />
-              </Pagination.Root>
-            </Box>
+            <ListPagination pagination={data.pagination} />
           </>
         ) : null}
       </Layouts.Content>

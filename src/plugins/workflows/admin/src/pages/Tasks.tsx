@@ -1,10 +1,11 @@
 import * as React from 'react';
 import { Box, Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useSearchParams } from 'react-router-dom';
 import { PageOf, ProcessSummary, useAction, useAllowed, useResource } from '../api';
-import { FilterSelect } from '../components/Filters';
-import { Empty, Failure, Loading } from '../components/PageState';
+import { FilterSelect } from '../../../../../admin-shared/FilterSelect';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { BASE } from '../pluginId';
 import { Actor, actorName, counted, formatDate, formatDateTime } from '../format';
@@ -198,12 +199,7 @@ export const TasksPage = () => {
                 ))}
               </Tbody>
             </Table>
-            <Box paddingTop={4}>
-              <Pagination.Root pageCount={data.pagination.pageCount} total={data.pagination.total} defaultPageSize={data.pagination.pageSize}>
-                <Pagination.PageSize options={['10', '20', '50', '100']} />
-                <Pagination.Links />
-              </Pagination.Root>
-            </Box>
+            <ListPagination pagination={data.pagination} />
           </>
         ) : null}
       </Layouts.Content>
