@@ -1,11 +1,12 @@
 import * as React from 'react';
-import { Box, Button, Dialog, Field, Flex, Grid, Table, Tbody, Td, Textarea, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@strapi/icons';
+import { Button, Dialog, Field, Flex, Grid, Textarea, Typography } from '@strapi/design-system';
+import { ArrowClockwise, Cross } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useAction, useCan, useResource } from '../api';
 import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../../../../../admin-shared/StateBadge';
+import { AuditTrail, SHRINKS, StepList, StepRow } from '../../../../../admin-shared/Steps';
 import { ACTIONS, BASE } from '../pluginId';
 import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatDateTime, formatMoney } from '../format';
 
@@ -46,16 +47,6 @@ export interface RunDetail {
   audit: { documentId: string; action: string; summary: string; actorType: string; actorName: string | null; occurredAt: string; link: string }[];
 }
 
-const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
-  done: { icon: <CheckCircle fill="success600" />, label: 'Done' },
-  waiting: { icon: <Clock fill="warning600" />, label: 'Waiting' },
-  running: { icon: <Clock fill="primary600" />, label: 'Running' },
-  failed: { icon: <CrossCircle fill="danger600" />, label: 'Failed' },
-  rejected: { icon: <CrossCircle fill="danger600" />, label: 'Rejected' },
-  skipped: { icon: <Minus fill="neutral500" />, label: 'Skipped' },
-  pending: { icon: <Minus fill="neutral300" />, label: 'Not started' },
-};
-
 const WAITING_FOR: Record<string, string> = {
   'human-task': 'a person',
   // The payment is the process's only signal; runs stored before the process was declared to the
@@ -65,59 +56,32 @@ const WAITING_FOR: Record<string, string> = {
 };
 
 /** The thirteen steps as a checklist: what is done, what waits for whom, what failed and why. */
-/**
- * Grid columns shrink to the page (a grid item is as wide as its longest line otherwise, and a
- * long audit entry pushed the page past the window); the table scrolls inside its card instead.
- */
-const SHRINKS: React.CSSProperties = { minWidth: 0 };
-/** Long cells (who, what) wrap instead of widening the table. */
-const WRAPS: React.CSSProperties = { whiteSpace: 'normal', overflowWrap: 'anywhere', minWidth: '12rem' };
-
 export const Checklist = ({ steps }: { steps: Step[] }) => (
-  <Box tag="ol" aria-label="Steps" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
-    {steps.map((step, i) => {
-      const look = STEP_ICONS[step.state] ?? STEP_ICONS.pending;
-      return (
-        <Box
-          tag="li"
-          key={step.id}
-          data-step={step.id}
-          data-state={step.state}
-          paddingTop={3}
-          paddingBottom={3}
-          borderColor="neutral150"
-          style={{ borderWidth: i ? '1px 0 0 0' : 0, borderStyle: 'solid' }}
-        >
-          <Flex gap={3} alignItems="flex-start">
-            <Box aria-label={look.label} paddingTop={1}>
-              {look.icon}
-            </Box>
-            <Flex direction="column" alignItems="flex-start" gap={1} flex={1}>
-              <Flex gap={2}>
-                <Typography fontWeight="bold" textColor={step.state === 'pending' || step.state === 'skipped' ? 'neutral500' : 'neutral800'}>
-                  {i + 1}. {step.title}
-                </Typography>
-                {step.state === 'waiting' ? <StateBadge state="waiting" /> : null}
-                {step.state === 'failed' || step.state === 'rejected' ? <StateBadge state={step.state} /> : null}
-              </Flex>
-              {step.state === 'waiting' ? (
-                <Typography variant="pi" textColor="neutral600">
-                  Waiting for {WAITING_FOR[step.kind] ?? 'something'} since {formatDateTime(step.startedAt)}
-                  {step.result ? ` — ${step.result}` : ''}
-                </Typography>
-              ) : null}
-              {step.state === 'done' || step.state === 'failed' || step.state === 'rejected' || (step.state === 'skipped' && step.result) ? (
-                <Typography variant="pi" textColor={step.state === 'failed' || step.state === 'rejected' ? 'danger600' : 'neutral600'}>
-                  {formatDateTime(step.endedAt)} · {actorName(step.actor)}
-                  {step.result ? ` — ${step.result}` : ''}
-                </Typography>
-              ) : null}
-            </Flex>
-          </Flex>
-        </Box>
-      );
-    })}
-  </Box>
+  <StepList>
+    {steps.map((step, i) => (
+      <StepRow key={step.id} id={step.id} state={step.state} first={i === 0}>
+        <Flex gap={2}>
+          <Typography fontWeight="bold" textColor={step.state === 'pending' || step.state === 'skipped' ? 'neutral500' : 'neutral800'}>
+            {i + 1}. {step.title}
+          </Typography>
+          {step.state === 'waiting' ? <StateBadge state="waiting" /> : null}
+          {step.state === 'failed' || step.state === 'rejected' ? <StateBadge state={step.state} /> : null}
+        </Flex>
+        {step.state === 'waiting' ? (
+          <Typography variant="pi" textColor="neutral600">
+            Waiting for {WAITING_FOR[step.kind] ?? 'something'} since {formatDateTime(step.startedAt)}
+            {step.result ? ` — ${step.result}` : ''}
+          </Typography>
+        ) : null}
+        {step.state === 'done' || step.state === 'failed' || step.state === 'rejected' || (step.state === 'skipped' && step.result) ? (
+          <Typography variant="pi" textColor={step.state === 'failed' || step.state === 'rejected' ? 'danger600' : 'neutral600'}>
+            {formatDateTime(step.endedAt)} · {actorName(step.actor)}
+            {step.result ? ` — ${step.result}` : ''}
+          </Typography>
+        ) : null}
+      </StepRow>
+    ))}
+  </StepList>
 );
 
 const CancelDialog = ({ onConfirm }: { onConfirm: (reason: string) => Promise<void> }) => {
@@ -300,30 +264,7 @@ export const RunPage = () => {
             </Grid.Item>
             <Grid.Item col={12} direction="column" alignItems="stretch" style={SHRINKS}>
               <Card title="Audit trail">
-                <Box data-audit-trail>
-                <Table colCount={3} rowCount={run.audit.length + 1}>
-                  <Thead>
-                    <Tr>
-                      <Th><Typography variant="sigma">When</Typography></Th>
-                      <Th><Typography variant="sigma">Who</Typography></Th>
-                      <Th><Typography variant="sigma">What</Typography></Th>
-                    </Tr>
-                  </Thead>
-                  <Tbody>
-                    {run.audit.map((entry) => (
-                      <Tr key={entry.documentId}>
-                        <Td><Typography variant="pi">{formatDateTime(entry.occurredAt)}</Typography></Td>
-                        <Td style={WRAPS}><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
-                        <Td style={WRAPS}>
-                          <Link to={entry.link}>
-                            <Typography variant="pi">{entry.summary}</Typography>
-                          </Link>
-                        </Td>
-                      </Tr>
-                    ))}
-                  </Tbody>
-                </Table>
-                </Box>
+                <AuditTrail entries={run.audit} />
               </Card>
             </Grid.Item>
           </Grid.Root>
