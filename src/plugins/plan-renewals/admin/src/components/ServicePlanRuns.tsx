@@ -1,4 +1,3 @@
-import * as React from 'react';
 import { Box, Button, Flex, Typography } from '@strapi/design-system';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useAction, useCan, useResource } from '../api';

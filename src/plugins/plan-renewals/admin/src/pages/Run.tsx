@@ -1,11 +1,12 @@
 import * as React from 'react';
-import { Button, Dialog, Field, Flex, Grid, Textarea, Typography } from '@strapi/design-system';
-import { ArrowClockwise, Cross } from '@strapi/icons';
+import { Button, Flex, Grid, Typography } from '@strapi/design-system';
+import { ArrowClockwise } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useAction, useCan, useResource } from '../api';
 import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../../../../../admin-shared/StateBadge';
+import { CancelRunDialog } from '../../../../../admin-shared/CancelRunDialog';
 import { AuditTrail, SHRINKS, StepList, StepRow } from '../../../../../admin-shared/Steps';
 import { ACTIONS, BASE } from '../pluginId';
 import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatDateTime, formatMoney } from '../format';
@@ -84,41 +85,6 @@ export const Checklist = ({ steps }: { steps: Step[] }) => (
   </StepList>
 );
 
-const CancelDialog = ({ onConfirm }: { onConfirm: (reason: string) => Promise<void> }) => {
-  const [reason, setReason] = React.useState('');
-  return (
-    <Dialog.Root>
-      <Dialog.Trigger>
-        <Button variant="danger-light" startIcon={<Cross />}>
-          Cancel run
-        </Button>
-      </Dialog.Trigger>
-      <Dialog.Content>
-        <Dialog.Header>Cancel this run?</Dialog.Header>
-        <Dialog.Body>
-          <Flex direction="column" alignItems="stretch" gap={3} width="100%">
-            <Typography>Its open invoice is voided and the plan goes back to where it stood. This cannot be undone.</Typography>
-            <Field.Root name="reason" required>
-              <Field.Label>Reason</Field.Label>
-              <Textarea value={reason} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />
-            </Field.Root>
-          </Flex>
-        </Dialog.Body>
-        <Dialog.Footer>
-          <Dialog.Cancel>
-            <Button variant="tertiary">Keep it</Button>
-          </Dialog.Cancel>
-          <Dialog.Action>
-            <Button variant="danger" disabled={!reason.trim()} onClick={() => onConfirm(reason.trim())}>
-              Cancel run
-            </Button>
-          </Dialog.Action>
-        </Dialog.Footer>
-      </Dialog.Content>
-    </Dialog.Root>
-  );
-};
-
 export const RunPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
   const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
@@ -167,7 +133,7 @@ export const RunPage = () => {
                   Retry failed step
                 </Button>
               ) : null}
-              {open ? <CancelDialog onConfirm={(reason) => act(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
+              {open ? <CancelRunDialog consequence="Its open invoice is voided and the plan goes back to where it stood." busy={busy} onConfirm={(reason) => act(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
               {!open && run.coverage && !run.coverage.renewal.openRun && !run.coverage.renewal.mayStart && run.coverage.renewal.firstDay ? (
                 <Typography variant="pi" textColor="neutral600">
                   Renewal may start from {formatDate(run.coverage.renewal.firstDay)}

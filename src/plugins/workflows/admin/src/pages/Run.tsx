@@ -1,10 +1,10 @@
-import * as React from 'react';
-import { Badge, Box, Button, Dialog, Field, Flex, Grid, Textarea, Typography } from '@strapi/design-system';
-import { ArrowClockwise, Cross } from '@strapi/icons';
+import { Badge, Box, Button, Flex, Grid, Typography } from '@strapi/design-system';
+import { ArrowClockwise } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useParams } from 'react-router-dom';
 import { useAction, useAllowed, useResource } from '../api';
 import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { CancelRunDialog } from '../../../../../admin-shared/CancelRunDialog';
 import { AuditTrail, SHRINKS, StepList, StepRow, WRAPS, stepLook } from '../../../../../admin-shared/Steps';
 import { StateBadge } from '../components/StateBadge';
 import { BASE } from '../pluginId';
@@ -215,42 +215,6 @@ const Outcome = ({ run }: { run: RunDetail }) => {
   );
 };
 
-const CancelDialog = ({ busy, onConfirm }: { busy: boolean; onConfirm: (reason: string) => void }) => {
-  const [reason, setReason] = React.useState('');
-  return (
-    <Dialog.Root>
-      <Dialog.Trigger>
-        <Button variant="danger-light" startIcon={<Cross />}>
-          Cancel run
-        </Button>
-      </Dialog.Trigger>
-      <Dialog.Content>
-        <Dialog.Header>Cancel this run?</Dialog.Header>
-        <Dialog.Body>
-          <Flex direction="column" alignItems="stretch" gap={3} width="100%">
-            <Typography>The steps not yet decided are skipped and its open tasks cancelled. This cannot be undone.</Typography>
-            <Field.Root name="reason" required hint="Up to 500 characters, kept on the run and in the audit log">
-              <Field.Label>Reason</Field.Label>
-              <Textarea value={reason} maxLength={500} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />
-              <Field.Hint />
-            </Field.Root>
-          </Flex>
-        </Dialog.Body>
-        <Dialog.Footer>
-          <Dialog.Cancel>
-            <Button variant="tertiary">Keep it</Button>
-          </Dialog.Cancel>
-          <Dialog.Action>
-            <Button variant="danger" loading={busy} disabled={!reason.trim()} onClick={() => onConfirm(reason.trim())}>
-              Cancel run
-            </Button>
-          </Dialog.Action>
-        </Dialog.Footer>
-      </Dialog.Content>
-    </Dialog.Root>
-  );
-};
-
 export const RunPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
   const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
@@ -285,7 +249,7 @@ export const RunPage = () => {
                   Retry failed step
                 </Button>
               ) : null}
-              {open ? <CancelDialog busy={busy} onConfirm={(reason) => perform(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
+              {open ? <CancelRunDialog consequence="The steps not yet decided are skipped and its open tasks cancelled." busy={busy} onConfirm={(reason) => perform(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
             </Flex>
           ) : undefined
         }
