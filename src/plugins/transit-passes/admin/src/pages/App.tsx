@@ -4,6 +4,7 @@ import { Download } from '@strapi/icons';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Route, Routes, useSearchParams } from 'react-router-dom';
 import { MonthlyReport, OrderRow, Overview, PageOf, useDownload, useResource } from '../api';
+import { FilterSelect } from '../../../../../admin-shared/Filters';
 import { ListPagination } from '../../../../../admin-shared/ListPagination';
 import { Card, Empty, Failure, Loading, Stat } from '../../../../../admin-shared/PageState';
 import { StateBadge as Badge } from '../../../../../admin-shared/StateBadge';
@@ -240,16 +241,7 @@ const OrdersSection = ({ params, onState }: { params: Record<string, string>; on
       title={data ? `Recent orders (${data.pagination.total})` : 'Recent orders'}
       data-section="orders"
       action={
-        <Field.Root name="state" width="200px">
-          <Field.Label>State</Field.Label>
-          <SingleSelect value={params.state ?? ''} onChange={(value) => onState(String(value))} onClear={() => onState('')} placeholder="Any">
-            {ORDER_STATES.map((state) => (
-              <SingleSelectOption key={state} value={state}>
-                {state}
-              </SingleSelectOption>
-            ))}
-          </SingleSelect>
-        </Field.Root>
+        <FilterSelect name="state" label="State" value={params.state ?? ''} options={ORDER_STATES.map((state) => ({ value: state, label: state }))} onChange={onState} />
       }
     >
       {loading && !data ? <Loading /> : null}

@@ -1,9 +1,9 @@
 import * as React from 'react';
-import { Box, Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useSearchParams } from 'react-router-dom';
 import { PageOf, ProcessSummary, useAction, useAllowed, useResource } from '../api';
-import { FilterSelect } from '../../../../../admin-shared/FilterSelect';
+import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
 import { ListPagination } from '../../../../../admin-shared/ListPagination';
 import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../components/StateBadge';
@@ -124,20 +124,18 @@ export const TasksPage = () => {
         }
       />
       <Layouts.Content>
-        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
-          <Flex gap={3} alignItems="flex-end" wrap="wrap" aria-label="Filter tasks" role="group">
-            <FilterSelect
-              name="process"
-              label="Process"
-              value={params.process ?? ''}
-              options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
-              onChange={(value) => filter('process', value)}
-              width="260px"
-            />
-            <FilterSelect name="role" label="Role" value={params.role ?? ''} options={[...roles].map(([value, label]) => ({ value, label }))} onChange={(value) => filter('role', value)} />
-            <FilterSelect name="state" label="Status" value={state} options={TASK_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value === 'open' ? '' : value)} width="160px" clearable={false} />
-          </Flex>
-        </Box>
+        <FilterBar label="Filter tasks">
+          <FilterSelect
+            name="process"
+            label="Process"
+            value={params.process ?? ''}
+            options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+            onChange={(value) => filter('process', value)}
+            width="260px"
+          />
+          <FilterSelect name="role" label="Role" value={params.role ?? ''} options={[...roles].map(([value, label]) => ({ value, label }))} onChange={(value) => filter('role', value)} />
+          <FilterSelect name="state" label="Status" value={state} options={TASK_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value === 'open' ? '' : value)} width="160px" clearable={false} />
+        </FilterBar>
         {loading && !data ? <Loading /> : null}
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {data && !data.items.length ? <Empty title={`No ${state} task matches these filters`} hint="Tasks appear when a run reaches a step for people." /> : null}
