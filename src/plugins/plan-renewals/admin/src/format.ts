@@ -1,38 +1,9 @@
-import { format, money } from '../../../../domain';
 import { OUTCOME_LABELS, ROLES, TASK_OUTCOMES, TASK_TITLES } from '../../server/src/domain/process';
 
-/** Counts with their noun ("1 run", "2 runs"), worded as the server words them. */
-export { counted } from '../../../../domain';
-
-/**
- * Display helpers. Money is formatted by the application's domain (the same exponents and
- * grouping as invoices and emails), never through floating point.
- */
-export const formatMoney = (amountMinor: number | null | undefined, currency: string): string => {
-  if (amountMinor == null) return '—';
-  const text = format(money(Math.abs(amountMinor), currency));
-  return amountMinor < 0 ? `-${text}` : text;
-};
-
-/** Minor units as a plain number of major units, for chart axes only. */
-export const majorUnits = (amountMinor: number, currency: string): number => {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return amountMinor / 10 ** digits;
-};
-
-export const formatDate = (value: string | null | undefined): string => {
-  if (!value) return '—';
-  const date = new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
-  return new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
-};
-
-export const formatDateTime = (value: string | null | undefined): string => {
-  if (!value) return '—';
-  return new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
-};
-
-export const formatMonth = (month: string): string =>
-  new Intl.DateTimeFormat('en', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
+/** Money, dates, counts and people as every plugin's pages show them. */
+export { actorName, counted, formatDate, formatDateTime, formatMoney, majorUnits } from '../../../../admin-shared/format';
+/** Months are short on these pages (chart axes, figure labels). */
+export { formatShortMonth as formatMonth } from '../../../../admin-shared/format';
 
 /** Each task role's name, as the process declares it. */
 export const ROLE_LABELS: Record<string, string> = Object.fromEntries(Object.entries(ROLES).map(([role, { label }]) => [role, label]));
@@ -48,9 +19,6 @@ export const outcomeLabel = (type: string, outcome: string): string => OUTCOME_L
 
 /** A rejection needs a note saying why (the server refuses one without). */
 export const isRejection = (type: string, outcome: string): boolean => TASK_OUTCOMES[type]?.[outcome] === 'reject';
-
-export const actorName = (actor: { type: string; name?: string | null } | null | undefined): string =>
-  !actor ? '—' : actor.name ? `${actor.name}${actor.type === 'admin' || actor.type === 'user' ? '' : ` (${actor.type})`}` : actor.type;
 
 /** A share in basis points as a percentage ("33.33 %"); no rate (nothing to divide by): "—". */
 export const formatRate = (bps: number | null | undefined): string =>

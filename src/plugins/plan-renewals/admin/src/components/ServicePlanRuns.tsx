@@ -1,12 +1,10 @@
-import * as React from 'react';
 import { Box, Button, Flex, Typography } from '@strapi/design-system';
-import { useFetchClient, useNotification } from '@strapi/strapi/admin';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { apiPath, errorMessage, useCan, useResource } from '../api';
+import { useAction, useCan, useResource } from '../api';
 import { ACTIONS, BASE } from '../pluginId';
 import { formatDate, formatDateTime } from '../format';
 import type { Coverage } from '../pages/Run';
-import { StateBadge } from './StateBadge';
+import { StateBadge } from '../../../../../admin-shared/StateBadge';
 
 const SERVICE_PLAN = 'api::service-plan.service-plan';
 
@@ -25,24 +23,14 @@ export const ServicePlanRuns = ({ slug }: { slug: string }) => {
 const Runs = ({ documentId, canManage }: { documentId: string; canManage: boolean }) => {
   const { data, error, reload } = useResource<{ items: any[] }>('/runs', { servicePlan: documentId, pageSize: 5 });
   const { data: coverage } = useResource<Coverage>(`/service-plans/${documentId}`);
-  const { post } = useFetchClient();
-  const { toggleNotification } = useNotification();
+  const { act, busy } = useAction();
   const navigate = useNavigate();
-  const [busy, setBusy] = React.useState(false);
   const open = data?.items.find((run) => run.state === 'running' || run.state === 'waiting');
 
   const start = async () => {
-    setBusy(true);
-    try {
-      const response: any = await post(apiPath(`/service-plans/${documentId}/renewals`), {});
-      toggleNotification({ type: 'success', message: 'Renewal started' });
-      navigate(`${BASE}/runs/${response.data.data.documentId}`);
-    } catch (failure) {
-      toggleNotification({ type: 'danger', message: errorMessage(failure) });
-      reload();
-    } finally {
-      setBusy(false);
-    }
+    const answer = await act<{ documentId: string }>(`/service-plans/${documentId}/renewals`, {}, 'Renewal started');
+    if (answer) navigate(`${BASE}/runs/${answer.data.documentId}`);
+    else reload();
   };
 
   return (

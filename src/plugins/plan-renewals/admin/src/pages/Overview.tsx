@@ -4,7 +4,7 @@ import { Link } from 'react-router-dom';
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MrrMovementTotals } from '../../../../../domain';
 import { useResource } from '../api';
-import { Card, Empty, Failure, Loading, Stat } from '../components/PageState';
+import { Card, Empty, Failure, Loading, Stat } from '../../../../../admin-shared/PageState';
 import { ROLE_LABELS, contentManagerList, counted, formatMoney, formatMonth, formatRate, majorUnits } from '../format';
 import { BASE } from '../pluginId';
 

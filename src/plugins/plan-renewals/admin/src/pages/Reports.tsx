@@ -1,10 +1,10 @@
 import * as React from 'react';
 import { Box, Button, Field, Flex, Grid, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { Download } from '@strapi/icons';
-import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { useNavigate, useParams } from 'react-router-dom';
-import { apiPath, errorMessage, useResource } from '../api';
-import { Card, Empty, Failure, Loading, Stat } from '../components/PageState';
+import { useDownload, useResource } from '../api';
+import { Card, Empty, Failure, Loading, Stat } from '../../../../../admin-shared/PageState';
 import { BASE } from '../pluginId';
 import { ROLE_LABELS, formatDateTime, formatMoney, formatMonth } from '../format';
 
@@ -33,22 +33,8 @@ const finishedMonths = (count: number) => {
 
 const ReportView = ({ month }: { month: string }) => {
   const { data: report, error, loading, reload } = useResource<Report>(`/reports/${month}`);
-  const { get } = useFetchClient();
-  const { toggleNotification } = useNotification();
-
-  const download = async () => {
-    try {
-      const response: any = await get(apiPath(`/reports/${month}`), { params: { format: 'csv' }, responseType: 'blob' });
-      const url = URL.createObjectURL(response.data);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `revenue-report-${month}.csv`;
-      link.click();
-      URL.revokeObjectURL(url);
-    } catch (failure) {
-      toggleNotification({ type: 'danger', message: errorMessage(failure) });
-    }
-  };
+  const save = useDownload();
+  const download = () => save(`/reports/${month}`, `revenue-report-${month}.csv`, { format: 'csv' });
 
   if (loading && !report) return <Loading />;
   if (error) return <Failure message={error} onRetry={reload} />;

@@ -1,11 +1,13 @@
 import * as React from 'react';
-import { Box, Button, Dialog, Field, Flex, Grid, Table, Tbody, Td, Textarea, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@strapi/icons';
-import { BackButton, Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Button, Flex, Grid, Typography } from '@strapi/design-system';
+import { ArrowClockwise } from '@strapi/icons';
+import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { apiPath, errorMessage, useCan, useResource } from '../api';
-import { Card, Failure, Loading } from '../components/PageState';
-import { StateBadge } from '../components/StateBadge';
+import { useAction, useCan, useResource } from '../api';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { StateBadge } from '../../../../../admin-shared/StateBadge';
+import { CancelRunDialog } from '../../../../../admin-shared/CancelRunDialog';
+import { AuditTrail, SHRINKS, StepList, StepRow } from '../../../../../admin-shared/Steps';
 import { ACTIONS, BASE } from '../pluginId';
 import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatDateTime, formatMoney } from '../format';
 
@@ -46,16 +48,6 @@ export interface RunDetail {
   audit: { documentId: string; action: string; summary: string; actorType: string; actorName: string | null; occurredAt: string; link: string }[];
 }
 
-const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
-  done: { icon: <CheckCircle fill="success600" />, label: 'Done' },
-  waiting: { icon: <Clock fill="warning600" />, label: 'Waiting' },
-  running: { icon: <Clock fill="primary600" />, label: 'Running' },
-  failed: { icon: <CrossCircle fill="danger600" />, label: 'Failed' },
-  rejected: { icon: <CrossCircle fill="danger600" />, label: 'Rejected' },
-  skipped: { icon: <Minus fill="neutral500" />, label: 'Skipped' },
-  pending: { icon: <Minus fill="neutral300" />, label: 'Not started' },
-};
-
 const WAITING_FOR: Record<string, string> = {
   'human-task': 'a person',
   // The payment is the process's only signal; runs stored before the process was declared to the
@@ -65,104 +57,40 @@ const WAITING_FOR: Record<string, string> = {
 };
 
 /** The thirteen steps as a checklist: what is done, what waits for whom, what failed and why. */
-/**
- * Grid columns shrink to the page (a grid item is as wide as its longest line otherwise, and a
- * long audit entry pushed the page past the window); the table scrolls inside its card instead.
- */
-const SHRINKS: React.CSSProperties = { minWidth: 0 };
-/** Long cells (who, what) wrap instead of widening the table. */
-const WRAPS: React.CSSProperties = { whiteSpace: 'normal', overflowWrap: 'anywhere', minWidth: '12rem' };
-
 export const Checklist = ({ steps }: { steps: Step[] }) => (
-  <Box tag="ol" aria-label="Steps" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
-    {steps.map((step, i) => {
-      const look = STEP_ICONS[step.state] ?? STEP_ICONS.pending;
-      return (
-        <Box
-          tag="li"
-          key={step.id}
-          data-step={step.id}
-          data-state={step.state}
-          paddingTop={3}
-          paddingBottom={3}
-          borderColor="neutral150"
-          style={{ borderWidth: i ? '1px 0 0 0' : 0, borderStyle: 'solid' }}
-        >
-          <Flex gap={3} alignItems="flex-start">
-            <Box aria-label={look.label} paddingTop={1}>
-              {look.icon}
-            </Box>
-            <Flex direction="column" alignItems="flex-start" gap={1} flex={1}>
-              <Flex gap={2}>
-                <Typography fontWeight="bold" textColor={step.state === 'pending' || step.state === 'skipped' ? 'neutral500' : 'neutral800'}>
-                  {i + 1}. {step.title}
-                </Typography>
-                {step.state === 'waiting' ? <StateBadge state="waiting" /> : null}
-                {step.state === 'failed' || step.state === 'rejected' ? <StateBadge state={step.state} /> : null}
-              </Flex>
-              {step.state === 'waiting' ? (
-                <Typography variant="pi" textColor="neutral600">
-                  Waiting for {WAITING_FOR[step.kind] ?? 'something'} since {formatDateTime(step.startedAt)}
-                  {step.result ? ` — ${step.result}` : ''}
-                </Typography>
-              ) : null}
-              {step.state === 'done' || step.state === 'failed' || step.state === 'rejected' || (step.state === 'skipped' && step.result) ? (
-                <Typography variant="pi" textColor={step.state === 'failed' || step.state === 'rejected' ? 'danger600' : 'neutral600'}>
-                  {formatDateTime(step.endedAt)} · {actorName(step.actor)}
-                  {step.result ? ` — ${step.result}` : ''}
-                </Typography>
-              ) : null}
-            </Flex>
-          </Flex>
-        </Box>
-      );
-    })}
-  </Box>
+  <StepList>
+    {steps.map((step, i) => (
+      <StepRow key={step.id} id={step.id} state={step.state} first={i === 0}>
+        <Flex gap={2}>
+          <Typography fontWeight="bold" textColor={step.state === 'pending' || step.state === 'skipped' ? 'neutral500' : 'neutral800'}>
+            {i + 1}. {step.title}
+          </Typography>
+          {step.state === 'waiting' ? <StateBadge state="waiting" /> : null}
+          {step.state === 'failed' || step.state === 'rejected' ? <StateBadge state={step.state} /> : null}
+        </Flex>
+        {step.state === 'waiting' ? (
+          <Typography variant="pi" textColor="neutral600">
+            Waiting for {WAITING_FOR[step.kind] ?? 'something'} since {formatDateTime(step.startedAt)}
+            {step.result ? ` — ${step.result}` : ''}
+          </Typography>
+        ) : null}
+        {step.state === 'done' || step.state === 'failed' || step.state === 'rejected' || (step.state === 'skipped' && step.result) ? (
+          <Typography variant="pi" textColor={step.state === 'failed' || step.state === 'rejected' ? 'danger600' : 'neutral600'}>
+            {formatDateTime(step.endedAt)} · {actorName(step.actor)}
+            {step.result ? ` — ${step.result}` : ''}
+          </Typography>
+        ) : null}
+      </StepRow>
+    ))}
+  </StepList>
 );
-
-const CancelDialog = ({ onConfirm }: { onConfirm: (reason: string) => Promise<void> }) => {
-  const [reason, setReason] = React.useState('');
-  return (
-    <Dialog.Root>
-      <Dialog.Trigger>
-        <Button variant="danger-light" startIcon={<Cross />}>
-          Cancel run
-        </Button>
-      </Dialog.Trigger>
-      <Dialog.Content>
-        <Dialog.Header>Cancel this run?</Dialog.Header>
-        <Dialog.Body>
-          <Flex direction="column" alignItems="stretch" gap={3} width="100%">
-            <Typography>Its open invoice is voided and the plan goes back to where it stood. This cannot be undone.</Typography>
-            <Field.Root name="reason" required>
-              <Field.Label>Reason</Field.Label>
-              <Textarea value={reason} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />
-            </Field.Root>
-          </Flex>
-        </Dialog.Body>
-        <Dialog.Footer>
-          <Dialog.Cancel>
-            <Button variant="tertiary">Keep it</Button>
-          </Dialog.Cancel>
-          <Dialog.Action>
-            <Button variant="danger" disabled={!reason.trim()} onClick={() => onConfirm(reason.trim())}>
-              Cancel run
-            </Button>
-          </Dialog.Action>
-        </Dialog.Footer>
-      </Dialog.Content>
-    </Dialog.Root>
-  );
-};
 
 export const RunPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
   const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
-  const { post } = useFetchClient();
-  const { toggleNotification } = useNotification();
+  const { act: post, busy } = useAction();
   const navigate = useNavigate();
   const can = useCan();
-  const [busy, setBusy] = React.useState(false);
 
   // An open run moves on its own (a payment arrives, someone completes a task): follow it live.
   const open = run?.state === 'running' || run?.state === 'waiting';
@@ -173,17 +101,10 @@ export const RunPage = () => {
   }, [open, reload]);
 
   const act = async (path: string, body: unknown, done: string, then?: (data: any) => void) => {
-    setBusy(true);
-    try {
-      const response: any = await post(apiPath(path), body);
-      toggleNotification({ type: 'success', message: done });
-      if (then) then(response.data.data);
-      else reload();
-    } catch (failure) {
-      toggleNotification({ type: 'danger', message: errorMessage(failure) });
-    } finally {
-      setBusy(false);
-    }
+    const answer = await post(path, body, done);
+    if (!answer) return;
+    if (then) then(answer.data);
+    else reload();
   };
 
   const failedStep = run?.state === 'failed' ? run.steps.find((s) => s.id === run.currentStep) : null;
@@ -212,7 +133,7 @@ export const RunPage = () => {
                   Retry failed step
                 </Button>
               ) : null}
-              {open ? <CancelDialog onConfirm={(reason) => act(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
+              {open ? <CancelRunDialog consequence="Its open invoice is voided and the plan goes back to where it stood." busy={busy} onConfirm={(reason) => act(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
               {!open && run.coverage && !run.coverage.renewal.openRun && !run.coverage.renewal.mayStart && run.coverage.renewal.firstDay ? (
                 <Typography variant="pi" textColor="neutral600">
                   Renewal may start from {formatDate(run.coverage.renewal.firstDay)}
@@ -309,30 +230,7 @@ export const RunPage = () => {
             </Grid.Item>
             <Grid.Item col={12} direction="column" alignItems="stretch" style={SHRINKS}>
               <Card title="Audit trail">
-                <Box data-audit-trail>
-                <Table colCount={3} rowCount={run.audit.length + 1}>
-                  <Thead>
-                    <Tr>
-                      <Th><Typography variant="sigma">When</Typography></Th>
-                      <Th><Typography variant="sigma">Who</Typography></Th>
-                      <Th><Typography variant="sigma">What</Typography></Th>
-                    </Tr>
-                  </Thead>
-                  <Tbody>
-                    {run.audit.map((entry) => (
-                      <Tr key={entry.documentId}>
-                        <Td><Typography variant="pi">{formatDateTime(entry.occurredAt)}</Typography></Td>
-                        <Td style={WRAPS}><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
-                        <Td style={WRAPS}>
-                          <Link to={entry.link}>
-                            <Typography variant="pi">{entry.summary}</Typography>
-                          </Link>
-                        </Td>
-                      </Tr>
-                    ))}
-                  </Tbody>
-                </Table>
-                </Box>
+                <AuditTrail entries={run.audit} />
               </Card>
             </Grid.Item>
           </Grid.Root>

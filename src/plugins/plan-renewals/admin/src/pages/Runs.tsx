@@ -1,10 +1,12 @@
 import * as React from 'react';
-import { Box, Button, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, TextInput, Typography } from '@strapi/design-system';
+import { Button, Field, Flex, Table, Tbody, Td, Th, Thead, Tr, TextInput, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
-import { Empty, Failure, Loading } from '../components/PageState';
-import { StateBadge } from '../components/StateBadge';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { StateBadge } from '../../../../../admin-shared/StateBadge';
 import { counted, formatDateTime, formatMoney } from '../format';
 
 interface RunSummary {
@@ -21,12 +23,17 @@ interface RunSummary {
 }
 
 const FILTERS = ['kind', 'state', 'plan', 'customer', 'from', 'to'] as const;
+const KINDS = [
+  { value: 'new', label: 'New' },
+  { value: 'renewal', label: 'Renewal' },
+];
+const RUN_STATES = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
 
 export const RunsPage = () => {
   const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
   const params: Record<string, string> = {};
-  for (const key of [...FILTERS, 'page']) {
+  for (const key of [...FILTERS, 'page', 'pageSize']) {
     const value = search.get(key);
     if (value) params[key] = value;
   }
@@ -37,64 +44,42 @@ export const RunsPage = () => {
     event?.preventDefault();
     setSearch(Object.fromEntries(Object.entries(draft).filter(([k, v]) => v && k !== 'page')));
   };
-  const page = data?.pagination.page ?? 1;
-  const pages = data ? Math.max(1, Math.ceil(data.pagination.total / data.pagination.pageSize)) : 1;
-  const goTo = (p: number) => setSearch({ ...params, page: String(p) });
 
   return (
     <Page.Main>
       <Page.Title>Runs</Page.Title>
       <Layouts.Header title="Runs" subtitle={data ? counted(data.pagination.total, 'purchase and renewal run') : 'Every purchase and renewal, step by step'} />
       <Layouts.Content>
-        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
-          <form onSubmit={apply} aria-label="Filter runs">
-            <Flex gap={3} alignItems="flex-end" wrap="wrap">
-              <Field.Root name="kind" width="130px">
-                <Field.Label>Kind</Field.Label>
-                <SingleSelect value={draft.kind ?? ''} onChange={(v) => set('kind', String(v))} onClear={() => set('kind', '')} placeholder="Any">
-                  <SingleSelectOption value="new">New</SingleSelectOption>
-                  <SingleSelectOption value="renewal">Renewal</SingleSelectOption>
-                </SingleSelect>
-              </Field.Root>
-              <Field.Root name="state" width="140px">
-                <Field.Label>Status</Field.Label>
-                <SingleSelect value={draft.state ?? ''} onChange={(v) => set('state', String(v))} onClear={() => set('state', '')} placeholder="Any">
-                  {['running', 'waiting', 'completed', 'failed', 'cancelled'].map((s) => (
-                    <SingleSelectOption key={s} value={s}>
-                      {s}
-                    </SingleSelectOption>
-                  ))}
-                </SingleSelect>
-              </Field.Root>
-              <Field.Root name="plan" width="150px">
-                <Field.Label>Plan code</Field.Label>
-                <TextInput value={draft.plan ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('plan', e.target.value)} placeholder="e.g. complete-care" />
-              </Field.Root>
-              <Field.Root name="customer" width="160px">
-                <Field.Label>Customer</Field.Label>
-                <TextInput value={draft.customer ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('customer', e.target.value)} placeholder="Name contains" />
-              </Field.Root>
-              <Field.Root name="from" width="150px">
-                <Field.Label>From</Field.Label>
-                <TextInput type="date" value={draft.from ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('from', e.target.value)} />
-              </Field.Root>
-              <Field.Root name="to" width="150px">
-                <Field.Label>To</Field.Label>
-                <TextInput type="date" value={draft.to ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('to', e.target.value)} />
-              </Field.Root>
-              <Button type="submit">Apply</Button>
-              <Button
-                variant="tertiary"
-                onClick={() => {
-                  setDraft({});
-                  setSearch({});
-                }}
-              >
-                Reset
-              </Button>
-            </Flex>
-          </form>
-        </Box>
+        <FilterBar label="Filter runs" onSubmit={apply}>
+          <FilterSelect name="kind" label="Kind" value={draft.kind ?? ''} options={KINDS} onChange={(value) => set('kind', value)} width="130px" />
+          <FilterSelect name="state" label="Status" value={draft.state ?? ''} options={RUN_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => set('state', value)} width="140px" />
+          <Field.Root name="plan" width="150px">
+            <Field.Label>Plan code</Field.Label>
+            <TextInput value={draft.plan ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('plan', e.target.value)} placeholder="e.g. complete-care" />
+          </Field.Root>
+          <Field.Root name="customer" width="160px">
+            <Field.Label>Customer</Field.Label>
+            <TextInput value={draft.customer ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('customer', e.target.value)} placeholder="Name contains" />
+          </Field.Root>
+          <Field.Root name="from" width="150px">
+            <Field.Label>From</Field.Label>
+            <TextInput type="date" value={draft.from ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('from', e.target.value)} />
+          </Field.Root>
+          <Field.Root name="to" width="150px">
+            <Field.Label>To</Field.Label>
+            <TextInput type="date" value={draft.to ?? ''} onChange={(e: React.ChangeEvent<HTMLInputElement>) => set('to', e.target.value)} />
+          </Field.Root>
+          <Button type="submit">Apply</Button>
+          <Button
+            variant="tertiary"
+            onClick={() => {
+              setDraft({});
+              setSearch({});
+            }}
+          >
+            Reset
+          </Button>
+        </FilterBar>
         {loading && !data ? <Loading /> : null}
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a plan is bought or renewed." /> : null}
@@ -155,19 +140,7 @@ export const RunsPage = () => {
                 ))}
               </Tbody>
             </Table>
-            <Flex justifyContent="space-between" paddingTop={4}>
-              <Typography variant="pi" textColor="neutral600">
-                Page {page} of {pages}
-              </Typography>
-              <Flex gap={2}>
-                <Button variant="tertiary" disabled={page <= 1} onClick={() => goTo(page - 1)}>
-                  Previous
-                </Button>
-                <Button variant="tertiary" disabled={page >= pages} onClick={() => goTo(page + 1)}>
-                  Next
-                </Button>
-              </Flex>
-            </Flex>
+            <ListPagination pagination={data.pagination} />
           </>
         ) : null}
       </Layouts.Content>

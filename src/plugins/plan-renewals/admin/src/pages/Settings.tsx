@@ -1,7 +1,7 @@
 import { Badge, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { useResource } from '../api';
-import { Card, Failure, Loading } from '../components/PageState';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { counted, formatDateTime, formatMoney } from '../format';
 
 interface Settings {

@@ -1,10 +1,10 @@
 import * as React from 'react';
 import { Box, Button, Field, Flex, SingleSelect, SingleSelectOption, TextInput, Textarea, Typography } from '@strapi/design-system';
-import { Layouts, Page, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link } from 'react-router-dom';
-import { apiPath, errorMessage, useCan, useResource } from '../api';
-import { Empty, Failure, Loading } from '../components/PageState';
-import { StateBadge } from '../components/StateBadge';
+import { useAction, useCan, useResource } from '../api';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { StateBadge } from '../../../../../admin-shared/StateBadge';
 import { ACTIONS, BASE } from '../pluginId';
 import { ROLE_LABELS, TASK_LABELS, actorName, formatDate, formatMoney, isRejection, outcomeLabel, outcomesOf } from '../format';
 
@@ -41,30 +41,19 @@ interface Viewer {
  * permission), record the counter payment it waits for (Finance), complete it with an outcome.
  */
 const TaskCard = ({ task, viewer, onChanged }: { task: Task; viewer: Viewer; onChanged: () => void }) => {
-  const { post } = useFetchClient();
-  const { toggleNotification } = useNotification();
+  const { act: post, busy } = useAction();
   const can = useCan();
   const outcomes = outcomesOf(task.type);
   const [outcome, setOutcome] = React.useState<string>(outcomes[0] ?? '');
   const [note, setNote] = React.useState('');
   const noteNeeded = isRejection(task.type, outcome) && !note.trim();
   const [reference, setReference] = React.useState('');
-  const [busy, setBusy] = React.useState(false);
   const [assignee, setAssignee] = React.useState('');
   const mine = Boolean(task.claimedBy && viewer.me && task.claimedBy.type === viewer.me.type && task.claimedBy.id === viewer.me.id);
   const staff = viewer.staff?.[task.role] ?? null;
 
   const act = async (path: string, body: unknown, done: string) => {
-    setBusy(true);
-    try {
-      await post(apiPath(path), body);
-      toggleNotification({ type: 'success', message: done });
-      onChanged();
-    } catch (failure) {
-      toggleNotification({ type: 'danger', message: errorMessage(failure) });
-    } finally {
-      setBusy(false);
-    }
+    if (await post(path, body, done)) onChanged();
   };
 
   const paymentDue = task.type === 'verify-payment' && task.invoice?.state === 'Open' && !task.invoice.payment && can(ACTIONS.financeTasks);

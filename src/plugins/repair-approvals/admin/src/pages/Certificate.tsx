@@ -4,7 +4,7 @@ import { CheckCircle, CrossCircle } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useParams } from 'react-router-dom';
 import { useResource } from '../api';
-import { Card, Failure, Loading } from '../components/PageState';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { BASE } from '../pluginId';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { Decision, DecisionsTable, Figure, Line, LinesTable } from './Request';

@@ -2,9 +2,9 @@ import * as React from 'react';
 import { Button, Field, Flex, Grid, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { Download } from '@strapi/icons';
 import { Layouts, Page } from '@strapi/strapi/admin';
-import { useResource, useSummaryDownload } from '../api';
+import { useDownload, useResource } from '../api';
 import { StateBadge } from '../components/Badges';
-import { Card, Failure, Loading, Stat } from '../components/PageState';
+import { Card, Failure, Loading, Stat } from '../../../../../admin-shared/PageState';
 import { STATUSES, STATUS_LABELS, counted, formatDateTime, formatHours, formatMoney, formatMonth } from '../format';
 import { BASE } from '../pluginId';
 
@@ -75,7 +75,7 @@ export const SummaryTable = ({ summary }: { summary: Summary }) =>
 const SummaryCard = ({ current }: { current: Summary }) => {
   const [month, setMonth] = React.useState(current.month);
   const other = useResource<Summary>(month === current.month ? null : `/reports/${month}`);
-  const download = useSummaryDownload();
+  const download = useDownload();
   const summary = month === current.month ? current : other.data;
   return (
     <Card
@@ -91,7 +91,7 @@ const SummaryCard = ({ current }: { current: Summary }) => {
               ))}
             </SingleSelect>
           </Field.Root>
-          <Button variant="secondary" startIcon={<Download />} onClick={() => download(month)}>
+          <Button variant="secondary" startIcon={<Download />} onClick={() => download(`/reports/${month}/csv`, `approvals-${month}.csv`)}>
             Download CSV
           </Button>
         </Flex>

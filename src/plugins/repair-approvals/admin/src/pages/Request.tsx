@@ -5,10 +5,10 @@ import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { useNavigate, useParams } from 'react-router-dom';
 import { useResource } from '../api';
 import { CreditBadge, StateBadge } from '../components/Badges';
-import { Card, Failure, Loading } from '../components/PageState';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { Step, Steps } from '../components/Steps';
 import { BASE } from '../pluginId';
-import { KIND_LABELS, ROLE_LABELS, actorName, counted, formatDateTime, formatMoney, formatQuantity, outcomeLabel } from '../format';
+import { KIND_LABELS, ROLE_LABELS, actorName, counted, formatDateTime, formatMoney, formatQuantity } from '../format';
 
 export interface Line {
   kind: string;

@@ -1,9 +1,11 @@
-import { Box, Button, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Button, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
 import { CreditBadge, StateBadge } from '../components/Badges';
-import { Empty, Failure, Loading } from '../components/PageState';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
 import { STATUSES, STATUS_LABELS, counted, formatDateTime, formatMoney } from '../format';
 
 interface RequestSummary {
@@ -26,16 +28,12 @@ export const RequestsPage = () => {
   const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
   const status = search.get('status') ?? '';
-  const params: Record<string, string> = { pageSize: String(PAGE_SIZE) };
+  const params: Record<string, string> = { pageSize: search.get('pageSize') ?? String(PAGE_SIZE) };
   if (status) params.status = status;
   if (search.get('page')) params.page = search.get('page')!;
   const { data, error, loading, reload } = useResource<{ items: RequestSummary[]; pagination: { page: number; pageSize: number; total: number } }>('/requests', params);
-  const page = data?.pagination.page ?? 1;
-  const pages = data ? Math.max(1, Math.ceil(data.pagination.total / data.pagination.pageSize)) : 1;
-  const show = (next: { status?: string; page?: number }) => {
-    const value = next.status ?? status;
-    setSearch({ ...(value ? { status: value } : {}), ...(next.page && next.page > 1 ? { page: String(next.page) } : {}) });
-  };
+  // A new status starts again at the first page, in the same page size.
+  const show = (value: string) => setSearch({ ...(value ? { status: value } : {}), ...(search.get('pageSize') ? { pageSize: search.get('pageSize')! } : {}) });
 
   return (
     <Page.Main>
@@ -45,25 +43,14 @@ export const RequestsPage = () => {
         subtitle={data ? `${counted(data.pagination.total, 'request')}${status ? ` ${STATUS_LABELS[status]?.toLowerCase() ?? status}` : ''}` : 'Repair estimates, newest first'}
       />
       <Layouts.Content>
-        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
-          <Flex gap={3} alignItems="flex-end" wrap="wrap">
-            <Field.Root name="status" width="200px">
-              <Field.Label>Status</Field.Label>
-              <SingleSelect value={status} onChange={(value) => show({ status: String(value) })} onClear={() => setSearch({})} placeholder="Any">
-                {STATUSES.map((s) => (
-                  <SingleSelectOption key={s} value={s}>
-                    {STATUS_LABELS[s]}
-                  </SingleSelectOption>
-                ))}
-              </SingleSelect>
-            </Field.Root>
-            {status ? (
-              <Button variant="tertiary" onClick={() => setSearch({})}>
-                Reset
-              </Button>
-            ) : null}
-          </Flex>
-        </Box>
+        <FilterBar label="Filter requests">
+          <FilterSelect name="status" label="Status" value={status} options={STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))} onChange={show} />
+          {status ? (
+            <Button variant="tertiary" onClick={() => setSearch({})}>
+              Reset
+            </Button>
+          ) : null}
+        </FilterBar>
         {loading && !data ? <Loading /> : null}
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {data && !data.items.length ? <Empty title="No request matches this filter" hint="Requests appear when an account manager writes an estimate." /> : null}
@@ -109,19 +96,7 @@ export const RequestsPage = () => {
                 ))}
               </Tbody>
             </Table>
-            <Flex justifyContent="space-between" paddingTop={4}>
-              <Typography variant="pi" textColor="neutral600">
-                Page {page} of {pages}
-              </Typography>
-              <Flex gap={2}>
-                <Button variant="tertiary" disabled={page <= 1} onClick={() => show({ page: page - 1 })}>
-                  Previous
-                </Button>
-                <Button variant="tertiary" disabled={page >= pages} onClick={() => show({ page: page + 1 })}>
-                  Next
-                </Button>
-              </Flex>
-            </Flex>
+            <ListPagination pagination={data.pagination} />
           </>
         ) : null}
       </Layouts.Content>

@@ -1,12 +1,18 @@
 import * as React from 'react';
-import { Box, Button, Field, Flex, Grid, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Button, Field, Flex, Grid, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { Download } from '@strapi/icons';
-import { Layouts, Page, Pagination, useAPIErrorHandler, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { Route, Routes, useSearchParams } from 'react-router-dom';
-import { MonthlyReport, OrderRow, Overview, PageOf, apiPath, useResource } from '../api';
-import { Card, Empty, Failure, Loading, Stat, StateBadge } from '../components/PageState';
+import { MonthlyReport, OrderRow, Overview, PageOf, useDownload, useResource } from '../api';
+import { FilterSelect } from '../../../../../admin-shared/Filters';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { Card, Empty, Failure, Loading, Stat } from '../../../../../admin-shared/PageState';
+import { StateBadge as Badge } from '../../../../../admin-shared/StateBadge';
 import { MEDIUM_LABELS, ORDER_STATES, categoryLabel, counted, formatDate, formatDateTime, formatMoney, formatMonth } from '../format';
 import { ACTIONS } from '../pluginId';
+
+/** An order's state as a coloured badge: a Pending order waits for its payment. */
+const StateBadge = ({ state }: { state: string }) => <Badge state={state} variants={{ Pending: 'warning' }} />;
 
 /**
  * The Transit page: a day's revenue (the day in the URL, today in the agency's time zone by
@@ -27,6 +33,7 @@ const recentMonths = (count: number) => {
 
 const DaySection = ({ overview, date, onDate }: { overview: Overview; date: string; onDate: (date: string) => void }) => (
   <Card
+    fill
     title={`Revenue on ${formatDate(overview.date)}`}
     data-section="revenue"
     action={
@@ -41,7 +48,7 @@ const DaySection = ({ overview, date, onDate }: { overview: Overview; date: stri
       <Grid.Root gap={4}>
         {overview.revenue.map((line) => (
           <Grid.Item key={line.currency} col={4} s={6} xs={12} direction="column" alignItems="stretch">
-            <Stat label={line.currency} value={formatMoney(line.totalMinor, line.currency)} hint={counted(line.orders, 'paid order')} />
+            <Stat inset label={line.currency} value={formatMoney(line.totalMinor, line.currency)} hint={counted(line.orders, 'paid order')} />
           </Grid.Item>
         ))}
       </Grid.Root>
@@ -52,7 +59,7 @@ const DaySection = ({ overview, date, onDate }: { overview: Overview; date: stri
 );
 
 const PassesSection = ({ passes }: { passes: Overview['passes'] }) => (
-  <Card title={`Passes in force: ${passes.active}`} data-section="passes">
+  <Card fill title={`Passes in force: ${passes.active}`} data-section="passes">
     <Flex direction="column" alignItems="stretch" gap={4}>
       <Typography variant="pi" textColor="neutral600">
         Active passes not past their end. Issued: bought, in force from their first use.
@@ -61,7 +68,7 @@ const PassesSection = ({ passes }: { passes: Overview['passes'] }) => (
         <Grid.Root gap={4}>
           {passes.byCategory.map((category) => (
             <Grid.Item key={category.riderCategory} col={2} s={4} xs={6} direction="column" alignItems="stretch">
-              <Stat label={categoryLabel(category.riderCategory)} value={category.active} hint={category.issued ? `${category.issued} issued` : undefined} />
+              <Stat inset label={categoryLabel(category.riderCategory)} value={category.active} hint={category.issued ? `${category.issued} issued` : undefined} />
             </Grid.Item>
           ))}
         </Grid.Root>
@@ -105,7 +112,7 @@ const PassesSection = ({ passes }: { passes: Overview['passes'] }) => (
 );
 
 const OrdersByState = ({ orders, onState }: { orders: Overview['orders']; onState: (state: string) => void }) => (
-  <Card title={`Orders: ${orders.total}`} data-section="orders-by-state">
+  <Card fill title={`Orders: ${orders.total}`} data-section="orders-by-state">
     <Flex direction="column" alignItems="stretch" gap={2}>
       {orders.byState.map((line) => (
         <Flex key={line.state} justifyContent="space-between" data-state={line.state}>
@@ -120,7 +127,7 @@ const OrdersByState = ({ orders, onState }: { orders: Overview['orders']; onStat
 );
 
 const StockSection = ({ stock }: { stock: Overview['cardStock'] }) => (
-  <Card title="Card stock" data-section="card-stock">
+  <Card fill title="Card stock" data-section="card-stock">
     {stock.length ? (
       <Table colCount={4} rowCount={stock.length + 1}>
         <Thead>
@@ -150,28 +157,13 @@ const StockSection = ({ stock }: { stock: Overview['cardStock'] }) => (
 
 const ReportSection = ({ month, onMonth }: { month: string; onMonth: (month: string) => void }) => {
   const { data: report, error, loading, reload } = useResource<MonthlyReport>(`/reports/${month}`);
-  const { get } = useFetchClient();
-  const { toggleNotification } = useNotification();
-  const { formatAPIError } = useAPIErrorHandler();
+  const save = useDownload();
   const months = React.useMemo(() => recentMonths(12), []);
-
-  /** The CSV comes through the fetch client (it sends the admin's token), then is saved as a file. */
-  const download = async () => {
-    try {
-      const response: any = await get(apiPath(`/reports/${month}/csv`), { responseType: 'blob' } as any);
-      const url = URL.createObjectURL(response.data);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `transit-${month}.csv`;
-      link.click();
-      URL.revokeObjectURL(url);
-    } catch (failure: any) {
-      toggleNotification({ type: 'danger', message: formatAPIError(failure) });
-    }
-  };
+  const download = () => save(`/reports/${month}/csv`, `transit-${month}.csv`);
 
   return (
     <Card
+      fill
       title={`Monthly report: ${formatMonth(month)}`}
       data-section="report"
       action={
@@ -198,13 +190,13 @@ const ReportSection = ({ month, onMonth }: { month: string; onMonth: (month: str
         <Flex direction="column" alignItems="stretch" gap={4}>
           <Grid.Root gap={4}>
             <Grid.Item col={4} xs={12} direction="column" alignItems="stretch">
-              <Stat label="New passes" value={report.new} />
+              <Stat inset label="New passes" value={report.new} />
             </Grid.Item>
             <Grid.Item col={4} xs={12} direction="column" alignItems="stretch">
-              <Stat label="Renewals" value={report.renewals} />
+              <Stat inset label="Renewals" value={report.renewals} />
             </Grid.Item>
             <Grid.Item col={4} xs={12} direction="column" alignItems="stretch">
-              <Stat label="Cancellations" value={report.cancellations} />
+              <Stat inset label="Cancellations" value={report.cancellations} />
             </Grid.Item>
           </Grid.Root>
           {report.currencies.length ? (
@@ -245,19 +237,11 @@ const OrdersSection = ({ params, onState }: { params: Record<string, string>; on
   const { data, error, loading, reload } = useResource<PageOf<OrderRow>>('/orders', query);
   return (
     <Card
+      fill
       title={data ? `Recent orders (${data.pagination.total})` : 'Recent orders'}
       data-section="orders"
       action={
-        <Field.Root name="state" width="200px">
-          <Field.Label>State</Field.Label>
-          <SingleSelect value={params.state ?? ''} onChange={(value) => onState(String(value))} onClear={() => onState('')} placeholder="Any">
-            {ORDER_STATES.map((state) => (
-              <SingleSelectOption key={state} value={state}>
-                {state}
-              </SingleSelectOption>
-            ))}
-          </SingleSelect>
-        </Field.Root>
+        <FilterSelect name="state" label="State" value={params.state ?? ''} options={ORDER_STATES.map((state) => ({ value: state, label: state }))} onChange={onState} />
       }
     >
       {loading && !data ? <Loading /> : null}
@@ -308,12 +292,7 @@ const OrdersSection = ({ params, onState }: { params: Record<string, string>; on
               ))}
             </Tbody>
           </Table>
-          <Box paddingTop={4}>
-            <Pagination.Root pageCount={data.pagination.pageCount} total={data.pagination.total} defaultPageSize={data.pagination.pageSize}>
-              <Pagination.PageSize options={['10', '20', '50', '100']} />
-              <Pagination.Links />
-            </Pagination.Root>
-          </Box>
+          <ListPagination pagination={data.pagination} />
         </>
       ) : null}
     </Card>

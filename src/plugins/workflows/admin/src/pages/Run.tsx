@@ -1,10 +1,11 @@
-import * as React from 'react';
-import { Badge, Box, Button, Dialog, Field, Flex, Grid, Table, Tbody, Td, Textarea, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { ArrowClockwise, CheckCircle, Clock, Cross, CrossCircle, Minus } from '@strapi/icons';
+import { Badge, Box, Button, Flex, Grid, Typography } from '@strapi/design-system';
+import { ArrowClockwise } from '@strapi/icons';
 import { BackButton, Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useParams } from 'react-router-dom';
 import { useAction, useAllowed, useResource } from '../api';
-import { Card, Failure, Loading } from '../components/PageState';
+import { Card, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { CancelRunDialog } from '../../../../../admin-shared/CancelRunDialog';
+import { AuditTrail, SHRINKS, StepList, StepRow, WRAPS, stepLook } from '../../../../../admin-shared/Steps';
 import { StateBadge } from '../components/StateBadge';
 import { BASE } from '../pluginId';
 import { Actor, actorName, formatDate, formatDateTime, kindLabel } from '../format';
@@ -61,21 +62,6 @@ interface RunDetail extends RunSummary {
   audit: { documentId: string; action: string; summary: string; actorType: string; actorName: string | null; occurredAt: string }[];
 }
 
-const STEP_ICONS: Record<string, { icon: React.ReactNode; label: string }> = {
-  done: { icon: <CheckCircle fill="success600" />, label: 'Done' },
-  waiting: { icon: <Clock fill="warning600" />, label: 'Waiting' },
-  running: { icon: <Clock fill="primary600" />, label: 'Running' },
-  failed: { icon: <CrossCircle fill="danger600" />, label: 'Failed' },
-  rejected: { icon: <CrossCircle fill="danger600" />, label: 'Rejected' },
-  skipped: { icon: <Minus fill="neutral500" />, label: 'Skipped' },
-  pending: { icon: <Minus fill="neutral300" />, label: 'Not started' },
-  cancelled: { icon: <Minus fill="neutral500" />, label: 'Cancelled' },
-};
-
-/** Grid columns shrink to the page; long lines wrap instead of widening it. */
-const SHRINKS: React.CSSProperties = { minWidth: 0 };
-const WRAPS: React.CSSProperties = { whiteSpace: 'normal', overflowWrap: 'anywhere' };
-
 /** What the step is, beyond its title: its kind and what it waits for, decides or sends. */
 const stepFacts = (declared: StepDeclared | undefined, kind: string): string[] => {
   const facts = [kindLabel(declared?.kind ?? kind)];
@@ -89,7 +75,7 @@ const stepFacts = (declared: StepDeclared | undefined, kind: string): string[] =
 
 /** One task of a parallel step, as a tile beside its siblings. */
 const ParallelTask = ({ task, declared }: { task: NonNullable<StepRecord['tasks']>[number]; declared?: StepDeclared['tasks'][number] }) => {
-  const look = STEP_ICONS[task.state] ?? STEP_ICONS.pending;
+  const look = stepLook(task.state);
   return (
     <Box padding={3} hasRadius borderColor="neutral200" background="neutral100" style={{ flex: '1 1 12rem', minWidth: '12rem' }} data-parallel-task={task.id} data-state={task.state}>
       <Flex direction="column" alignItems="flex-start" gap={1}>
@@ -115,68 +101,52 @@ const ParallelTask = ({ task, declared }: { task: NonNullable<StepRecord['tasks'
 /** One step: number, title, kind, state, who and when, and its result (a skipped step's reason). */
 const StepItem = ({ number, record, declared, first }: { number: number; record: StepRecord | undefined; declared: StepDeclared | undefined; first: boolean }) => {
   const state = record?.state ?? 'pending';
-  const look = STEP_ICONS[state] ?? STEP_ICONS.pending;
   const title = record?.title ?? declared?.title ?? '';
   const quiet = state === 'pending' || state === 'skipped';
   return (
-    <Box
-      tag="li"
-      data-step={record?.id ?? declared?.id}
-      data-state={state}
-      paddingTop={3}
-      paddingBottom={3}
-      borderColor="neutral150"
-      style={{ borderWidth: first ? 0 : '1px 0 0 0', borderStyle: 'solid' }}
-    >
-      <Flex gap={3} alignItems="flex-start">
-        <Box aria-label={look.label} paddingTop={1}>
-          {look.icon}
-        </Box>
-        <Flex direction="column" alignItems="stretch" gap={1} flex={1} style={SHRINKS}>
-          <Flex gap={2} wrap="wrap">
-            <Typography fontWeight="bold" textColor={quiet ? 'neutral500' : 'neutral800'}>
-              {number}. {title}
-            </Typography>
-            <StateBadge state={state} />
-            {stepFacts(declared, record?.kind ?? '').map((fact) => (
-              <Typography key={fact} variant="pi" textColor="neutral600">
-                {fact}
-              </Typography>
-            ))}
-          </Flex>
-          {state === 'skipped' ? (
-            <Typography variant="pi" textColor="neutral600" style={WRAPS} data-skipped-reason>
-              {record?.result ?? 'Skipped'}
-            </Typography>
-          ) : null}
-          {state === 'waiting' || state === 'running' ? (
-            <Typography variant="pi" textColor="neutral600" style={WRAPS}>
-              Since {formatDateTime(record?.startedAt)}
-              {record?.result ? ` — ${record.result}` : ''}
-            </Typography>
-          ) : null}
-          {state === 'done' || state === 'failed' || state === 'rejected' ? (
-            <Typography variant="pi" textColor={state === 'done' ? 'neutral600' : 'danger600'} style={WRAPS}>
-              {record?.startedAt && record.startedAt !== record.endedAt ? `${formatDateTime(record.startedAt)} – ` : ''}
-              {formatDateTime(record?.endedAt)} · {actorName(record?.actor)}
-              {record?.result ? ` — ${record.result}` : ''}
-            </Typography>
-          ) : null}
-          {record?.branch ? (
-            <Typography variant="pi" textColor="neutral700">
-              Branch taken: <b>{record.branch}</b>
-            </Typography>
-          ) : null}
-          {record?.tasks?.length ? (
-            <Flex gap={2} alignItems="stretch" wrap="wrap" paddingTop={1} data-parallel-tasks>
-              {record.tasks.map((task) => (
-                <ParallelTask key={task.id} task={task} declared={declared?.tasks.find((t) => t.id === task.id)} />
-              ))}
-            </Flex>
-          ) : null}
-        </Flex>
+    <StepRow id={record?.id ?? declared?.id} state={state} first={first} stretch>
+      <Flex gap={2} wrap="wrap">
+        <Typography fontWeight="bold" textColor={quiet ? 'neutral500' : 'neutral800'}>
+          {number}. {title}
+        </Typography>
+        <StateBadge state={state} />
+        {stepFacts(declared, record?.kind ?? '').map((fact) => (
+          <Typography key={fact} variant="pi" textColor="neutral600">
+            {fact}
+          </Typography>
+        ))}
       </Flex>
-    </Box>
+      {state === 'skipped' ? (
+        <Typography variant="pi" textColor="neutral600" style={WRAPS} data-skipped-reason>
+          {record?.result ?? 'Skipped'}
+        </Typography>
+      ) : null}
+      {state === 'waiting' || state === 'running' ? (
+        <Typography variant="pi" textColor="neutral600" style={WRAPS}>
+          Since {formatDateTime(record?.startedAt)}
+          {record?.result ? ` — ${record.result}` : ''}
+        </Typography>
+      ) : null}
+      {state === 'done' || state === 'failed' || state === 'rejected' ? (
+        <Typography variant="pi" textColor={state === 'done' ? 'neutral600' : 'danger600'} style={WRAPS}>
+          {record?.startedAt && record.startedAt !== record.endedAt ? `${formatDateTime(record.startedAt)} – ` : ''}
+          {formatDateTime(record?.endedAt)} · {actorName(record?.actor)}
+          {record?.result ? ` — ${record.result}` : ''}
+        </Typography>
+      ) : null}
+      {record?.branch ? (
+        <Typography variant="pi" textColor="neutral700">
+          Branch taken: <b>{record.branch}</b>
+        </Typography>
+      ) : null}
+      {record?.tasks?.length ? (
+        <Flex gap={2} alignItems="stretch" wrap="wrap" paddingTop={1} data-parallel-tasks>
+          {record.tasks.map((task) => (
+            <ParallelTask key={task.id} task={task} declared={declared?.tasks.find((t) => t.id === task.id)} />
+          ))}
+        </Flex>
+      ) : null}
+    </StepRow>
   );
 };
 
@@ -191,11 +161,11 @@ const Steps = ({ run }: { run: RunDetail }) => {
   const main = numbered.filter(({ step }) => !step.inRejectBranch);
   const afterRejection = numbered.filter(({ step }) => step.inRejectBranch);
   const list = (items: typeof numbered, label: string) => (
-    <Box tag="ol" aria-label={label} style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+    <StepList label={label}>
       {items.map(({ step, number, record }, i) => (
         <StepItem key={step.id} number={number} record={record} declared={run.definition ? step : undefined} first={i === 0} />
       ))}
-    </Box>
+    </StepList>
   );
   return (
     <Flex direction="column" alignItems="stretch" gap={4}>
@@ -245,42 +215,6 @@ const Outcome = ({ run }: { run: RunDetail }) => {
   );
 };
 
-const CancelDialog = ({ busy, onConfirm }: { busy: boolean; onConfirm: (reason: string) => void }) => {
-  const [reason, setReason] = React.useState('');
-  return (
-    <Dialog.Root>
-      <Dialog.Trigger>
-        <Button variant="danger-light" startIcon={<Cross />}>
-          Cancel run
-        </Button>
-      </Dialog.Trigger>
-      <Dialog.Content>
-        <Dialog.Header>Cancel this run?</Dialog.Header>
-        <Dialog.Body>
-          <Flex direction="column" alignItems="stretch" gap={3} width="100%">
-            <Typography>The steps not yet decided are skipped and its open tasks cancelled. This cannot be undone.</Typography>
-            <Field.Root name="reason" required hint="Up to 500 characters, kept on the run and in the audit log">
-              <Field.Label>Reason</Field.Label>
-              <Textarea value={reason} maxLength={500} onChange={(e: React.ChangeEvent<HTMLTextAreaElement>) => setReason(e.target.value)} />
-              <Field.Hint />
-            </Field.Root>
-          </Flex>
-        </Dialog.Body>
-        <Dialog.Footer>
-          <Dialog.Cancel>
-            <Button variant="tertiary">Keep it</Button>
-          </Dialog.Cancel>
-          <Dialog.Action>
-            <Button variant="danger" loading={busy} disabled={!reason.trim()} onClick={() => onConfirm(reason.trim())}>
-              Cancel run
-            </Button>
-          </Dialog.Action>
-        </Dialog.Footer>
-      </Dialog.Content>
-    </Dialog.Root>
-  );
-};
-
 export const RunPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
   const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
@@ -315,7 +249,7 @@ export const RunPage = () => {
                   Retry failed step
                 </Button>
               ) : null}
-              {open ? <CancelDialog busy={busy} onConfirm={(reason) => perform(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
+              {open ? <CancelRunDialog consequence="The steps not yet decided are skipped and its open tasks cancelled." busy={busy} onConfirm={(reason) => perform(`/runs/${run.documentId}/cancel`, { reason }, 'Run cancelled')} /> : null}
             </Flex>
           ) : undefined
         }
@@ -389,26 +323,7 @@ export const RunPage = () => {
             </Grid.Item>
             <Grid.Item col={12} direction="column" alignItems="stretch" style={SHRINKS}>
               <Card title="Audit trail">
-                <Box data-audit-trail>
-                  <Table colCount={3} rowCount={run.audit.length + 1}>
-                    <Thead>
-                      <Tr>
-                        <Th><Typography variant="sigma">When</Typography></Th>
-                        <Th><Typography variant="sigma">Who</Typography></Th>
-                        <Th><Typography variant="sigma">What</Typography></Th>
-                      </Tr>
-                    </Thead>
-                    <Tbody>
-                      {run.audit.map((entry) => (
-                        <Tr key={entry.documentId}>
-                          <Td><Typography variant="pi">{formatDateTime(entry.occurredAt)}</Typography></Td>
-                          <Td style={WRAPS}><Typography variant="pi">{entry.actorName ?? entry.actorType}</Typography></Td>
-                          <Td style={WRAPS}><Typography variant="pi">{entry.summary}</Typography></Td>
-                        </Tr>
-                      ))}
-                    </Tbody>
-                  </Table>
-                </Box>
+                <AuditTrail entries={run.audit} />
               </Card>
             </Grid.Item>
           </Grid.Root>

@@ -1,9 +1,10 @@
-import { Box, Flex, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Flex, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { PageOf, ProcessSummary, useResource } from '../api';
-import { FilterSelect } from '../components/Filters';
-import { Empty, Failure, Loading } from '../components/PageState';
+import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { actorName, counted, formatDateTime } from '../format';
 import type { Actor } from '../format';
@@ -51,19 +52,17 @@ export const RunsPage = () => {
       <Page.Title>Process runs</Page.Title>
       <Layouts.Header title="Runs" subtitle={data ? counted(data.pagination.total, 'run') : 'Every run of every process the engine runs'} />
       <Layouts.Content>
-        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
-          <Flex gap={3} alignItems="flex-end" wrap="wrap" aria-label="Filter runs" role="group">
-            <FilterSelect
-              name="process"
-              label="Process"
-              value={params.process ?? ''}
-              options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
-              onChange={(value) => filter('process', value)}
-              width="260px"
-            />
-            <FilterSelect name="state" label="Status" value={params.state ?? ''} options={RUN_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value)} width="160px" />
-          </Flex>
-        </Box>
+        <FilterBar label="Filter runs">
+          <FilterSelect
+            name="process"
+            label="Process"
+            value={params.process ?? ''}
+            options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+            onChange={(value) => filter('process', value)}
+            width="260px"
+          />
+          <FilterSelect name="state" label="Status" value={params.state ?? ''} options={RUN_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value)} width="160px" />
+        </FilterBar>
         {loading && !data ? <Loading /> : null}
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a process starts." /> : null}
@@ -119,12 +118,7 @@ export const RunsPage = () => {
                 ))}
               </Tbody>
             </Table>
-            <Box paddingTop={4}>
-              <Pagination.Root pageCount={data.pagination.pageCount} total={data.pagination.total} defaultPageSize={data.pagination.pageSize}>
-                <Pagination.PageSize options={['10', '20', '50', '100']} />
-                <Pagination.Links />
-              </Pagination.Root>
-            </Box>
+            <ListPagination pagination={data.pagination} />
           </>
         ) : null}
       </Layouts.Content>

@@ -1,10 +1,11 @@
 import * as React from 'react';
-import { Box, Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useSearchParams } from 'react-router-dom';
 import { PageOf, ProcessSummary, useAction, useAllowed, useResource } from '../api';
-import { FilterSelect } from '../components/Filters';
-import { Empty, Failure, Loading } from '../components/PageState';
+import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
+import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { StateBadge } from '../components/StateBadge';
 import { BASE } from '../pluginId';
 import { Actor, actorName, counted, formatDate, formatDateTime } from '../format';
@@ -123,20 +124,18 @@ export const TasksPage = () => {
         }
       />
       <Layouts.Content>
-        <Box background="neutral0" hasRadius shadow="tableShadow" padding={4} marginBottom={4}>
-          <Flex gap={3} alignItems="flex-end" wrap="wrap" aria-label="Filter tasks" role="group">
-            <FilterSelect
-              name="process"
-              label="Process"
-              value={params.process ?? ''}
-              options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
-              onChange={(value) => filter('process', value)}
-              width="260px"
-            />
-            <FilterSelect name="role" label="Role" value={params.role ?? ''} options={[...roles].map(([value, label]) => ({ value, label }))} onChange={(value) => filter('role', value)} />
-            <FilterSelect name="state" label="Status" value={state} options={TASK_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value === 'open' ? '' : value)} width="160px" clearable={false} />
-          </Flex>
-        </Box>
+        <FilterBar label="Filter tasks">
+          <FilterSelect
+            name="process"
+            label="Process"
+            value={params.process ?? ''}
+            options={(processes.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+            onChange={(value) => filter('process', value)}
+            width="260px"
+          />
+          <FilterSelect name="role" label="Role" value={params.role ?? ''} options={[...roles].map(([value, label]) => ({ value, label }))} onChange={(value) => filter('role', value)} />
+          <FilterSelect name="state" label="Status" value={state} options={TASK_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value === 'open' ? '' : value)} width="160px" clearable={false} />
+        </FilterBar>
         {loading && !data ? <Loading /> : null}
         {error ? <Failure message={error} onRetry={reload} /> : null}
         {data && !data.items.length ? <Empty title={`No ${state} task matches these filters`} hint="Tasks appear when a run reaches a step for people." /> : null}
@@ -198,12 +197,7 @@ export const TasksPage = () => {
                 ))}
               </Tbody>
             </Table>
-            <Box paddingTop={4}>
-              <Pagination.Root pageCount={data.pagination.pageCount} total={data.pagination.total} defaultPageSize={data.pagination.pageSize}>
-                <Pagination.PageSize options={['10', '20', '50', '100']} />
-                <Pagination.Links />
-              </Pagination.Root>
-            </Box>
+            <ListPagination pagination={data.pagination} />
           </>
         ) : null}
       </Layouts.Content>

@@ -3,7 +3,7 @@ import { Box, EmptyStateLayout, Flex, Loader, Typography } from '@strapi/design-
 import { WarningCircle } from '@strapi/icons';
 import { Link } from 'react-router-dom';
 
-/** Loading, error and empty states that look the same on every page of the plugin. */
+/** Loading, error and empty states, cards and figures that look the same on every page of the panel. */
 export const Loading = ({ label = 'Loading…' }: { label?: string }) => (
   <Flex justifyContent="center" padding={8}>
     <Loader>{label}</Loader>
@@ -29,8 +29,8 @@ export const Empty = ({ title, hint }: { title: string; hint?: React.ReactNode }
 );
 
 /**
- * A figure with its label, as on the overview: `to` links the figure to the records behind it,
- * `definition` says in one line how it is computed.
+ * A figure with its label. On its own it is a card (`to` links the figure to the records behind
+ * it, `definition` says in one line how it is computed); `inset`, a grey box inside a card.
  */
 export const Stat = ({
   label,
@@ -39,6 +39,7 @@ export const Stat = ({
   tone,
   to,
   definition,
+  inset = false,
 }: {
   label: string;
   value: React.ReactNode;
@@ -46,8 +47,16 @@ export const Stat = ({
   tone?: 'danger';
   to?: string;
   definition?: string;
+  inset?: boolean;
 }) => (
-  <Box background="neutral0" hasRadius shadow="tableShadow" padding={5} height="100%" data-stat={label}>
+  <Box
+    background={inset ? 'neutral100' : 'neutral0'}
+    hasRadius
+    shadow={inset ? undefined : 'tableShadow'}
+    padding={inset ? 4 : 5}
+    height={inset ? undefined : '100%'}
+    data-stat={label}
+  >
     <Flex direction="column" alignItems="flex-start" gap={1}>
       <Typography variant="sigma" textColor="neutral600">
         {label}
@@ -75,10 +84,22 @@ export const Stat = ({
   </Box>
 );
 
-/** A white card with a title, the frame of each section of a page. */
-export const Card = ({ title, action, children }: { title: string; action?: React.ReactNode; children: React.ReactNode }) => (
-  <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
-    <Flex justifyContent="space-between" alignItems="center" paddingBottom={4}>
+/** A white card with a title, the frame of each section of a page; `fill` stretches it to its grid cell. */
+export const Card = ({
+  title,
+  action,
+  children,
+  fill = false,
+  ...rest
+}: {
+  title: string;
+  action?: React.ReactNode;
+  children: React.ReactNode;
+  fill?: boolean;
+  [data: `data-${string}`]: string;
+}) => (
+  <Box background="neutral0" hasRadius shadow="tableShadow" padding={6} height={fill ? '100%' : undefined} {...rest}>
+    <Flex justifyContent="space-between" alignItems="center" paddingBottom={4} gap={3} wrap="wrap">
       <Typography variant="delta" tag="h2">
         {title}
       </Typography>
