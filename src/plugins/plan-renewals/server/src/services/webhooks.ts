@@ -505,9 +505,13 @@ export const applyEvent = async (strapi: Core.Strapi, event: Stripe.Event, inbox
 };
 
 let acknowledging = 0;
+let lastAcknowledgedAt = -Infinity;
 
-/** Deliveries this process is acknowledging now: the inbox's worker gives way to them (see stripe-inbox). */
-export const acknowledgementsInFlight = () => acknowledging;
+/**
+ * Deliveries this process is acknowledging now, and how long ago (ms) it last answered one: the
+ * inbox's worker gives way to a burst of them (see stripe-inbox).
+ */
+export const acknowledgements = () => ({ inFlight: acknowledging, sinceLastMs: performance.now() - lastAcknowledgedAt });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const acknowledge = async (raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> => {
@@ -552,6 +556,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return await acknowledge(raw, signature);
       } finally {
         acknowledging -= 1;
+        lastAcknowledgedAt = performance.now();
       }
     },
   };
