@@ -539,6 +539,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .ignore()
       .returning('id');
     const duplicate = inserted.length === 0;
+    // Only a verified delivery counts as a burst the worker gives way to: unsigned requests cannot slow it.
+    lastAcknowledgedAt = performance.now();
     // Applied as soon as the answer is on its way, by this instance's worker.
     if (!duplicate) setImmediate(() => service(strapi, 'stripe-inbox').kick());
     return { duplicate, event: event.id };
@@ -556,7 +558,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return await acknowledge(raw, signature);
       } finally {
         acknowledging -= 1;
-        lastAcknowledgedAt = performance.now();
       }
     },
   };
