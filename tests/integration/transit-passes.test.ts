@@ -402,6 +402,27 @@ describe('paid by card through Stripe Checkout', () => {
     expect(await order(created.documentId)).toMatchObject({ status: 'Failed', pass: null });
   });
 
+  test('a card-paid pass whose proof is rejected: the order is cancelled and Finance refunds the card in Stripe, once', async () => {
+    const { created } = await byCard('senior-monthly');
+    const paid = sessionEvent('checkout.session.completed', created);
+    expect((await deliver(strapi, paid)).status).toBe(200);
+    const waiting = await until(created.documentId, (o) => o.status === 'Paid' && o.run.currentStep === 'verify-eligibility');
+    const task = await openTask(waiting.run.documentId, 'verify-eligibility');
+    const rejected = await post(verification, `${WF}/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'no proof of age' });
+    expect(rejected.body.data).toMatchObject({ state: 'completed', outcome: 'rejected' });
+    const after = await order(created.documentId);
+    expect(after).toMatchObject({ status: 'Cancelled', refundedMinor: after.totalMinor, pass: { status: 'Revoked' } });
+    expect(after.run.steps.find((s: any) => s.id === 'undo-order').result).toMatch(/to refund to the card \(a Finance task\)/);
+    const { stripePaymentIntent } = await strapi.db.query('plugin::transit-passes.order').findOne({ where: { documentId: created.documentId } });
+    expect(stripePaymentIntent).toBe(paid.data.object.payment_intent);
+    const refunds = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { type: 'refund', role: 'finance', details: { $contains: created.number } } });
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]).toMatchObject({ state: 'open', taskKey: `${stripePaymentIntent}:transit:refund` });
+    expect(refunds[0].details).toContain(stripePaymentIntent);
+    const told = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: created.run.documentId }, orderBy: { id: 'asc' } });
+    expect(told[told.length - 1].text).toMatch(/could not verify your eligibility \(no proof of age\); your order is cancelled and its amount will be refunded to your card/);
+  });
+
   test('Stripe unreachable when the order is made: the order stands without a link, and the retry job asks again with the same key', async () => {
     // stripe-node tries three times (two retries): Stripe answers 500 to each.
     for (let i = 0; i < 3; i += 1) stripe.faults.push({ status: 500, path: '/v1/checkout/sessions' });

@@ -56,6 +56,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     configured: (): boolean => stripe().configured(),
 
     /**
+     * A card-paid order cancelled after its payment: the money is at Stripe, so Finance gets a
+     * refund task (once per payment), in the caller's transaction. Answers the task.
+     */
+    refundDue: (order: any, now: Date) =>
+      financeTask(
+        `${order.stripePaymentIntent}:transit:refund`,
+        'refund',
+        `Pass order ${order.number} was cancelled after its card payment ${order.stripePaymentIntent}: refund ${amount(order.totalMinor, order.currency)} to the card in Stripe.`,
+        now,
+      ),
+
+    /**
      * The order's Checkout session (created once: the key is the run's and the order number's);
      * answers its URL. Called after the order's transaction committed, never inside one.
      */

@@ -378,9 +378,12 @@ const effects: Record<string, Effect> = {
       // The card was never handed over: it goes back on the shelf.
       if (order.cardReserved) await moveStock(step.strapi, order.product.id, 'restock');
       await refreshDailyRevenue(step.strapi, order.paidOn, order.currency);
+      // Paid by card, the money is at Stripe: Finance refunds it there (a desk payment is handed back at the desk).
+      const byCard = order.paymentMethod === 'stripe' && order.cardPayment === 'paid';
+      if (byCard) await step.strapi.plugin('transit-passes').service('card-payments').refundDue(order, step.now);
       return {
         outcome: 'done',
-        result: `Order ${order.number} Cancelled, ${amount(order.totalMinor, order.currency)} refunded, pass revoked`,
+        result: `Order ${order.number} Cancelled, ${amount(order.totalMinor, order.currency)} ${byCard ? 'to refund to the card (a Finance task)' : 'refunded'}, pass revoked`,
       };
     }
     return {
@@ -395,7 +398,7 @@ const effects: Record<string, Effect> = {
     const order = ctx(step).order ? await orderOf(step) : null;
     const why =
       rejected?.step === 'verify-eligibility'
-        ? `we could not verify your eligibility (${rejected.note}); your order is cancelled and refunded`
+        ? `we could not verify your eligibility (${rejected.note}); your order is cancelled and ${order?.paymentMethod === 'stripe' ? 'its amount will be refunded to your card' : 'refunded'}`
         : order?.cardPayment === 'failed'
           ? `the card payment did not go through (${order.paymentIssue ?? 'not paid'}); nothing was charged`
           : `the payment was declined${rejected?.note ? ` (${rejected.note})` : ''}; nothing was charged`;
