@@ -423,6 +423,32 @@ describe('paid by card through Stripe Checkout', () => {
     expect(told[told.length - 1].text).toMatch(/could not verify your eligibility \(no proof of age\); your order is cancelled and its amount will be refunded to your card/);
   });
 
+  test("a refund made in Stripe or a dispute about a pass order's card payment gives Finance a task, once each", async () => {
+    const { created } = await byCard();
+    const paid = sessionEvent('checkout.session.completed', created);
+    expect((await deliver(strapi, paid)).status).toBe(200);
+    await until(created.documentId, (o) => o.status === 'Paid' && o.run.state === 'completed');
+    const intent = paid.data.object.payment_intent;
+    const refund = stripeEvent('charge.refunded', 'charge', { id: newId('ch'), payment_intent: intent, amount: created.totalMinor, amount_refunded: created.totalMinor, refunded: true, currency: 'usd' });
+    const dispute = stripeEvent('charge.dispute.created', 'dispute', {
+      id: newId('dp'),
+      payment_intent: intent,
+      amount: created.totalMinor,
+      currency: 'usd',
+      reason: 'fraudulent',
+      evidence_details: { due_by: Math.floor(Date.UTC(2027, 0, 15, 23, 59, 59) / 1000), has_evidence: false, past_due: false, submission_count: 0 },
+    });
+    for (const event of [refund, dispute, refund]) expect((await deliver(strapi, event)).status).toBe(200);
+    const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { details: { $contains: `pass order ${created.number}` }, type: { $in: ['refund', 'dispute'] } }, orderBy: { id: 'asc' } });
+    expect(tasks.map((t: any) => [t.type, t.role, t.state])).toEqual([
+      ['refund', 'finance', 'open'],
+      ['dispute', 'finance', 'open'],
+    ]);
+    expect(tasks[1].dueDate).toBe('2027-01-15');
+    // The order itself is Finance's to change: the event alone does not touch it.
+    expect(await order(created.documentId)).toMatchObject({ status: 'Paid', pass: { status: 'Active' } });
+  });
+
   test('Stripe unreachable when the order is made: the order stands without a link, and the retry job asks again with the same key', async () => {
     // stripe-node tries three times (two retries): Stripe answers 500 to each.
     for (let i = 0; i < 3; i += 1) stripe.faults.push({ status: 500, path: '/v1/checkout/sessions' });

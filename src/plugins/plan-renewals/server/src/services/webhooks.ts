@@ -242,6 +242,10 @@ const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePay
 type Apply<K extends StripeAction['kind']> = (ctx: EventContext, action: Extract<StripeAction, { kind: K }>) => Promise<Handled>;
 
 /** How each action is applied, in its event's transaction. */
+/** A refund or dispute about a transit pass order's card payment: the transit-passes plugin answers it, in this transaction. */
+const transitQuestion = (ctx: EventContext, question: any): Promise<string | null> =>
+  ctx.strapi.plugin('transit-passes').service('card-payments').settlementQuestion(question, ctx.now);
+
 const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
   async 'payment-succeeded'(ctx, action) {
     const invoice = await loadInvoice(ctx.strapi, action.invoice);
@@ -307,8 +311,12 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     return { ...confirmed, outcome: [...notes, confirmed.outcome].join('; ') };
   },
 
-  async refund(ctx, { reference, partial }) {
+  async refund(ctx, { reference, charge, partial }) {
     const transaction = await transactionBy(ctx.strapi, reference);
+    if (!transaction) {
+      const transit = await transitQuestion(ctx, { kind: 'refund', reference, charge });
+      if (transit) return { outcome: transit };
+    }
     if (transaction?.state === 'Refunded') return { outcome: `payment ${reference} already refunded` };
     if (partial) {
       if (!transaction) return { outcome: `partial refund for unknown payment ${reference}: ignored` };
@@ -323,7 +331,10 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
 
   async dispute(ctx, action) {
     const transaction = await transactionBy(ctx.strapi, action.reference);
-    if (!transaction) return { outcome: 'ignored: a dispute about a payment this application did not record' };
+    if (!transaction) {
+      const transit = await transitQuestion(ctx, { kind: 'dispute', reference: action.reference, dispute: action.dispute, reason: action.reason, due: action.due });
+      return { outcome: transit ?? 'ignored: a dispute about a payment this application did not record' };
+    }
     const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
     // Stripe sets the evidence due date; without one, the task is due at once.
     const due = action.due ?? ctx.now.toISOString().slice(0, 10);

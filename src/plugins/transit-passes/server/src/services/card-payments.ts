@@ -40,8 +40,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
   const load = (documentId: string): Promise<any> => strapi.documents(ORDER_UID as any).findOne({ documentId, populate: { customer: true, product: true } as any });
   const update = (documentId: string, data: Record<string, unknown>) => strapi.documents(ORDER_UID as any).update({ documentId, data: data as any });
-  const financeTask = (key: string, type: 'payment-mismatch' | 'refund', details: string, now: Date) =>
-    strapi.plugin('plan-renewals').service('card-payments').financeTask(key, type, details, null, null, now.toISOString().slice(0, 10));
+  const financeTask = (key: string, type: 'payment-mismatch' | 'refund' | 'dispute', details: string, now: Date, due?: string) =>
+    strapi.plugin('plan-renewals').service('card-payments').financeTask(key, type, details, null, null, due ?? now.toISOString().slice(0, 10));
 
   /** After the caller's commit, the run moves on (a failure leaves it for its next advance or the stuck-runs sweep). */
   const advanceAfterCommit = (onCommit: (cb: () => void) => void, run: string, actor: Actor) =>
@@ -59,6 +59,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * A card-paid order cancelled after its payment: the money is at Stripe, so Finance gets a
      * refund task (once per payment), in the caller's transaction. Answers the task.
      */
+    /**
+     * A refund made in Stripe, or a dispute opened, about a pass order's card payment (a charge
+     * carries none of our metadata: the order is found by its PaymentIntent). Finance decides what
+     * it means for the pass: a task, once per refund or dispute, in the caller's transaction.
+     * Answers the outcome, or null when no order was paid by that payment.
+     */
+    async settlementQuestion(
+      question: { kind: 'refund'; reference: string; charge: string } | { kind: 'dispute'; reference: string; dispute: string; reason: string; due: string | null },
+      now: Date,
+    ): Promise<string | null> {
+      const order = await strapi.db.query(ORDER_UID as any).findOne({ where: { stripePaymentIntent: question.reference } });
+      if (!order) return null;
+      if (question.kind === 'refund') {
+        await financeTask(
+          `${question.charge}:transit:stripe-refund`,
+          'refund',
+          `Stripe refunded the card payment ${question.reference} of pass order ${order.number}: decide whether its pass is revoked and record the refund.`,
+          now,
+        );
+        return `refund of pass order ${order.number}'s payment: Finance task`;
+      }
+      const due = question.due ?? now.toISOString().slice(0, 10);
+      await financeTask(
+        `${question.dispute}:dispute`,
+        'dispute',
+        `Dispute ${question.dispute} (${question.reason}) over the card payment ${question.reference} of pass order ${order.number}; evidence due by ${due}.`,
+        now,
+        due,
+      );
+      return `dispute ${question.dispute} on pass order ${order.number}: Finance task due ${due}`;
+    },
+
     refundDue: (order: any, now: Date) =>
       financeTask(
         `${order.stripePaymentIntent}:transit:refund`,
