@@ -118,17 +118,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const attempts = Number(row.attempts);
     const message = String((error as Error)?.message ?? error).slice(0, 1000);
     const { maxAttempts, retryBaseSeconds } = settings();
+    // The row is no longer this claim's (its effects committed before the error, or another worker
+    // took it over): nothing to try again nor to dead-letter.
+    const gone = () => {
+      strapi.log.warn(`Stripe event ${row.event_id} (${row.type}): ${message} (after its row left this claim; not retried)`);
+      return 'failed' as const;
+    };
     if (attempts < maxAttempts) {
-      await release(knex(), row.id, token).update({
+      const released = await release(knex(), row.id, token).update({
         last_error: message,
         next_attempt_at: new Date(now.getTime() + retryDelayMs(attempts, retryBaseSeconds)),
         claimed_by: null,
         claimed_until: null,
         updated_at: now,
       });
+      if (Number(released) !== 1) return gone();
       strapi.log.warn(`Stripe event ${row.event_id} (${row.type}) failed on attempt ${attempts} of ${maxAttempts}; tried again later: ${message}`);
       return 'failed';
     }
+    let deadLettered = false;
     await strapi.db.transaction(async ({ trx }) => {
       const dead = await release(trx, row.id, token).update({
         state: 'dead',
@@ -140,6 +148,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         updated_at: now,
       });
       if (Number(dead) !== 1) return;
+      deadLettered = true;
       const details = `Stripe event ${row.event_id} (${row.type}, ${row.object_id ?? 'no object'}) could not be applied after ${attempts} attempts: ${message}. Look at it in Stripe and apply what it says by hand.`;
       await strapi.plugin('plan-renewals').service('card-payments').financeTask(`${row.event_id}:stripe-event`, 'stripe-event', details, null, null, now.toISOString().slice(0, 10));
       await writeAudit(strapi, {
@@ -152,6 +161,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         occurredAt: now,
       });
     });
+    if (!deadLettered) return gone();
     strapi.log.error(`Stripe event ${row.event_id} (${row.type}) dead-lettered after ${attempts} attempts: ${message}`);
     return 'dead';
   };
