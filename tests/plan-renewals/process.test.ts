@@ -44,6 +44,7 @@ describe('the pre-paid plan process', () => {
       dispute: { resolved: 'close', dismissed: 'close' },
       'collect-payment': { resolved: 'close', dismissed: 'close' },
       refund: { resolved: 'close', dismissed: 'close' },
+      'stripe-event': { resolved: 'close', dismissed: 'close' },
     });
   });
 });
