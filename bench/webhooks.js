@@ -179,6 +179,11 @@ const startBaseline = (strapi, Stripe) => {
     `| **ratio app/baseline** | ${ratio(appResult.throughput, baseResult.throughput)} | ${ratio(appResult.p50, baseResult.p50)} | ${ratio(appResult.p95, baseResult.p95)} | ${ratio(appResult.p99, baseResult.p99)} | | ${ratio(appResult.drainMs, baseResult.drainMs)} | ${ratio(baseResult.drainMs, appResult.drainMs)} |`,
   );
   console.log(`\npayments recorded: ${recorded} of ${2 * n} expected; inbox: ${inbox.map((r) => `${r.state} ${r.n}`).join(', ')}`);
+  for (const [name, r] of [['application', appResult], ['baseline', baseResult]]) {
+    if (r.failures.length === 0) continue;
+    const counts = r.failures.reduce((all, code) => ({ ...all, [code]: (all[code] ?? 0) + 1 }), {});
+    console.log(`${name} answers other than 200: ${Object.entries(counts).map(([code, count]) => `${count} x ${code}`).join(', ')}`);
+  }
   process.exit(appResult.failures.length || baseResult.failures.length || recorded !== 2 * n ? 1 : 0);
 })().catch(async (error) => {
   console.error(error);

@@ -3,7 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type Stripe from 'stripe';
 import { writeAudit } from '../../../../../guards/audit';
 import { readEnvironment } from '../../../../../setup/environment';
-import { EVENT_UID, INBOX_TABLE, acknowledgements, applyEvent } from './webhooks';
+import { EVENT_UID, INBOX_TABLE, acknowledgementsInFlight, applyEvent } from './webhooks';
 
 /**
  * The Stripe event inbox as a durable queue. The webhook stores each acknowledged event `pending`;
@@ -44,24 +44,18 @@ export const retryDelayMs = (attempt: number, baseSeconds: number) => Math.min(3
 class ClaimLost extends Error {}
 
 /** The longest the worker waits for this process's acknowledgements before its next event. */
-const MAX_GIVE_WAY_MS = 1000;
-/** How long without an acknowledgement ends a burst. */
-const QUIET_MS = 50;
+const MAX_GIVE_WAY_MS = 250;
 
 /**
  * Acknowledging is the latency Stripe sees and applying is not: before each event the worker waits
- * while this process is in a burst of deliveries (one in flight, or one answered less than QUIET_MS
- * ago), at most MAX_GIVE_WAY_MS, so a burst is answered first (an event's transaction holds
- * SQLite's one connection, and on PostgreSQL its work shares the event loop with the answers) and
- * the worker still moves on under a steady stream.
+ * while this process is acknowledging deliveries, at most MAX_GIVE_WAY_MS, so a burst is answered
+ * first and the worker still moves on under a steady stream. (Waiting for the whole burst to end
+ * instead answered a quiet burst faster, but on a loaded machine left a backlog whose application
+ * stalled the process long enough for clients' connections to be reset.)
  */
 const giveWay = async () => {
   const until = Date.now() + MAX_GIVE_WAY_MS;
-  const busy = () => {
-    const { inFlight, sinceLastMs } = acknowledgements();
-    return inFlight > 0 || sinceLastMs < QUIET_MS;
-  };
-  while (busy() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (acknowledgementsInFlight() > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
 };
 
 const SYSTEM = { type: 'system', id: 'stripe-inbox', name: 'Stripe event inbox' } as const;

@@ -516,13 +516,9 @@ export const applyEvent = async (strapi: Core.Strapi, event: Stripe.Event, inbox
 };
 
 let acknowledging = 0;
-let lastAcknowledgedAt = -Infinity;
 
-/**
- * Deliveries this process is acknowledging now, and how long ago (ms) it last answered one: the
- * inbox's worker gives way to a burst of them (see stripe-inbox).
- */
-export const acknowledgements = () => ({ inFlight: acknowledging, sinceLastMs: performance.now() - lastAcknowledgedAt });
+/** Deliveries this process is acknowledging now: the inbox's worker gives way to them (see stripe-inbox). */
+export const acknowledgementsInFlight = () => acknowledging;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const acknowledge = async (raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> => {
@@ -550,8 +546,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .ignore()
       .returning('id');
     const duplicate = inserted.length === 0;
-    // Only a verified delivery counts as a burst the worker gives way to: unsigned requests cannot slow it.
-    lastAcknowledgedAt = performance.now();
     // Applied as soon as the answer is on its way, by this instance's worker.
     if (!duplicate) setImmediate(() => service(strapi, 'stripe-inbox').kick());
     return { duplicate, event: event.id };
