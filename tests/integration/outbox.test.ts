@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import QRCode from 'qrcode';
 import { http, startStrapi, stopStrapi } from '../harness/strapi';
 import { StandIn, startSendGridStandIn } from '../harness/sendgrid-stand-in';
 
@@ -66,6 +67,33 @@ describe('with an API key', () => {
     expect(request.body.subject).toBe(email.subject);
     expect(request.body.content.map((c: any) => c.type)).toEqual(['text/plain', 'text/html']);
     expect((await stored(email)).state).toBe('sent');
+  });
+
+  test('an inline image travels as an inline attachment with its content id', async () => {
+    const png = (await QRCode.toBuffer('PASS-CODE-1', { type: 'png' })).toString('base64');
+    const email = await outbox().enqueue({
+      channel: 'email',
+      key: `inline:${Date.now()}`,
+      to: 'rider@example.com',
+      subject: 'Your pass',
+      text: 'Your pass code: PASS-CODE-1',
+      html: '<p><img src="cid:pass-qr"></p>',
+      images: [{ cid: 'pass-qr', png }],
+    });
+    expect(await outbox().dispatch()).toMatchObject({ sent: 1 });
+    const [request] = sendgrid.received;
+    expect(request.body.attachments).toEqual([{ content: png, filename: 'pass-qr.png', type: 'image/png', disposition: 'inline', content_id: 'pass-qr' }]);
+    expect((await stored(email)).state).toBe('sent');
+  });
+
+  test('an inline image that is not a PNG, or has a bad content id, is refused and nothing is queued', async () => {
+    const before = await strapi.db.query('plugin::workflows.message').count();
+    const email = { channel: 'email', to: 'rider@example.com', subject: 'Your pass', text: 'x' } as const;
+    const gif = Buffer.from('GIF89a....').toString('base64');
+    await expect(outbox().enqueue({ ...email, key: 'bad:1', images: [{ cid: 'pass-qr', png: gif }] })).rejects.toThrow(/images.0.png: png must be a PNG image/);
+    await expect(outbox().enqueue({ ...email, key: 'bad:2', images: [{ cid: 'Pass QR"><script>', png: 'iVBORw0KGgo=' }] })).rejects.toThrow(/images.0.cid/);
+    await expect(outbox().enqueue({ ...email, key: 'bad:3', images: [{ cid: 'a', png: 'iVBORw0KGgo' + 'A'.repeat(100_000) }] })).rejects.toThrow(/at most 100000/);
+    expect(await strapi.db.query('plugin::workflows.message').count()).toBe(before);
   });
 
   test('a 429 is retried after a back-off, then the 202 marks it sent', async () => {

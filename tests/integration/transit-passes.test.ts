@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { fingerprint } from '../harness/database-state';
 import { createCustomer } from '../harness/fixtures';
 import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
@@ -31,6 +33,11 @@ const product = (data: Record<string, unknown>) =>
     data: { currency: 'USD', taxRateBps: 0, serviceFeeMinor: 0, activation: 'on-purchase', proofRequired: 'none', active: true, ...data } as any,
   });
 const unique = () => crypto.randomBytes(3).toString('hex');
+/** What a phone's camera reads from a base64 PNG: the QR code's text, or null. */
+const scanQr = (base64: string): string | null => {
+  const image = PNG.sync.read(Buffer.from(base64, 'base64'));
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data ?? null;
+};
 
 let monthly: any;
 let senior: any;
@@ -110,6 +117,10 @@ test('a monthly pass bought and paid at the desk: order Paid, pass Active with i
   const messages = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: created.run.documentId }, orderBy: { id: 'asc' } });
   expect(messages.map((m: any) => m.channel)).toEqual(['email', 'sms']);
   expect(messages[0].text).toContain(after.pass.code);
+  // The email shows the pass as a QR code (an inline image) that scans back to the pass code.
+  expect(messages[0].html).toContain('<img src="cid:pass-qr"');
+  expect(messages[0].images.map((image: any) => image.cid)).toEqual(['pass-qr']);
+  expect(scanQr(messages[0].images[0].png)).toBe(after.pass.code);
   expect(await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId })).toMatchObject({ transitStatus: 'Active' });
 });
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { formatAmount, isCurrencyCode, localDate, orderTotals, validUntil, verificationStanding } from '../../../../../domain';
+import QRCode from 'qrcode';
+import { escapeHtml, formatAmount, isCurrencyCode, localDate, orderTotals, validUntil, verificationStanding } from '../../../../../domain';
 import { getService } from '../../../../workflows/server/src/utils';
 import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
 
@@ -35,6 +36,17 @@ const amount = (minor: number, currency: string) => (isCurrencyCode(currency) ? 
 
 /** A pass code: 128 random bits, URL-safe (22 characters). */
 export const newPassCode = (): string => crypto.randomBytes(16).toString('base64url');
+
+/** The content id of the pass's QR code in the confirmation email (`<img src="cid:pass-qr">`). */
+export const PASS_QR_CID = 'pass-qr';
+
+/**
+ * The pass code as a QR code (PNG, base64) a gate or an inspector's device scans: error
+ * correction M (15 % of the symbol may be damaged) and a 4-module quiet zone, as the QR standard
+ * asks, 240 pixels wide for a phone screen.
+ */
+export const passQrPng = async (code: string): Promise<string> =>
+  (await QRCode.toBuffer(code, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 240 })).toString('base64');
 
 /** The next order number of the year (PO-2026-000001), gapless: the engine's counters, in the caller's transaction. */
 const nextNumber = (strapi: Core.Strapi, year: number): Promise<string> => getService(strapi, 'numbers').next('PO', year);
@@ -307,6 +319,10 @@ const effects: Record<string, Effect> = {
     const customer = ctx(step).customer;
     const lines = (order.lines as { description: string; amountMinor: number }[]).map((l) => `  ${l.description}: ${amount(l.amountMinor, order.currency)}`).join('\n');
     const validity = pass.validUntil ? `Valid from ${pass.validFrom} until ${pass.validUntil}.` : 'Valid from its first use.';
+    const text = `Hello ${customer.name},\n\nThank you for your order ${order.number}.\n${lines}\n  Total: ${amount(order.totalMinor, order.currency)}\n\nYour pass code: ${pass.code}\n${validity}\nShow this code at the gate or to an inspector.`;
+    const html =
+      `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>` +
+      `<p><img src="cid:${PASS_QR_CID}" width="240" height="240" alt="QR code of your pass ${escapeHtml(pass.code)}"></p>`;
     return {
       outcome: 'done',
       result: `Receipt and pass emailed to ${customer.email}`,
@@ -315,7 +331,9 @@ const effects: Record<string, Effect> = {
           channel: 'email',
           to: customer.email,
           subject: `Your ${order.product.name} (order ${order.number})`,
-          text: `Hello ${customer.name},\n\nThank you for your order ${order.number}.\n${lines}\n  Total: ${amount(order.totalMinor, order.currency)}\n\nYour pass code: ${pass.code}\n${validity}\nShow this code at the gate or to an inspector.`,
+          text,
+          html,
+          images: [{ cid: PASS_QR_CID, png: await passQrPng(pass.code) }],
         },
       ],
     };

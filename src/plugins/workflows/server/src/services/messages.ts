@@ -54,6 +54,23 @@ const run = z.string().min(1).max(64, 'run must be at most 64 characters').optio
 /** A high-priority message is sent before the normal ones waiting with it. */
 export const MESSAGE_PRIORITIES = ['normal', 'high'] as const;
 const priority = z.enum(MESSAGE_PRIORITIES).optional();
+/** The PNG signature, base64: what an inline image must start with. */
+const PNG_BASE64_PREFIX = 'iVBORw0KGgo';
+/** At most this many bytes of base64 per image: a QR code or a logo, not a photo album. */
+export const MAX_IMAGE_BASE64 = 100_000;
+const images = z
+  .array(
+    z.strictObject({
+      cid: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'cid must be 1 to 63 lower-case letters, digits, dots or hyphens'),
+      png: z
+        .string()
+        .max(MAX_IMAGE_BASE64, `an image must be at most ${MAX_IMAGE_BASE64} characters of base64`)
+        .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'png must be base64')
+        .refine((png) => png.startsWith(PNG_BASE64_PREFIX), 'png must be a PNG image'),
+    }),
+  )
+  .max(4, 'an email carries at most 4 inline images')
+  .optional();
 
 /** What `enqueue` takes: the key makes a message once, whoever asks and however often. */
 const messageInput = z.discriminatedUnion(
@@ -70,6 +87,7 @@ const messageInput = z.discriminatedUnion(
       subject: z.string().trim().min(1, 'an email needs a subject').max(255, 'subject must be at most 255 characters'),
       text: z.string().min(1, 'an email needs a text part'),
       html: z.string().min(1).optional(),
+      images,
       run,
       priority,
     }),
@@ -125,6 +143,7 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
           subject: message.channel === 'email' ? message.subject : null,
           text: message.text,
           html: message.channel === 'email' ? (message.html ?? textToHtml(message.text)) : null,
+          images: message.channel === 'email' && message.images?.length ? message.images : null,
           state: 'pending',
           attempts: 0,
           run: message.run,
@@ -182,7 +201,7 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
         }
         let providerMessageId: string | null;
         try {
-          ({ providerMessageId } = await sender.send({ key: message.messageKey, to: message.to, subject: message.subject, text: message.text, html: message.html }));
+          ({ providerMessageId } = await sender.send({ key: message.messageKey, to: message.to, subject: message.subject, text: message.text, html: message.html, images: message.images }));
         } catch (error) {
           const status = error instanceof SendFailure ? error.status : undefined;
           const reason = `${status ?? 'no response'}: ${String((error as Error)?.message ?? error).slice(0, 300)}`;

@@ -69,12 +69,20 @@ export interface StepContext {
 }
 
 /** A message a notify step sends; the key, unless given, is the run's and the step's. */
+/** A PNG an email shows inline: its content id (`cid:`) and its bytes, base64. */
+export interface InlineImage {
+  cid: string;
+  png: string;
+}
+
 export interface StepMessage {
   channel: 'email' | 'sms';
   to: string;
   subject?: string;
   text: string;
   html?: string;
+  /** Emails only: PNG images the html shows inline as `<img src="cid:ID">`. */
+  images?: InlineImage[];
   key?: string;
   /** High: sent before the normal messages waiting with it. */
   priority?: 'normal' | 'high';

@@ -145,7 +145,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const key = message.key ?? `${run.documentId}:${step.id}${messages.length > 1 ? `:${index + 1}` : ''}`;
       const common = { key, to: message.to, text: message.text, run: run.documentId, priority: message.priority };
       if (message.channel === 'sms') await outbox.enqueue({ channel: 'sms', ...common });
-      else await outbox.enqueue({ channel: 'email', ...common, subject: message.subject ?? '', html: message.html });
+      else await outbox.enqueue({ channel: 'email', ...common, subject: message.subject ?? '', html: message.html, images: message.images });
     }
   };
 

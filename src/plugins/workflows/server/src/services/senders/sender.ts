@@ -11,6 +11,8 @@ export interface OutgoingMessage {
   text: string;
   /** Emails only. */
   html: string | null;
+  /** Emails only: PNGs the html shows as `cid:` images. */
+  images?: { cid: string; png: string }[] | null;
 }
 
 export interface Sender {

@@ -22,6 +22,11 @@ export const sendGridSender = (env: Environment): Sender => {
           text: message.text,
           html: message.html ?? undefined,
           customArgs: { messageKey: message.key },
+          // Inline (content id) attachments: mail clients show them where the html says
+          // `cid:…`, where most refuse an image given as a data URI.
+          ...(message.images?.length
+            ? { attachments: message.images.map((image) => ({ content: image.png, filename: `${image.cid}.png`, type: 'image/png', disposition: 'inline', content_id: image.cid })) }
+            : {}),
         });
         const id = response?.headers?.['x-message-id'];
         return { providerMessageId: typeof id === 'string' ? id : null };
