@@ -1,10 +1,6 @@
-import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
-import { describeViolations } from './invariants';
-import { AppProcess, appSecrets, createApp } from './harness/app';
-import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, describeWave, inFlight, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { describeWave, inFlight, report, scenario, sleep, waitFor } from './harness/scenario';
 import { DuePlan, seedDuePlans } from './harness/seed';
-import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
+import { paymentIntentRequests } from './harness/stripe';
 
 /**
  * Scenario 1, crash mid-wave: a thousand plans fall due; the renewal wave starts by the clock
@@ -17,29 +13,12 @@ import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe
 // RESILIENCE_WAVE_PLANS makes the wave smaller for a quick try; CI runs the full thousand.
 const PLANS = Number(process.env.RESILIENCE_WAVE_PLANS ?? 1000);
 
-let db: Database;
-let stripe: StripeSide;
-let sendgrid: SendGridStandIn;
-let app: AppProcess;
-
-beforeAll(async () => {
-  db = await createDatabase('crash');
-  stripe = await startStripe();
-  sendgrid = await startSendGridStandIn();
-});
-
-afterAll(async () => {
-  await app?.kill();
-  await stripe?.close();
-  await sendgrid?.close();
-  await db?.drop();
-});
+const world = scenario('crash');
 
 test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every plan is renewed once, nothing twice`, async () => {
+  const { db, stripe, sendgrid } = world;
   const started = Date.now();
-  app = await createApp('app', appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid }));
-  await app.start(); // creates the schema; the wave starts at the first renewals-due fire after the seed
-  stripe.targets.push(app.base);
+  const app = await world.start('app'); // creates the schema; the wave starts at the first renewals-due fire after the seed
   const due: DuePlan[] = await seedDuePlans(db.pool, PLANS);
   const seededAt = Date.now();
 
@@ -57,11 +36,10 @@ test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every pla
   await sleep(3000); // Stripe's deliveries meanwhile find nobody and are retried later
   await app.start();
   const restartedAt = Date.now();
-  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 660_000, () => describeWave(db.pool, stripe));
+  await world.settle('the wave to finish after the restart', due, 660_000);
   const settledAt = Date.now();
-  await app.stop();
 
-  const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  const { figures, violations, expectClean } = await world.check(due);
   report('crash-mid-wave', {
     injected: `SIGKILL ${Math.round((killedAt - seededAt) / 1000)} s into the wave, restart after 3 s`,
     inFlightAtKill: atKill,
@@ -75,8 +53,7 @@ test(`SIGKILL during a renewal wave of ${PLANS} plans: after a restart every pla
     violations: violations.length,
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
-  expect(describeViolations(violations)).toBe('');
-  expect(app.leakedSecrets()).toEqual([]); // its worst day's logs included
+  expectClean();
   expect(figures.renewedOnce).toBe(PLANS);
   expect(figures.paymentIntents).toBe(PLANS);
   expect(figures.invoices.total).toBe(PLANS);

@@ -1,10 +1,5 @@
-import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
-import { describeViolations } from './invariants';
-import { AppProcess, appSecrets, createApp } from './harness/app';
-import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, describeWave, report, sleep, waitFor, waveSettled } from './harness/scenario';
+import { describeWave, report, scenario, sleep, waitFor } from './harness/scenario';
 import { DuePlan, seedDuePlans } from './harness/seed';
-import { StripeSide, startStripe } from './harness/stripe';
 
 /**
  * Scenario: killed between acknowledgement and application. The app runs a renewal wave with its
@@ -15,32 +10,15 @@ import { StripeSide, startStripe } from './harness/stripe';
  */
 const PLANS = Number(process.env.RESILIENCE_INBOX_PLANS ?? 40);
 
-let db: Database;
-let stripe: StripeSide;
-let sendgrid: SendGridStandIn;
-let app: AppProcess;
+const world = scenario('inbox');
 
-beforeAll(async () => {
-  db = await createDatabase('inbox');
-  stripe = await startStripe();
-  sendgrid = await startSendGridStandIn();
-});
-
-afterAll(async () => {
-  await app?.kill();
-  await stripe?.close();
-  await sendgrid?.close();
-  await db?.drop();
-});
-
-const one = async (sql: string) => Number((await db.pool.query(sql)).rows[0].n);
+const one = async (sql: string) => Number((await world.db.pool.query(sql)).rows[0].n);
 
 test(`SIGKILL after ${PLANS} webhooks were acknowledged and before they were applied: after a restart each is applied once`, async () => {
+  const { db, stripe } = world;
   const started = Date.now();
-  const env = appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid, extra: { STRIPE_EVENTS_WORKER: 'false' } });
-  app = await createApp('app', env);
-  await app.start();
-  stripe.targets.push(app.base);
+  const env = world.env({ STRIPE_EVENTS_WORKER: 'false' });
+  const app = await world.start('app', env);
   const due: DuePlan[] = await seedDuePlans(db.pool, PLANS);
 
   // Every renewal charged and its webhook acknowledged, none applied.
@@ -65,11 +43,10 @@ test(`SIGKILL after ${PLANS} webhooks were acknowledged and before they were app
   env.STRIPE_EVENTS_WORKER = 'true';
   await app.start();
   const restartedAt = Date.now();
-  await waitFor('the wave to finish after the restart', () => waveSettled(db.pool, due, stripe), 300_000, () => describeWave(db.pool, stripe));
+  await world.settle('the wave to finish after the restart', due, 300_000);
   const settledAt = Date.now();
-  await app.stop();
 
-  const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  const { figures, violations, expectClean } = await world.check(due);
   report('inbox-crash', {
     injected: `worker held back while ${PLANS} renewals were charged and their webhooks acknowledged; SIGKILL; restart with the worker`,
     atKill,
@@ -78,7 +55,7 @@ test(`SIGKILL after ${PLANS} webhooks were acknowledged and before they were app
     violations: violations.length,
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
-  expect(describeViolations(violations)).toBe('');
+  expectClean();
   expect(stripe.stats.acknowledged).toBe(atKill.acknowledged); // nothing was sent again
   expect(figures.renewedOnce).toBe(PLANS);
   expect(figures.stripeEvents).toBe(atKill.pending);

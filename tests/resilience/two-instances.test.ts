@@ -1,10 +1,6 @@
-import { startSendGridStandIn, StandIn as SendGridStandIn } from '../harness/sendgrid-stand-in';
-import { describeViolations } from './invariants';
-import { AppProcess, appSecrets, createApp } from './harness/app';
-import { Database, createDatabase } from './harness/postgres';
-import { appEnvironment, checkAll, describeWave, inFlight, report, waitFor, waveSettled } from './harness/scenario';
+import { describeWave, inFlight, report, scenario, waitFor } from './harness/scenario';
 import { createStaffUser, seedDuePlans, signIn } from './harness/seed';
-import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe';
+import { paymentIntentRequests } from './harness/stripe';
 
 /**
  * Scenario 2, two instances on one PostgreSQL and no balancer: both run every scheduled job on
@@ -16,23 +12,7 @@ import { StripeSide, paymentIntentRequests, startStripe } from './harness/stripe
  */
 const PLANS = Number(process.env.RESILIENCE_INSTANCE_PLANS ?? 60);
 
-let db: Database;
-let stripe: StripeSide;
-let sendgrid: SendGridStandIn;
-const apps: AppProcess[] = [];
-
-beforeAll(async () => {
-  db = await createDatabase('instances');
-  stripe = await startStripe();
-  sendgrid = await startSendGridStandIn();
-});
-
-afterAll(async () => {
-  for (const app of apps) await app.kill();
-  await stripe?.close();
-  await sendgrid?.close();
-  await db?.drop();
-});
+const world = scenario('instances');
 
 const post = async (base: string, path: string, jwt: string, body: unknown) => {
   const response = await fetch(`${base}${path}`, {
@@ -45,17 +25,13 @@ const post = async (base: string, path: string, jwt: string, body: unknown) => {
 };
 
 test('two instances, each webhook delivered to both at once and every job firing on both: every effect once', async () => {
+  const { db, stripe, sendgrid, apps } = world;
   const started = Date.now();
-  const env = appEnvironment({ secrets: appSecrets(), databaseUrl: db.url, stripe, sendgrid });
-  const first = await createApp('instance-a', env);
-  await first.start(); // creates the schema before the second instance starts on it
-  const second = await createApp('instance-b', env);
-  await second.start();
-  apps.push(first, second);
-  stripe.targets.push(first.base, second.base);
+  const first = await world.start('instance-a'); // creates the schema before the second instance starts on it
+  const second = await world.start('instance-b');
 
   const due = await seedDuePlans(db.pool, PLANS);
-  await waitFor('the renewals to be paid and activated', () => waveSettled(db.pool, due, stripe), 420_000, () => describeWave(db.pool, stripe));
+  await world.settle('the renewals to be paid and activated', due, 420_000);
   const paidAt = Date.now();
 
   // Customer Success completes each quality check, the same request sent to both instances at once.
@@ -77,7 +53,7 @@ test('two instances, each webhook delivered to both at once and every job firing
   const executedByInstance = Object.fromEntries(apps.map((app) => [app.name, app.lines(/Job [a-z-]+ ran \[/).length]));
   const firesTwice = executed.length - new Set(executed).size;
 
-  const { figures, violations } = await checkAll(db.pool, { due, stripe, sendgrid });
+  const { figures, violations, expectClean } = await world.check(due);
   // Which instance's inbox worker applied each event (the instance part of its claim).
   const { rows: appliers } = await db.pool.query(
     `SELECT split_part(claimed_by, ':', 1) AS instance, count(*)::int AS n FROM plan_renewal_stripe_events WHERE state = 'applied' GROUP BY 1`,
@@ -96,8 +72,7 @@ test('two instances, each webhook delivered to both at once and every job firing
     violations: violations.length,
     totalSeconds: Math.round((Date.now() - started) / 1000),
   });
-  expect(describeViolations(violations)).toBe('');
-  expect([...first.leakedSecrets(), ...second.leakedSecrets()]).toEqual([]);
+  expectClean();
   // Locks taken in one order (invoice first) by the wave and the webhooks: PostgreSQL never had to break a deadlock.
   expect(deadlocks).toEqual([]);
   expect(firesTwice).toBe(0);

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import type { StandIn as SendGridStandIn } from '../../harness/sendgrid-stand-in';
-import { CheckOptions, Report, checkInvariants } from '../invariants';
-import { unexpectedExits } from './app';
+import { startSendGridStandIn, StandIn as SendGridStandIn } from '../../harness/sendgrid-stand-in';
+import { CheckOptions, Report, checkInvariants, describeViolations } from '../invariants';
+import { AppProcess, appSecrets, createApp, unexpectedExits } from './app';
+import { Database, createDatabase } from './postgres';
 import { DuePlan } from './seed';
-import { StripeSide, paymentIntentsMade } from './stripe';
+import { StripeSide, paymentIntentsMade, startStripe } from './stripe';
 
 /** What the scenarios share: the app's environment, waiting for work to settle, and the report. */
 
@@ -139,4 +140,61 @@ export const report = (scenario: string, data: Record<string, unknown>) => {
   const dir = path.resolve(__dirname, '..', '..', '..', '.tmp', 'resilience');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${scenario}.json`), `${text}\n`);
+};
+
+/**
+ * One scenario's world, set up before its test and torn down after it: a fresh database (on the
+ * machine's PostgreSQL, or on `databaseUrl` for a private cluster), the Stripe and SendGrid
+ * stand-ins, and the app instances it starts. `start` starts an instance against them, with the
+ * scenario's environment and any `extra` variables, and has Stripe deliver its webhooks to it;
+ * `settle` waits until every due plan's renewal is past payment with nothing left to send;
+ * `check` stops the instances, checks every invariant and fails the test on any violation or on a
+ * secret in an instance's logs, and answers the figures.
+ */
+export const scenario = (name: string, options: { databaseUrl?: () => string } = {}) => {
+  const world = {
+    db: undefined as unknown as Database,
+    stripe: undefined as unknown as StripeSide,
+    sendgrid: undefined as unknown as SendGridStandIn,
+    apps: [] as AppProcess[],
+    /** One set of secrets for every instance: a token one signs, another accepts. */
+    secrets: {} as Record<string, string>,
+    /** The environment an instance of this scenario runs with. */
+    env: (extra?: Record<string, string>) =>
+      appEnvironment({ secrets: world.secrets, databaseUrl: world.db.url, stripe: world.stripe, sendgrid: world.sendgrid, extra }),
+    async start(label: string, env: Record<string, string> = world.env()) {
+      const app = await createApp(label, env);
+      await app.start();
+      world.apps.push(app);
+      world.stripe.targets.push(app.base);
+      return app;
+    },
+    settle: (what: string, due: DuePlan[], timeoutMs: number) =>
+      waitFor(what, () => waveSettled(world.db.pool, due, world.stripe), timeoutMs, () => describeWave(world.db.pool, world.stripe)),
+    async check(due: DuePlan[]) {
+      for (const app of world.apps) if (app.running()) await app.stop();
+      const result = await checkAll(world.db.pool, { due, stripe: world.stripe, sendgrid: world.sendgrid });
+      return {
+        ...result,
+        /** The scenario's own assertions: no invariant violated, no secret in any instance's logs (its worst day's included). */
+        expectClean() {
+          expect(describeViolations(result.violations)).toBe('');
+          expect(world.apps.flatMap((app) => app.leakedSecrets())).toEqual([]);
+        },
+      };
+    },
+  };
+  beforeAll(async () => {
+    world.secrets = appSecrets();
+    world.db = await createDatabase(name, options.databaseUrl?.());
+    world.stripe = await startStripe();
+    world.sendgrid = await startSendGridStandIn();
+  });
+  afterAll(async () => {
+    for (const app of world.apps) await app.kill();
+    await world.stripe?.close();
+    await world.sendgrid?.close();
+    await world.db?.drop().catch(() => undefined);
+  });
+  return world;
 };
