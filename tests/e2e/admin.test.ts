@@ -308,6 +308,18 @@ test("the engine's pages draw any process: an approval waiting for its executive
   await page.getByText('Runs after a rejection').waitFor();
   await page.getByText('Skipped unless the run is rejected').waitFor();
   await shoot('process-run');
+
+  // The engine's task list: the executive's open task with its role, filtered by process.
+  await page.goto(`${baseUrl}/admin/plugins/workflows/tasks?process=repair-approval`);
+  await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+  await page.getByRole('row').filter({ hasText: 'Final executive approval' }).filter({ hasText: 'Executive' }).first().waitFor();
+  expect(await page.getByRole('row').filter({ hasText: 'Transit pass' }).count()).toBe(0);
+
+  // The approvals' own list, in one status, with a link to each request.
+  await page.goto(`${baseUrl}/admin/plugins/repair-approvals/requests?status=Rejected`);
+  await page.getByRole('heading', { name: 'Requests' }).waitFor();
+  await page.getByRole('row').nth(1).getByRole('link').waitFor();
+  expect(await page.getByRole('row').filter({ hasText: 'Approved' }).count()).toBe(0);
 }, 60_000);
 
 test('invoices show their money in their currency, in the list and in the edit view', async () => {

@@ -1,11 +1,10 @@
 import * as React from 'react';
-import { Button, Field, Flex, Table, Tbody, Td, Th, Thead, Tr, TextInput, Typography } from '@strapi/design-system';
+import { Button, Field, Flex, Td, Tr, TextInput, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
-import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
-import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { PagedTable } from '../../../../../admin-shared/PagedTable';
 import { StateBadge } from '../../../../../admin-shared/StateBadge';
 import { counted, formatDateTime, formatMoney } from '../format';
 
@@ -80,69 +79,56 @@ export const RunsPage = () => {
             Reset
           </Button>
         </FilterBar>
-        {loading && !data ? <Loading /> : null}
-        {error ? <Failure message={error} onRetry={reload} /> : null}
-        {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a plan is bought or renewed." /> : null}
-        {data && data.items.length ? (
-          <>
-            <Table colCount={5} rowCount={data.items.length + 1}>
-              <Thead>
-                <Tr>
-                  <Th><Typography variant="sigma">Started</Typography></Th>
-                  <Th><Typography variant="sigma">Customer and plan</Typography></Th>
-                  <Th><Typography variant="sigma">Status</Typography></Th>
-                  <Th><Typography variant="sigma">Progress</Typography></Th>
-                  <Th><Typography variant="sigma">Invoice</Typography></Th>
-                </Tr>
-              </Thead>
-              <Tbody>
-                {data.items.map((run) => (
-                  <Tr key={run.documentId} onClick={() => navigate(run.documentId)} style={{ cursor: 'pointer' }}>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Link to={run.documentId} onClick={(e) => e.stopPropagation()}>
-                          {run.kind === 'new' ? 'Purchase' : 'Renewal'}
-                        </Link>
-                        <Typography variant="pi" textColor="neutral600">{formatDateTime(run.createdAt)}</Typography>
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Typography>{run.servicePlan?.customer?.name ?? '—'}</Typography>
-                        <Typography variant="pi" textColor="neutral600">{run.servicePlan?.plan?.name ?? '—'}</Typography>
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex gap={1}>
-                        <StateBadge state={run.state} />
-                        {run.outcome === 'rejected' ? <StateBadge state="rejected" /> : null}
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Typography>{run.stepsDone} of {counted(run.stepCount, 'step')}</Typography>
-                        {run.currentStepTitle && run.state !== 'completed' && run.state !== 'cancelled' ? (
-                          <Typography variant="pi" textColor="neutral600">{run.currentStepTitle}</Typography>
-                        ) : null}
-                      </Flex>
-                    </Td>
-                    <Td>
-                      {run.invoice ? (
-                        <Flex direction="column" alignItems="flex-start">
-                          <Typography>{formatMoney(run.invoice.totalMinor, run.invoice.currency)}</Typography>
-                          <Typography variant="pi" textColor="neutral600">{run.invoice.number} · {run.invoice.state}</Typography>
-                        </Flex>
-                      ) : (
-                        <Typography>—</Typography>
-                      )}
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <ListPagination pagination={data.pagination} />
-          </>
-        ) : null}
+        <PagedTable
+          data={data}
+          loading={loading}
+          error={error}
+          reload={reload}
+          empty={{ title: 'No run matches these filters', hint: 'Runs appear when a plan is bought or renewed.' }}
+          headers={['Started', 'Customer and plan', 'Status', 'Progress', 'Invoice']}
+          row={(run) => (
+            <Tr key={run.documentId} onClick={() => navigate(run.documentId)} style={{ cursor: 'pointer' }}>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Link to={run.documentId} onClick={(e) => e.stopPropagation()}>
+                    {run.kind === 'new' ? 'Purchase' : 'Renewal'}
+                  </Link>
+                  <Typography variant="pi" textColor="neutral600">{formatDateTime(run.createdAt)}</Typography>
+                </Flex>
+              </Td>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Typography>{run.servicePlan?.customer?.name ?? '—'}</Typography>
+                  <Typography variant="pi" textColor="neutral600">{run.servicePlan?.plan?.name ?? '—'}</Typography>
+                </Flex>
+              </Td>
+              <Td>
+                <Flex gap={1}>
+                  <StateBadge state={run.state} />
+                  {run.outcome === 'rejected' ? <StateBadge state="rejected" /> : null}
+                </Flex>
+              </Td>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Typography>{run.stepsDone} of {counted(run.stepCount, 'step')}</Typography>
+                  {run.currentStepTitle && run.state !== 'completed' && run.state !== 'cancelled' ? (
+                    <Typography variant="pi" textColor="neutral600">{run.currentStepTitle}</Typography>
+                  ) : null}
+                </Flex>
+              </Td>
+              <Td>
+                {run.invoice ? (
+                  <Flex direction="column" alignItems="flex-start">
+                    <Typography>{formatMoney(run.invoice.totalMinor, run.invoice.currency)}</Typography>
+                    <Typography variant="pi" textColor="neutral600">{run.invoice.number} · {run.invoice.state}</Typography>
+                  </Flex>
+                ) : (
+                  <Typography>—</Typography>
+                )}
+              </Td>
+            </Tr>
+          )}
+        />
       </Layouts.Content>
     </Page.Main>
   );

@@ -1,11 +1,10 @@
-import { Button, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Button, Td, Tr, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useResource } from '../api';
 import { CreditBadge, StateBadge } from '../components/Badges';
-import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
 import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
-import { ListPagination } from '../../../../../admin-shared/ListPagination';
+import { PagedTable } from '../../../../../admin-shared/PagedTable';
 import { STATUSES, STATUS_LABELS, counted, formatDateTime, formatMoney } from '../format';
 
 interface RequestSummary {
@@ -51,54 +50,41 @@ export const RequestsPage = () => {
             </Button>
           ) : null}
         </FilterBar>
-        {loading && !data ? <Loading /> : null}
-        {error ? <Failure message={error} onRetry={reload} /> : null}
-        {data && !data.items.length ? <Empty title="No request matches this filter" hint="Requests appear when an account manager writes an estimate." /> : null}
-        {data && data.items.length ? (
-          <>
-            <Table colCount={7} rowCount={data.items.length + 1}>
-              <Thead>
-                <Tr>
-                  {['Number', 'Customer', 'Total', 'Status', 'Credit', 'Submitted', 'Decided'].map((h) => (
-                    <Th key={h}>
-                      <Typography variant="sigma">{h}</Typography>
-                    </Th>
-                  ))}
-                </Tr>
-              </Thead>
-              <Tbody>
-                {data.items.map((request) => (
-                  <Tr key={request.documentId} onClick={() => navigate(request.documentId)} style={{ cursor: 'pointer' }}>
-                    <Td>
-                      <Link to={request.documentId} onClick={(e) => e.stopPropagation()}>
-                        {request.number}
-                      </Link>
-                    </Td>
-                    <Td>
-                      <Typography>{request.customer?.name ?? '—'}</Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{formatMoney(request.totalMinor, request.currency)}</Typography>
-                    </Td>
-                    <Td>
-                      <StateBadge state={request.status} />
-                    </Td>
-                    <Td>
-                      {request.creditOver == null ? <Typography textColor="neutral500">—</Typography> : <CreditBadge over={request.creditOver} />}
-                    </Td>
-                    <Td>
-                      <Typography variant="pi">{formatDateTime(request.submittedAt)}</Typography>
-                    </Td>
-                    <Td>
-                      <Typography variant="pi">{formatDateTime(request.decidedAt)}</Typography>
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <ListPagination pagination={data.pagination} />
-          </>
-        ) : null}
+        <PagedTable
+          data={data}
+          loading={loading}
+          error={error}
+          reload={reload}
+          empty={{ title: 'No request matches this filter', hint: 'Requests appear when an account manager writes an estimate.' }}
+          headers={['Number', 'Customer', 'Total', 'Status', 'Credit', 'Submitted', 'Decided']}
+          row={(request) => (
+            <Tr key={request.documentId} onClick={() => navigate(request.documentId)} style={{ cursor: 'pointer' }}>
+              <Td>
+                <Link to={request.documentId} onClick={(e) => e.stopPropagation()}>
+                  {request.number}
+                </Link>
+              </Td>
+              <Td>
+                <Typography>{request.customer?.name ?? '—'}</Typography>
+              </Td>
+              <Td>
+                <Typography>{formatMoney(request.totalMinor, request.currency)}</Typography>
+              </Td>
+              <Td>
+                <StateBadge state={request.status} />
+              </Td>
+              <Td>
+                {request.creditOver == null ? <Typography textColor="neutral500">—</Typography> : <CreditBadge over={request.creditOver} />}
+              </Td>
+              <Td>
+                <Typography variant="pi">{formatDateTime(request.submittedAt)}</Typography>
+              </Td>
+              <Td>
+                <Typography variant="pi">{formatDateTime(request.decidedAt)}</Typography>
+              </Td>
+            </Tr>
+          )}
+        />
       </Layouts.Content>
     </Page.Main>
   );

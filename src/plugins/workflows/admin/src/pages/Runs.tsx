@@ -1,10 +1,9 @@
-import { Flex, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Flex, Td, Tr, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { PageOf, ProcessSummary, useResource } from '../api';
 import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
-import { ListPagination } from '../../../../../admin-shared/ListPagination';
-import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { PagedTable, useListParams } from '../../../../../admin-shared/PagedTable';
 import { StateBadge } from '../components/StateBadge';
 import { actorName, counted, formatDateTime } from '../format';
 import type { Actor } from '../format';
@@ -31,21 +30,10 @@ export const subjectLabel = (subject: RunSummary['subject']): string => (subject
 
 /** Every run the engine keeps, newest first, filtered by process and state (kept in the URL). */
 export const RunsPage = () => {
-  const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
-  const params: Record<string, string> = {};
-  for (const key of ['process', 'state', 'page', 'pageSize']) {
-    const value = search.get(key);
-    if (value) params[key] = value;
-  }
+  const { params, filter } = useListParams(['process', 'state']);
   const processes = useResource<ProcessSummary[]>('/processes');
   const { data, error, loading, reload } = useResource<PageOf<RunSummary>>('/runs', params);
-  // A new filter starts again at the first page.
-  const filter = (key: string, value: string) => {
-    const next = { ...params, [key]: value };
-    delete next.page;
-    setSearch(Object.fromEntries(Object.entries(next).filter(([, v]) => v)));
-  };
 
   return (
     <Page.Main>
@@ -63,64 +51,51 @@ export const RunsPage = () => {
           />
           <FilterSelect name="state" label="Status" value={params.state ?? ''} options={RUN_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value)} width="160px" />
         </FilterBar>
-        {loading && !data ? <Loading /> : null}
-        {error ? <Failure message={error} onRetry={reload} /> : null}
-        {data && !data.items.length ? <Empty title="No run matches these filters" hint="Runs appear when a process starts." /> : null}
-        {data && data.items.length ? (
-          <>
-            <Table colCount={5} rowCount={data.items.length + 1}>
-              <Thead>
-                <Tr>
-                  <Th><Typography variant="sigma">Process</Typography></Th>
-                  <Th><Typography variant="sigma">About</Typography></Th>
-                  <Th><Typography variant="sigma">Status</Typography></Th>
-                  <Th><Typography variant="sigma">Progress</Typography></Th>
-                  <Th><Typography variant="sigma">Last change</Typography></Th>
-                </Tr>
-              </Thead>
-              <Tbody>
-                {data.items.map((run) => (
-                  <Tr key={run.documentId} onClick={() => navigate(`runs/${run.documentId}`)} style={{ cursor: 'pointer' }} data-run={run.documentId}>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Link to={`runs/${run.documentId}`} onClick={(e) => e.stopPropagation()}>
-                          {run.process.name}
-                        </Link>
-                        <Typography variant="pi" textColor="neutral600">
-                          v{run.version} · started {formatDateTime(run.createdAt)}
-                        </Typography>
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Typography>{subjectLabel(run.subject)}</Typography>
-                        <Typography variant="pi" textColor="neutral600">by {actorName(run.startedBy)}</Typography>
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex gap={1}>
-                        <StateBadge state={run.state} />
-                        {run.outcome ? <StateBadge state={run.outcome} /> : null}
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Typography>
-                          {run.stepsDone} of {counted(run.stepCount, 'step')} done
-                        </Typography>
-                        {run.currentStep ? <Typography variant="pi" textColor="neutral600">{run.currentStep.title}</Typography> : null}
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Typography variant="pi">{formatDateTime(run.updatedAt)}</Typography>
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <ListPagination pagination={data.pagination} />
-          </>
-        ) : null}
+        <PagedTable
+          data={data}
+          loading={loading}
+          error={error}
+          reload={reload}
+          empty={{ title: 'No run matches these filters', hint: 'Runs appear when a process starts.' }}
+          headers={['Process', 'About', 'Status', 'Progress', 'Last change']}
+          row={(run) => (
+            <Tr key={run.documentId} onClick={() => navigate(`runs/${run.documentId}`)} style={{ cursor: 'pointer' }} data-run={run.documentId}>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Link to={`runs/${run.documentId}`} onClick={(e) => e.stopPropagation()}>
+                    {run.process.name}
+                  </Link>
+                  <Typography variant="pi" textColor="neutral600">
+                    v{run.version} · started {formatDateTime(run.createdAt)}
+                  </Typography>
+                </Flex>
+              </Td>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Typography>{subjectLabel(run.subject)}</Typography>
+                  <Typography variant="pi" textColor="neutral600">by {actorName(run.startedBy)}</Typography>
+                </Flex>
+              </Td>
+              <Td>
+                <Flex gap={1}>
+                  <StateBadge state={run.state} />
+                  {run.outcome ? <StateBadge state={run.outcome} /> : null}
+                </Flex>
+              </Td>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Typography>
+                    {run.stepsDone} of {counted(run.stepCount, 'step')} done
+                  </Typography>
+                  {run.currentStep ? <Typography variant="pi" textColor="neutral600">{run.currentStep.title}</Typography> : null}
+                </Flex>
+              </Td>
+              <Td>
+                <Typography variant="pi">{formatDateTime(run.updatedAt)}</Typography>
+              </Td>
+            </Tr>
+          )}
+        />
       </Layouts.Content>
     </Page.Main>
   );

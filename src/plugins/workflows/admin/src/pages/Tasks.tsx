@@ -1,11 +1,10 @@
 import * as React from 'react';
-import { Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, TextInput, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Td, TextInput, Tr, Typography } from '@strapi/design-system';
 import { Layouts, Page } from '@strapi/strapi/admin';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { PageOf, ProcessSummary, useAction, useAllowed, useResource } from '../api';
 import { FilterBar, FilterSelect } from '../../../../../admin-shared/Filters';
-import { ListPagination } from '../../../../../admin-shared/ListPagination';
-import { Empty, Failure, Loading } from '../../../../../admin-shared/PageState';
+import { PagedTable, useListParams } from '../../../../../admin-shared/PagedTable';
 import { StateBadge } from '../components/StateBadge';
 import { BASE } from '../pluginId';
 import { Actor, actorName, counted, formatDate, formatDateTime } from '../format';
@@ -88,21 +87,11 @@ const TASK_STATES = ['open', 'completed', 'cancelled'];
 
 /** The tasks of every process the engine runs: open ones by default, filtered by process and role. */
 export const TasksPage = () => {
-  const [search, setSearch] = useSearchParams();
-  const params: Record<string, string> = {};
-  for (const key of ['process', 'role', 'state', 'page', 'pageSize']) {
-    const value = search.get(key);
-    if (value) params[key] = value;
-  }
+  const { params, filter } = useListParams(['process', 'role', 'state']);
   const processes = useResource<ProcessSummary[]>('/processes');
   const { data, meta, error, loading, reload } = useResource<PageOf<Task>>('/tasks', params);
   const allowed = useAllowed();
   const staff: Staff | null = meta?.staff ?? null;
-  const filter = (key: string, value: string) => {
-    const next = { ...params, [key]: value };
-    delete next.page;
-    setSearch(Object.fromEntries(Object.entries(next).filter(([, v]) => v)));
-  };
   // The roles of the chosen process, else of every process (each once, by the first label).
   const roles = new Map<string, string>();
   for (const process of processes.data ?? []) {
@@ -136,70 +125,57 @@ export const TasksPage = () => {
           <FilterSelect name="role" label="Role" value={params.role ?? ''} options={[...roles].map(([value, label]) => ({ value, label }))} onChange={(value) => filter('role', value)} />
           <FilterSelect name="state" label="Status" value={state} options={TASK_STATES.map((s) => ({ value: s, label: s }))} onChange={(value) => filter('state', value === 'open' ? '' : value)} width="160px" clearable={false} />
         </FilterBar>
-        {loading && !data ? <Loading /> : null}
-        {error ? <Failure message={error} onRetry={reload} /> : null}
-        {data && !data.items.length ? <Empty title={`No ${state} task matches these filters`} hint="Tasks appear when a run reaches a step for people." /> : null}
-        {data && data.items.length ? (
-          <>
-            <Table colCount={5} rowCount={data.items.length + 1}>
-              <Thead>
-                <Tr>
-                  <Th><Typography variant="sigma">Task</Typography></Th>
-                  <Th><Typography variant="sigma">Role</Typography></Th>
-                  <Th><Typography variant="sigma">{state === 'open' ? 'Due' : 'Status'}</Typography></Th>
-                  <Th><Typography variant="sigma">{state === 'open' ? 'Claimed by' : 'Completed by'}</Typography></Th>
-                  <Th><Typography variant="sigma">Actions</Typography></Th>
-                </Tr>
-              </Thead>
-              <Tbody>
-                {data.items.map((task) => (
-                  <Tr key={task.documentId} data-task={task.documentId}>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Typography fontWeight="bold">{task.title}</Typography>
-                        <Typography variant="pi" textColor="neutral600">
-                          {task.process.name}
-                          {task.run ? (
-                            <>
-                              {' · '}
-                              <Link to={`${BASE}/runs/${task.run.documentId}`}>open its run</Link>
-                            </>
-                          ) : null}
-                        </Typography>
-                        {task.details ? <Typography variant="pi">{task.details}</Typography> : null}
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Typography>{task.roleLabel}</Typography>
-                    </Td>
-                    <Td>
-                      {task.state === 'open' ? (
-                        <Typography textColor={task.overdue ? 'danger600' : 'neutral800'}>
-                          {formatDate(task.dueDate)}
-                          {task.overdue ? ' (overdue)' : ''}
-                        </Typography>
-                      ) : (
-                        <Flex gap={1}>
-                          <StateBadge state={task.state} />
-                          {task.outcome ? <Typography variant="pi">{task.outcome}</Typography> : null}
-                        </Flex>
-                      )}
-                    </Td>
-                    <Td>
-                      <Typography variant="pi">
-                        {task.state === 'open' ? (task.claimedBy ? actorName(task.claimedBy) : 'unclaimed') : `${actorName(task.completedBy)} ${task.completedAt ? formatDateTime(task.completedAt) : ''}`}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      {task.state === 'open' && allowed.reassign && staff ? <ReassignDialog task={task} staff={staff[task.role] ?? []} onDone={reload} /> : null}
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <ListPagination pagination={data.pagination} />
-          </>
-        ) : null}
+        <PagedTable
+          data={data}
+          loading={loading}
+          error={error}
+          reload={reload}
+          empty={{ title: `No ${state} task matches these filters`, hint: 'Tasks appear when a run reaches a step for people.' }}
+          headers={['Task', 'Role', state === 'open' ? 'Due' : 'Status', state === 'open' ? 'Claimed by' : 'Completed by', 'Actions']}
+          row={(task) => (
+            <Tr key={task.documentId} data-task={task.documentId}>
+              <Td>
+                <Flex direction="column" alignItems="flex-start">
+                  <Typography fontWeight="bold">{task.title}</Typography>
+                  <Typography variant="pi" textColor="neutral600">
+                    {task.process.name}
+                    {task.run ? (
+                      <>
+                        {' · '}
+                        <Link to={`${BASE}/runs/${task.run.documentId}`}>open its run</Link>
+                      </>
+                    ) : null}
+                  </Typography>
+                  {task.details ? <Typography variant="pi">{task.details}</Typography> : null}
+                </Flex>
+              </Td>
+              <Td>
+                <Typography>{task.roleLabel}</Typography>
+              </Td>
+              <Td>
+                {task.state === 'open' ? (
+                  <Typography textColor={task.overdue ? 'danger600' : 'neutral800'}>
+                    {formatDate(task.dueDate)}
+                    {task.overdue ? ' (overdue)' : ''}
+                  </Typography>
+                ) : (
+                  <Flex gap={1}>
+                    <StateBadge state={task.state} />
+                    {task.outcome ? <Typography variant="pi">{task.outcome}</Typography> : null}
+                  </Flex>
+                )}
+              </Td>
+              <Td>
+                <Typography variant="pi">
+                  {task.state === 'open' ? (task.claimedBy ? actorName(task.claimedBy) : 'unclaimed') : `${actorName(task.completedBy)} ${task.completedAt ? formatDateTime(task.completedAt) : ''}`}
+                </Typography>
+              </Td>
+              <Td>
+                {task.state === 'open' && allowed.reassign && staff ? <ReassignDialog task={task} staff={staff[task.role] ?? []} onDone={reload} /> : null}
+              </Td>
+            </Tr>
+          )}
+        />
       </Layouts.Content>
     </Page.Main>
   );
