@@ -1,5 +1,6 @@
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
+import { isCalendarDate, isCalendarMonth } from '../../../../domain';
 import { ConflictError } from './errors';
 
 /**
@@ -21,6 +22,29 @@ export const completeWithDataBody = completeBody
 
 /** Claiming or giving back a task takes no input. */
 export const noBody = z.object({}).strict();
+
+/** A calendar date, YYYY-MM-DD. */
+export const calendarDate = z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD');
+
+// No record this application holds predates 1970, and month arithmetic (a window reaching back
+// twelve months) must stay within four-digit years.
+export const calendarMonth = z
+  .string()
+  .refine(isCalendarMonth, 'must be a month, YYYY-MM')
+  .refine((value) => value >= '1970-01', 'must be 1970-01 or later');
+
+/** A list's page (from 1) and its size (20 unless asked, at most 100): spread into a list's query schema. */
+export const pageFields = {
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+};
+
+/** Answers `csv` as a download named `filename`. */
+export const sendCsv = (ctx: any, filename: string, csv: string) => {
+  ctx.type = 'text/csv';
+  ctx.attachment(filename);
+  ctx.body = csv;
+};
 
 export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
   const result = schema.safeParse(value);

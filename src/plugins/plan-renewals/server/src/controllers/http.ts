@@ -1,22 +1,15 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
-import { isCalendarMonth } from '../../../../../domain';
-import { answer, documentId, parse } from '../../../../workflows/server/src/http';
+import { answer, calendarMonth as month, documentId, parse } from '../../../../workflows/server/src/http';
 import { reportCsv } from '../services/reports';
 
 /**
  * What the content-API and the admin controllers share beyond the engine's helpers (parsing, the
  * 409 answer, the task routes' schemas, re-exported here): this process's own input schemas.
  */
-export { answer, completeBody, documentId, noBody, parse } from '../../../../workflows/server/src/http';
-
-// No billing this application holds predates 1970, and month arithmetic (the default MRR window
-// reaches back twelve months) must stay within four-digit years.
-export const month = z
-  .string()
-  .refine(isCalendarMonth, 'must be a month, YYYY-MM')
-  .refine((value) => value >= '1970-01', 'must be 1970-01 or later');
+export { answer, completeBody, documentId, noBody, parse, pageFields } from '../../../../workflows/server/src/http';
+export { month };
 
 /** An admin hands a task to a staff user (their users-permissions document id), saying why if they like. */
 export const reassignBody = z

@@ -3,7 +3,7 @@ import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { RUN_STATES } from '../domain';
 import { ADMIN_ACTIONS, TASK_ACTION_OF_ROLE } from '../config/actions';
-import { answer, completeBody, documentId, engine, noBody, parse, reassignBody, recordManualPayment, sendMonthlyReport } from './http';
+import { answer, completeBody, documentId, engine, noBody, pageFields, parse, reassignBody, recordManualPayment, sendMonthlyReport } from './http';
 
 /**
  * The admin panel's controllers (routes/admin.ts). The route's policy has already checked the
@@ -20,8 +20,7 @@ const runQuery = z
     servicePlan: documentId.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    ...pageFields,
   })
   .strict()
   .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'from must not be after to', path: ['from'] });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isCalendarMonth } from '../../../../../domain';
+import { toCsv } from '../../../../../domain';
+import { sendCsv } from '../../../../workflows/server/src/http';
 
 /**
  * What the content-API and the admin controllers share: the input schemas of a certificate
@@ -7,7 +8,7 @@ import { isCalendarMonth } from '../../../../../domain';
  */
 export const certificateNumber = z.string().regex(/^AUTH-\d{4}-\d{6}$/, 'must be a certificate number, AUTH-YYYY-NNNNNN');
 
-export const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
+export { calendarMonth as month } from '../../../../workflows/server/src/http';
 
 interface SummaryLine {
   status: string;
@@ -19,20 +20,14 @@ interface SummaryLine {
 
 export const SUMMARY_CSV_HEADER = ['month', 'status', 'currency', 'count', 'total_minor', 'median_hours_to_decide'] as const;
 
-const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 /** The month's summary lines as CSV text, a header first. */
 export const summaryCsv = (summary: { month: string; lines: SummaryLine[] }): string => {
   const rows = summary.lines.map((l) => [summary.month, l.status, l.currency, l.count, l.totalMinor, l.medianHoursToDecide]);
-  return [SUMMARY_CSV_HEADER, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  return toCsv([SUMMARY_CSV_HEADER, ...rows]);
 };
 
 /** Answers with the summary as a CSV download, `approvals-YYYY-MM.csv`. */
 export const sendSummaryCsv = (ctx: any, summary: { month: string; lines: SummaryLine[] }) => {
-  ctx.type = 'text/csv';
-  ctx.attachment(`approvals-${summary.month}.csv`);
-  ctx.body = summaryCsv(summary);
+  sendCsv(ctx, `approvals-${summary.month}.csv`, summaryCsv(summary));
 };

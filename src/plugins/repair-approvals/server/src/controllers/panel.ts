@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../../../../domain';
-import { documentId, noBody, parse } from '../../../../workflows/server/src/http';
+import { documentId, noBody, pageFields, parse } from '../../../../workflows/server/src/http';
 import { certificateNumber, month, sendSummaryCsv } from './http';
 
 /**
@@ -13,8 +13,7 @@ const noQuery = noBody;
 const requestQuery = z
   .object({
     status: z.enum(APPROVAL_STATUSES).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    ...pageFields,
   })
   .strict();
 

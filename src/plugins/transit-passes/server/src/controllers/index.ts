@@ -1,8 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { isCalendarDate, isCalendarMonth } from '../../../../../domain';
 import panel from './panel';
-import { answer, documentId, noBody, parse } from '../../../../workflows/server/src/http';
+import { answer, calendarDate as date, calendarMonth as month, documentId, noBody, parse, sendCsv } from '../../../../workflows/server/src/http';
 
 /*
  * Thin content-API controllers: parse the input with zod (a 400 naming each problem, nothing
@@ -19,8 +18,6 @@ const orderBody = z
 
 /** A pass code: 22 URL-safe characters (128 random bits). */
 const passCode = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a pass code');
-const date = z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD');
-const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
 const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
 
 const service = (strapi: Core.Strapi) => strapi.plugin('transit-passes').service('orders');
@@ -64,9 +61,7 @@ const reports = ({ strapi }: { strapi: Core.Strapi }) => ({
     const which = parse(month, ctx.params.month);
     const { format } = parse(reportQuery, ctx.query);
     if (format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv')) {
-      ctx.type = 'text/csv';
-      ctx.attachment(`transit-${which}.csv`);
-      ctx.body = await service(strapi).monthlyCsv(which);
+      sendCsv(ctx, `transit-${which}.csv`, await service(strapi).monthlyCsv(which));
       return;
     }
     ctx.body = { data: await service(strapi).monthly(which) };

@@ -1,7 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { isCalendarDate, isCalendarMonth } from '../../../../../domain';
-import { noBody, parse } from '../../../../workflows/server/src/http';
+import { calendarDate as date, calendarMonth as month, noBody, pageFields, parse, sendCsv } from '../../../../workflows/server/src/http';
 import { ORDER_STATES } from '../services/panel';
 
 /**
@@ -9,16 +8,13 @@ import { ORDER_STATES } from '../services/panel';
  * the admin action; these parse the input (a 400 naming each problem, for anything unexpected
  * too) and hand it to the panel views or the orders service.
  */
-const date = z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD');
-const month = z.string().refine(isCalendarMonth, 'must be a month, YYYY-MM');
 
 const overviewQuery = z.object({ date: date.optional() }).strict();
 
 const orderQuery = z
   .object({
     state: z.enum(ORDER_STATES).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    ...pageFields,
   })
   .strict();
 
@@ -46,10 +42,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async reportCsv(ctx: any) {
       const which = parse(month, ctx.params.month);
       parse(noBody, ctx.query);
-      const csv: string = await orders().monthlyCsv(which);
-      ctx.type = 'text/csv';
-      ctx.attachment(`transit-${which}.csv`);
-      ctx.body = csv;
+      sendCsv(ctx, `transit-${which}.csv`, await orders().monthlyCsv(which));
     },
   };
 };

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ADMIN_ACTIONS } from '../config/actions';
 import { RUN_STATES } from '../domain';
-import { answer, documentId, parse } from '../http';
+import { answer, documentId, pageFields, parse } from '../http';
 import { getService } from '../utils';
 
 /**
@@ -10,8 +10,6 @@ import { getService } from '../utils';
  * admin action; these parse the input (a 400 naming each problem, for anything unexpected too)
  * and hand it to the panel views, the runner or the tasks service. A conflict is a 409.
  */
-const page = z.coerce.number().int().min(1).max(100_000).default(1);
-const pageSize = z.coerce.number().int().min(1).max(100).default(20);
 
 /** A process id or role id a filter names must be one the engine knows (checked against the registry). */
 const oneOf = (ids: () => string[], what: string) =>
@@ -33,8 +31,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     .object({
       process: oneOf(() => views().processIds(), 'process').optional(),
       state: z.enum(RUN_STATES).optional(),
-      page,
-      pageSize,
+      ...pageFields,
     })
     .strict();
 
@@ -43,8 +40,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       process: oneOf(() => views().processIds(), 'process').optional(),
       role: oneOf(() => views().roleIds(), 'role of a process').optional(),
       state: z.enum(['open', 'completed', 'cancelled']).default('open'),
-      page,
-      pageSize,
+      ...pageFields,
     })
     .strict();
 
