@@ -222,6 +222,7 @@ const singleInstance = async (n, runs) => {
     const { tag } = await seed(strapi, plan, n, i);
     standIn.mark();
     const before = (await standIn.stats()).stats;
+    const pace = strapi.plugin('plan-renewals').service('stripe').counts();
     let peakRss = process.memoryUsage.rss();
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     const started = process.hrtime.bigint();
@@ -237,6 +238,7 @@ const singleInstance = async (n, runs) => {
       peakRss,
       retries: after.stats.rateLimited - before.rateLimited,
       busiest: after.stats.busiestSecond,
+      retaken: strapi.plugin('plan-renewals').service('stripe').counts().retaken - pace.retaken,
       requests: after.stats.requests - before.requests,
       replays: after.stats.replays - before.replays,
       ...timing(startedAt, endedAt, after.stats),
@@ -327,12 +329,12 @@ const severalInstances = async (n, runs, instances) => {
   const duplicates = stripeSide.paymentIntents - stripeSide.invoicesCharged;
   if (instances === 1) {
     console.log(`\nRenewal wave on ${client}: ${n} plans due at once, Stripe stand-in limited to ${rateLimit} requests/s (429 above)\n`);
-    console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | 429 retries | busiest second at Stripe | Stripe requests | replays | runs waiting for payment | failed runs | peak RSS MB |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | 429 retries | busiest second at Stripe | slots retaken | Stripe requests | replays | runs waiting for payment | failed runs | peak RSS MB |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     results.forEach((r, i) =>
-      console.log(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.retries} | ${r.busiest} | ${r.requests} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${mb(r.peakRss)} |`),
+      console.log(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.retries} | ${r.busiest} | ${r.retaken} | ${r.requests} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${mb(r.peakRss)} |`),
     );
-    console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | ${med('retries')} | ${med('busiest')} | ${med('requests')} | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
+    console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | ${med('retries')} | ${med('busiest')} | ${med('retaken')} | ${med('requests')} | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
   } else {
     const perInstance = (r, key, format = String) => r.each.map((e) => format(e[key])).join(' / ');
     const jobS = (e) => ((e.endedAt - e.startedAt) / 1000).toFixed(1);
