@@ -13,9 +13,12 @@
  * same due plans (a batch goes to whichever instance locks its plans first; the other skips it)
  * and share the Stripe account's request budget (plan_renewal_stripe_pace) against the one
  * stand-in. The table adds, per instance: the job's own time, the plans it renewed, its 429s and
- * its Stripe requests, its late sends (requests that left more than ARRIVAL_SLACK_MS after their
- * shared slot, because the instance's event loop or the database answered late: each may draw a
- * 429); the wave ends when the last instance's job has.
+ * its Stripe requests, its slots retaken (a request that would have left more than LATE_LIMIT_MS
+ * after its shared slot, because the instance's event loop or the database answered late, takes a
+ * new slot instead) and its late sends (requests that left that late even so, after SLOT_RETAKES
+ * new slots: each may draw a 429); the wave ends when the last instance's job has. Every run also
+ * shows its busiest second at Stripe: the most requests the stand-in received within any one
+ * second (its limit counts the same sliding window).
  *
  * The wave is finished when every due plan has its renewal run waiting for the payment's
  * confirmation (step 5), its invoice issued and Open, and the off-session PaymentIntent of that
@@ -147,6 +150,7 @@ const serveInstance = async () => {
         requests: after.requests - before.requests,
         rateLimited: after.rateLimited - before.rateLimited,
         late: after.late - before.late,
+        retaken: after.retaken - before.retaken,
         latestMs: after.latestMs,
         startedAt,
         endedAt,
@@ -218,6 +222,7 @@ const singleInstance = async (n, runs) => {
     const { tag } = await seed(strapi, plan, n, i);
     standIn.mark();
     const before = (await standIn.stats()).stats;
+    const pace = strapi.plugin('plan-renewals').service('stripe').counts();
     let peakRss = process.memoryUsage.rss();
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     const started = process.hrtime.bigint();
@@ -232,6 +237,8 @@ const singleInstance = async (n, runs) => {
       seconds,
       peakRss,
       retries: after.stats.rateLimited - before.rateLimited,
+      busiest: after.stats.busiestSecond,
+      retaken: strapi.plugin('plan-renewals').service('stripe').counts().retaken - pace.retaken,
       requests: after.stats.requests - before.requests,
       replays: after.stats.replays - before.replays,
       ...timing(startedAt, endedAt, after.stats),
@@ -274,6 +281,7 @@ const severalInstances = async (n, runs, instances) => {
         each,
         peakRss: Math.max(...each.map((e) => e.peakRss)),
         retries: after.stats.rateLimited - before.rateLimited,
+        busiest: after.stats.busiestSecond,
         requests: after.stats.requests - before.requests,
         replays: after.stats.replays - before.replays,
         ...timing(startedAt, endedAt, after.stats),
@@ -315,35 +323,35 @@ const severalInstances = async (n, runs, instances) => {
   standIn.close();
   await dropDatabase();
 
-  const { ARRIVAL_SLACK_MS } = require(path.join(appDir, 'dist', 'src', 'plugins', 'plan-renewals', 'server', 'src', 'services', 'stripe'));
+  const { LATE_LIMIT_MS, SLOT_RETAKES } = require(path.join(appDir, 'dist', 'src', 'plugins', 'plan-renewals', 'server', 'src', 'services', 'stripe'));
   const floorS = n / rateLimit;
   const med = (key) => median(results.map((r) => r[key]));
   const duplicates = stripeSide.paymentIntents - stripeSide.invoicesCharged;
   if (instances === 1) {
     console.log(`\nRenewal wave on ${client}: ${n} plans due at once, Stripe stand-in limited to ${rateLimit} requests/s (429 above)\n`);
-    console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | 429 retries | Stripe requests | replays | runs waiting for payment | failed runs | peak RSS MB |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | 429 retries | busiest second at Stripe | slots retaken | Stripe requests | replays | runs waiting for payment | failed runs | peak RSS MB |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     results.forEach((r, i) =>
-      console.log(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.retries} | ${r.requests} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${mb(r.peakRss)} |`),
+      console.log(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.retries} | ${r.busiest} | ${r.retaken} | ${r.requests} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${mb(r.peakRss)} |`),
     );
-    console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | ${med('retries')} | ${med('requests')} | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
+    console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | ${med('retries')} | ${med('busiest')} | ${med('retaken')} | ${med('requests')} | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
   } else {
     const perInstance = (r, key, format = String) => r.each.map((e) => format(e[key])).join(' / ');
     const jobS = (e) => ((e.endedAt - e.startedAt) / 1000).toFixed(1);
     console.log(`\nRenewal wave on ${client}, ${instances} instances on one database: ${n} plans due at once, Stripe stand-in limited to ${rateLimit} requests/s (429 above); per instance values are 1 / 2${instances > 2 ? ' / ...' : ''}\n`);
-    console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | job s per instance | plans taken per instance | 429 retries | 429s per instance | late sends per instance | Stripe requests | per instance | replays | runs waiting for payment | failed runs | peak RSS MB per instance |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| run | wave s | floor s | ratio | to 1st charge s | charging s | after last s | job s per instance | plans taken per instance | 429 retries | busiest second at Stripe | 429s per instance | slots retaken per instance | late sends per instance | Stripe requests | per instance | replays | runs waiting for payment | failed runs | peak RSS MB per instance |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     results.forEach((r, i) =>
       console.log(
-        `| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.each.map(jobS).join(' / ')} | ${perInstance(r, 'started')} | ${r.retries} | ${perInstance(r, 'rateLimited')} | ${perInstance(r, 'late')} | ${r.requests} | ${perInstance(r, 'requests')} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${perInstance(r, 'peakRss', mb)} |`,
+        `| ${i + 1} | ${r.seconds.toFixed(1)} | ${floorS.toFixed(1)} | ${(r.seconds / floorS).toFixed(2)} | ${r.firstS.toFixed(1)} | ${r.chargingS.toFixed(1)} | ${r.afterS.toFixed(1)} | ${r.each.map(jobS).join(' / ')} | ${perInstance(r, 'started')} | ${r.retries} | ${r.busiest} | ${perInstance(r, 'rateLimited')} | ${perInstance(r, 'retaken')} | ${perInstance(r, 'late')} | ${r.requests} | ${perInstance(r, 'requests')} | ${r.replays} | ${r.waiting} of ${n} | ${r.failedRuns} | ${perInstance(r, 'peakRss', mb)} |`,
       ),
     );
-    console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | | | ${med('retries')} | | | ${med('requests')} | | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
+    console.log(`| **median** | **${med('seconds').toFixed(1)}** | ${floorS.toFixed(1)} | **${(med('seconds') / floorS).toFixed(2)}** | ${med('firstS').toFixed(1)} | ${med('chargingS').toFixed(1)} | ${med('afterS').toFixed(1)} | | | ${med('retries')} | ${med('busiest')} | | | | ${med('requests')} | | ${med('replays')} | | | ${mb(med('peakRss'))} |`);
   }
   if (instances > 1) {
     const latest = (k) => Math.max(...results.map((r) => r.each[k].latestMs));
     console.log(
-      `\nLate sends: requests that left more than ${ARRIVAL_SLACK_MS} ms after their shared slot (the budget's allowance), each a possible 429; latest per instance: ${results[0].each.map((_, k) => `${latest(k)} ms`).join(' / ')}`,
+      `\nSlots retaken: a request that would have left more than ${LATE_LIMIT_MS} ms after its shared slot takes a new one. Late sends: requests that left later than that even so, after ${SLOT_RETAKES} new slots, each a possible 429; latest per instance: ${results[0].each.map((_, k) => `${latest(k)} ms`).join(' / ')}`,
     );
   }
   console.log(`\nPaymentIntents at Stripe: ${stripeSide.paymentIntents} for ${stripeSide.invoicesCharged} invoices (${duplicates} duplicate charges); every wave finished: ${results.every((r) => r.finished)}`);

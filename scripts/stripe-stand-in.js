@@ -61,11 +61,23 @@ const slidingWindow = (perSecond) => {
   };
 };
 
-const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null, rateLimit = 0, record = true } = {}) => {
+/** The most of `times` (ms) within any one second: what a sliding window would have counted at its fullest. */
+const busiestSecond = (times) => {
+  let most = 0;
+  for (let first = 0, last = 0; last < times.length; last += 1) {
+    while (times[last] - times[first] >= 1000) first += 1;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+};
+
+const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentIntent = null, rateLimit = 0, record = true, keepArrivals = false } = {}) => {
   const received = [];
   // firstAt / lastAt: wall-clock ms of the first and the latest request accepted (past the rate limit).
   const stats = { requests: 0, rateLimited: 0, replays: 0, created: 0, firstAt: null, lastAt: null };
   let limiter = rateLimit > 0 ? slidingWindow(rateLimit) : null;
+  // Started by a benchmark: when each request arrived (epoch ms, as the limiter saw it), for its busiest second.
+  const arrivals = keepArrivals ? [] : null;
   const script = [];
   const faults = [];
   const byKey = new Map();
@@ -142,7 +154,9 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
         if (fault?.delayMs) setTimeout(send, fault.delayMs);
         else send();
       };
-      if (limiter && !limiter.take()) {
+      const arrivedAt = performance.now();
+      arrivals?.push(performance.timeOrigin + arrivedAt);
+      if (limiter && !limiter.take(arrivedAt)) {
         stats.rateLimited += 1;
         return reply(429, RATE_LIMITED, { 'retry-after': '1' });
       }
@@ -189,6 +203,7 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
     script,
     faults,
     /** Sets the rate limit (requests per second; 0 for none). */
+    arrivals,
     limit: (perSecond) => (limiter = perSecond > 0 ? slidingWindow(perSecond) : null),
     paymentIntents,
     /** Records a PaymentIntent as Stripe would have after a Checkout payment, for retrieval. */
@@ -202,14 +217,15 @@ module.exports = { startStripeStandIn };
 if (require.main === module) {
   const port = Number(process.env.STRIPE_STAND_IN_PORT ?? 12111);
   const rateLimit = Number(process.env.STRIPE_STAND_IN_RATE_LIMIT ?? 0);
-  startStripeStandIn({ port, rateLimit, record: !process.send }).then((standIn) => {
+  startStripeStandIn({ port, rateLimit, record: !process.send, keepArrivals: Boolean(process.send) }).then((standIn) => {
     // Started by a benchmark (fork): it reports where it listens and answers for its counts.
     if (process.send) {
       process.on('message', (message) => {
         if (message === 'mark') standIn.stats.firstAt = null; // a new measurement starts
+        if (message === 'mark') standIn.arrivals.length = 0;
         if (message !== 'stats') return;
         const intents = [...standIn.paymentIntents.values()];
-        process.send({ stats: standIn.stats, paymentIntents: intents.length, invoicesCharged: new Set(intents.map((i) => i.metadata?.invoice)).size });
+        process.send({ stats: { ...standIn.stats, busiestSecond: busiestSecond(standIn.arrivals) }, paymentIntents: intents.length, invoicesCharged: new Set(intents.map((i) => i.metadata?.invoice)).size });
       });
       process.send({ base: standIn.base });
       return;

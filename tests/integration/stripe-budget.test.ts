@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { ARRIVAL_SLACK_MS, PACE_TABLE, createPacer, databaseClock, reserveSlot, sharedPace } from '../../src/plugins/plan-renewals/server/src/services/stripe';
+import { PACE_TABLE, createPacer, databaseClock, reserveSlot, sharedPace, slotSpacingMs } from '../../src/plugins/plan-renewals/server/src/services/stripe';
 import { startStrapi, stopStrapi } from '../harness/strapi';
 
 /**
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => stopStrapi(strapi));
 
 const RATE = 20;
-const SPACING = (1000 + ARRIVAL_SLACK_MS) / RATE;
+const SPACING = slotSpacingMs(RATE);
 const limits = () => ({ requestsPerSecond: RATE, maxConcurrentRequests: 8, rateLimitRetries: 0 });
 
 test('two instances sharing the budget send no faster together than the rate allows one', async () => {

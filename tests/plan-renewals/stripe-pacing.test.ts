@@ -1,4 +1,4 @@
-import { ARRIVAL_SLACK_MS, createPacer, isRateLimited, rateLimitDelayMs } from '../../src/plugins/plan-renewals/server/src/services/stripe';
+import { ARRIVAL_SLACK_MS, LATE_LIMIT_MS, SLOT_RETAKES, createPacer, isRateLimited, rateLimitDelayMs } from '../../src/plugins/plan-renewals/server/src/services/stripe';
 
 /** When a request Stripe refused for its rate limit is sent again. */
 describe('rate-limited Stripe requests', () => {
@@ -82,6 +82,35 @@ describe('the Stripe pacer', () => {
     await expect(result).resolves.toBe('ok');
     expect(calls).toHaveLength(3);
     expect(calls[1] - calls[0]).toBeGreaterThanOrEqual(1000);
-    expect(pacer.counts).toEqual({ requests: 3, rateLimited: 2, late: 0, latestMs: 0 }); // no shared budget: never late for a slot
+    expect(pacer.counts).toEqual({ requests: 3, rateLimited: 2, late: 0, retaken: 0, latestMs: 0 }); // no shared budget: never late for a slot
+  });
+
+  /**
+   * A shared slot missed by more than LATE_LIMIT_MS (the event loop stalled while the request
+   * waited for it) is given up for a new one, at most SLOT_RETAKES times: a request leaving late
+   * would join the requests of the next second at Stripe.
+   */
+  test.each([
+    ['on time', [0], { reservations: 1, retaken: 0, late: 0 }],
+    ['late by the limit', [LATE_LIMIT_MS], { reservations: 1, retaken: 0, late: 0 }],
+    ['missing its slot once', [LATE_LIMIT_MS + 50, 0], { reservations: 2, retaken: 1, late: 0 }],
+    ['missing every slot', Array.from({ length: SLOT_RETAKES + 1 }, () => 300), { reservations: SLOT_RETAKES + 1, retaken: SLOT_RETAKES, late: 1 }],
+  ])('a request %s', async (_name, stalls, expected) => {
+    let stalled = 0;
+    let reservations = 0;
+    // Each reservation's slot is 20 ms away; the event loop then stalls for that reservation's stall before the timer runs.
+    const shared = async () => {
+      const stall = stalls[reservations] ?? 0;
+      reservations += 1;
+      setTimeout(() => (stalled += stall), 10);
+      return 20;
+    };
+    const pacer = createPacer(() => ({ requestsPerSecond: 100, maxConcurrentRequests: 4, rateLimitRetries: 0 }), () => Date.now() + stalled, shared);
+    const sent: number[] = [];
+    const result = pacer.send(async () => sent.push(Date.now()));
+    await jest.advanceTimersByTimeAsync(1_000);
+    await result;
+    expect(sent).toHaveLength(1);
+    expect({ reservations, retaken: pacer.counts.retaken, late: pacer.counts.late }).toEqual(expected);
   });
 });
