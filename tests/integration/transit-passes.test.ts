@@ -668,6 +668,16 @@ describe('paid by card through Stripe Checkout', () => {
     expect(old).toMatchObject({ state: 'Active' });
     expect(new Date(old.validUntil).toISOString()).toBe(endsAt.toISOString());
     expect(stripe.received.filter((r) => r.path === '/v1/payment_intents')).toHaveLength(1);
+
+    // The job's next run does not charge the declined card again: Billing follows the pass up at the desk.
+    expect((await strapi.plugin('transit-passes').service('orders').openDueRenewals()).opened).toBe(1);
+    const next = await strapi.db.query('plugin::transit-passes.order').findOne({ where: { renewalOf: pass.documentId, state: 'Pending' } });
+    expect(next).toMatchObject({ paymentMethod: 'desk', savedCard: null, offSession: null });
+    expect(await openTask(next.run, 'desk-payment')).toMatchObject({ role: 'billing', state: 'open' });
+    expect(stripe.received.filter((r) => r.path === '/v1/payment_intents')).toHaveLength(1);
+    // It holds a card of its own: released when Billing's task is declined.
+    expect((await payAtDesk({ run: { documentId: next.run } }, 'declined', 'customer not reached')).status).toBe(200);
+    expect(await stock()).toEqual(before);
   });
 
   test('a decline Stripe reports later by webhook: the Checkout link is sent then; paid on it, the renewal completes and the new card is kept', async () => {

@@ -137,8 +137,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /**
      * The renewals due: auto-renewing period passes in force that end within `renewalLeadDays`
      * and have no renewal yet get one, as the system. A pass last paid by a card that Stripe saved
-     * for off-session use is renewed by charging that card (when Stripe is configured); any other
-     * is paid at the desk (each waits for Billing). Safe to run twice and on every instance: a pass
+     * for off-session use is renewed by charging that card (when Stripe is configured) unless a
+     * renewal of it already failed after that card was declined; any other is paid at the desk
+     * (each waits for Billing). Safe to run twice and on every instance: a pass
      * with a renewal, or with one open, is left alone.
      */
     async openDueRenewals(now: Date = clockNow()) {
@@ -156,7 +157,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (renewed > 0) continue;
         try {
           // Nobody is there to open a Checkout link: the saved card is charged, or Billing collects.
-          const offSession = charging && pass.order?.paymentMethod === 'stripe' && Boolean(pass.order?.savedCard);
+          // A card that was declined for this pass's renewal before is not charged again: Billing follows it up.
+          const declinedBefore =
+            charging && (await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, offSession: 'declined', state: 'Failed' } })) > 0;
+          const offSession = charging && !declinedBefore && pass.order?.paymentMethod === 'stripe' && Boolean(pass.order?.savedCard);
           await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' }, offSession ? 'stripe' : 'desk', offSession);
           opened += 1;
         } catch (error) {
