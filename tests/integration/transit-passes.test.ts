@@ -417,7 +417,7 @@ describe('paid by card through Stripe Checkout', () => {
     const { created } = await byCard('senior-monthly');
     const paid = sessionEvent('checkout.session.completed', created);
     expect((await deliver(strapi, paid)).status).toBe(200);
-    const waiting = await until(created.documentId, (o) => o.status === 'Paid' && o.run.currentStep === 'verify-eligibility');
+    const waiting = await until(created.documentId, (o) => o.status === 'Paid' && o.run.currentStep === 'verify-eligibility' && o.run.state === 'waiting');
     const task = await openTask(waiting.run.documentId, 'verify-eligibility');
     const rejected = await post(verification, `${WF}/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'no proof of age' });
     expect(rejected.body.data).toMatchObject({ state: 'completed', outcome: 'rejected' });
