@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * A local stand-in for the parts of Stripe's API this application calls, for tests and for local
- * runs without a Stripe account: customers, Checkout sessions and PaymentIntents. It answers the
+ * runs without a Stripe account: customers, Checkout sessions, PaymentIntents and refunds. It answers the
  * real `stripe` client (point STRIPE_API_BASE at it), records every request with its parameters
  * and Idempotency-Key, and replays the first answer for a repeated key, as Stripe does.
  *
@@ -108,6 +108,19 @@ const startStripeStandIn = async ({ port = 0, host = '127.0.0.1', onPaymentInten
         success_url: p.success_url,
         cancel_url: p.cancel_url,
         livemode: false,
+      };
+    },
+    '/v1/refunds': (p) => {
+      const intent = paymentIntents.get(p.payment_intent);
+      return {
+        id: id('re'),
+        object: 'refund',
+        payment_intent: p.payment_intent ?? null,
+        amount: Number(p.amount ?? intent?.amount_received ?? intent?.amount ?? 0),
+        currency: intent?.currency ?? null,
+        reason: p.reason ?? null,
+        metadata: p.metadata ?? {},
+        status: 'succeeded',
       };
     },
     '/v1/payment_intents': (p) => {

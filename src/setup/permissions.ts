@@ -62,9 +62,12 @@ export const STAFF_ROLES = [
       'plugin::plan-renewals.mrr.find',
       'plugin::plan-renewals.reports.findOne',
       'plugin::plan-renewals.reports.regenerate',
-      // Transit passes: the day's takings and the monthly subscription report.
+      // Transit passes: the day's takings and the monthly subscription report; an order, and a
+      // card payment that did not match it accepted or refunded.
       'plugin::transit-passes.revenue.daily',
       'plugin::transit-passes.reports.monthly',
+      'plugin::transit-passes.orders.findOne',
+      'plugin::transit-passes.orders.resolvePayment',
     ],
   },
   {

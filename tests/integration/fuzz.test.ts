@@ -532,6 +532,21 @@ describe('/api/transit-passes', () => {
       (body) => () => http(strapi).post(`${TP}/orders`).set('Authorization', billing).type('json').send(json(body)),
     ));
 
+  test("Finance's decision on an unmatched card payment refuses hostile bodies, path segments and unknown orders or payments", () =>
+    check(
+      fc.tuple(
+        fc.oneof(pathSegment, unknownDocument),
+        fc.oneof(pathSegment, fc.stringMatching(/^pi_[A-Za-z0-9]{8,24}$/)),
+        fc.oneof(malformedBody, hostileObject(['decision', 'note']), fc.record({ decision: fc.oneof(fc.constantFrom('accept', 'refund'), anyText), note: fc.option(anyText, { nil: undefined }) })),
+      ),
+      ([order, payment, body]) => () =>
+        http(strapi)
+          .post(`${TP}/orders/${encodeURIComponent(order)}/unmatched-payments/${encodeURIComponent(payment)}`)
+          .set('Authorization', `Bearer ${finance}`)
+          .type('json')
+          .send(json(body)),
+    ));
+
   test('the order, renewal, validity, revenue and report routes refuse hostile path segments and queries', () =>
     check(fc.tuple(pathSegment, fc.constantFrom('orders', 'renewals', 'validity', 'revenue', 'report'), fc.option(fc.oneof(anyText, nulText), { nil: undefined })), ([segment, route, query]) => () => {
       const id = encodeURIComponent(segment);

@@ -417,7 +417,7 @@ describe('paid by card through Stripe Checkout', () => {
     const { created } = await byCard('senior-monthly');
     const paid = sessionEvent('checkout.session.completed', created);
     expect((await deliver(strapi, paid)).status).toBe(200);
-    const waiting = await until(created.documentId, (o) => o.status === 'Paid' && o.run.currentStep === 'verify-eligibility');
+    const waiting = await until(created.documentId, (o) => o.status === 'Paid' && o.run.currentStep === 'verify-eligibility' && o.run.state === 'waiting');
     const task = await openTask(waiting.run.documentId, 'verify-eligibility');
     const rejected = await post(verification, `${WF}/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'no proof of age' });
     expect(rejected.body.data).toMatchObject({ state: 'completed', outcome: 'rejected' });
@@ -502,5 +502,303 @@ describe('paid by card through Stripe Checkout', () => {
       await stockTable().update({ on_hand: row.onHand });
       await strapi.documents('plugin::transit-passes.fare-product' as any).update({ documentId: weekly.documentId, data: { active: true } as any });
     }
+  });
+
+  // ----- renewals charged to the saved card, off-session ------------------------------------------
+
+  test('more cards come in for the tests that follow', async () => {
+    const row: any = await strapi.db.query('plugin::transit-passes.card-stock').findOne({ where: { product: { documentId: weekly.documentId } } });
+    await strapi.db.connection('transit_card_stock').where({ id: row.id }).update({ on_hand: row.onHand + 50 });
+    expect(await stock()).toEqual({ onHand: row.onHand + 50, reserved: row.reserved });
+  });
+
+  const orderRow = (documentId: string): Promise<any> => strapi.db.query('plugin::transit-passes.order').findOne({ where: { documentId } });
+  const auditOf = async (documentId: string) =>
+    (await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: documentId }, orderBy: { id: 'asc' } })).map((a: any) => a.action);
+  const messagesOf = (run: string) => strapi.db.query('plugin::workflows.message').findMany({ where: { run }, orderBy: { id: 'asc' } });
+  const intentEvent = (type: string, created: any, overrides: Record<string, unknown> = {}) =>
+    stripeEvent(type, 'payment_intent', {
+      id: newId('pi'),
+      amount: created.totalMinor,
+      amount_received: type === 'payment_intent.succeeded' ? created.totalMinor : 0,
+      currency: 'usd',
+      status: type === 'payment_intent.succeeded' ? 'succeeded' : 'requires_payment_method',
+      metadata: metadataOf(created),
+      last_payment_error: type === 'payment_intent.payment_failed' ? { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' } : null,
+      ...overrides,
+    });
+
+  /** A weekly card pass paid on its Checkout page, its card saved by Stripe for later, and due for renewal in two days. */
+  const passWithSavedCard = async () => {
+    const { customer, created } = await byCard();
+    const card = newId('pm');
+    const paid = intentEvent('payment_intent.succeeded', created, { payment_method: card, setup_future_usage: 'off_session' });
+    const delivered = await deliver(strapi, paid);
+    expect(delivered.body.outcome).toMatch(/recorded/);
+    const bought = await until(created.documentId, (o) => o.status === 'Paid' && o.run.state === 'completed');
+    expect(bought.pass).toMatchObject({ status: 'Active', autoRenew: true });
+    expect(await orderRow(created.documentId)).toMatchObject({ savedCard: card, stripePaymentIntent: paid.data.object.id, cardPayment: 'paid' });
+    const endsAt = new Date(Date.now() + 2 * 86_400_000);
+    endsAt.setUTCMilliseconds(0);
+    await strapi.db.connection('transit_passes').where({ document_id: bought.pass.documentId }).update({ valid_until: endsAt });
+    await onlyDue(bought.pass.documentId);
+    const stripeCustomer = (await strapi.db.query('api::customer.customer').findOne({ where: { documentId: customer.documentId } })).stripeCustomerId;
+    expect(stripeCustomer).toMatch(/^cus_/);
+    return { customer, created, card, pass: bought.pass, endsAt, stripeCustomer };
+  };
+  /** The renewals job sees this one pass due: the other passes of these tests stop renewing by themselves. */
+  const onlyDue = (pass: string) => strapi.db.connection('transit_passes').whereNot({ document_id: pass }).update({ auto_renew: false });
+  const renewalOf = async (pass: string) => {
+    const rows = await strapi.db.query('plugin::transit-passes.order').findMany({ where: { renewalOf: pass } });
+    expect(rows).toHaveLength(1);
+    return rows[0];
+  };
+
+  test("the renewals job charges a card-paid pass's saved card off-session, once; Stripe's webhook settles it: Paid, the pass continued from its end", async () => {
+    const { customer, card, pass, endsAt, stripeCustomer } = await passWithSavedCard();
+    const before = await stock();
+    stripe.received.length = 0;
+    const jobs = strapi.plugin('transit-passes').service('orders');
+    expect((await jobs.openDueRenewals()).opened).toBe(1);
+    const renewal = await renewalOf(pass.documentId);
+    expect(renewal).toMatchObject({ kind: 'renewal', state: 'Pending', paymentMethod: 'stripe', savedCard: card, offSession: 'charged', cardPayment: null, checkoutUrl: null, paymentIssue: null, cardReserved: true, totalMinor: 1_458 });
+    const charges = stripe.received.filter((r) => r.path === '/v1/payment_intents');
+    expect(charges).toHaveLength(1);
+    expect(charges[0].idempotencyKey).toBe(`transit-charge:${renewal.run}:${renewal.number}`);
+    expect(charges[0].params).toMatchObject({
+      amount: '1458',
+      currency: 'usd',
+      customer: stripeCustomer,
+      payment_method: card,
+      off_session: 'true',
+      confirm: 'true',
+      metadata: { app: 'plan-renewals', transitOrder: renewal.documentId, orderNumber: renewal.number, run: renewal.run },
+    });
+    expect(renewal.stripePaymentIntent).toBe(charges[0].created);
+    expect(stripe.received.filter((r) => r.path === '/v1/checkout/sessions')).toEqual([]);
+    const waiting = await order(renewal.documentId);
+    expect(waiting.run).toMatchObject({ state: 'waiting', currentStep: 'card-payment' });
+    expect(waiting.run.steps.find((s: any) => s.id === 'card-payment').result).toBe('Waiting for Stripe: the saved card is charged');
+    expect(await openTask(renewal.run, 'desk-payment')).toBeNull();
+    expect(await stock()).toEqual({ onHand: before.onHand, reserved: before.reserved + 1 });
+
+    // Asked again (the job on another instance, the retry job): no second charge.
+    const payments = strapi.plugin('transit-passes').service('card-payments');
+    expect(await payments.chargeSaved(renewal.documentId)).toBe('nothing to charge');
+    expect((await jobs.openDueRenewals()).opened).toBe(0);
+    await payments.requestMissing(new Date(Date.now() + 2 * 60_000));
+    expect(stripe.received.filter((r) => r.path === '/v1/payment_intents' || r.path === '/v1/checkout/sessions')).toHaveLength(1);
+
+    const succeeded = intentEvent('payment_intent.succeeded', { ...renewal, run: { documentId: renewal.run } }, { id: renewal.stripePaymentIntent, payment_method: card, customer: stripeCustomer });
+    expect((await deliver(strapi, succeeded)).body.outcome).toMatch(/recorded/);
+    const paid = await until(renewal.documentId, (o) => o.status === 'Paid' && o.run.state === 'completed');
+    expect(paid).toMatchObject({ status: 'Paid', kind: 'renewal', cardPayment: 'paid', offSession: 'charged', paymentIssue: null, pass: { status: 'Active', autoRenew: true } });
+    expect(paid.run.steps.find((s: any) => s.id === 'card-payment')).toMatchObject({ state: 'done', actor: { type: 'stripe' } });
+    expect(paid.run.steps.find((s: any) => s.id === 'card-payment').result).toContain(renewal.stripePaymentIntent);
+    // The new period starts where the old one ends: 7 days.
+    expect(new Date(paid.pass.validFrom).toISOString()).toBe(endsAt.toISOString());
+    expect(new Date(paid.pass.validUntil).getTime() - endsAt.getTime()).toBe(7 * 86_400_000);
+    expect(paid.pass.code).not.toBe(pass.code);
+    expect(await strapi.db.query('plugin::transit-passes.pass').findOne({ where: { documentId: pass.documentId } })).toMatchObject({ state: 'Active' });
+    expect(await stock()).toEqual({ onHand: before.onHand - 1, reserved: before.reserved });
+    // The renewal keeps the card for the next one.
+    expect(await orderRow(renewal.documentId)).toMatchObject({ savedCard: card, stripePaymentIntent: renewal.stripePaymentIntent });
+    const revenue = await get(finance, `${TP}/revenue/daily/${paid.paidOn}`);
+    expect(revenue.body.data.currencies.find((c: any) => c.currency === 'USD').totalMinor).toBeGreaterThanOrEqual(1_458 * 2);
+    const sent = await messagesOf(renewal.run);
+    expect(sent.map((m: any) => [m.channel, m.to])).toEqual([
+      ['email', customer.email],
+      ['sms', '+15125550177'],
+    ]);
+    expect(sent[0].text).toContain(paid.pass.code);
+    expect(await auditOf(renewal.documentId)).not.toContain('transit.renewal-charge-declined');
+    // The same event again: nothing changes.
+    expect((await deliver(strapi, succeeded)).body.duplicate).toBe(true);
+    expect(await strapi.db.query('plugin::transit-passes.pass').count({ where: { order: { documentId: renewal.documentId } } })).toBe(1);
+  });
+
+  test('a saved card declined at once: the customer is emailed a Checkout link for the renewal; unpaid, the renewal fails and its card goes back', async () => {
+    const { customer, card, pass, endsAt } = await passWithSavedCard();
+    const before = await stock();
+    stripe.received.length = 0;
+    stripe.script.push('declined');
+    await strapi.plugin('transit-passes').service('orders').openDueRenewals();
+    const renewal = await renewalOf(pass.documentId);
+    const charge = stripe.received.find((r) => r.path === '/v1/payment_intents')!;
+    expect(charge).toMatchObject({ idempotencyKey: `transit-charge:${renewal.run}:${renewal.number}`, params: { payment_method: card, off_session: 'true' } });
+    expect(renewal).toMatchObject({ state: 'Pending', offSession: 'declined', cardPayment: null, stripePaymentIntent: charge.created, paymentIssue: 'renewal charge declined: Your card was declined.' });
+    expect(renewal.checkoutUrl).toMatch(/\/checkout\/cs_test_/);
+    const session = stripe.received.find((r) => r.path === '/v1/checkout/sessions')!;
+    expect(session.idempotencyKey).toBe(`transit-checkout:${renewal.run}:${renewal.number}`);
+    expect(session.params.line_items['0'].price_data.unit_amount).toBe('1458');
+    expect(await stock()).toEqual({ onHand: before.onHand, reserved: before.reserved + 1 });
+    const link = (await messagesOf(renewal.run)).filter((m: any) => m.channel === 'email');
+    expect(link).toHaveLength(1);
+    expect(link[0]).toMatchObject({ to: customer.email, messageKey: `${renewal.documentId}:renewal-checkout` });
+    expect(link[0].text).toContain(renewal.checkoutUrl);
+    expect(link[0].text).toContain('Your card was declined.');
+    expect(await auditOf(renewal.documentId)).toContain('transit.renewal-charge-declined');
+    const run = await order(renewal.documentId);
+    expect(run.run).toMatchObject({ state: 'waiting', currentStep: 'card-payment' });
+
+    // Stripe's own word on the declined charge changes nothing more; no second link, no second email.
+    const failed = intentEvent('payment_intent.payment_failed', { ...renewal, run: { documentId: renewal.run } }, { id: charge.created, payment_method: card });
+    expect((await deliver(strapi, failed)).body.outcome).toMatch(/already handled/);
+    expect(stripe.received.filter((r) => r.path === '/v1/checkout/sessions')).toHaveLength(1);
+    expect((await messagesOf(renewal.run)).filter((m: any) => m.channel === 'email')).toHaveLength(1);
+
+    // The link expires unpaid: the renewal Fails through the reject branch; the old pass still runs to its end.
+    const expired = stripeEvent('checkout.session.expired', 'checkout.session', {
+      id: renewal.stripeSession,
+      status: 'expired',
+      payment_status: 'unpaid',
+      amount_total: 1_458,
+      currency: 'usd',
+      payment_intent: null,
+      metadata: { app: 'plan-renewals', transitOrder: renewal.documentId, orderNumber: renewal.number, run: renewal.run },
+    });
+    expect((await deliver(strapi, expired)).status).toBe(200);
+    const ended = await until(renewal.documentId, (o) => o.run.state === 'completed');
+    expect(ended).toMatchObject({ status: 'Failed', cardPayment: 'failed', pass: null });
+    expect(ended.run).toMatchObject({ outcome: 'rejected' });
+    expect(await stock()).toEqual(before);
+    const told = await messagesOf(renewal.run);
+    expect(told[told.length - 1].text).toMatch(/did not go through \(the Checkout session expired unpaid\); nothing was charged/);
+    const old: any = await strapi.db.query('plugin::transit-passes.pass').findOne({ where: { documentId: pass.documentId } });
+    expect(old).toMatchObject({ state: 'Active' });
+    expect(new Date(old.validUntil).toISOString()).toBe(endsAt.toISOString());
+    expect(stripe.received.filter((r) => r.path === '/v1/payment_intents')).toHaveLength(1);
+
+    // The job's next run does not charge the declined card again: Billing follows the pass up at the desk.
+    expect((await strapi.plugin('transit-passes').service('orders').openDueRenewals()).opened).toBe(1);
+    const next = await strapi.db.query('plugin::transit-passes.order').findOne({ where: { renewalOf: pass.documentId, state: 'Pending' } });
+    expect(next).toMatchObject({ paymentMethod: 'desk', savedCard: null, offSession: null });
+    expect(await openTask(next.run, 'desk-payment')).toMatchObject({ role: 'billing', state: 'open' });
+    expect(stripe.received.filter((r) => r.path === '/v1/payment_intents')).toHaveLength(1);
+    // It holds a card of its own: released when Billing's task is declined.
+    expect((await payAtDesk({ run: { documentId: next.run } }, 'declined', 'customer not reached')).status).toBe(200);
+    expect(await stock()).toEqual(before);
+  });
+
+  test('a decline Stripe reports later by webhook: the Checkout link is sent then; paid on it, the renewal completes and the new card is kept', async () => {
+    const { card, pass, endsAt } = await passWithSavedCard();
+    stripe.received.length = 0;
+    await strapi.plugin('transit-passes').service('orders').openDueRenewals();
+    const renewal = await renewalOf(pass.documentId);
+    expect(renewal).toMatchObject({ offSession: 'charged', checkoutUrl: null });
+    // Other due passes may be renewed by the same job: the stock is counted from this renewal on.
+    const reservedNow = await stock();
+    const asAuthenticate = intentEvent('payment_intent.payment_failed', { ...renewal, run: { documentId: renewal.run } }, {
+      id: renewal.stripePaymentIntent,
+      payment_method: card,
+      last_payment_error: { type: 'card_error', code: 'authentication_required', message: 'Your card requires authentication.' },
+    });
+    expect((await deliver(strapi, asAuthenticate)).body.outcome).toMatch(/declined .*Checkout link/);
+    // The link is asked of Stripe after the event's commit.
+    const offered = await until(renewal.documentId, (o) => Boolean(o.checkoutUrl));
+    expect(offered).toMatchObject({ status: 'Pending', offSession: 'declined', paymentIssue: 'renewal charge declined: Your card requires authentication.' });
+    const deadline = Date.now() + 5_000;
+    while ((await messagesOf(renewal.run)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const link = await messagesOf(renewal.run);
+    expect(link.map((m: any) => m.messageKey)).toEqual([`${renewal.documentId}:renewal-checkout`]);
+    expect(link[0].text).toContain(offered.checkoutUrl);
+
+    const newCard = newId('pm');
+    const paid = intentEvent('payment_intent.succeeded', { ...renewal, run: { documentId: renewal.run } }, { payment_method: newCard, setup_future_usage: 'off_session' });
+    expect((await deliver(strapi, paid)).status).toBe(200);
+    const done = await until(renewal.documentId, (o) => o.status === 'Paid' && o.run.state === 'completed');
+    expect(done).toMatchObject({ cardPayment: 'paid', paymentIssue: null, pass: { status: 'Active' } });
+    expect(new Date(done.pass.validFrom).toISOString()).toBe(endsAt.toISOString());
+    expect(await orderRow(renewal.documentId)).toMatchObject({ savedCard: newCard, stripePaymentIntent: paid.data.object.id });
+    expect(await stock()).toEqual({ onHand: reservedNow.onHand - 1, reserved: reservedNow.reserved - 1 });
+    expect(stripe.received.filter((r) => r.path === '/v1/payment_intents' && r.params.metadata?.transitOrder === renewal.documentId)).toHaveLength(1);
+    expect(await auditOf(renewal.documentId)).toContain('transit.renewal-charge-declined');
+  });
+
+  test('passes without a saved card are still renewed at the desk by the job', async () => {
+    const { created } = await byCard();
+    // Paid by Checkout without a card kept for later (no setup_future_usage on the payment).
+    expect((await deliver(strapi, sessionEvent('checkout.session.completed', created))).status).toBe(200);
+    const bought = await until(created.documentId, (o) => o.status === 'Paid' && o.run.state === 'completed');
+    await strapi.db.connection('transit_passes').where({ document_id: bought.pass.documentId }).update({ valid_until: new Date(Date.now() + 86_400_000) });
+    await onlyDue(bought.pass.documentId);
+    stripe.received.length = 0;
+    await strapi.plugin('transit-passes').service('orders').openDueRenewals();
+    const renewal = await renewalOf(bought.pass.documentId);
+    expect(renewal).toMatchObject({ paymentMethod: 'desk', savedCard: null, offSession: null });
+    expect(await openTask(renewal.run, 'desk-payment')).toMatchObject({ role: 'billing', state: 'open' });
+    expect(stripe.received.filter((r) => r.params?.metadata?.transitOrder === renewal.documentId)).toEqual([]);
+  });
+
+  // ----- Finance resolves a payment that does not match its order ---------------------------------
+
+  const resolve = (jwt: string, created: any, reference: string, body: unknown) => post(jwt, `${TP}/orders/${created.documentId}/unmatched-payments/${reference}`, body);
+  const financeTasks = (reference: string) => strapi.db.query('plugin::plan-renewals.task').findMany({ where: { taskKey: { $startsWith: `${reference}:transit:` } } });
+
+  test('Finance accepts a short card payment as the order\'s: Paid, card taken from stock, pass issued, its task closed, once', async () => {
+    const before = await stock();
+    const { created } = await byCard();
+    const short = sessionEvent('checkout.session.completed', created, { amount_total: created.totalMinor - 8 });
+    const reference = short.data.object.payment_intent as string;
+    expect((await deliver(strapi, short)).status).toBe(200);
+    const flagged = await until(created.documentId, (o) => Boolean(o.paymentIssue));
+    expect(flagged).toMatchObject({ status: 'Pending', unmatchedPayments: [{ reference, minor: 1_450, currency: 'USD', what: 'paid USD 14.50, the order is USD 14.58', wrongMode: false }] });
+    expect(await stock()).toEqual({ onHand: before.onHand, reserved: before.reserved + 1 });
+    stripe.received.length = 0;
+
+    // Billing may not decide it; Finance must say why it accepts less.
+    await refusedUnchanged(() => resolve(billing, created, reference, { decision: 'accept', note: 'goodwill' }), 403, /Forbidden/);
+    await refusedUnchanged(() => resolve(finance, created, reference, { decision: 'accept' }), 400, /needs a note/);
+    await refusedUnchanged(() => resolve(finance, created, 'pi_unknown', { decision: 'accept', note: 'x' }), 404, /no unmatched payment pi_unknown/);
+
+    const accepted = await resolve(finance, created, reference, { decision: 'accept', note: 'eight cents short: written off' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.data).toMatchObject({ status: 'Paid', cardPayment: 'paid', paymentIssue: 'accepted by Finance: paid USD 14.50, the order is USD 14.58', pass: { status: 'Active' } });
+    expect(accepted.body.data.run).toMatchObject({ state: 'completed', outcome: 'accepted' });
+    expect(accepted.body.data.run.steps.find((s: any) => s.id === 'card-payment').result).toMatch(/USD 14\.50 for USD 14\.58, accepted by/);
+    expect(accepted.body.data.unmatchedPayments[0]).toMatchObject({ reference, decision: 'accepted', note: 'eight cents short: written off' });
+    expect(await orderRow(created.documentId)).toMatchObject({ stripePaymentIntent: reference, state: 'Paid' });
+    expect(await stock()).toEqual({ onHand: before.onHand - 1, reserved: before.reserved });
+    const tasks = await financeTasks(reference);
+    expect(tasks.map((t: any) => [t.type, t.state, t.outcome])).toEqual([['payment-mismatch', 'completed', 'resolved']]);
+    expect(tasks[0].note).toBe('accepted: eight cents short: written off');
+    expect(await auditOf(created.documentId)).toContain('transit.payment-accepted');
+    expect((await messagesOf(created.run.documentId)).map((m: any) => m.channel)).toEqual(['email', 'sms']);
+    expect(stripe.received).toEqual([]);
+    // Decided once.
+    await refusedUnchanged(() => resolve(finance, created, reference, { decision: 'refund' }), 409, /already accepted/);
+  });
+
+  test('Finance refunds a payment in another currency: refunded in Stripe once, the order Failed, its card released, the customer told', async () => {
+    const before = await stock();
+    const { created } = await byCard();
+    const euros = sessionEvent('checkout.session.completed', created, { currency: 'eur' });
+    const reference = euros.data.object.payment_intent as string;
+    expect((await deliver(strapi, euros)).status).toBe(200);
+    await until(created.documentId, (o) => o.unmatchedPayments.length === 1);
+    stripe.received.length = 0;
+    // Euros cannot stand for a dollar order.
+    await refusedUnchanged(() => resolve(finance, created, reference, { decision: 'accept', note: 'fine' }), 409, /cannot stand for order .* in USD: refund it/);
+
+    const refunded = await resolve(finance, created, reference, { decision: 'refund', note: 'paid in euros' });
+    expect(refunded.status).toBe(200);
+    expect(refunded.body.data).toMatchObject({ status: 'Failed', cardPayment: 'failed', pass: null, paymentIssue: 'refunded: paid EUR 14.58, the order is USD 14.58' });
+    expect(refunded.body.data.run).toMatchObject({ state: 'completed', outcome: 'rejected' });
+    const requests = stripe.received.filter((r) => r.path === '/v1/refunds');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ idempotencyKey: `transit-refund:${reference}`, params: { payment_intent: reference, metadata: { transitOrder: created.documentId } } });
+    expect(refunded.body.data.unmatchedPayments[0]).toMatchObject({ reference, decision: 'refunded', refund: requests[0].created, note: 'paid in euros' });
+    expect(await stock()).toEqual(before);
+    const tasks = await financeTasks(reference);
+    expect(tasks.map((t: any) => [t.type, t.state, t.outcome])).toEqual([['payment-mismatch', 'completed', 'resolved']]);
+    expect(await auditOf(created.documentId)).toEqual(expect.arrayContaining(['transit.payment-not-recorded', 'transit.payment-refunded']));
+    const told = await messagesOf(created.run.documentId);
+    expect(told.map((m: any) => m.channel)).toEqual(['email']);
+    expect(told[0].text).toMatch(/did not match the order \(paid EUR 14\.58, the order is USD 14\.58\); it is refunded to your card and the order is cancelled/);
+    expect(await strapi.db.query('plugin::transit-passes.daily-revenue').count({ where: { currency: 'EUR' } })).toBe(0);
+
+    // Asked again: refused, and Stripe is not asked twice.
+    await refusedUnchanged(() => resolve(finance, created, reference, { decision: 'refund' }), 409, /already refunded/);
+    expect(stripe.received.filter((r) => r.path === '/v1/refunds')).toHaveLength(1);
   });
 });

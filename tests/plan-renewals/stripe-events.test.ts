@@ -240,6 +240,12 @@ describe('payments of transit pass orders', () => {
     event(type, 'checkout.session', { id: cs, payment_intent: pi, payment_status: 'paid', amount_total: 2500, currency: 'usd', metadata: transit, ...overrides });
   test.each<[string, StripeEvent, StripeAction]>([
     ['a PaymentIntent succeeded', intent('payment_intent.succeeded'), { ...base, result: 'paid', reference: pi, payment: paid(2500, 'usd', 2500) }] as any,
+    [
+      'a Checkout payment made to be reused off-session: its card, kept for renewals',
+      intent('payment_intent.succeeded', { payment_method: 'pm_saved', setup_future_usage: 'off_session' }),
+      { ...base, result: 'paid', reference: pi, payment: paid(2500, 'usd', 2500), card: 'pm_saved' },
+    ] as any,
+    ['a payment not made to be reused: no card', intent('payment_intent.succeeded', { payment_method: 'pm_once', setup_future_usage: null }), { ...base, result: 'paid', reference: pi, payment: paid(2500, 'usd', 2500) }] as any,
     ['a PaymentIntent succeeded for another amount: read as received (the plugin compares)', intent('payment_intent.succeeded', { amount_received: 2400 }), { ...base, result: 'paid', reference: pi, payment: paid(2400, 'usd', 2400) }],
     ['a Checkout session paid', session('checkout.session.completed'), { ...base, result: 'paid', reference: pi, session: cs, payment: paid(2500, 'usd', 2500) }],
     [

@@ -90,6 +90,8 @@ export type StripeAction =
       session: string | null;
       payment: StripePayment | null;
       reason: string | null;
+      /** A payment made to be reused off-session (a Checkout payment): its card, kept for the pass's renewals. */
+      card?: string;
     }
   | { kind: 'ignore'; reason: string };
 
@@ -288,7 +290,8 @@ const transitActionOf = (event: StripeEvent, settings: StripeSettings): StripeAc
     case 'payment_intent.succeeded': {
       const intent = event.data.object as IntentObject;
       const reported = { amount: intent.amount_received || intent.amount, currency: intent.currency };
-      return { ...base, result: 'paid', reference: intent.id, payment: payment(event, settings, intent.id, reported) };
+      const card = intent.setup_future_usage === 'off_session' ? idOf(intent.payment_method) : null;
+      return { ...base, result: 'paid', reference: intent.id, payment: payment(event, settings, intent.id, reported), ...(card ? { card } : {}) };
     }
     case 'payment_intent.payment_failed': {
       const intent = event.data.object as IntentObject;

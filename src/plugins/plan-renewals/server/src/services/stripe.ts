@@ -370,7 +370,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * A decline is not an exception here: the PaymentIntent exists either way and its webhook
      * decides; only a failure to reach Stripe at all throws.
      */
-    async chargeOffSession(input: { invoice: any; customerId: string; paymentMethodId: string; description: string; metadata: PaymentMetadata; key: string }) {
+    async chargeOffSession(input: { invoice: any; customerId: string; paymentMethodId: string; description: string; metadata: StripeMetadata; key: string }) {
       const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
       try {
         const intent = await pacer.send(() =>
@@ -397,6 +397,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (error?.type === 'StripeCardError' && intent?.id) return { id: intent.id as string, status: intent.status as string, error: String(error.message) };
         throw error;
       }
+    },
+
+    /**
+     * Refunds a PaymentIntent in full. The key makes a repeated request (a retry, a second
+     * instance) answer the refund Stripe made the first time.
+     */
+    async refund(input: { paymentIntent: string; metadata: StripeMetadata; key: string }): Promise<{ id: string; status: string }> {
+      const refund = await pacer.send(() =>
+        client().refunds.create({ payment_intent: input.paymentIntent, reason: 'requested_by_customer', metadata: input.metadata }, { idempotencyKey: input.key }),
+      );
+      return { id: refund.id, status: String(refund.status) };
     },
 
     /** The payment method a PaymentIntent was paid with (to save the card after Checkout). */

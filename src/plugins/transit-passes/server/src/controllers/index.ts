@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { currentActor } from '../../../../../guards/actor';
 import panel from './panel';
 import { answer, calendarDate as date, calendarMonth as month, documentId, noBody, parse, sendCsv } from '../../../../workflows/server/src/http';
 
@@ -16,6 +17,17 @@ const orderBody = z
   })
   .strict();
 
+/** Finance's decision on a payment not recorded as the order's: accepting money that differs from the order needs a note. */
+const resolutionBody = z
+  .object({
+    decision: z.enum(['accept', 'refund']),
+    note: z.string().trim().min(1).max(2000).optional(),
+  })
+  .strict()
+  .refine((body) => body.decision !== 'accept' || body.note, { message: 'accepting a payment that does not match the order needs a note', path: ['note'] });
+/** A Stripe PaymentIntent id. */
+const paymentReference = z.string().regex(/^pi_[A-Za-z0-9_]{1,200}$/, 'must be a Stripe PaymentIntent id (pi_...)');
+
 /** A pass code: 22 URL-safe characters (128 random bits). */
 const passCode = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a pass code');
 const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
@@ -31,6 +43,13 @@ const orders = ({ strapi }: { strapi: Core.Strapi }) => ({
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.query);
     ctx.body = { data: await service(strapi).find(id) };
+  },
+  /** Finance accepts a payment that was not recorded as the order's, or refunds it. */
+  async resolvePayment(ctx: any) {
+    const id = parse(documentId, ctx.params.documentId);
+    const payment = parse(paymentReference, ctx.params.reference);
+    const input = parse(resolutionBody, ctx.request.body);
+    await answer(ctx, 200, () => strapi.plugin('transit-passes').service('card-payments').resolveUnmatched(id, { payment, ...input }, currentActor(strapi)));
   },
 });
 

@@ -13,6 +13,7 @@ export default {
     routes: [
       route('POST', '/orders', 'orders.create'),
       route('GET', '/orders/:documentId', 'orders.findOne'),
+      route('POST', '/orders/:documentId/unmatched-payments/:reference', 'orders.resolvePayment'),
       route('POST', '/passes/:documentId/renewals', 'passes.renew'),
       route('GET', '/passes/:code/validity', 'passes.validity'),
       route('GET', '/revenue/daily/:date', 'revenue.daily'),

@@ -5,8 +5,9 @@ import type { Actor } from '../../../../../guards/actor';
 import { writeAudit } from '../../../../../guards/audit';
 import type { StripeAction } from '../../../../plan-renewals/server/src/domain';
 import { METADATA_APP, StripeMetadata } from '../../../../plan-renewals/server/src/services/stripe';
+import { ConflictError } from '../../../../workflows/server/src/errors';
 import { lockRow } from '../../../../workflows/server/src/services/runner';
-import { getService } from '../../../../workflows/server/src/utils';
+import { getService, messages } from '../../../../workflows/server/src/utils';
 import { ORDER_UID } from './steps';
 
 /**
@@ -18,13 +19,49 @@ import { ORDER_UID } from './steps';
  *
  * Money that cannot count as the order's payment (another amount or currency, the other mode, a
  * second payment, a payment for an order that already failed) is never recorded as paid: Finance
- * gets a task to look into it (refund it in Stripe), the order keeps waiting and says why.
+ * gets a task to look into it, the order keeps waiting and says why, and the payment is listed on
+ * the order (`unmatchedPayments`) until Finance resolves it (`resolveUnmatched`): accepted as the
+ * order's payment (the run goes on as after any card payment), or refunded in Stripe (a Pending
+ * order then fails through the reject branch: its card released, the customer told).
+ *
+ * A Checkout payment keeps its card for later (Checkout asks Stripe to save it for off-session
+ * use): the order records it (`savedCard`), and the renewals job charges it without the customer
+ * (`chargeSaved`), once per renewal order (a deterministic idempotency key). Stripe's webhook
+ * settles that charge as it settles a Checkout payment; a decline (or a bank asking for
+ * authentication) sends the customer a Checkout link for the same order instead, whose expiry
+ * unpaid fails the order as any Checkout session's does.
  */
 export const ORDER_TABLE = 'transit_pass_orders';
 export const PAYMENT_SIGNAL = 'payment-settled';
+const TASK_UID = 'plugin::plan-renewals.task';
 
 /** Deterministic: a request repeated (a retry, a second instance) gets back the session Stripe made the first time. */
 export const checkoutKey = (run: string, orderNumber: string) => `transit-checkout:${run}:${orderNumber}`;
+/** Deterministic: one off-session charge per renewal order, however often it is asked for. */
+export const chargeKey = (run: string, orderNumber: string) => `transit-charge:${run}:${orderNumber}`;
+/** Deterministic: one refund per unmatched payment. */
+export const refundKey = (reference: string) => `transit-refund:${reference}`;
+
+/** A payment Stripe received for an order that was not recorded as its payment, until Finance resolves it. */
+export interface UnmatchedPayment {
+  reference: string;
+  event: string;
+  /** Why it was not recorded. */
+  what: string;
+  reported: { amount: number; currency: string };
+  /** In ISO minor units; null when Stripe's amount is not a whole number of them or the currency is unknown. */
+  minor: number | null;
+  currency: string | null;
+  wrongMode: boolean;
+  at: string;
+  decision?: 'accepted' | 'refunded';
+  decidedBy?: string;
+  decidedAt?: string;
+  note?: string;
+  refund?: string;
+}
+
+const SYSTEM: Actor = { type: 'system', name: 'pass renewals' };
 
 export type TransitPayment = Extract<StripeAction, { kind: 'transit-payment' }>;
 
@@ -50,6 +87,48 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .advance(run, actor)
         .catch((error: Error) => strapi.log.warn(`Transit run ${run} could not advance after its card payment: ${error.message}`));
     });
+
+  /** A renewal charged (or to be charged) off-session whose charge is not settled yet. */
+  const chargingOffSession = (order: any, reference: string | null) =>
+    order.state === 'Pending' &&
+    !order.cardPayment &&
+    Boolean(order.savedCard) &&
+    order.offSession !== 'declined' &&
+    (!order.stripePaymentIntent || !reference || order.stripePaymentIntent === reference);
+
+  /**
+   * The saved card was declined (or its bank asks the customer to authenticate), in the caller's
+   * transaction: the order keeps waiting, now for a Checkout payment, which the caller asks for
+   * once this is committed (`offerCheckout`).
+   */
+  const offSessionDeclined = async (order: any, reference: string | null, reason: string, actor: Actor, now: Date) => {
+    await update(order.documentId, {
+      offSession: 'declined',
+      ...(reference ? { stripePaymentIntent: reference } : {}),
+      paymentIssue: `renewal charge declined: ${reason}`.slice(0, 1000),
+    });
+    await writeAudit(strapi, {
+      action: 'transit.renewal-charge-declined',
+      entityUid: ORDER_UID,
+      entityDocumentId: order.documentId,
+      actor,
+      summary: `Renewal ${order.number}: the saved card was declined (${reason}); the customer is sent a Checkout link`,
+      data: { order: order.documentId, reference, reason },
+      occurredAt: now,
+    });
+  };
+
+  const offerAfterCommit = (onCommit: (cb: () => void) => void, documentId: string) =>
+    onCommit(() => {
+      service.offerCheckout(documentId).catch((error: Error) => strapi.log.warn(`Checkout link for declined renewal ${documentId} not sent yet (the retry job sends it): ${error.message}`));
+    });
+
+  /** Lists a payment that is not the order's on the order (once per payment), in the caller's transaction. */
+  const listUnmatched = async (order: any, entry: UnmatchedPayment) => {
+    const list: UnmatchedPayment[] = Array.isArray(order.unmatchedPayments) ? order.unmatchedPayments : [];
+    if (list.some((known) => known.reference === entry.reference)) return;
+    await update(order.documentId, { unmatchedPayments: [...list, entry] });
+  };
 
   const service = {
     /** Whether card payments can be taken at all (a Stripe secret key is configured). */
@@ -139,6 +218,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           advanceAfterCommit(onCommit, order.run, actor);
         };
 
+        // An off-session renewal charge refused, or held for the customer's authentication (who is not there).
+        if ((action.result === 'declined' || (action.result === 'pending' && !action.session)) && chargingOffSession(order, action.reference)) {
+          await offSessionDeclined(order, action.reference, action.reason ?? 'declined', actor, now);
+          offerAfterCommit(onCommit, order.documentId);
+          return { outcome: `${label}: the renewal charge on the saved card was declined (${action.reason}); the customer is sent a Checkout link` };
+        }
+        if (order.offSession === 'declined' && action.reference && action.reference === order.stripePaymentIntent && action.result !== 'paid') {
+          return { outcome: `${label}: the declined renewal charge ${action.reference} was already handled (a Checkout link was sent)` };
+        }
         if (action.result === 'pending') return { outcome: `${label}: ${action.reason}` };
         if (action.result === 'declined') {
           if (order.state === 'Pending' && !order.cardPayment) await update(order.documentId, { paymentIssue: `declined: ${action.reason}` });
@@ -151,7 +239,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
 
         const payment = action.payment!;
+        // A Checkout payment's card, saved for off-session use: the pass's renewals charge it.
+        const card = action.card && action.card !== order.savedCard ? { savedCard: action.card } : {};
         if (order.cardPayment === 'paid' && order.stripePaymentIntent === payment.reference) {
+          if (action.card && action.card !== order.savedCard) {
+            await update(order.documentId, card);
+            return { outcome: `${label}: payment ${payment.reference} already recorded; its card kept for renewals` };
+          }
           return { outcome: `${label}: payment ${payment.reference} already recorded` };
         }
         const paid = payment.amount;
@@ -176,6 +270,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             now,
           );
           if (!elsewhere) await update(order.documentId, { paymentIssue: `not recorded: ${what}` });
+          await listUnmatched(order, {
+            reference: payment.reference,
+            event,
+            what,
+            reported: payment.reported,
+            minor: paid?.minor ?? null,
+            currency: paid?.currency ?? null,
+            wrongMode: Boolean(payment.wrongMode),
+            at: now.toISOString(),
+          });
           await writeAudit(strapi, {
             action: 'transit.payment-not-recorded',
             entityUid: ORDER_UID,
@@ -188,7 +292,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           return { outcome: `not recorded: ${what}; Finance task opened` };
         }
         await settle(
-          { cardPayment: 'paid', stripePaymentIntent: payment.reference, ...(action.session ? { stripeSession: action.session } : {}), paymentIssue: null },
+          { cardPayment: 'paid', stripePaymentIntent: payment.reference, ...(action.session ? { stripeSession: action.session } : {}), ...card, paymentIssue: null },
           `Paid by card: ${due}, ${payment.reference} (Stripe ${event})`,
         );
         return { outcome: `${label}: payment ${payment.reference} of ${due} recorded` };
@@ -203,14 +307,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async requestMissing(now: Date = new Date()) {
       if (!stripe().configured()) return { missing: 0, asked: 0 };
       const missing: any[] = await strapi.db.query(ORDER_UID as any).findMany({
-        where: { paymentMethod: 'stripe', state: 'Pending', cardPayment: null, checkoutUrl: null, createdAt: { $lt: new Date(now.getTime() - 60_000) } },
-        select: ['documentId', 'number'],
+        where: {
+          paymentMethod: 'stripe',
+          state: 'Pending',
+          cardPayment: null,
+          checkoutUrl: null,
+          // A renewal whose off-session charge was sent waits for Stripe's webhook, not for a link.
+          $or: [{ offSession: null }, { offSession: 'declined' }],
+          createdAt: { $lt: new Date(now.getTime() - 60_000) },
+        },
+        select: ['documentId', 'number', 'savedCard', 'offSession'],
         limit: 100,
       });
       let asked = 0;
       for (const order of missing) {
         try {
-          if (await service.requestCheckout(order.documentId)) {
+          // A renewal to charge off-session whose charge was never sent (Stripe unreachable, or the
+          // process stopped after the order's commit): sent now, with the same key.
+          if (order.savedCard && !order.offSession) {
+            await service.chargeSaved(order.documentId);
+            asked += 1;
+          } else if (order.offSession === 'declined') {
+            if (await service.offerCheckout(order.documentId)) asked += 1;
+          } else if (await service.requestCheckout(order.documentId)) {
             await update(order.documentId, { paymentIssue: null });
             asked += 1;
           }
@@ -219,6 +338,170 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       }
       return { missing: missing.length, asked };
+    },
+
+    /**
+     * A renewal's off-session charge of the card saved by the pass's last card payment, after the
+     * order's commit (never inside a transaction), once: the key is the run's and the order
+     * number's, so a repeated call gets Stripe's first answer. What Stripe answered is recorded;
+     * its webhook settles the order. A decline answered at once is handled here as its webhook
+     * would: the customer is sent a Checkout link for the order. Stripe unreachable: the order
+     * says so and the retry job (`requestMissing`) sends the charge again.
+     */
+    async chargeSaved(documentId: string, actor: Actor = SYSTEM): Promise<string> {
+      if (strapi.db.inTransaction()) throw new Error('An off-session charge is sent after commit, never inside a transaction');
+      const order = await load(documentId);
+      if (!order || order.state !== 'Pending' || !order.savedCard || order.offSession || order.cardPayment) return 'nothing to charge';
+      let intent: { id: string; status: string; error: string | null };
+      try {
+        const customerId = await stripe().ensureCustomer(order.customer);
+        const metadata: TransitMetadata = { app: METADATA_APP, transitOrder: order.documentId, orderNumber: order.number, run: order.run };
+        intent = await stripe().chargeOffSession({
+          invoice: order,
+          customerId,
+          paymentMethodId: order.savedCard,
+          description: `${order.product.name}, renewal ${order.number}`,
+          metadata,
+          key: chargeKey(order.run, order.number),
+        });
+      } catch (error) {
+        await update(order.documentId, { paymentIssue: `Stripe could not be reached: ${(error as Error).message}`.slice(0, 1000) });
+        throw error;
+      }
+      const refused = intent.error ?? (['requires_action', 'requires_payment_method'].includes(intent.status) ? 'the bank asks the customer to authenticate the payment' : null);
+      const outcome = await strapi.db.transaction(async ({ trx }) => {
+        await lockRow(strapi, trx, ORDER_TABLE, documentId);
+        const current = await load(documentId);
+        // Stripe's webhook may have settled it meanwhile: what it recorded stands.
+        if (!chargingOffSession(current, intent.id) || current.offSession) return `renewal ${order.number}: charge ${intent.id} already settled`;
+        if (refused) {
+          await offSessionDeclined(current, intent.id, refused, actor, new Date());
+          return `renewal ${order.number}: the saved card was declined (${refused})`;
+        }
+        await update(documentId, { offSession: 'charged', stripePaymentIntent: intent.id, paymentIssue: null });
+        return `renewal ${order.number}: the saved card charged (${intent.id}, ${intent.status}); Stripe's webhook settles it`;
+      });
+      if (refused) await service.offerCheckout(documentId);
+      return outcome;
+    },
+
+    /**
+     * A renewal whose saved card was declined: its Checkout session (once, after commit) and an
+     * email to the customer with its link (once per order). Answers the link.
+     */
+    async offerCheckout(documentId: string): Promise<string | null> {
+      const url = await service.requestCheckout(documentId);
+      if (!url) return null;
+      const order = await load(documentId);
+      if (order.offSession !== 'declined' || order.state !== 'Pending' || order.cardPayment) return url;
+      const reason = String(order.paymentIssue ?? '').replace(/^renewal charge declined: /, '');
+      await strapi.db.transaction(() =>
+        messages(strapi).enqueue({
+          channel: 'email',
+          key: `${order.documentId}:renewal-checkout`,
+          to: order.customer.email,
+          subject: `Your ${order.product.name} renewal: please pay by card (order ${order.number})`,
+          text:
+            `Hello ${order.customer.name},\n\nWe could not charge your saved card for the renewal of your ${order.product.name} ` +
+            `(${amount(order.totalMinor, order.currency)}, order ${order.number}): ${reason || 'declined'}.\n` +
+            `Pay securely here: ${url}\nYour current pass stays valid until its end; the renewal is cancelled if the link expires unpaid.`,
+          run: order.run,
+        }),
+      );
+      return url;
+    },
+
+    /**
+     * Finance's decision on a payment Stripe received for the order that was not recorded as its
+     * payment (another amount, the other mode, a second payment, one for an order that had
+     * failed): `accept` records it as the order's payment (only for a Pending order, in the
+     * order's currency and mode; the run goes on: Paid, the card taken from stock, the pass
+     * issued); `refund` asks Stripe for a full refund (before the transaction: its key makes a
+     * repeated request answer the same refund), and a Pending order then fails (its card
+     * released, the customer told). Closes the Finance task about that payment; answers the order.
+     */
+    async resolveUnmatched(documentId: string, input: { payment: string; decision: 'accept' | 'refund'; note?: string }, actor: Actor) {
+      const pending = (order: any) => order.state === 'Pending' && !order.cardPayment;
+      const check = (order: any): UnmatchedPayment => {
+        if (!order) throw new errors.NotFoundError(`No order ${documentId}`);
+        const entry = ((order.unmatchedPayments ?? []) as UnmatchedPayment[]).find((e) => e.reference === input.payment);
+        if (!entry) throw new errors.NotFoundError(`Order ${order.number} has no unmatched payment ${input.payment}`);
+        if (entry.decision) throw new ConflictError(`Payment ${input.payment} was already ${entry.decision} by ${entry.decidedBy} on ${entry.decidedAt?.slice(0, 10)}`);
+        if (input.decision === 'accept') {
+          if (!pending(order)) throw new ConflictError(`Order ${order.number} is ${order.cardPayment === 'paid' ? 'already paid' : order.state}: this payment can only be refunded`);
+          if (entry.wrongMode || entry.minor == null || entry.currency !== order.currency) {
+            throw new ConflictError(`Payment ${input.payment} (${entry.what}) cannot stand for order ${order.number} in ${order.currency}: refund it`);
+          }
+        }
+        return entry;
+      };
+      const first = await load(documentId);
+      check(first);
+      const refund =
+        input.decision === 'refund'
+          ? await stripe().refund({
+              paymentIntent: input.payment,
+              metadata: { app: METADATA_APP, transitOrder: first.documentId, orderNumber: first.number, run: first.run },
+              key: refundKey(input.payment),
+            })
+          : null;
+      const now = new Date();
+      const run = await strapi.db.transaction(async ({ trx }) => {
+        await lockRow(strapi, trx, ORDER_TABLE, documentId);
+        const order = await load(documentId);
+        const entry = check(order);
+        const decided: UnmatchedPayment = {
+          ...entry,
+          decision: input.decision === 'accept' ? 'accepted' : 'refunded',
+          decidedBy: actor.name ?? actor.type,
+          decidedAt: now.toISOString(),
+          ...(input.note ? { note: input.note } : {}),
+          ...(refund ? { refund: refund.id } : {}),
+        };
+        const list = (order.unmatchedPayments as UnmatchedPayment[]).map((e) => (e.reference === entry.reference ? decided : e));
+        const due = amount(order.totalMinor, order.currency);
+        const paid = entry.minor != null && entry.currency ? amount(entry.minor, entry.currency) : `${entry.reported.amount} ${entry.reported.currency}`;
+        let signal: string | null = null;
+        if (input.decision === 'accept') {
+          await update(documentId, { unmatchedPayments: list, cardPayment: 'paid', stripePaymentIntent: entry.reference, paymentIssue: `accepted by Finance: ${entry.what}`.slice(0, 1000) });
+          signal = `Paid by card: ${paid} for ${due}, accepted by ${decided.decidedBy} (${entry.reference})`;
+        } else if (pending(order)) {
+          await update(documentId, { unmatchedPayments: list, cardPayment: 'failed', paymentIssue: `refunded: ${entry.what}`.slice(0, 1000) });
+          signal = `Card payment refunded by ${decided.decidedBy}: ${entry.what} (${entry.reference}, refund ${refund!.id})`;
+        } else {
+          await update(documentId, { unmatchedPayments: list });
+        }
+        if (signal) await getService(strapi, 'runner').signalIn(trx, order.run, PAYMENT_SIGNAL, { actor, result: signal });
+        // The Finance task about this payment is done.
+        const tasks: any[] = await strapi.db.query(TASK_UID as any).findMany({
+          where: { taskKey: { $in: [`${entry.reference}:transit:payment-mismatch`, `${entry.reference}:transit:refund`] }, state: 'open' },
+        });
+        for (const task of tasks) {
+          await strapi.documents(TASK_UID as any).update({
+            documentId: task.documentId,
+            data: { state: 'completed', outcome: 'resolved', completedBy: actor, completedAt: now, note: `${decided.decision}${input.note ? `: ${input.note}` : ''}`.slice(0, 2000) } as any,
+          });
+        }
+        await writeAudit(strapi, {
+          action: input.decision === 'accept' ? 'transit.payment-accepted' : 'transit.payment-refunded',
+          entityUid: ORDER_UID,
+          entityDocumentId: order.documentId,
+          actor,
+          summary:
+            input.decision === 'accept'
+              ? `Stripe payment ${entry.reference} (${paid}) accepted as order ${order.number}'s payment of ${due}`
+              : `Stripe payment ${entry.reference} (${paid}) of order ${order.number} refunded (${refund!.id})${signal ? '; the order fails' : ''}`,
+          data: { order: order.documentId, reference: entry.reference, decision: decided.decision, refund: refund?.id ?? null, note: input.note ?? null },
+          occurredAt: now,
+        });
+        return signal ? order.run : null;
+      });
+      if (run) {
+        await getService(strapi, 'runner')
+          .advance(run, actor)
+          .catch((error: Error) => strapi.log.warn(`Transit run ${run} could not advance after Finance's decision: ${error.message}`));
+      }
+      return strapi.plugin('transit-passes').service('orders').find(documentId);
     },
 
     /** Refuses a card payment when Stripe is not configured (before anything is written). */

@@ -32,7 +32,15 @@ const shownOrder = (order: any) => ({
   paidOn: order.paidOn ?? null,
   // Paid by card: where the customer pays, and what Stripe said (a refused or unmatched payment).
   ...(order.paymentMethod === 'stripe'
-    ? { checkoutUrl: order.checkoutUrl ?? null, cardPayment: order.cardPayment ?? null, paymentIssue: order.paymentIssue ?? null }
+    ? {
+        checkoutUrl: order.checkoutUrl ?? null,
+        cardPayment: order.cardPayment ?? null,
+        paymentIssue: order.paymentIssue ?? null,
+        // A renewal charged to the saved card: `charged` (Stripe settles it), `declined` (paid by Checkout instead).
+        offSession: order.offSession ?? null,
+        // Payments not recorded as the order's, until Finance accepts or refunds them.
+        unmatchedPayments: order.unmatchedPayments ?? [],
+      }
     : {}),
 });
 
@@ -45,13 +53,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Opens the run and takes its steps up to the payment in one transaction; answers the order.
    * Paid by card, the order's Checkout session is asked of Stripe once all that is committed.
    */
-  const open = async (input: { customer: string; product: any; paymentMethod: 'desk' | 'stripe'; renewalOf?: string }, actor: Actor) => {
+  const open = async (input: { customer: string; product: any; paymentMethod: 'desk' | 'stripe'; renewalOf?: string; offSession?: boolean }, actor: Actor) => {
     const run = await strapi.db.transaction(async () => {
       const opened = await runner().open(
         PROCESS_ID,
         {
           subject: { type: 'api::customer.customer', documentId: input.customer },
-          context: { product: input.product.documentId, productCode: input.product.code, paymentMethod: input.paymentMethod, ...(input.renewalOf ? { renewalOf: input.renewalOf } : {}) },
+          context: {
+            product: input.product.documentId,
+            productCode: input.product.code,
+            paymentMethod: input.paymentMethod,
+            ...(input.renewalOf ? { renewalOf: input.renewalOf } : {}),
+            // The card saved by the renewed pass's payment is charged without the customer.
+            ...(input.offSession ? { offSession: true } : {}),
+          },
           // One renewal at a time per pass; a customer may buy several passes at once.
           ...(input.renewalOf ? { openKey: `pass:${input.renewalOf}` } : {}),
         },
@@ -67,7 +82,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     const advanced = await runner().advance(run.documentId, actor);
     const order = advanced.context.order as string;
-    if (input.paymentMethod === 'stripe') {
+    const created: any = await strapi.db.query(ORDER_UID as any).findOne({ where: { documentId: order }, select: ['savedCard'] });
+    if (input.paymentMethod === 'stripe' && created?.savedCard) {
+      try {
+        await cardPayments().chargeSaved(order);
+      } catch (error) {
+        // The order stands (Pending, saying why); the retry job sends the charge with the same key.
+        strapi.log.warn(`Off-session charge for transit order ${order} could not be sent: ${(error as Error).message}`);
+      }
+    } else if (input.paymentMethod === 'stripe') {
       try {
         await cardPayments().requestCheckout(order);
       } catch (error) {
@@ -94,9 +117,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /**
      * Renews a period pass from the end of its validity (409 while a renewal of it is open), paid
      * as the pass was: a pass bought by card gets a new Checkout link (when Stripe is configured),
-     * unless `paymentMethod` says otherwise (the renewals job has Billing take them at the desk).
+     * unless `paymentMethod` says otherwise; with `offSession` (the renewals job, for a pass whose
+     * card was saved) the saved card is charged without the customer.
      */
-    async renew(passDocumentId: string, actor: Actor = currentActor(strapi), paymentMethod?: 'desk' | 'stripe') {
+    async renew(passDocumentId: string, actor: Actor = currentActor(strapi), paymentMethod?: 'desk' | 'stripe', offSession = false) {
       const pass: any = await strapi.documents(PASS_UID as any).findOne({ documentId: passDocumentId, populate: { product: true, customer: true, order: true } as any });
       if (!pass) throw new errors.NotFoundError(`No pass ${passDocumentId}`);
       if (pass.temporary) throw new errors.ValidationError('A single-use pass is not renewed: buy a new one');
@@ -107,28 +131,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       if (!pass.product.active) throw new errors.ValidationError(`Fare product ${pass.product.code} is no longer on sale`);
       const method = paymentMethod ?? (pass.order?.paymentMethod === 'stripe' && cardPayments().configured() ? 'stripe' : 'desk');
-      return open({ customer: pass.customer.documentId, product: pass.product, paymentMethod: method, renewalOf: passDocumentId }, actor);
+      return open({ customer: pass.customer.documentId, product: pass.product, paymentMethod: method, renewalOf: passDocumentId, offSession: offSession && method === 'stripe' }, actor);
     },
 
     /**
      * The renewals due: auto-renewing period passes in force that end within `renewalLeadDays`
-     * and have no renewal yet get one, as the system (paid at the desk: each waits for Billing).
-     * Safe to run twice and on every instance: a pass with a renewal, or with one open, is left alone.
+     * and have no renewal yet get one, as the system. A pass last paid by a card that Stripe saved
+     * for off-session use is renewed by charging that card (when Stripe is configured) unless a
+     * renewal of it already failed after that card was declined; any other is paid at the desk
+     * (each waits for Billing). Safe to run twice and on every instance: a pass
+     * with a renewal, or with one open, is left alone.
      */
     async openDueRenewals(now: Date = clockNow()) {
       const lead = transitConfig(strapi).renewalLeadDays;
       const due: any[] = await strapi.db.query(PASS_UID as any).findMany({
         where: { state: 'Active', temporary: false, autoRenew: true, validUntil: { $gt: now, $lte: new Date(now.getTime() + lead * 86_400_000) } },
         select: ['documentId'],
+        populate: { order: { select: ['paymentMethod', 'savedCard'] } },
         limit: 200,
       });
+      const charging = cardPayments().configured();
       let opened = 0;
       for (const pass of due) {
         const renewed = await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, state: { $in: ['Pending', 'Paid'] } } });
         if (renewed > 0) continue;
         try {
-          // Nobody is there to open a Checkout link: Billing collects (no off-session charge yet).
-          await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' }, 'desk');
+          // Nobody is there to open a Checkout link: the saved card is charged, or Billing collects.
+          // A card that was declined for this pass's renewal before is not charged again: Billing follows it up.
+          const declinedBefore =
+            charging && (await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, offSession: 'declined', state: 'Failed' } })) > 0;
+          const offSession = charging && !declinedBefore && pass.order?.paymentMethod === 'stripe' && Boolean(pass.order?.savedCard);
+          await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' }, offSession ? 'stripe' : 'desk', offSession);
           opened += 1;
         } catch (error) {
           // Another instance opened it meanwhile, or the product left sale: the next run sees it again.

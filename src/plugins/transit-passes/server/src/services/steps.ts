@@ -181,6 +181,9 @@ const effects: Record<string, Effect> = {
 
   async 'create-order'(step) {
     const c = ctx(step);
+    // A renewal charged off-session: the card the renewed pass was last paid with.
+    const renewed: any = c.offSession && c.renewalOf ? await step.strapi.db.query(PASS_UID as any).findOne({ where: { documentId: c.renewalOf }, populate: { order: { select: ['savedCard'] } } }) : null;
+    const savedCard: string | null = renewed?.order?.savedCard ?? null;
     const number = await nextNumber(step.strapi, Number(step.today.slice(0, 4)));
     const order = await step.strapi.documents(ORDER_UID as any).create({
       data: {
@@ -197,12 +200,13 @@ const effects: Record<string, Effect> = {
         totalMinor: c.totals.totalMinor,
         cardReserved: c.cardReserved,
         renewalOf: c.renewalOf ?? null,
+        savedCard,
         run: step.run.documentId,
       } as any,
     });
     return {
       outcome: 'done',
-      result: `Order ${number} for ${amount(c.totals.totalMinor, c.totals.currency)}, Pending`,
+      result: `Order ${number} for ${amount(c.totals.totalMinor, c.totals.currency)}, Pending${savedCard ? ', to charge to the saved card' : ''}`,
       context: { order: order.documentId, orderNumber: number },
     };
   },
@@ -215,7 +219,10 @@ const effects: Record<string, Effect> = {
     const order = await orderOf(step);
     if (order.cardPayment === 'paid') return { outcome: 'done', result: `Paid by card (${order.stripePaymentIntent ?? 'Stripe'})` };
     if (order.cardPayment === 'failed') return { outcome: 'done', result: `Card payment failed: ${order.paymentIssue ?? 'not paid'}` };
-    return { outcome: 'wait', result: 'Waiting for Stripe: the customer pays on the Checkout page' };
+    return {
+      outcome: 'wait',
+      result: order.savedCard && order.offSession !== 'declined' ? 'Waiting for Stripe: the saved card is charged' : 'Waiting for Stripe: the customer pays on the Checkout page',
+    };
   },
 
   async 'card-outcome'(step) {
@@ -417,7 +424,9 @@ const effects: Record<string, Effect> = {
     const why =
       rejected?.step === 'verify-eligibility'
         ? `we could not verify your eligibility (${rejected.note}); your order is cancelled and ${order?.paymentMethod === 'stripe' ? 'its amount will be refunded to your card' : 'refunded'}`
-        : order?.cardPayment === 'failed'
+        : order?.cardPayment === 'failed' && String(order.paymentIssue ?? '').startsWith('refunded: ')
+          ? `your card payment did not match the order (${String(order.paymentIssue).slice('refunded: '.length)}); it is refunded to your card and the order is cancelled`
+          : order?.cardPayment === 'failed'
           ? `the card payment did not go through (${order.paymentIssue ?? 'not paid'}); nothing was charged`
           : `the payment was declined${rejected?.note ? ` (${rejected.note})` : ''}; nothing was charged`;
     return {
