@@ -20,7 +20,8 @@ import { StripeStandIn, newId, startStripe, stopStripe } from '../harness/stripe
  *   customer's email (unique per customer) and the PaymentIntent id Stripe answered.
  *
  * Everything else must be equal: states, amounts, dates, wording of audit summaries and step
- * results, actors, task keys and due dates, link rows and their order columns, invoice lines.
+ * results, actors, task keys and due dates, link rows and their order columns, invoice lines, and
+ * the requests sent to Stripe (amount, card, metadata, description, idempotency key).
  */
 // The app runs from dist/: its actor context is that copy's.
 const { runAs } = require('../../dist/src/guards/actor');
@@ -189,18 +190,29 @@ test('a renewal opened by the wave writes the rows the engine writes for it, row
   const actor = { type: 'system' as const, name: 'job renewals-due' };
   const knownOf = (p: { customer: any; servicePlan: any }) => ({
     email: p.customer.email,
-    documentIds: { [p.servicePlan.documentId]: 'service plan', [p.customer.documentId]: 'customer' },
+    documentIds: {
+      [p.servicePlan.documentId]: 'service plan',
+      [p.customer.documentId]: 'customer',
+      [p.customer.stripeCustomerId]: 'Stripe customer',
+      [p.customer.stripePaymentMethodId]: 'saved card',
+    },
   });
 
+  // What each path asked Stripe, beside the rows: the same requests, with the same keys' shape.
+  const requests = () => ({ 'stripe requests': stripe.received.splice(0).map(({ method, path, params, idempotencyKey }) => ({ method, path, params, idempotencyKey })) });
+
   const start = await dump();
+  stripe.received.length = 0;
   await runAs(actor, () => strapi.plugin('plan-renewals').service('engine').start(one.servicePlan.documentId, 'renewal'));
+  const engineRequests = requests();
   const afterEngine = await dump();
   const wave = await runAs(actor, () => strapi.plugin('plan-renewals').service('renewal-wave').run(dueBy));
   expect(wave).toMatchObject({ started: 1, due: 1, charged: 1, unsent: 0 });
+  const waveRequests = requests();
   const afterWave = await dump();
 
-  const byEngine = normalized(written(start, afterEngine), knownOf(one));
-  const byWave = normalized(written(afterEngine, afterWave), knownOf(other));
+  const byEngine = normalized({ ...written(start, afterEngine), ...engineRequests }, knownOf(one));
+  const byWave = normalized({ ...written(afterEngine, afterWave), ...waveRequests }, knownOf(other));
   // What both wrote, so that a table missing on one side shows by name.
   expect(Object.keys(byWave).sort()).toEqual(Object.keys(byEngine).sort());
   expect(Object.keys(byEngine)).toEqual(
@@ -217,6 +229,7 @@ test('a renewal opened by the wave writes the rows the engine writes for it, row
       'plan_renewal_tasks',
       'plan_renewal_tasks_run_lnk',
       'service_plans',
+      'stripe requests',
       'transactions',
       'transactions_invoice_lnk',
     ]),
