@@ -17,3 +17,4 @@ export * from './mrr-movements';
 export * from './approval';
 export * from './transit';
 export * from './csv';
+export * from './invoice-record';

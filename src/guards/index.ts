@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { TransitionError, amountProblem, assertInitial, assertTransition, currencyProblem } from '../domain';
 import { currentEditor } from './actor';
-import { AUDIT_LOG_UID, FieldChange, isAuditWriter, writeAudit } from './audit';
+import { AUDIT_LOG_UID, AuditEntry, FieldChange, isAuditWriter, writeAudit } from './audit';
 import { Attributes, SYSTEM_FIELDS, differs, editedFields, shown } from './changes';
 import { policyRefusal } from './policy';
 import { GUARD_RULES, GuardRule, normalizeCustomer } from './rules';
@@ -165,23 +165,28 @@ const fieldChanges = (attributes: Attributes, rule: GuardRule, fields: string[],
 
 const entityName = (uid: string) => uid.split('.').pop()!;
 
-/** The audit entry of a record's creation, in the creating transaction. */
-const auditCreation = (strapi: Core.Strapi, uid: string, rule: GuardRule, row: Row) =>
-  writeAudit(strapi, {
+/**
+ * The audit entry of a record's creation, as the guards write it in the creating transaction (a
+ * bulk writer of guarded records writes the same entry with `writeAudit`'s attributes).
+ */
+export const creationEntry = (uid: string, row: { id: number; documentId: string; state?: string }): AuditEntry => {
+  const rule = GUARD_RULES[uid];
+  return {
     action: `${entityName(uid)}.created`,
     entityUid: uid,
     entityDocumentId: row.documentId,
     toState: rule.machine ? row.state : null,
     summary: rule.machine ? `${capitalized(rule.label)} created as ${row.state}` : `${capitalized(rule.label)} created`,
     data: { id: row.id, from: null, to: rule.machine ? row.state : null },
-  });
+  };
+};
 
 /** The audit entry of a change: its status move, if any, and every changed field before and after. */
-const auditChange = async (strapi: Core.Strapi, uid: string, rule: GuardRule, before: Row, after: Row, changes: Record<string, FieldChange>) => {
-  if (Object.keys(changes).length === 0) return;
+export const changeEntry = (uid: string, before: Row, after: Row, changes: Record<string, FieldChange>): AuditEntry => {
+  const rule = GUARD_RULES[uid];
   const moved = rule.machine && changes.state !== undefined;
   const others = Object.keys(changes).filter((field) => field !== 'state');
-  await writeAudit(strapi, {
+  return {
     action: `${entityName(uid)}.${moved ? 'status-changed' : 'updated'}`,
     entityUid: uid,
     entityDocumentId: before.documentId,
@@ -192,7 +197,18 @@ const auditChange = async (strapi: Core.Strapi, uid: string, rule: GuardRule, be
       ? `${capitalized(rule.label)} ${before.state} -> ${after.state}`
       : `${capitalized(rule.label)} ${others.join(', ')} changed`,
     data: { id: before.id, ...(moved ? { from: before.state, to: after.state } : {}), changes },
-  });
+  };
+};
+
+/** Each audited field of `fields` whose value differs between `before` and `after`, as the guards record it. */
+export const auditedChanges = (strapi: Core.Strapi, uid: string, fields: string[], before: Row, after: Row) =>
+  fieldChanges(attributesOf(strapi, uid), GUARD_RULES[uid], fields, before, after);
+
+const auditCreation = (strapi: Core.Strapi, uid: string, row: Row) => writeAudit(strapi, creationEntry(uid, row as any));
+
+const auditChange = async (strapi: Core.Strapi, uid: string, before: Row, after: Row, changes: Record<string, FieldChange>) => {
+  if (Object.keys(changes).length === 0) return;
+  await writeAudit(strapi, changeEntry(uid, before, after, changes));
 };
 
 /**
@@ -264,7 +280,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       if (!rule) return;
       const row: Row = event.result;
       await checkStored(strapi, event.model.uid, rule, row.id);
-      await auditCreation(strapi, event.model.uid, rule, row);
+      await auditCreation(strapi, event.model.uid, row);
     },
 
     async beforeCreateMany(event: any) {
@@ -307,7 +323,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       for (const { row, fields } of (event.state as GuardState).before ?? []) {
         const relations = fields.filter((field) => isRelation(attributes, field));
         const after = { ...event.result, ...(await relationsOf(strapi, uid, row.id, relations)) };
-        await auditChange(strapi, uid, rule, row, after, fieldChanges(attributes, rule, fields, row, after));
+        await auditChange(strapi, uid, row, after, fieldChanges(attributes, rule, fields, row, after));
       }
     },
 
@@ -343,7 +359,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       for (const id of state.ids ?? []) await checkStored(strapi, uid, rule, id);
       for (const { row, fields } of state.before ?? []) {
         const after = { ...row, ...state.data };
-        await auditChange(strapi, uid, rule, row, after, fieldChanges(attributes, rule, fields, row, after));
+        await auditChange(strapi, uid, row, after, fieldChanges(attributes, rule, fields, row, after));
       }
     },
 

@@ -1,9 +1,8 @@
 import { factories } from '@strapi/strapi';
-import { CalendarDate, InvoiceKind, Period, PlanPricing, addDays, buildInvoice } from '../../../domain';
+import { CalendarDate, InvoiceKind, Period, PlanPricing, buildInvoice, issuedInvoice, numbersEndingAt } from '../../../domain';
 import { SEQUENCE_TABLE } from '../../../setup/database';
 
-/** Days a customer has to pay an invoice once issued. */
-export const PAYMENT_TERMS_DAYS = 7;
+export { PAYMENT_TERMS_DAYS } from '../../../domain';
 
 export interface IssueInvoiceInput {
   customer: { documentId: string };
@@ -22,11 +21,16 @@ export default factories.createCoreService('api::invoice.invoice', ({ strapi }) 
    * returns the number, so the sequence has no gaps.
    */
   async nextNumber(year: number): Promise<string> {
+    const [number] = await this.nextNumbers(year, 1);
+    return number;
+  },
+
+  /** The next `count` invoice numbers of the year, in order, taken at once from the same counter (a renewal wave's batch). */
+  async nextNumbers(year: number, count: number): Promise<string[]> {
     return strapi.db.transaction(async ({ trx }) => {
       await trx(SEQUENCE_TABLE).insert({ year, last_value: 0 }).onConflict('year').ignore();
-      const [row] = await trx(SEQUENCE_TABLE).where({ year }).increment('last_value', 1).returning('last_value');
-      const value = typeof row === 'object' ? row.last_value : row;
-      return `INV-${year}-${String(value).padStart(6, '0')}`;
+      const [row] = await trx(SEQUENCE_TABLE).where({ year }).increment('last_value', count).returning('last_value');
+      return numbersEndingAt('INV', year, Number(typeof row === 'object' ? row.last_value : row), count);
     });
   },
 
@@ -41,20 +45,9 @@ export default factories.createCoreService('api::invoice.invoice', ({ strapi }) 
       const number = await this.nextNumber(Number(input.issuedOn.slice(0, 4)));
       return strapi.documents('api::invoice.invoice').create({
         data: {
-          number,
+          ...issuedInvoice({ number, kind: input.kind, totals, period: input.period, issuedOn: input.issuedOn }),
           customer: input.customer.documentId,
           servicePlan: input.servicePlan.documentId,
-          kind: input.kind,
-          state: 'Open',
-          currency: totals.currency,
-          lines: totals.lines,
-          subtotalMinor: totals.subtotalMinor,
-          taxMinor: totals.taxMinor,
-          totalMinor: totals.totalMinor,
-          periodStart: input.period.start,
-          periodEnd: input.period.end,
-          issuedAt: `${input.issuedOn}T09:00:00.000Z`,
-          dueDate: addDays(input.issuedOn, PAYMENT_TERMS_DAYS),
         } as any,
       });
     });

@@ -3,6 +3,7 @@ import { counted, currentPeriod, format, lapse, money, toE164 } from '../../../.
 import { runAs } from '../../../../../guards/actor';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
+import { pendingCardTransaction } from '../domain';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 
 /**
@@ -29,6 +30,13 @@ const metadataOf = (run: any, invoice: any): PaymentMetadata => ({
   invoice: invoice.documentId,
   invoiceNumber: invoice.number,
   run: run.documentId,
+});
+
+/** What an off-session charge of an invoice asks Stripe besides the customer and the card: the same from the engine's step and the renewal wave. */
+export const offSessionCharge = (run: { documentId: string }, invoice: { documentId: string; number: string }, planName: string, attempt: number) => ({
+  description: `${planName}, invoice ${invoice.number}`,
+  metadata: metadataOf(run, invoice),
+  key: idempotencyKeys.charge(run.documentId, invoice.number, attempt),
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -61,9 +69,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       invoice,
       customerId,
       paymentMethodId: customer.stripePaymentMethodId,
-      description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
-      metadata: metadataOf(run, invoice),
-      key: idempotencyKeys.charge(run.documentId, invoice.number, attempt),
+      ...offSessionCharge(run, invoice, servicePlan.plan.name, attempt),
     });
     // The Stripe call is made outside any database transaction; what it answered is recorded now
     // (the webhook about this PaymentIntent may be recording it at the same moment).
@@ -72,15 +78,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const known = await strapi.db.query('api::transaction.transaction').findOne({ where: { provider: 'stripe', providerReference: intent.id } });
       if (!known) {
         await strapi.documents('api::transaction.transaction').create({
-          data: {
-            invoice: invoice.documentId,
-            amountMinor: invoice.totalMinor,
-            currency: invoice.currency,
-            state: 'Pending',
-            provider: 'stripe',
-            providerReference: intent.id,
-            occurredAt: new Date(),
-          } as any,
+          data: { ...pendingCardTransaction({ invoice, intentId: intent.id, occurredAt: new Date() }), invoice: invoice.documentId } as any,
         });
       }
       await strapi.documents(INVOICE_UID).update({

@@ -14,9 +14,10 @@ import {
   completeTask,
   failStep,
   isOpen,
-  markStep,
+  openingRun,
   retryStep,
-  startRun,
+  stepAuditEntry,
+  waitAt,
 } from '../domain';
 import {
   HumanTask,
@@ -128,15 +129,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } });
 
   const auditStep = async (run: any, stepTitle: string, verb: string, result: string, actor: Actor) => {
-    await writeAudit(strapi, {
-      action: `run.step-${verb}`,
-      entityUid: RUN_UID,
-      entityDocumentId: run.documentId,
-      actor,
-      summary: `${run.kind === 'new' ? 'Purchase' : 'Renewal'} step "${stepTitle}" ${verb}: ${result}`.slice(0, 500),
-      data: { run: run.documentId, step: run.currentStep, result },
-      occurredAt: clockNow(),
-    });
+    await writeAudit(strapi, { ...stepAuditEntry(run, { id: run.currentStep, title: stepTitle }, verb, result), actor, occurredAt: clockNow() });
   };
 
   const save = async (run: any, progress: RunProgress, changes: Record<string, unknown> = {}) =>
@@ -167,9 +160,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (outcome.outcome === 'wait') {
         const current = progress.steps.find((s) => s.id === run.currentStep)!;
         if (current.state === 'waiting' && current.result === outcome.result) return false;
-        const waiting = markStep(progress, 'waiting', now);
-        waiting.steps = waiting.steps.map((s) => (s.id === run.currentStep ? { ...s, result: outcome.result } : s));
-        await save(run, waiting);
+        await save(run, waitAt(progress, outcome.result, now));
         await auditStep(run, definition.title, 'waiting', outcome.result, actor);
         return false;
       }
@@ -303,16 +294,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       return await strapi.db.transaction(async () => {
         const run = await runs().create({
-          data: {
-            kind,
-            processId: PROCESS.id,
-            processVersion: PROCESS.version,
-            servicePlan: servicePlanDocumentId,
-            previousPlanState: servicePlan.state,
-            openKey: servicePlanDocumentId,
-            startedBy: asStepActor(actor),
-            ...startRun(),
-          },
+          data: { ...openingRun({ kind, servicePlan, startedBy: asStepActor(actor) }), servicePlan: servicePlanDocumentId },
         });
         opened = run.documentId;
         if (await step(run.documentId, actor)) await step(run.documentId, actor);

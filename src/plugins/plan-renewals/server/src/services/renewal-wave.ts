@@ -1,16 +1,12 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { AuditEntry, auditAttributes } from '../../../../../guards/audit';
-import { addBusinessDays, addDays, buildInvoice, counted, nextPeriod } from '../../../../../domain';
+import { AUDIT_LOG_UID, AuditEntry, auditAttributes } from '../../../../../guards/audit';
+import { auditedChanges, changeEntry, creationEntry } from '../../../../../guards';
+import { buildInvoice, counted, issuedInvoice, nextPeriod } from '../../../../../domain';
 import { currentActor } from '../../../../../guards/actor';
-import { SEQUENCE_TABLE } from '../../../../../setup/database';
-import { PAYMENT_TERMS_DAYS } from '../../../../../api/invoice/services/invoice';
-import { taskOf } from '../../../../workflows/server/src/domain';
-import { PREPAID_PLAN_PROCESS, RunProgress, completeStep, markStep, startRun } from '../domain';
+import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, openedProgress, openingRun, pendingCardTransaction, stepAuditEntry, stepResults, stepTask } from '../domain';
 import { ConflictError } from '../errors';
-import { idempotencyKeys } from './card-payments';
-import { METADATA_APP } from './stripe';
-import { RUN_UID, stepResults } from './steps';
+import { offSessionCharge } from './card-payments';
 
 /**
  * The renewal wave: every auto-renewing plan due within the lead time opens its renewal run and
@@ -21,8 +17,12 @@ import { RUN_UID, stepResults } from './steps';
  * limit costs. So the wave opens the renewals of a batch of plans in one transaction, with one
  * multi-row statement per table, writing exactly what steps 1 to 5 would have written one by one:
  * the run (steps 1-4 done, step 5 waiting for Finance), the plan `Processing`, the invoice (number
- * from the locked counter, lines, claimed for its payment request), the Finance task, and an
- * audit entry for each step and each status change. The checks that make a run fail at step 1
+ * from the invoice counter, lines, claimed for its payment request), the Finance task, and an
+ * audit entry for each step and each status change. Every value comes from the builders the
+ * engine's steps and the guards use (domain/rows.ts, `issuedInvoice`, the invoice service's
+ * `nextNumbers`, the guards' `creationEntry` and `changeEntry`); only the columns are this file's,
+ * read from Strapi's own metadata, and the link rows of relations. A test renews one plan each
+ * way and compares every row written. The checks that make a run fail at step 1
  * (no email, retired plan) are left to the engine: such plans, and any plan the wave cannot
  * charge off-session (a counter payment, no saved card, no Stripe key), go through `engine.start`.
  *
@@ -38,12 +38,11 @@ import { RUN_UID, stepResults } from './steps';
  * one by one through the engine, which answers such a conflict the usual way.
  */
 const PROCESS = PREPAID_PLAN_PROCESS;
-const WAVE_STEPS = ['retrieve-subscription', 'mark-processing', 'calculate-total', 'create-invoice', 'verify-payment'];
-if (PROCESS.steps.slice(0, 5).some((step, i) => step.id !== WAVE_STEPS[i])) {
-  throw new Error('services/renewal-wave.ts writes the first five steps of the process: update it with the process');
-}
-const VERIFY = PROCESS.steps[4];
-const VERIFY_TASK = taskOf(VERIFY);
+const VERIFY = PROCESS.steps.find((step) => step.kind === 'human-task')!;
+const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
+const INVOICE_UID = 'api::invoice.invoice';
+const TRANSACTION_UID = 'api::transaction.transaction';
+const INVOICE_LINE_UID = 'billing.invoice-line';
 
 /** Plans opened per transaction. */
 export const WAVE_BATCH = 100;
@@ -80,36 +79,48 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const ids = (rows: any[]) => rows.map((row) => (typeof row === 'object' ? row.id : row));
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
 
-  /** An audit entry as `writeAudit` stores it, as a row for a bulk insert. */
-  const auditRow = (now: Date, actor: any, entry: Omit<AuditEntry, 'actor' | 'occurredAt'>) => {
-    const attributes = auditAttributes(strapi, { ...entry, actor, occurredAt: now });
-    return {
-      document_id: documentId(),
-      action: attributes.action,
-      entity_uid: attributes.entityUid,
-      entity_document_id: attributes.entityDocumentId,
-      from_state: attributes.fromState,
-      to_state: attributes.toState,
-      changes: attributes.changes && JSON.stringify(attributes.changes),
-      actor_type: attributes.actorType,
-      actor_id: attributes.actorId,
-      actor_name: attributes.actorName,
-      summary: attributes.summary,
-      data: JSON.stringify(attributes.data),
-      occurred_at: stamp(now),
-      created_at: stamp(now),
-      updated_at: stamp(now),
-      published_at: stamp(now),
-    };
+  /** Each stored attribute of a content type or component, with its column and type, from Strapi's metadata. */
+  const columns = new Map<string, Map<string, { column: string; type: string }>>();
+  const columnsOf = (uid: string) => {
+    let known = columns.get(uid);
+    if (!known) {
+      known = new Map();
+      for (const [name, attribute] of Object.entries<any>(strapi.db.metadata.get(uid).attributes)) {
+        if (attribute.columnName && !['relation', 'component', 'dynamiczone', 'media'].includes(attribute.type)) {
+          known.set(name, { column: attribute.columnName, type: attribute.type });
+        }
+      }
+      columns.set(uid, known);
+    }
+    return known;
   };
 
-  /** The next `count` invoice numbers of the year, from the counter row this transaction locks. */
-  const nextNumbers = async (trx: any, year: number, count: number) => {
-    await trx(SEQUENCE_TABLE).insert({ year, last_value: 0 }).onConflict('year').ignore();
-    const [row] = await trx(SEQUENCE_TABLE).where({ year }).increment('last_value', count).returning('last_value');
-    const last = Number(typeof row === 'object' ? row.last_value : row);
-    return Array.from({ length: count }, (_, i) => `INV-${year}-${String(last - count + 1 + i).padStart(6, '0')}`);
+  /** Attributes as a row of their table, stored as the query engine stores them (JSON as text, moments as this database keeps them). */
+  const rowOf = (uid: string, data: Record<string, unknown>) => {
+    const known = columnsOf(uid);
+    const row: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(data)) {
+      if (value === undefined) continue;
+      const attribute = known.get(name);
+      if (!attribute) throw new Error(`${uid} has no column for ${name}: a bulk row holds stored attributes only`);
+      row[attribute.column] =
+        value === null ? null : attribute.type === 'json' ? JSON.stringify(value) : attribute.type === 'datetime' || attribute.type === 'timestamp' ? stamp(new Date(value as any)) : value;
+    }
+    return row;
   };
+
+  /** A new document's row: its attributes, a document id, and `now` as its creation, change and publication. */
+  const documentRow = (uid: string, data: Record<string, unknown>, now: Date, id: string = documentId()) => ({
+    document_id: id,
+    ...rowOf(uid, data),
+    created_at: stamp(now),
+    updated_at: stamp(now),
+    published_at: stamp(now),
+  });
+
+  /** An audit entry as `writeAudit` stores it, as a row for a bulk insert. */
+  const auditRow = (now: Date, actor: any, entry: Omit<AuditEntry, 'actor' | 'occurredAt'>) =>
+    documentRow(AUDIT_LOG_UID, auditAttributes(strapi, { ...entry, actor, occurredAt: now }), now);
 
   /** The next position of new rows in an ordered link table, per owner. */
   const nextOrder = async (trx: any, table: string, owner: string, order: string, owners: number[]) => {
@@ -137,7 +148,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const stepActor = { type: actor.type, id: actor.id, name: actor.name };
     const now = new Date();
     const when = now.toISOString();
-    const dueDate = addBusinessDays(today, (strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>)[VERIFY_TASK.type] ?? 1);
+    const taskDueBusinessDays = strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>;
 
     const opened = await strapi.db.transaction(async ({ trx }) => {
       const planIds = candidates.map((p) => p.id);
@@ -160,44 +171,44 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const batch = candidates.filter((p) => current.get(p.id)?.state === 'Active' && !taken.has(p.id));
       if (batch.length === 0) return [];
 
-      const numbers = await nextNumbers(trx, Number(today.slice(0, 4)), batch.length);
+      // The invoice counter of the one-by-one path, taken once for the batch (in this transaction).
+      const numbers: string[] = await strapi.service(INVOICE_UID).nextNumbers(Number(today.slice(0, 4)), batch.length);
       const rows = batch.map((servicePlan, i) => {
         const totals = buildInvoice({ ...servicePlan.plan, addOns: servicePlan.plan.addOns ?? [] }, servicePlan.addOnCodes ?? [], 'renewal');
         const period = nextPeriod({ termMonths: servicePlan.plan.termMonths, today, previousEnd: servicePlan.endDate });
-        const invoice = { documentId: documentId(), number: numbers[i], totalMinor: totals.totalMinor, currency: totals.currency };
-        const results = [
-          stepResults.retrieved(servicePlan.customer, servicePlan.plan),
-          stepResults.processing(servicePlan.state),
-          stepResults.calculated(totals, period),
-          stepResults.invoiced(invoice, stepResults.cardRequested),
-        ];
-        let progress: RunProgress = startRun();
-        for (const result of results) progress = completeStep(progress, stepActor, result, when);
-        progress = markStep(progress, 'waiting', when);
-        progress.steps = progress.steps.map((s) => (s.id === VERIFY.id ? { ...s, result: stepResults.waitingFor(VERIFY) } : s));
-        return { servicePlan, totals, period, invoice, results, progress, runDocumentId: documentId() };
+        const { lines, ...invoice } = issuedInvoice({ number: numbers[i], kind: 'renewal', totals, period, issuedOn: today });
+        const invoiceDocumentId = documentId();
+        const run = { documentId: documentId(), kind: 'renewal' as const };
+        // Each step's result, as its handler returns it; the progress is the engine's, step by step.
+        const results: Record<string, string> = {
+          'retrieve-subscription': stepResults.retrieved(servicePlan.customer, servicePlan.plan),
+          'mark-processing': stepResults.processing(servicePlan.state),
+          'calculate-total': stepResults.calculated(totals, period),
+          'create-invoice': stepResults.invoiced(invoice, stepResults.cardRequested),
+        };
+        const progress = openedProgress(results, stepActor, when);
+        return { servicePlan, totals, period, invoice, lines, invoiceDocumentId, run, results, progress };
       });
 
       const runIds = ids(
         await trx('plan_renewal_runs')
           .insert(
-            rows.map((r) => ({
-              document_id: r.runDocumentId,
-              kind: 'renewal',
-              process_id: PROCESS.id,
-              process_version: PROCESS.version,
-              period_start: r.period.start,
-              period_end: r.period.end,
-              state: r.progress.state,
-              current_step: r.progress.currentStep,
-              steps: JSON.stringify(r.progress.steps),
-              previous_plan_state: r.servicePlan.state,
-              open_key: r.servicePlan.documentId,
-              started_by: JSON.stringify(stepActor),
-              created_at: stamp(now),
-              updated_at: stamp(now),
-              published_at: stamp(now),
-            })),
+            rows.map((r) =>
+              documentRow(
+                RUN_UID,
+                {
+                  ...openingRun({ kind: 'renewal', servicePlan: r.servicePlan, startedBy: stepActor }),
+                  state: r.progress.state,
+                  outcome: r.progress.outcome ?? null,
+                  currentStep: r.progress.currentStep,
+                  steps: r.progress.steps,
+                  periodStart: r.period.start,
+                  periodEnd: r.period.end,
+                },
+                now,
+                r.run.documentId,
+              ),
+            ),
           )
           .returning('id'),
       );
@@ -207,32 +218,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'id',
           batch.map((p) => p.id),
         )
-        .update({ state: 'Processing', updated_at: stamp(now) });
+        .update({ ...rowOf(SERVICE_PLAN_UID, { state: 'Processing' }), updated_at: stamp(now) });
 
       const invoiceIds = ids(
         await trx('invoices')
           .insert(
-            rows.map((r) => ({
-              document_id: r.invoice.documentId,
-              number: r.invoice.number,
-              kind: 'renewal',
-              state: 'Open',
-              currency: r.totals.currency,
-              subtotal_minor: r.totals.subtotalMinor,
-              tax_minor: r.totals.taxMinor,
-              total_minor: r.totals.totalMinor,
-              period_start: r.period.start,
-              period_end: r.period.end,
-              issued_at: stamp(new Date(`${today}T09:00:00.000Z`)),
-              due_date: addDays(today, PAYMENT_TERMS_DAYS),
-              payment_attempts: 0,
-              // Claimed for its payment request at birth: this instance sends it once committed.
-              payment_request: 'requested',
-              payment_requested_at: stamp(now),
-              created_at: stamp(now),
-              updated_at: stamp(now),
-              published_at: stamp(now),
-            })),
+            rows.map((r) =>
+              documentRow(
+                INVOICE_UID,
+                // Claimed for its payment request at birth: this instance sends it once committed.
+                { ...r.invoice, paymentAttempts: 0, paymentRequest: 'requested', paymentRequestedAt: now },
+                now,
+                r.invoiceDocumentId,
+              ),
+            ),
           )
           .returning('id'),
       );
@@ -258,85 +257,43 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       await trx('plan_renewal_runs_invoice_lnk').insert(rows.map((_, i) => ({ run_id: runIds[i], invoice_id: invoiceIds[i] })));
 
-      const lines = rows.flatMap((r, i) => r.totals.lines.map((line: any, k: number) => ({ invoice: invoiceIds[i], order: k + 1, line })));
+      const lines = rows.flatMap((r, i) => r.lines.map((line, k) => ({ invoice: invoiceIds[i], order: k + 1, line })));
       const lineIds = ids(
         await trx('components_billing_invoice_lines')
-          .insert(
-            lines.map(({ line }) => ({
-              kind: line.kind,
-              code: line.code,
-              description: line.description,
-              amount_minor: line.amountMinor,
-              tax_rate_bps: line.taxRateBps,
-            })),
-          )
+          .insert(lines.map(({ line }) => rowOf(INVOICE_LINE_UID, { ...line })))
           .returning('id'),
       );
       await trx('invoices_cmps').insert(
-        lines.map((l, k) => ({ entity_id: l.invoice, cmp_id: lineIds[k], component_type: 'billing.invoice-line', field: 'lines', order: l.order })),
+        lines.map((l, k) => ({ entity_id: l.invoice, cmp_id: lineIds[k], component_type: INVOICE_LINE_UID, field: 'lines', order: l.order })),
       );
 
       const taskIds = ids(
         await trx('plan_renewal_tasks')
-          .insert(
-            rows.map((r) => ({
-              document_id: documentId(),
-              type: VERIFY_TASK.type,
-              role: VERIFY_TASK.role,
-              state: 'open',
-              step_id: VERIFY.id,
-              task_key: `${r.runDocumentId}:${VERIFY.id}`,
-              due_date: dueDate,
-              created_at: stamp(now),
-              updated_at: stamp(now),
-              published_at: stamp(now),
-            })),
-          )
+          .insert(rows.map((r) => documentRow(TASK_UID, stepTask({ runDocumentId: r.run.documentId, step: VERIFY, today, taskDueBusinessDays }), now)))
           .returning('id'),
       );
       await trx('plan_renewal_tasks_run_lnk').insert(taskIds.map((taskId, i) => ({ task_id: taskId, run_id: runIds[i] })));
 
-      // The audit entries the guards and the engine write for the same changes, in the same words.
+      // The audit entries the guards and the engine write for the same changes, from the same builders.
       const audit = rows.flatMap((r, i) => {
-        const step = (index: number, verb: string, result: string) =>
-          auditRow(now, actor, {
-            action: `run.step-${verb}`,
-            entityUid: RUN_UID,
-            entityDocumentId: r.runDocumentId,
-            summary: `Renewal step "${PROCESS.steps[index].title}" ${verb}: ${result}`,
-            data: { run: r.runDocumentId, step: PROCESS.steps[index].id, result },
-          });
-        return [
-          step(0, 'done', r.results[0]),
-          auditRow(now, actor, {
-            action: 'service-plan.status-changed',
-            entityUid: 'api::service-plan.service-plan',
-            entityDocumentId: r.servicePlan.documentId,
-            fromState: r.servicePlan.state,
-            toState: 'Processing',
-            changes: { state: { before: r.servicePlan.state, after: 'Processing' } },
-            summary: `Service plan ${r.servicePlan.state} -> Processing`,
-            data: { id: r.servicePlan.id, from: r.servicePlan.state, to: 'Processing', changes: { state: { before: r.servicePlan.state, after: 'Processing' } } },
-          }),
-          step(1, 'done', r.results[1]),
-          step(2, 'done', r.results[2]),
-          auditRow(now, actor, {
-            action: 'invoice.created',
-            entityUid: 'api::invoice.invoice',
-            entityDocumentId: r.invoice.documentId,
-            toState: 'Open',
-            summary: 'Invoice created as Open',
-            data: { id: invoiceIds[i], from: null, to: 'Open' },
-          }),
-          step(3, 'done', r.results[3]),
-          step(4, 'waiting', stepResults.waitingFor(VERIFY)),
-        ];
-      });
+        const before = { id: r.servicePlan.id, documentId: r.servicePlan.documentId, state: r.servicePlan.state };
+        const after = { ...before, state: 'Processing' };
+        // What a step's handler changes is audited by the guards before the step's own entry.
+        const effects: Record<string, Omit<AuditEntry, 'actor' | 'occurredAt'>[]> = {
+          'mark-processing': [changeEntry(SERVICE_PLAN_UID, before, after, auditedChanges(strapi, SERVICE_PLAN_UID, ['state'], before, after))],
+          'create-invoice': [creationEntry(INVOICE_UID, { id: invoiceIds[i], documentId: r.invoiceDocumentId, state: r.invoice.state })],
+        };
+        return r.progress.steps.flatMap((step) => {
+          if (step.state === 'done') return [...(effects[step.id] ?? []), stepAuditEntry(r.run, step, 'done', r.results[step.id])];
+          if (step.state === 'waiting') return [stepAuditEntry(r.run, step, 'waiting', step.result!)];
+          return [];
+        });
+      }).map((entry) => auditRow(now, actor, entry));
       for (let from = 0; from < audit.length; from += 500) await trx('audit_logs').insert(audit.slice(from, from + 500));
 
       return rows.map((r, i) => ({
-        run: { id: runIds[i], documentId: r.runDocumentId },
-        invoice: { id: invoiceIds[i], ...r.invoice },
+        run: { id: runIds[i], documentId: r.run.documentId },
+        invoice: { id: invoiceIds[i], documentId: r.invoiceDocumentId, number: r.invoice.number, totalMinor: r.invoice.totalMinor, currency: r.invoice.currency },
         servicePlan: r.servicePlan,
       }));
     });
@@ -375,23 +332,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       const fresh = charged.filter((c) => !known.has(c.intentId));
       if (fresh.length > 0) {
-        const rows = fresh.map((c) => ({ documentId: documentId(), charge: c }));
+        const rows = fresh.map((c) => ({
+          documentId: documentId(),
+          charge: c,
+          transaction: pendingCardTransaction({ invoice: c.opened.invoice, intentId: c.intentId, occurredAt: now }),
+        }));
         const transactionIds = ids(
           await trx('transactions')
-            .insert(
-              rows.map(({ documentId: id, charge }) => ({
-                document_id: id,
-                amount_minor: charge.opened.invoice.totalMinor,
-                currency: charge.opened.invoice.currency,
-                state: 'Pending',
-                provider: 'stripe',
-                provider_reference: charge.intentId,
-                occurred_at: stamp(now),
-                created_at: stamp(now),
-                updated_at: stamp(now),
-                published_at: stamp(now),
-              })),
-            )
+            .insert(rows.map((r) => documentRow(TRANSACTION_UID, r.transaction, now, r.documentId)))
             .returning('id'),
         );
         const byInvoice = await nextOrder(
@@ -409,16 +357,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           })),
         );
         await trx('audit_logs').insert(
-          rows.map((r, i) =>
-            auditRow(now, actor, {
-              action: 'transaction.created',
-              entityUid: 'api::transaction.transaction',
-              entityDocumentId: r.documentId,
-              toState: 'Pending',
-              summary: 'Transaction created as Pending',
-              data: { id: transactionIds[i], from: null, to: 'Pending' },
-            }),
-          ),
+          rows.map((r, i) => auditRow(now, actor, creationEntry(TRANSACTION_UID, { id: transactionIds[i], documentId: r.documentId, state: r.transaction.state }))),
         );
       }
       await trx('invoices')
@@ -426,7 +365,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'id',
           charged.map((c) => c.opened.invoice.id),
         )
-        .update({ payment_attempts: 1, next_payment_attempt_at: null, updated_at: stamp(now) });
+        .update({ ...rowOf(INVOICE_UID, { paymentAttempts: 1, nextPaymentAttemptAt: null }), updated_at: stamp(now) });
     });
   };
 
@@ -474,9 +413,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           invoice,
           customerId: servicePlan.customer.stripeCustomerId ?? (await stripe().ensureCustomer(servicePlan.customer)),
           paymentMethodId: servicePlan.customer.stripePaymentMethodId,
-          description: `${servicePlan.plan.name}, invoice ${invoice.number}`,
-          metadata: { app: METADATA_APP, invoice: invoice.documentId, invoiceNumber: invoice.number, run: run.documentId },
-          key: idempotencyKeys.charge(run.documentId, invoice.number, 1),
+          ...offSessionCharge(run, invoice, servicePlan.plan.name, 1),
         });
         done.push({ opened, intentId: intent.id });
         tally.charged += 1;

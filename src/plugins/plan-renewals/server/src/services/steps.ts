@@ -1,8 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
-import { addBusinessDays, buildInvoice, counted, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
-import { StepDefinition, taskOf } from '../../../../workflows/server/src/domain';
-import { activationReceipt } from '../domain';
+import { buildInvoice, counted, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
+import { StepDefinition } from '../../../../workflows/server/src/domain';
+import { RUN_UID, TASK_UID, activationReceipt, stepResults, stepTask } from '../domain';
 import { now as clockNow } from '../clock';
 import { messages } from '../../../../workflows/server/src/utils';
 
@@ -23,9 +23,6 @@ export type StepOutcome =
   | { outcome: 'done'; result: string; runChanges?: Record<string, unknown> }
   | { outcome: 'wait'; result: string }
   | { outcome: 'fail'; result: string };
-
-const RUN_UID = 'plugin::plan-renewals.run';
-const TASK_UID = 'plugin::plan-renewals.task';
 
 export const loadServicePlan = (strapi: Core.Strapi, documentId: string) =>
   strapi.documents('api::service-plan.service-plan').findOne({
@@ -59,38 +56,11 @@ export const matchingPayment = (invoice: any) =>
     (t: any) => t.state === 'Success' && t.amountMinor === invoice.totalMinor && t.currency === invoice.currency,
   );
 
-/** What the first steps record as their result; shared with the renewal wave, which writes the same. */
-export const stepResults = {
-  retrieved: (customer: any, plan: any) => `${customer.name} <${customer.email}>, plan ${plan.code}`,
-  processing: (from: string) => `Service plan ${from} -> Processing`,
-  calculated: (totals: { currency: string; totalMinor: number; subtotalMinor: number; taxMinor: number }, period: { start: string; end: string }) => {
-    const show = (amount: number) => format(money(amount, totals.currency));
-    return `${show(totals.totalMinor)} (subtotal ${show(totals.subtotalMinor)}, tax ${show(totals.taxMinor)}) for ${period.start} to ${period.end}`;
-  },
-  invoiced: (invoice: { number: string; totalMinor: number; currency: string }, payment: string) =>
-    `Invoice ${invoice.number} issued for ${format(money(invoice.totalMinor, invoice.currency))}, ${payment}`,
-  cardRequested: 'card payment to be requested from Stripe once this step is committed',
-  waitingFor: (step: StepDefinition) => `Waiting for ${taskOf(step).role}: ${step.title.toLowerCase()}`,
-};
-
 const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
   const { strapi, run, step } = ctx;
-  const task = taskOf(step);
-  const taskKey = `${run.documentId}:${step.id}`;
-  const existing = await strapi.db.query(TASK_UID).findOne({ where: { taskKey } });
-  if (!existing) {
-    await strapi.documents(TASK_UID as any).create({
-      data: {
-        type: task.type,
-        role: task.role,
-        state: 'open',
-        run: run.documentId,
-        stepId: step.id,
-        taskKey,
-        dueDate: addBusinessDays(ctx.today, ctx.config.taskDueBusinessDays[task.type] ?? 1),
-      } as any,
-    });
-  }
+  const task = stepTask({ runDocumentId: run.documentId, step, today: ctx.today, taskDueBusinessDays: ctx.config.taskDueBusinessDays });
+  const existing = await strapi.db.query(TASK_UID).findOne({ where: { taskKey: task.taskKey } });
+  if (!existing) await strapi.documents(TASK_UID as any).create({ data: { ...task, run: run.documentId } as any });
   return { outcome: 'wait', result: stepResults.waitingFor(step) };
 };
 
@@ -255,4 +225,4 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   },
 };
 
-export { RUN_UID, TASK_UID };
+export { RUN_UID, TASK_UID, stepResults };

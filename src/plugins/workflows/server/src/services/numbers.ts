@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { documentNumber } from '../../../../../domain';
 import { atStartup } from '../../../../../setup/database';
 
 /**
@@ -24,8 +25,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return strapi.db.transaction(async ({ trx }) => {
       await trx(NUMBER_TABLE).insert({ series, year, last_value: 0 }).onConflict(['series', 'year']).ignore();
       const [row] = await trx(NUMBER_TABLE).where({ series, year }).increment('last_value', 1).returning('last_value');
-      const value = typeof row === 'object' ? row.last_value : row;
-      return `${series}-${year}-${String(value).padStart(6, '0')}`;
+      return documentNumber(series, year, Number(typeof row === 'object' ? row.last_value : row));
     });
   },
 });
