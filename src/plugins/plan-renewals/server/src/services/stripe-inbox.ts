@@ -194,8 +194,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const ids = await candidates(new Date(), concurrency * 16, Boolean(options.ignoreBackoff));
     let next = 0;
     const lane = async () => {
-      while (next < ids.length) {
+      for (;;) {
         await giveWay();
+        // Another lane may have taken the last candidate while this one gave way.
+        if (next >= ids.length) return;
         const id = ids[next++];
         const token = await claim(id);
         result[token ? await applyClaimed(id, token) : 'taken'] += 1;
