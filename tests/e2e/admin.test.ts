@@ -297,7 +297,7 @@ test('runs, reports and settings pages show real data', async () => {
   await shoot('settings');
 }, 60_000);
 
-test("the engine's pages draw any process: an approval waiting for its executive, its parallel reviews side by side and its reject branch", async () => {
+test("the engine's pages draw any process: an approval waiting for its executive, its parallel reviews side by side and its reject branch, and a pre-paid plan's run", async () => {
   await page.goto(`${baseUrl}/admin/plugins/workflows`);
   await page.getByRole('heading', { name: 'Runs' }).waitFor();
   await page.getByRole('link', { name: 'Transit pass purchase or renewal' }).first().waitFor();
@@ -314,6 +314,13 @@ test("the engine's pages draw any process: an approval waiting for its executive
   await page.getByRole('heading', { name: 'Tasks' }).waitFor();
   await page.getByRole('row').filter({ hasText: 'Final executive approval' }).filter({ hasText: 'Executive' }).first().waitFor();
   expect(await page.getByRole('row').filter({ hasText: 'Transit pass' }).count()).toBe(0);
+
+  // The pre-paid plans keep their own runs: the engine's pages list and draw them as well.
+  await page.goto(`${baseUrl}/admin/plugins/workflows?process=prepaid-plan`);
+  await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  await page.getByRole('link', { name: 'Pre-paid plan purchase or renewal' }).first().click();
+  await page.getByText('Verify payment authorization', { exact: true }).first().waitFor();
+  await page.getByText('Post-activation quality check', { exact: true }).first().waitFor();
 
   // The approvals' own list, in one status, with a link to each request.
   await page.goto(`${baseUrl}/admin/plugins/repair-approvals/requests?status=Rejected`);

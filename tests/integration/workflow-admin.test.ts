@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
-import { createCustomer } from '../harness/fixtures';
+import { createCustomer, createPlan } from '../harness/fixtures';
 import { CEILING, INSPECTION, registerInspection } from '../harness/inspection-process';
 import { http, signInAdmin, startStrapi, stopStrapi } from '../harness/strapi';
 
@@ -149,11 +149,11 @@ describe('RBAC', () => {
 });
 
 describe('reading runs', () => {
-  test('the processes the engine runs, for the filters (not a process keeping its own runs)', async () => {
+  test('every registered process, for the filters (the one keeping its own runs too)', async () => {
     const response = await call(reader, 'GET', '/processes');
     expect(response.status).toBe(200);
-    // Every process the engine runs (the app's own and the test's), none keeping its own runs.
-    expect(response.body.data.map((p: any) => p.id).sort()).toEqual([INSPECTION.id, 'repair-approval', 'transit-pass'].sort());
+    // The app's processes and the test's, the pre-paid plans (which keep their own runs) included.
+    expect(response.body.data.map((p: any) => p.id).sort()).toEqual([INSPECTION.id, 'prepaid-plan', 'repair-approval', 'transit-pass'].sort());
     expect(response.body.data.find((p: any) => p.id === INSPECTION.id)).toEqual(
       {
         id: INSPECTION.id,
@@ -195,7 +195,7 @@ describe('reading runs', () => {
     ['pageSize=101', /pageSize/],
     ['page=0', /page/],
     ['state=stuck', /state/],
-    ['process=prepaid-plan', /process/],
+    ['process=PREPAID-PLAN', /process/],
     ['process=nothing-like-it', /process/],
     ['sort=createdAt', /Unrecognized key/],
     ['filters[state]=failed', /Unrecognized key/],
@@ -318,7 +318,7 @@ describe('tasks', () => {
     expect((await call(reader, 'GET', `/tasks?process=${INSPECTION.id}&role=inspector`)).body.data.pagination.total).toBe(2);
     const completed = await call(reader, 'GET', '/tasks?state=completed');
     expect(completed.body.data.items.map((t: any) => t.run.documentId)).toEqual([withinLimit.documentId, withinLimit.documentId]);
-    await refusedUnchanged(() => call(reader, 'GET', '/tasks?role=finance'), 400, /role/);
+    await refusedUnchanged(() => call(reader, 'GET', '/tasks?role=cashier'), 400, /role/);
     await refusedUnchanged(() => call(reader, 'GET', '/tasks?state=claimed'), 400, /state/);
     await refusedUnchanged(() => call(reader, 'GET', '/tasks?pageSize=500'), 400, /pageSize/);
   });
@@ -353,5 +353,75 @@ describe('tasks', () => {
     // A task no longer open is not handed to anyone.
     await runner().cancel(run.documentId, 'withdrawn', requester);
     await refusedUnchanged(() => call(reassigner, 'POST', `/tasks/${task.documentId}/reassign`, { user: inspector.documentId }), 409, /already cancelled/);
+  });
+});
+
+describe('a process keeping its own runs: the pre-paid plans in the same pages', () => {
+  let purchase: any;
+  let finance: any;
+
+  beforeAll(async () => {
+    const plan = await createPlan(strapi);
+    const customer = await createCustomer(strapi);
+    ({ run: purchase } = await strapi.plugin('plan-renewals').service('engine').purchase({ customer: customer.documentId, plan: plan.code, addOns: [], paymentMethod: 'manual' }));
+    finance = await staffUser('finance');
+  });
+
+  test('its runs are listed with the others, newest first across both, and filtered by process', async () => {
+    const all = (await call(reader, 'GET', '/runs?pageSize=100')).body.data;
+    expect(all.items[0]).toMatchObject({
+      documentId: purchase.documentId,
+      process: { id: 'prepaid-plan', name: 'Pre-paid plan purchase or renewal' },
+      version: 1,
+      state: 'waiting',
+      currentStep: { id: 'verify-payment' },
+      subject: { type: 'api::service-plan.service-plan', documentId: expect.any(String) },
+    });
+    const engineRuns = await strapi.db.query(RUN_UID).count();
+    expect(all.pagination.total).toBe(engineRuns + 1);
+    // Pages cut the merged list: the second page of two starts where the first ended.
+    const [first, second] = [await call(reader, 'GET', '/runs?pageSize=2'), await call(reader, 'GET', '/runs?page=2&pageSize=2')];
+    expect([...first.body.data.items, ...second.body.data.items].map((r: any) => r.documentId)).toEqual(all.items.slice(0, 4).map((r: any) => r.documentId));
+
+    const own = (await call(reader, 'GET', '/runs?process=prepaid-plan')).body.data;
+    expect(own.items.map((r: any) => r.documentId)).toEqual([purchase.documentId]);
+    expect((await call(reader, 'GET', '/runs?process=prepaid-plan&state=completed')).body.data.pagination.total).toBe(0);
+  });
+
+  test('its run page draws its definition, with its tasks and their role names from the server', async () => {
+    const run = (await call(reader, 'GET', `/runs/${purchase.documentId}`)).body.data;
+    expect(run.definition).toMatchObject({ id: 'prepaid-plan', roles: expect.arrayContaining([{ id: 'finance', label: 'Finance' }]) });
+    expect(run.definition.steps.length).toBe(run.stepCount);
+    expect(run.steps.find((s: any) => s.id === 'verify-payment').state).toBe('waiting');
+    expect(run.tasks).toEqual([expect.objectContaining({ process: { id: 'prepaid-plan', name: 'Pre-paid plan purchase or renewal' }, type: 'verify-payment', role: 'finance', roleLabel: 'Finance', state: 'open', stepId: 'verify-payment' })]);
+    expect(run.context).toMatchObject({ kind: 'new', invoice: { state: 'Open' } });
+    expect(run.audit.length).toBeGreaterThan(0);
+  });
+
+  test('its tasks are listed by process and role, handed to a Finance user (audited), and its run cancelled, by its own rules', async () => {
+    const tasks = (await call(reassigner, 'GET', '/tasks?process=prepaid-plan&role=finance')).body;
+    expect(tasks.data.items.map((t: any) => [t.run.documentId, t.type, t.title])).toEqual([[purchase.documentId, 'verify-payment', expect.any(String)]]);
+    expect(tasks.meta.staff.finance).toEqual(expect.arrayContaining([{ documentId: finance.documentId, username: finance.username }]));
+    const task = tasks.data.items[0];
+
+    const inspector = await staffUser('inspector');
+    await refusedUnchanged(() => call(reassigner, 'POST', `/tasks/${task.documentId}/reassign`, { user: inspector.documentId }), 400, /finance/);
+    const handed = await call(reassigner, 'POST', `/tasks/${task.documentId}/reassign`, { user: finance.documentId, reason: 'covers the desk today' });
+    expect(handed.status).toBe(200);
+    expect(handed.body.data).toMatchObject({ documentId: task.documentId, process: { id: 'prepaid-plan' }, claimedBy: { type: 'user', name: finance.username } });
+    const stored = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { documentId: task.documentId } });
+    expect(stored.claimedBy).toMatchObject({ id: String(finance.id) });
+    const trail = (await call(reader, 'GET', `/runs/${purchase.documentId}`)).body.data.audit;
+    expect(trail[trail.length - 1]).toMatchObject({ action: 'task.reassigned', actorType: 'admin', summary: expect.stringContaining('covers the desk today') });
+
+    await refusedUnchanged(() => call(reader, 'POST', `/runs/${purchase.documentId}/cancel`, { reason: 'customer changed their mind' }), 403);
+    const cancelled = await call(manager, 'POST', `/runs/${purchase.documentId}/cancel`, { reason: 'customer changed their mind' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.data).toMatchObject({ documentId: purchase.documentId, state: 'cancelled' });
+    // The process's own cancellation: its invoice voided, its task closed.
+    const invoice = await strapi.db.query('api::invoice.invoice').findOne({ where: { documentId: purchase.invoice.documentId } });
+    expect(invoice.state).toBe('Void');
+    expect((await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { documentId: task.documentId } })).state).toBe('cancelled');
+    await refusedUnchanged(() => call(manager, 'POST', `/runs/${purchase.documentId}/cancel`, { reason: 'again' }), 409, /only an open run/);
   });
 });

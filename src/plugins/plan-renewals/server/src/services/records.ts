@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
-import type { ProcessRecords, WorkRun, WorkTask } from '../../../../workflows/server/src/services/registry';
-import { OUTCOME_LABELS, TASK_OUTCOMES, TASK_TITLES } from '../domain';
+import type { PanelRecords, PanelRun, PanelTask, ProcessRecords, WorkRun, WorkTask } from '../../../../workflows/server/src/services/registry';
+import { OUTCOME_LABELS, PREPAID_PLAN_PROCESS, TASK_OUTCOMES, TASK_TITLES } from '../domain';
 import { RUN_UID, TASK_UID } from './steps';
 
 /**
@@ -51,6 +51,89 @@ export const workRun = (run: any): WorkRun => ({
   steps: run.steps,
 });
 
+/** A run as the engine's admin pages read it. */
+export const panelRun = (run: any): PanelRun => {
+  const view = workRun(run);
+  return {
+    documentId: run.documentId,
+    processId: run.processId ?? PREPAID_PLAN_PROCESS.id,
+    processVersion: view.version ?? 1,
+    subjectType: view.subject?.type ?? null,
+    subjectId: view.subject?.documentId ?? null,
+    context: view.context,
+    state: run.state,
+    outcome: view.outcome as PanelRun['outcome'],
+    currentStep: view.currentStep,
+    steps: run.steps,
+    startedBy: run.startedBy ?? null,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  };
+};
+
+/** A task as the engine's admin pages read it. */
+export const panelTask = (task: any): PanelTask => ({
+  documentId: task.documentId,
+  processId: PREPAID_PLAN_PROCESS.id,
+  run: task.run ? { documentId: task.run.documentId, state: task.run.state, currentStep: task.run.currentStep ?? null, processVersion: task.run.processVersion ?? 1 } : null,
+  stepId: task.stepId ?? null,
+  taskId: null,
+  title: TASK_TITLES[task.type] ?? task.type,
+  type: task.type,
+  role: task.role,
+  state: task.state,
+  outcome: task.outcome ?? null,
+  claimedBy: task.claimedBy ?? null,
+  claimedAt: task.claimedAt ?? null,
+  completedBy: task.completedBy ?? null,
+  completedAt: task.completedAt ?? null,
+  note: task.note ?? null,
+  dueDate: task.dueDate ?? null,
+  details: task.details ?? null,
+  createdAt: task.createdAt,
+  updatedAt: task.updatedAt,
+});
+
+/** The process's runs and tasks in the engine's admin pages, and the admin's actions on them by this process's engine. */
+const prepaidPlanPanel = (strapi: Core.Strapi): PanelRecords => {
+  const engine = () => strapi.plugin('plan-renewals').service('engine');
+  const runs = () => strapi.db.query(RUN_UID as any);
+  const tasks = () => strapi.db.query(TASK_UID as any);
+  const runPopulate = { servicePlan: true, invoice: true };
+  return {
+    uids: { run: RUN_UID, task: TASK_UID },
+    async runs({ state, limit, offset }) {
+      const where = state ? { state } : {};
+      const [rows, total] = await Promise.all([
+        runs().findMany({ where, populate: runPopulate, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit, offset }),
+        runs().count({ where }),
+      ]);
+      return { rows: rows.map(panelRun), total };
+    },
+    async run(documentId) {
+      const run = await runs().findOne({ where: { documentId }, populate: runPopulate });
+      return run ? panelRun(run) : null;
+    },
+    async tasks({ state, role, limit, offset }) {
+      const where = { state, ...(role ? { role } : {}) };
+      const orderBy = state === 'open' ? [{ dueDate: 'asc' }, { id: 'asc' }] : [{ updatedAt: 'desc' }, { id: 'desc' }];
+      const [rows, total] = await Promise.all([tasks().findMany({ where, populate: ['run'], orderBy, limit, offset }), tasks().count({ where })]);
+      return { rows: rows.map(panelTask), total };
+    },
+    async tasksOfRun(runDocumentId) {
+      const rows = await tasks().findMany({ where: { run: { documentId: runDocumentId } }, populate: ['run'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      return rows.map(panelTask);
+    },
+    async task(documentId) {
+      const task = await tasks().findOne({ where: { documentId }, populate: ['run'] });
+      return task ? panelTask(task) : null;
+    },
+    retry: (documentId) => engine().retry(documentId),
+    cancel: (documentId, reason) => engine().cancel(documentId, reason),
+    reassign: (documentId, input) => engine().reassignTask(documentId, input),
+  };
+};
+
 export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
   const engine = () => strapi.plugin('plan-renewals').service('engine');
   const findRun = (documentId: string) => strapi.documents(RUN_UID as any).findOne({ documentId, populate: { servicePlan: true, invoice: true } });
@@ -86,5 +169,6 @@ export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
       const run = await findRun(documentId);
       return run ? workRun(run) : null;
     },
+    panel: prepaidPlanPanel(strapi),
   };
 };

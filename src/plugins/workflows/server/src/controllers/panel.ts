@@ -63,19 +63,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async retryRun(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
-      await answer(ctx, 200, async () => {
-        await getService(strapi, 'runner').retry(id);
-        return views().findRun(id);
-      });
+      await answer(ctx, 200, () => views().retryRun(id));
     },
 
     async cancelRun(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
       const { reason } = parse(cancelBody, ctx.request.body);
-      await answer(ctx, 200, async () => {
-        await getService(strapi, 'runner').cancel(id, reason);
-        return views().findRun(id);
-      });
+      await answer(ctx, 200, () => views().cancelRun(id, reason));
     },
 
     async listTasks(ctx: any) {
@@ -87,14 +81,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: list, meta: { staff } };
     },
 
-    /** Any open task of a process the engine runs, to a staff user of its role (audited with the reason). */
+    /** Any open task of any process, to a staff user of its role (audited with the reason). */
     async reassignTask(ctx: any) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(reassignBody, ctx.request.body);
-      await answer(ctx, 200, async () => {
-        await getService(strapi, 'tasks').reassign(id, input);
-        return views().findTask(id);
-      });
+      await answer(ctx, 200, () => views().reassignTask(id, input));
     },
   };
 };

@@ -4,15 +4,16 @@ import { AUDIT_LOG_UID } from '../../../../../guards/audit';
 import { today as clockToday } from '../clock';
 import { StepDefinition, WorkflowDefinition, tasksOf } from '../domain';
 import { getService } from '../utils';
-import type { RegisteredWorkflow } from './registry';
-import { RUN_UID, RunRow, subjectOf } from './runner';
+import type { PanelPage, PanelRecords, PanelRun, PanelTask } from './registry';
+import { RUN_UID, subjectOf } from './runner';
 import { TASK_UID } from './tasks';
 
 /**
- * What the engine's admin pages show of the runs and tasks it keeps (the processes it runs
- * itself; a process keeping its own records has pages of its own). Everything a page draws comes
- * from here, labels included, so the pages know no process: a run comes with its definition's
- * steps, their kinds and tasks, and the roles' names. Nothing here writes.
+ * What the engine's admin pages show of the runs and tasks of every process: those the engine's
+ * runner keeps, and those of a process keeping its own records (its `records.panel`), listed
+ * together. Everything a page draws comes from here, labels included, so the pages know no
+ * process: a run comes with its definition's steps, their kinds and tasks, and the roles' names.
+ * The admin's actions (retry, cancel, reassign) go to whichever keeps the run or task.
  */
 export interface RunFilters {
   process?: string;
@@ -29,38 +30,97 @@ export interface TaskFilters {
   pageSize: number;
 }
 
-interface TaskRow {
-  id: number;
-  documentId: string;
-  processId: string;
-  run: { documentId: string; state: string; currentStep: string | null; processVersion: number } | null;
-  stepId: string;
-  taskId: string | null;
-  title: string;
-  type: string;
-  role: string;
-  state: string;
-  outcome: string | null;
-  claimedBy: unknown;
-  claimedAt: string | null;
-  completedBy: unknown;
-  completedAt: string | null;
-  note: string | null;
-  dueDate: string | null;
-  details: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
-type Row = RunRow & { createdAt: string; updatedAt: string };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const registry = () => getService(strapi, 'registry');
   const runs = () => strapi.db.query(RUN_UID as any);
   const tasks = () => strapi.db.query(TASK_UID as any);
 
-  /** The processes whose runs the engine keeps (not those keeping their own records). */
-  const engineRun = (): RegisteredWorkflow[] => registry().list().filter(({ handlers }) => !handlers.records);
+  /** The processes whose runs the engine's runner keeps. */
+  const engineProcessIds = (): string[] =>
+    registry()
+      .list()
+      .filter(({ handlers }) => !handlers.records)
+      .map(({ definition }) => definition.id);
+
+  const page = async <T>(rows: Promise<unknown[]>, total: Promise<number>): Promise<PanelPage<T>> => ({ rows: (await rows) as T[], total: await total });
+
+  /** The runs and tasks the engine's runner keeps, read as the pages read any process's. */
+  const engineRecords = (processIds: string[]): PanelRecords => ({
+    uids: { run: RUN_UID, task: TASK_UID },
+    runs({ state, limit, offset }) {
+      const where = { processId: { $in: processIds }, ...(state ? { state } : {}) };
+      return page(runs().findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit, offset }), runs().count({ where }));
+    },
+    run: (documentId) => runs().findOne({ where: { documentId, processId: { $in: processIds } } }),
+    tasks({ state, role, limit, offset }) {
+      const where = { state, processId: { $in: processIds }, ...(role ? { role } : {}) };
+      const orderBy = state === 'open' ? [{ dueDate: 'asc' }, { id: 'asc' }] : [{ updatedAt: 'desc' }, { id: 'desc' }];
+      return page(tasks().findMany({ where, populate: ['run'], orderBy, limit, offset }), tasks().count({ where }));
+    },
+    tasksOfRun: (runDocumentId) => tasks().findMany({ where: { run: { documentId: runDocumentId } }, populate: ['run'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    task: (documentId) => tasks().findOne({ where: { documentId, processId: { $in: processIds } }, populate: ['run'] }),
+    retry: (documentId) => getService(strapi, 'runner').retry(documentId),
+    cancel: (documentId, reason) => getService(strapi, 'runner').cancel(documentId, reason),
+    reassign: (documentId, input) => getService(strapi, 'tasks').reassign(documentId, input),
+  });
+
+  /**
+   * Where the pages read runs and tasks: the engine's tables, and each process keeping records of
+   * its own; `process` keeps the one holding that process.
+   */
+  const sourcesOf = (process?: string): PanelRecords[] => {
+    const engine = engineProcessIds().filter((id) => !process || id === process);
+    const own = registry()
+      .list()
+      .filter(({ definition, handlers }) => handlers.records?.panel && (!process || definition.id === process))
+      .map(({ handlers }) => handlers.records!.panel!);
+    return [...(engine.length ? [engineRecords(engine)] : []), ...own];
+  };
+
+  /**
+   * A page of rows across sources, in the pages' order: one source is asked for the page itself;
+   * several for everything up to the page's end, merged and cut (admin pages are short).
+   */
+  const pageAcross = async <T>(
+    sources: PanelRecords[],
+    read: (source: PanelRecords, limit: number, offset: number) => Promise<PanelPage<T>>,
+    order: (a: T, b: T) => number,
+    filters: { page: number; pageSize: number },
+  ): Promise<PanelPage<T>> => {
+    const offset = (filters.page - 1) * filters.pageSize;
+    if (sources.length === 1) return read(sources[0], filters.pageSize, offset);
+    const pages = await Promise.all(sources.map((source) => read(source, offset + filters.pageSize, 0)));
+    const rows = pages.flatMap((p) => p.rows).sort(order);
+    return { rows: rows.slice(offset, offset + filters.pageSize), total: pages.reduce((sum, p) => sum + p.total, 0) };
+  };
+
+  const time = (value: unknown) => (value ? new Date(value as string).getTime() : 0);
+  const newestFirst = (a: { createdAt: string; documentId: string }, b: { createdAt: string; documentId: string }) =>
+    time(b.createdAt) - time(a.createdAt) || b.documentId.localeCompare(a.documentId);
+  const taskOrder = (state: string) => (a: PanelTask, b: PanelTask) =>
+    state === 'open'
+      ? (a.dueDate ?? '9999-12-31').localeCompare(b.dueDate ?? '9999-12-31') || time(a.createdAt) - time(b.createdAt) || a.documentId.localeCompare(b.documentId)
+      : time(b.updatedAt) - time(a.updatedAt) || b.documentId.localeCompare(a.documentId);
+
+  /** The source holding run `documentId`, and the run (404 when none does). */
+  const holderOfRun = async (documentId: string) => {
+    for (const source of sourcesOf()) {
+      const run = await source.run(documentId);
+      if (run) return { source, run };
+    }
+    throw new errors.NotFoundError(`No run ${documentId}`);
+  };
+
+  /** The source holding task `documentId`, and the task (404 when none does). */
+  const holderOfTask = async (documentId: string) => {
+    for (const source of sourcesOf()) {
+      const task = await source.task(documentId);
+      if (task) return { source, task };
+    }
+    throw new errors.NotFoundError(`No task ${documentId}`);
+  };
 
   /** The definition a run or task was made by; null when that version is no longer registered. */
   const definitionOf = (processId: string, version?: number): WorkflowDefinition | null => {
@@ -73,7 +133,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const roleLabel = (definition: WorkflowDefinition | null, role: string) => definition?.roles[role]?.label ?? role;
 
-  const runSummary = (run: Row) => {
+  const runSummary = (run: PanelRun) => {
     const definition = definitionOf(run.processId, run.processVersion);
     const current = run.steps?.find((step) => step.id === run.currentStep) ?? null;
     return {
@@ -124,7 +184,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     steps: definition.steps.map((step) => stepView(definition, step)),
   });
 
-  const taskView = (task: TaskRow, today: string) => {
+  const taskView = (task: PanelTask, today: string) => {
     const definition = definitionOf(task.processId, task.run?.processVersion);
     return {
       documentId: task.documentId,
@@ -151,44 +211,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const views = {
-    /** The processes the engine runs, for the pages' filters: their latest version, roles and size. */
+    /** Every registered process, for the pages' filters: its latest version, roles and size. */
     processes() {
-      return engineRun().map(({ definition }) => ({
-        id: definition.id,
-        name: definition.name,
-        version: definition.version,
-        roles: Object.entries(definition.roles).map(([id, { label }]) => ({ id, label })),
-        stepCount: definition.steps.length,
-      }));
+      return registry()
+        .list()
+        .filter(({ handlers }) => !handlers.records || handlers.records.panel)
+        .map(({ definition }) => ({
+          id: definition.id,
+          name: definition.name,
+          version: definition.version,
+          roles: Object.entries(definition.roles).map(([id, { label }]) => ({ id, label })),
+          stepCount: definition.steps.length,
+        }));
     },
 
-    /** Ids a filter may name: the processes the engine runs, and the roles they give tasks to. */
-    processIds: (): string[] => engineRun().map(({ definition }) => definition.id),
-    roleIds: (): string[] => [...new Set(engineRun().flatMap(({ definition }) => Object.keys(definition.roles)))].sort(),
+    /** Ids a filter may name: the processes the pages show, and the roles they give tasks to. */
+    processIds: (): string[] => views.processes().map(({ id }) => id),
+    roleIds: (): string[] => [...new Set(views.processes().flatMap(({ roles }) => roles.map(({ id }) => id)))].sort(),
 
-    /** The runs the engine keeps, newest first, a page at a time. */
+    /** Runs of every process (or of one), newest first, a page at a time. */
     async listRuns(filters: RunFilters) {
-      const where = {
-        processId: filters.process ? filters.process : { $in: views.processIds() },
-        ...(filters.state ? { state: filters.state } : {}),
-      };
-      const [rows, total] = await Promise.all([
-        runs().findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: filters.pageSize, offset: (filters.page - 1) * filters.pageSize }),
-        runs().count({ where }),
-      ]);
-      return { items: (rows as Row[]).map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total, pageCount: Math.ceil(total / filters.pageSize) } };
+      const { rows, total } = await pageAcross(sourcesOf(filters.process), (source, limit, offset) => source.runs({ state: filters.state, limit, offset }), newestFirst, filters);
+      return { items: rows.map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total, pageCount: Math.ceil(total / filters.pageSize) } };
     },
 
-    /** One run: its summary, its stored steps, its definition's steps, its tasks and its audit trail (404 when the engine keeps no such run). */
+    /** One run: its summary, its stored steps, its definition's steps, its tasks and its audit trail (404 when there is none). */
     async findRun(documentId: string) {
-      const run: Row | null = await runs().findOne({ where: { documentId } });
-      if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
+      const { source, run } = await holderOfRun(documentId);
       const definition = definitionOf(run.processId, run.processVersion);
-      const rows: TaskRow[] = await tasks().findMany({ where: { run: { id: run.id } }, populate: ['run'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      const rows = await source.tasksOfRun(run.documentId);
       const today = clockToday();
       // The run's trail: its steps' entries and its tasks' (claims, reassignments, completions).
       const audit = await strapi.db.query(AUDIT_LOG_UID as any).findMany({
-        where: { entityDocumentId: { $in: [run.documentId, ...rows.map((task) => task.documentId)] }, entityUid: { $in: [RUN_UID, TASK_UID] } },
+        where: { entityDocumentId: { $in: [run.documentId, ...rows.map((task) => task.documentId)] }, entityUid: { $in: [source.uids.run, source.uids.task] } },
         orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
         limit: 200,
       });
@@ -209,20 +264,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
     },
 
-    /** Tasks of the processes the engine runs, open ones by due date (the most urgent first), others latest first. */
+    /** Tasks of every process (or of one), open ones by due date (the most urgent first), others latest first. */
     async listTasks(filters: TaskFilters) {
-      const where = {
-        state: filters.state,
-        processId: filters.process ? filters.process : { $in: views.processIds() },
-        ...(filters.role ? { role: filters.role } : {}),
-      };
-      const orderBy = filters.state === 'open' ? [{ dueDate: 'asc' }, { id: 'asc' }] : [{ updatedAt: 'desc' }, { id: 'desc' }];
-      const [rows, total] = await Promise.all([
-        tasks().findMany({ where, populate: ['run'], orderBy, limit: filters.pageSize, offset: (filters.page - 1) * filters.pageSize }),
-        tasks().count({ where }),
-      ]);
+      const { rows, total } = await pageAcross(
+        sourcesOf(filters.process),
+        (source, limit, offset) => source.tasks({ state: filters.state, role: filters.role, limit, offset }),
+        taskOrder(filters.state),
+        filters,
+      );
       const today = clockToday();
-      return { items: (rows as TaskRow[]).map((task) => taskView(task, today)), pagination: { page: filters.page, pageSize: filters.pageSize, total, pageCount: Math.ceil(total / filters.pageSize) } };
+      return { items: rows.map((task) => taskView(task, today)), pagination: { page: filters.page, pageSize: filters.pageSize, total, pageCount: Math.ceil(total / filters.pageSize) } };
     },
 
     /** The staff users (not blocked) of each of `roles`: whom a task may be handed to. */
@@ -239,13 +290,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     },
 
-    taskView: (task: TaskRow) => taskView(task, clockToday()),
-
     /** A task as the list shows it, read afresh (after a reassignment). */
     async findTask(documentId: string) {
-      const task: TaskRow | null = await tasks().findOne({ where: { documentId }, populate: ['run'] });
-      if (!task) throw new errors.NotFoundError(`No task ${documentId}`);
-      return taskView(task, clockToday());
+      return taskView((await holderOfTask(documentId)).task, clockToday());
+    },
+
+    /** Tries the run's failed step again, by whichever keeps the run; answers the run afresh. */
+    async retryRun(documentId: string) {
+      await (await holderOfRun(documentId)).source.retry(documentId);
+      return views.findRun(documentId);
+    },
+
+    /** Cancels the open run, by whichever keeps it; answers the run afresh. */
+    async cancelRun(documentId: string, reason: string) {
+      await (await holderOfRun(documentId)).source.cancel(documentId, reason);
+      return views.findRun(documentId);
+    },
+
+    /** Hands the open task to a staff user of its role, by whichever keeps it; answers the task afresh. */
+    async reassignTask(documentId: string, input: { user: string; reason?: string }) {
+      await (await holderOfTask(documentId)).source.reassign(documentId, input);
+      return views.findTask(documentId);
     },
   };
   return views;

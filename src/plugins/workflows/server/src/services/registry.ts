@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { StepActor, StepDefinition, WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
+import { RunProgress, StepActor, StepDefinition, WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
 
 /**
  * What a process provides to run its definition, by name: an effect per step (required for the
@@ -153,6 +153,73 @@ export interface ProcessRecords {
   /** Completes the task; answers its run afterwards (null for a follow-up without one). */
   complete(documentId: string, input: { outcome: string; note?: string; data?: TaskData }, roles: readonly string[]): Promise<WorkRun | null>;
   findRun(documentId: string): Promise<WorkRun | null>;
+  /** What the engine's admin pages read and do of these runs and tasks, beside the engine's own. */
+  panel?: PanelRecords;
+}
+
+/** A run as the engine's admin pages read it, whichever table keeps it. */
+export interface PanelRun {
+  documentId: string;
+  processId: string;
+  processVersion: number;
+  subjectType: string | null;
+  subjectId: string | null;
+  context: Record<string, unknown> | null;
+  state: RunProgress['state'];
+  outcome: RunProgress['outcome'] | null;
+  currentStep: string | null;
+  steps: RunProgress['steps'];
+  startedBy: StepActor | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A task as the engine's admin pages read it, whichever table keeps it. */
+export interface PanelTask {
+  documentId: string;
+  processId: string;
+  run: { documentId: string; state: string; currentStep: string | null; processVersion: number } | null;
+  /** The step the task is for; null for a follow-up outside the steps. */
+  stepId: string | null;
+  taskId: string | null;
+  title: string;
+  type: string;
+  role: string;
+  state: string;
+  outcome: string | null;
+  claimedBy: unknown;
+  claimedAt: string | null;
+  completedBy: unknown;
+  completedAt: string | null;
+  note: string | null;
+  dueDate: string | null;
+  details: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A page of rows, and how many there are in all. */
+export interface PanelPage<T> {
+  rows: T[];
+  total: number;
+}
+
+/**
+ * A process keeping its own runs and tasks, as the engine's admin pages list and act on them:
+ * rows in the order the pages show (runs newest first; open tasks by due date, others latest
+ * first), and the admin's actions done by the process's own transactions (its locks and audit).
+ */
+export interface PanelRecords {
+  /** The content types of its runs and tasks, whose audit entries make a run's trail. */
+  uids: { run: string; task: string };
+  runs(query: { state?: string; limit: number; offset: number }): Promise<PanelPage<PanelRun>>;
+  run(documentId: string): Promise<PanelRun | null>;
+  tasks(query: { state: string; role?: string; limit: number; offset: number }): Promise<PanelPage<PanelTask>>;
+  tasksOfRun(runDocumentId: string): Promise<PanelTask[]>;
+  task(documentId: string): Promise<PanelTask | null>;
+  retry(runDocumentId: string): Promise<unknown>;
+  cancel(runDocumentId: string, reason: string): Promise<unknown>;
+  reassign(taskDocumentId: string, input: { user: string; reason?: string }): Promise<unknown>;
 }
 
 export interface RegisteredWorkflow {

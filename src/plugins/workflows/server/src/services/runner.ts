@@ -43,7 +43,7 @@ export const progressOf = (run: RunRow): RunProgress => ({
   ...(run.outcome ? { outcome: run.outcome } : {}),
 });
 
-export const subjectOf = (run: RunRow): Subject | null => (run.subjectType && run.subjectId ? { type: run.subjectType, documentId: run.subjectId } : null);
+export const subjectOf = (run: Pick<RunRow, 'subjectType' | 'subjectId'>): Subject | null => (run.subjectType && run.subjectId ? { type: run.subjectType, documentId: run.subjectId } : null);
 
 export const viewOf = (run: RunRow): RunView => ({
   documentId: run.documentId,
