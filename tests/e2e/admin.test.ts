@@ -319,8 +319,8 @@ test("the engine's pages draw any process: an approval waiting for its executive
   await page.goto(`${baseUrl}/admin/plugins/workflows?process=prepaid-plan`);
   await page.getByRole('heading', { name: 'Runs' }).waitFor();
   await page.getByRole('link', { name: 'Pre-paid plan purchase or renewal' }).first().click();
-  await page.getByText('Verify payment authorization', { exact: true }).first().waitFor();
-  await page.getByText('Post-activation quality check', { exact: true }).first().waitFor();
+  await page.getByText('5. Verify payment authorization').first().waitFor();
+  await page.getByText('11. Post-activation quality check').first().waitFor();
 
   // The approvals' own list, in one status, with a link to each request.
   await page.goto(`${baseUrl}/admin/plugins/repair-approvals/requests?status=Rejected`);
