@@ -1,10 +1,12 @@
 import * as React from 'react';
-import { useAPIErrorHandler, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { adminApi, useAPIErrorHandler, useFetchClient, useNotification } from '@strapi/strapi/admin';
 
 /**
  * How every plugin's pages talk to its admin API (server/src/routes/admin.ts): through the
- * panel's own fetch client, which sends the admin's token. `pluginApi(PLUGIN_ID)` gives the
- * plugin's paths and hooks; each plugin's `api.ts` holds only what is its own (types, permissions).
+ * panel's own data layer, Strapi's `adminApi` (RTK Query, with the admin's token, as Strapi's own
+ * plugins use it). Reads are cached queries; an action invalidates them, so every page on screen
+ * shows what the action changed without being told. `pluginApi(PLUGIN_ID)` gives the plugin's
+ * paths and hooks; each plugin's `api.ts` holds only what is its own (types, permissions).
  */
 
 /** A server's message from a failed request, read by hand: for when Strapi's handler cannot read it. */
@@ -12,16 +14,18 @@ const rawMessage = (error: any): string => error?.response?.data?.error?.message
 
 /** The message to show for a failed request, as the panel's own pages word it (validation details included). */
 export const useErrorMessage = () => {
-  const { formatAPIError } = useAPIErrorHandler();
+  const { formatAPIError, _unstableFormatAPIError } = useAPIErrorHandler();
   return React.useCallback(
     (error: unknown): string => {
       try {
-        return formatAPIError(error as Parameters<typeof formatAPIError>[0]) || rawMessage(error);
+        // RTK Query's errors are plain objects ({ name, message, details }); the fetch client's are thrown errors.
+        const formatted = error instanceof Error ? formatAPIError(error as Parameters<typeof formatAPIError>[0]) : _unstableFormatAPIError(error as Parameters<typeof _unstableFormatAPIError>[0]);
+        return formatted || rawMessage(error);
       } catch {
         return rawMessage(error);
       }
     },
-    [formatAPIError],
+    [formatAPIError, _unstableFormatAPIError],
   );
 };
 
@@ -34,58 +38,74 @@ export interface Resource<T> {
   reload: () => void;
 }
 
+/** Everything the plugins' pages read carries this tag; every action invalidates it. */
+const TAG = 'ProcessPages';
+
+interface Answer {
+  data: unknown;
+  meta?: unknown;
+}
+
+const pagesApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG] }).injectEndpoints({
+  endpoints: (build) => ({
+    getPageData: build.query<Answer, { url: string; params?: Record<string, unknown> }>({
+      query: ({ url, params }) => ({ url, method: 'GET', config: { params } }),
+      providesTags: [TAG],
+    }),
+    postPageAction: build.mutation<Answer, { url: string; body: unknown }>({
+      query: ({ url, body }) => ({ url, method: 'POST', data: body }),
+      invalidatesTags: [TAG],
+    }),
+  }),
+  overrideExisting: false,
+});
+
 export const pluginApi = (pluginId: string) => {
   const apiPath = (path: string) => `/${pluginId}${path}`;
 
   /**
    * Loads one URL and says whether it is loading, failed (with the server's message) or ready;
    * `path` null waits (nothing to load yet). The data stays on screen while it is fetched again.
+   * `follow` keeps fetching it every `every` ms while `while(data)` holds (a run that moves on
+   * its own as payments arrive and people decide).
    */
-  function useResource<T>(path: string | null, params?: Record<string, unknown>): Resource<T> {
-    const { get } = useFetchClient();
+  function useResource<T>(path: string | null, params?: Record<string, unknown>, options: { follow?: { every: number; while: (data: T) => boolean } } = {}): Resource<T> {
     const message = useErrorMessage();
-    const [state, setState] = React.useState<Omit<Resource<T>, 'reload'>>({ data: null, error: null, loading: true });
-    const key = JSON.stringify([path, params]);
-    const [version, setVersion] = React.useState(0);
-
-    React.useEffect(() => {
-      if (!path) return;
-      let live = true;
-      setState((previous) => ({ ...previous, loading: true }));
-      get(apiPath(path), { params })
-        .then((response: any) => live && setState({ data: response.data.data, meta: response.data.meta, error: null, loading: false }))
-        .catch((error: unknown) => live && setState({ data: null, error: message(error), loading: false }));
-      return () => {
-        live = false;
-      };
-      // `key` stands for path and params (compared by value, not by identity).
-    }, [key, version]);
-
-    return { ...state, reload: React.useCallback(() => setVersion((v) => v + 1), []) };
+    const [following, setFollowing] = React.useState(false);
+    const query = pagesApi.useGetPageDataQuery(
+      { url: apiPath(path ?? ''), params },
+      { skip: !path, pollingInterval: following && options.follow ? options.follow.every : 0, refetchOnMountOrArgChange: true },
+    );
+    const { refetch } = query;
+    const reload = React.useCallback(() => {
+      if (path) void refetch();
+    }, [path, refetch]);
+    const failed = query.isError && !query.isFetching;
+    const answer = query.currentData ?? query.data;
+    const data = failed ? null : ((answer?.data as T | undefined) ?? null);
+    const follow = data !== null && options.follow ? options.follow.while(data) : false;
+    React.useEffect(() => setFollowing(follow), [follow]);
+    return { data, meta: answer?.meta, error: failed ? message(query.error) : null, loading: query.isFetching, reload };
   }
 
   /**
    * Posts to the plugin's admin API; a notification says how it went. Answers the response's
    * `data` on success (wrapped, so that a success without data still counts), null on failure.
+   * What the pages read is fetched again afterwards.
    */
   const useAction = () => {
-    const { post } = useFetchClient();
+    const [post, { isLoading: busy }] = pagesApi.usePostPageActionMutation();
     const { toggleNotification } = useNotification();
     const message = useErrorMessage();
-    const [busy, setBusy] = React.useState(false);
     const act = React.useCallback(
       async <T = any>(path: string, body: unknown, done: string): Promise<{ data: T } | null> => {
-        setBusy(true);
-        try {
-          const response: any = await post(apiPath(path), body);
-          toggleNotification({ type: 'success', message: done });
-          return { data: response.data?.data as T };
-        } catch (failure) {
-          toggleNotification({ type: 'danger', message: message(failure) });
+        const result = await post({ url: apiPath(path), body });
+        if ('error' in result) {
+          toggleNotification({ type: 'danger', message: message(result.error) });
           return null;
-        } finally {
-          setBusy(false);
         }
+        toggleNotification({ type: 'success', message: done });
+        return { data: result.data?.data as T };
       },
       [post, toggleNotification, message],
     );

@@ -30,7 +30,6 @@ const Runs = ({ documentId, canManage }: { documentId: string; canManage: boolea
   const start = async () => {
     const answer = await act<{ documentId: string }>(`/service-plans/${documentId}/renewals`, {}, 'Renewal started');
     if (answer) navigate(`${BASE}/runs/${answer.data.documentId}`);
-    else reload();
   };
 
   return (

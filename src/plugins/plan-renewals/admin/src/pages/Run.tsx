@@ -87,24 +87,19 @@ export const Checklist = ({ steps }: { steps: Step[] }) => (
 
 export const RunPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
-  const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`);
+  // An open run moves on its own (a payment arrives, someone completes a task): follow it live.
+  const { data: run, error, loading, reload } = useResource<RunDetail>(`/runs/${documentId}`, undefined, {
+    follow: { every: 3000, while: (shown) => shown.state === 'running' || shown.state === 'waiting' },
+  });
   const { act: post, busy } = useAction();
   const navigate = useNavigate();
   const can = useCan();
-
-  // An open run moves on its own (a payment arrives, someone completes a task): follow it live.
   const open = run?.state === 'running' || run?.state === 'waiting';
-  React.useEffect(() => {
-    if (!open) return;
-    const timer = window.setInterval(reload, 3000);
-    return () => window.clearInterval(timer);
-  }, [open, reload]);
 
+  // What the action changed is fetched again by the data layer; `then` goes on from its answer.
   const act = async (path: string, body: unknown, done: string, then?: (data: any) => void) => {
     const answer = await post(path, body, done);
-    if (!answer) return;
-    if (then) then(answer.data);
-    else reload();
+    if (answer && then) then(answer.data);
   };
 
   const failedStep = run?.state === 'failed' ? run.steps.find((s) => s.id === run.currentStep) : null;

@@ -219,16 +219,11 @@ const CreditCheckFigures = ({ check }: { check: CreditCheck | null }) => {
 
 export const RequestPage = () => {
   const { documentId } = useParams<{ documentId: string }>();
-  const { data: request, error, loading, reload } = useResource<RequestDetail>(`/requests/${documentId}`);
-  const navigate = useNavigate();
-
   // An open run moves on as people decide: follow it.
-  const open = request?.run?.state === 'running' || request?.run?.state === 'waiting';
-  React.useEffect(() => {
-    if (!open) return;
-    const timer = window.setInterval(reload, 5000);
-    return () => window.clearInterval(timer);
-  }, [open, reload]);
+  const { data: request, error, loading, reload } = useResource<RequestDetail>(`/requests/${documentId}`, undefined, {
+    follow: { every: 5000, while: (shown) => shown.run?.state === 'running' || shown.run?.state === 'waiting' },
+  });
+  const navigate = useNavigate();
 
   return (
     <Page.Main>

@@ -221,10 +221,8 @@ export const RunPage = () => {
   const allowed = useAllowed();
   const { act, busy } = useAction();
   const open = run?.state === 'running' || run?.state === 'waiting';
-  const perform = async (path: string, body: unknown, done: string) => {
-    await act(path, body, done);
-    reload();
-  };
+  // What the action changed is fetched again by the data layer.
+  const perform = (path: string, body: unknown, done: string) => act(path, body, done);
 
   return (
     <Page.Main>
