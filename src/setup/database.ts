@@ -1,19 +1,22 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
+import { NUMBER_TABLE } from '../plugins/workflows/server/src/services/numbers';
 
 /**
  * Database objects Strapi's schema sync does not manage, created idempotently at every start:
  *
- * - `invoice_number_sequences`: one counter row per year. Numbers are taken inside the invoice's
- *   own transaction by an UPDATE that locks the row, so they are gapless (a rolled-back invoice
- *   gives its number back) and never handed out twice across instances.
+ * - Invoice numbers are the engine's document numbers of the series INV (its `numbers` service:
+ *   one counter row per series and year, taken inside the invoice's own transaction, gapless and
+ *   never handed out twice across instances). A database from before kept them in a table of
+ *   their own, `invoice_number_sequences`: its counters move over once, never backwards.
  * - Triggers making `audit_logs` append-only in the database itself, the last line behind the
  *   lifecycle guards: an UPDATE of an entry's content or a DELETE is aborted, whatever the caller.
  *   Status changes recorded before entries had structured states get them from the entry's own
  *   `data` (`from`, `to`), so reports of earlier months still count them; no other column of an
  *   entry is ever written after it.
  */
-export const SEQUENCE_TABLE = 'invoice_number_sequences';
+export const INVOICE_SERIES = 'INV';
+const LEGACY_INVOICE_COUNTERS = 'invoice_number_sequences';
 
 const AUDIT_COLUMNS = [
   'action',
@@ -44,12 +47,15 @@ export const atStartup = (strapi: Core.Strapi, name: string, work: (trx: Knex.Tr
 
 export const ensureDatabaseObjects = async (strapi: Core.Strapi): Promise<void> => {
   const knex = strapi.db.connection;
-  await atStartup(strapi, SEQUENCE_TABLE, async (trx) => {
-    if (await trx.schema.hasTable(SEQUENCE_TABLE)) return;
-    await trx.schema.createTable(SEQUENCE_TABLE, (table) => {
-      table.integer('year').primary();
-      table.integer('last_value').notNullable().defaultTo(0);
-    });
+  await atStartup(strapi, LEGACY_INVOICE_COUNTERS, async (trx) => {
+    if (!(await trx.schema.hasTable(LEGACY_INVOICE_COUNTERS))) return;
+    for (const { year, last_value: last } of await trx(LEGACY_INVOICE_COUNTERS).select('year', 'last_value')) {
+      const where = { series: INVOICE_SERIES, year };
+      const current = await trx(NUMBER_TABLE).where(where).first();
+      if (!current) await trx(NUMBER_TABLE).insert({ ...where, last_value: last });
+      else if (Number(current.last_value) < Number(last)) await trx(NUMBER_TABLE).where(where).update({ last_value: last });
+    }
+    await trx.schema.dropTable(LEGACY_INVOICE_COUNTERS);
   });
 
   const columns = AUDIT_COLUMNS.join(', ');

@@ -160,7 +160,7 @@ const normalized = (rows: Record<string, any[]>, known: { email: string; documen
         Object.entries(row).map(([column, value]) => {
           if (column === 'id') return [column, idOf(table, value)];
           if (MOMENT_COLUMNS.has(column)) return [column, value === null ? null : '<moment>'];
-          if (table === 'invoice_number_sequences' && column === 'last_value') return [column, '<counter>'];
+          if (table === 'workflow_number_sequences' && column === 'last_value') return [column, '<counter>'];
           if (column === 'entity_id' && table.endsWith('_cmps')) return [column, idOf(table.replace(/_cmps$/, ''), value)];
           const entity = column.match(/^(.*)_id$/)?.[1];
           if (entity && ENTITY_TABLES[entity]) return [column, idOf(ENTITY_TABLES[entity], value)];

@@ -1,6 +1,6 @@
 import { factories } from '@strapi/strapi';
 import { CalendarDate, InvoiceKind, Period, PlanPricing, buildInvoice, issuedInvoice, numbersEndingAt } from '../../../domain';
-import { SEQUENCE_TABLE } from '../../../setup/database';
+import { INVOICE_SERIES } from '../../../setup/database';
 
 export { PAYMENT_TERMS_DAYS } from '../../../domain';
 
@@ -25,13 +25,12 @@ export default factories.createCoreService('api::invoice.invoice', ({ strapi }) 
     return number;
   },
 
-  /** The next `count` invoice numbers of the year, in order, taken at once from the same counter (a renewal wave's batch). */
+  /**
+   * The next `count` invoice numbers of the year, in order, taken at once from the same counter (a
+   * renewal wave's batch): the engine's document numbers, series INV, as every process's numbers.
+   */
   async nextNumbers(year: number, count: number): Promise<string[]> {
-    return strapi.db.transaction(async ({ trx }) => {
-      await trx(SEQUENCE_TABLE).insert({ year, last_value: 0 }).onConflict('year').ignore();
-      const [row] = await trx(SEQUENCE_TABLE).where({ year }).increment('last_value', count).returning('last_value');
-      return numbersEndingAt('INV', year, Number(typeof row === 'object' ? row.last_value : row), count);
-    });
+    return strapi.plugin('workflows').service('numbers').nextMany(INVOICE_SERIES, year, count);
   },
 
   /** Issues an Open invoice for one period of a service plan, priced by the domain's invoice rules. */

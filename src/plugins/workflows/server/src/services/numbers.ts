@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { documentNumber } from '../../../../../domain';
+import { numbersEndingAt } from '../../../../../domain';
 import { atStartup } from '../../../../../setup/database';
 
 /**
@@ -22,10 +22,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** The next number of `series` for `year`, in the caller's transaction. */
   async next(series: string, year: number): Promise<string> {
+    const [number] = await this.nextMany(series, year, 1);
+    return number;
+  },
+
+  /** The next `count` numbers of `series` for `year`, in order, taken at once (a bulk opening's batch), in the caller's transaction. */
+  async nextMany(series: string, year: number, count: number): Promise<string[]> {
     return strapi.db.transaction(async ({ trx }) => {
       await trx(NUMBER_TABLE).insert({ series, year, last_value: 0 }).onConflict(['series', 'year']).ignore();
-      const [row] = await trx(NUMBER_TABLE).where({ series, year }).increment('last_value', 1).returning('last_value');
-      return documentNumber(series, year, Number(typeof row === 'object' ? row.last_value : row));
+      const [row] = await trx(NUMBER_TABLE).where({ series, year }).increment('last_value', count).returning('last_value');
+      return numbersEndingAt(series, year, Number(typeof row === 'object' ? row.last_value : row), count);
     });
   },
 });
