@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { ownService } from './utils';
 
 /**
  * Registers the plugin's admin actions, creates the tables Strapi does not manage (MRR lines, the shared Stripe pace) and
@@ -9,9 +10,9 @@ import type { Core } from '@strapi/strapi';
  * database; `destroy` stops them.
  */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
-  await strapi.plugin('plan-renewals').service('access').registerActions();
-  await strapi.plugin('plan-renewals').service('mrr').ensureTables();
-  await strapi.plugin('plan-renewals').service('stripe').ensureTables();
-  await strapi.plugin('plan-renewals').service('plan-dates').migrate();
-  await strapi.plugin('plan-renewals').service('stripe-inbox').migrate();
+  await ownService(strapi, 'access').registerActions();
+  await ownService(strapi, 'mrr').ensureTables();
+  await ownService(strapi, 'stripe').ensureTables();
+  await ownService(strapi, 'plan-dates').migrate();
+  await ownService(strapi, 'stripe-inbox').migrate();
 };

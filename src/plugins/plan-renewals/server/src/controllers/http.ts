@@ -3,6 +3,7 @@ import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { answer, calendarMonth as month, documentId, parse } from '../../../../workflows/server/src/http';
 import { reportCsv } from '../services/reports';
+import { ownService } from '../utils';
 
 /**
  * What the content-API and the admin controllers share beyond the engine's helpers (parsing, the
@@ -24,7 +25,7 @@ export const manualPaymentBody = z
   })
   .strict();
 
-export const engine = (strapi: Core.Strapi) => strapi.plugin('plan-renewals').service('engine');
+export const engine = (strapi: Core.Strapi) => ownService(strapi, 'engine');
 
 /** Records a counter payment and answers with the transaction. */
 export const recordManualPayment = async (strapi: Core.Strapi, ctx: any) => {
@@ -50,7 +51,7 @@ export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: any) => {
     z.object({ format: z.enum(['json', 'csv']).optional(), revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict(),
     ctx.query,
   );
-  const report = await strapi.plugin('plan-renewals').service('reports').find(which, new Date(), revision);
+  const report = await ownService(strapi, 'reports').find(which, new Date(), revision);
   if (!report) throw new errors.NotFoundError(revision ? `No revision ${revision} of the ${which} report` : `No report for ${which}: the month is not over`);
   const csv = format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv');
   if (csv) {
@@ -59,7 +60,7 @@ export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: any) => {
     ctx.body = reportCsv(report);
     return;
   }
-  ctx.body = { data: report, meta: { revisions: await strapi.plugin('plan-renewals').service('reports').revisions(which) } };
+  ctx.body = { data: report, meta: { revisions: await ownService(strapi, 'reports').revisions(which) } };
 };
 
 export const regenerateBody = z.object({ reason: z.string().trim().min(3, 'say why the report is made again').max(500) }).strict();

@@ -7,6 +7,7 @@ import { JOB_NAMES } from '../config';
 import { RUN_UID, TASK_UID } from '../services/steps';
 import { answer, completeBody, documentId, engine, month, noBody, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
 import panel from './panel';
+import { ownService } from '../utils';
 
 /** Thin content-API controllers: parse the input with zod, call one engine method, answer. */
 const purchaseBody = z
@@ -127,7 +128,7 @@ const stripe: Factory = ({ strapi }) => ({
     async webhook(ctx: any) {
       const raw = ctx.request.rawBody;
       if (!Buffer.isBuffer(raw)) throw new errors.ValidationError('The raw request body is not available for signature verification');
-      const result = await strapi.plugin('plan-renewals').service('webhooks').receive(raw, ctx.get('stripe-signature') || undefined);
+      const result = await ownService(strapi, 'webhooks').receive(raw, ctx.get('stripe-signature') || undefined);
       ctx.status = 200;
       ctx.body = { received: true, event: result.event, duplicate: result.duplicate };
     },
@@ -140,7 +141,7 @@ const jobs: Factory = ({ strapi }) => ({
       if (!(JOB_NAMES as readonly string[]).includes(name)) {
         throw new errors.NotFoundError(`No job named "${String(name).slice(0, 64)}": the jobs are ${JOB_NAMES.join(', ')}`);
       }
-      ctx.body = { data: await strapi.plugin('plan-renewals').service('jobs').runNow(name) };
+      ctx.body = { data: await ownService(strapi, 'jobs').runNow(name) };
     },
 });
 
@@ -152,7 +153,7 @@ const mrr: Factory = ({ strapi }) => ({
       const to = query.to ?? now;
       const from = query.from ?? addCalendarMonths(to, -12);
       if (from > to) throw new errors.ValidationError('from must not be after to');
-      ctx.body = { data: await strapi.plugin('plan-renewals').service('mrr').history(from, to) };
+      ctx.body = { data: await ownService(strapi, 'mrr').history(from, to) };
     },
 });
 
@@ -166,7 +167,7 @@ const reports: Factory = ({ strapi }) => ({
       const { reason } = parse(regenerateBody, ctx.request.body);
       const user = ctx.state.user;
       const by = { type: 'user', id: user?.id, name: user?.username ?? user?.email };
-      await answer(ctx, 201, async () => strapi.plugin('plan-renewals').service('reports').regenerate(which, { reason, by }));
+      await answer(ctx, 201, async () => ownService(strapi, 'reports').regenerate(which, { reason, by }));
     },
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { RUN_STATES } from '../domain';
 import { ADMIN_ACTIONS, TASK_ACTION_OF_ROLE } from '../config/actions';
 import { answer, completeBody, documentId, engine, noBody, pageFields, parse, reassignBody, recordManualPayment, sendMonthlyReport } from './http';
+import { ownService } from '../utils';
 
 /**
  * The admin panel's controllers (routes/admin.ts). The route's policy has already checked the
@@ -37,7 +38,7 @@ const taskRoles = (ctx: any): string[] => {
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const views = strapi.plugin('plan-renewals').service('panel');
+  const views = ownService(strapi, 'panel');
   return {
     async overview(ctx: any) {
       parse(noQuery, ctx.query);

@@ -5,6 +5,7 @@ import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
 import { pendingCardTransaction } from '../domain';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
+import { ownService } from '../utils';
 
 /**
  * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
@@ -40,7 +41,7 @@ export const offSessionCharge = (run: { documentId: string }, invoice: { documen
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const stripe = () => strapi.plugin('plan-renewals').service('stripe');
+  const stripe = () => ownService(strapi, 'stripe');
   const config = () => strapi.config.get('plugin::plan-renewals') as { paymentRetryDays: number[]; jobs: { stuckRunMinutes: number } };
 
   /**
@@ -323,7 +324,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 if (run.invoice?.state === 'Open') {
                   await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: { state: 'Uncollectible', nextPaymentAttemptAt: null } as any });
                 }
-                await strapi.plugin('plan-renewals').service('engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
+                await ownService(strapi, 'engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
               }
               await messages(strapi).enqueue({
                 channel: 'email',

@@ -35,6 +35,7 @@ import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
+import { ownService } from '../utils';
 
 /**
  * The engine: runs a process's steps one transaction at a time. Each transaction locks the run,
@@ -326,7 +327,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await flushOutbox();
         return run;
       }
-      await strapi.plugin('plan-renewals').service('card-payments').requestPending(new Date(), run.invoice.documentId);
+      await ownService(strapi, 'card-payments').requestPending(new Date(), run.invoice.documentId);
       await flushOutbox();
       return loadRun(documentId); // with the payment URL the request stored
     },

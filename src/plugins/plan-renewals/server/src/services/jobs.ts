@@ -9,6 +9,7 @@ import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
 type JobName = (typeof CONFIGURED_JOBS)[number];
 import { getService, messages } from '../../../../workflows/server/src/utils';
 import { RUN_UID, TASK_UID } from './steps';
+import { ownService } from '../utils';
 
 /**
  * The scheduled jobs. Each is a name, a cron schedule (plugin config, in its time zone) and a
@@ -30,7 +31,6 @@ export interface JobsConfig {
 
 type JobBody = (strapi: Core.Strapi, now: Date, config: JobsConfig) => Promise<string>;
 
-const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
 const dateIn = (now: Date, timezone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 
 /** A body for every configured job name, and none other: the compiler checks both. */
@@ -38,7 +38,7 @@ export const JOBS: Record<JobName, JobBody> = {
   /** Auto-renewing plans whose paid period ends within the lead time start their renewal run: the renewal wave. */
   async 'renewals-due'(strapi, now, config) {
     const today = dateIn(now, config.timezone);
-    const wave = await plugin(strapi).service('renewal-wave').run(addDays(today, config.renewalLeadDays));
+    const wave = await ownService(strapi, 'renewal-wave').run(addDays(today, config.renewalLeadDays));
     const left = wave.unsent ? `; ${counted(wave.unsent, 'charge')} left for the payment-retries job` : '';
     return `${counted(wave.started, 'renewal run')} started of ${counted(wave.due, 'plan')} due${left}`;
   },
@@ -49,7 +49,7 @@ export const JOBS: Record<JobName, JobBody> = {
    */
   async expiry(strapi, now, config) {
     const today = dateIn(now, config.timezone);
-    const payments = plugin(strapi).service('card-payments');
+    const payments = ownService(strapi, 'card-payments');
     const { moved } = await payments.advanceCurrentPeriods(today);
     const { expired, pastDue } = await payments.expireLapsed(today);
     return `${counted(expired, 'plan')} expired, ${pastDue} past due, ${moved} moved on to their next paid period`;
@@ -57,8 +57,8 @@ export const JOBS: Record<JobName, JobBody> = {
 
   /** Payment requests whose first try failed (Stripe unreachable), then the dunning schedule's charges. */
   async 'payment-retries'(strapi, now) {
-    const { requested } = await plugin(strapi).service('card-payments').requestPending(now);
-    const { charged } = await plugin(strapi).service('card-payments').retryDue(now);
+    const { requested } = await ownService(strapi, 'card-payments').requestPending(now);
+    const { charged } = await ownService(strapi, 'card-payments').retryDue(now);
     return `${counted(requested, 'payment request')} sent, ${counted(charged, 'renewal charge')} retried`;
   },
 
@@ -73,7 +73,7 @@ export const JOBS: Record<JobName, JobBody> = {
       where: { state: 'running', updatedAt: { $lt: new Date(now.getTime() - config.stuckRunMinutes * 60_000) } },
       limit: 100,
     });
-    for (const run of stuck) await plugin(strapi).service('engine').advance(run.documentId);
+    for (const run of stuck) await ownService(strapi, 'engine').advance(run.documentId);
     // And the runs of the processes the engine runs itself.
     const resumed = await getService(strapi, 'runner').resumeStuck(new Date(now.getTime() - config.stuckRunMinutes * 60_000));
     return `${counted(stuck.length + resumed, 'stuck run')} resumed`;
@@ -93,7 +93,7 @@ export const JOBS: Record<JobName, JobBody> = {
    */
   async 'daily-mrr'(strapi, now, config) {
     const period = dateIn(now, config.timezone).slice(0, 7);
-    const mrr = plugin(strapi).service('mrr');
+    const mrr = ownService(strapi, 'mrr');
     const previous = addCalendarMonths(period, -1);
     const closing = await mrr.close(previous, now);
     const figures = await mrr.refresh(period, now);
@@ -104,7 +104,7 @@ export const JOBS: Record<JobName, JobBody> = {
   /** The previous month's report, stored once: a second run answers that it is stored and changes nothing. */
   async 'monthly-report'(strapi, now, config) {
     const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
-    const { created, revision, report } = await plugin(strapi).service('reports').generate(month, now);
+    const { created, revision, report } = await ownService(strapi, 'reports').generate(month, now);
     if (!created) return `report ${month}: stored (revision ${revision}), unchanged`;
     return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${counted(s.renewal.count, 'renewal')}`).join('; ') || 'no sales'}`;
   },

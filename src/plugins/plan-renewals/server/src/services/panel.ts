@@ -8,6 +8,7 @@ import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
 import { STRIPE_API_VERSION } from './stripe';
 import { EVENT_UID } from './webhooks';
+import { ownService } from '../utils';
 
 /**
  * What the admin pages show, read in as few queries as the page needs: the overview figures, the
@@ -33,7 +34,7 @@ const monthStart = (month: string) => new Date(`${month}-01T00:00:00.000Z`);
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const at = (date: Date) => (strapi.db.dialect.client === 'sqlite' ? date.getTime() : date);
   const n = (value: unknown) => Number(value ?? 0);
-  const mrr = () => strapi.plugin('plan-renewals').service('mrr');
+  const mrr = () => ownService(strapi, 'mrr');
 
   /** Invoices paid per month of `months` (oldest first), by kind, counted by the database. */
   const salesByMonth = async (months: string[]) => {
@@ -141,7 +142,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : null,
   });
 
-  const reports = () => strapi.plugin('plan-renewals').service('reports');
+  const reports = () => ownService(strapi, 'reports');
 
   /**
    * Invoices waiting for their money (Open): how many and how much per currency, how many are past
@@ -288,7 +289,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const plan: any = await strapi.db.query('api::service-plan.service-plan').findOne({ where: { documentId } });
       if (!plan) throw new errors.NotFoundError(`No service plan ${documentId}`);
       const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: documentId } });
-      const window = strapi.plugin('plan-renewals').service('engine').renewalWindow(plan, now.toISOString().slice(0, 10));
+      const window = ownService(strapi, 'engine').renewalWindow(plan, now.toISOString().slice(0, 10));
       return {
         documentId,
         state: plan.state,

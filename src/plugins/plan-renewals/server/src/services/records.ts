@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { PanelRecords, PanelRun, PanelTask, ProcessRecords, WorkRun, WorkTask } from '../../../../workflows/server/src/services/registry';
 import { OUTCOME_LABELS, PREPAID_PLAN_PROCESS, TASK_OUTCOMES, TASK_TITLES } from '../domain';
 import { RUN_UID, TASK_UID } from './steps';
+import { ownService } from '../utils';
 
 /**
  * The pre-paid plan process's runs and tasks as the workflows engine's routes show them, and a
@@ -96,7 +97,7 @@ export const panelTask = (task: any): PanelTask => ({
 
 /** The process's runs and tasks in the engine's admin pages, and the admin's actions on them by this process's engine. */
 const prepaidPlanPanel = (strapi: Core.Strapi): PanelRecords => {
-  const engine = () => strapi.plugin('plan-renewals').service('engine');
+  const engine = () => ownService(strapi, 'engine');
   const runs = () => strapi.db.query(RUN_UID as any);
   const tasks = () => strapi.db.query(TASK_UID as any);
   const runPopulate = { servicePlan: true, invoice: true };
@@ -135,7 +136,7 @@ const prepaidPlanPanel = (strapi: Core.Strapi): PanelRecords => {
 };
 
 export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
-  const engine = () => strapi.plugin('plan-renewals').service('engine');
+  const engine = () => ownService(strapi, 'engine');
   const findRun = (documentId: string) => strapi.documents(RUN_UID as any).findOne({ documentId, populate: { servicePlan: true, invoice: true } });
   const findTask = (documentId: string) => strapi.documents(TASK_UID as any).findOne({ documentId, populate: { run: true } });
 

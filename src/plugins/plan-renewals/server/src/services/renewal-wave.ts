@@ -7,6 +7,7 @@ import { currentActor } from '../../../../../guards/actor';
 import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, openedProgress, openingRun, pendingCardTransaction, stepAuditEntry, stepResults, stepTask } from '../domain';
 import { ConflictError } from '../errors';
 import { offSessionCharge } from './card-payments';
+import { ownService } from '../utils';
 
 /**
  * The renewal wave: every auto-renewing plan due within the lead time opens its renewal run and
@@ -77,7 +78,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** A timestamp as the query engine stores it on this database. */
   const stamp = (date: Date) => (sqlite() ? date.getTime() : date);
   const ids = (rows: any[]) => rows.map((row) => (typeof row === 'object' ? row.id : row));
-  const stripe = () => strapi.plugin('plan-renewals').service('stripe');
+  const stripe = () => ownService(strapi, 'stripe');
 
   /** Each stored attribute of a content type or component, with its column and type, from Strapi's metadata. */
   const columns = new Map<string, Map<string, { column: string; type: string }>>();
@@ -495,7 +496,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               .findOne({ where: { servicePlan: { id: servicePlan.id }, kind: 'renewal', periodStart: servicePlan.endDate } });
             if (existing) continue;
             try {
-              await strapi.plugin('plan-renewals').service('engine').start(servicePlan.documentId, 'renewal');
+              await ownService(strapi, 'engine').start(servicePlan.documentId, 'renewal');
               started += 1;
             } catch (error) {
               if (!(error instanceof ConflictError)) strapi.log.warn(`Renewal of ${servicePlan.documentId} not started: ${(error as Error).message}`);

@@ -4,6 +4,7 @@ import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money 
 import { TASK_ROLES } from '../domain';
 import { ConflictError } from '../errors';
 import { messages } from '../../../../workflows/server/src/utils';
+import { ownService } from '../utils';
 
 /**
  * The monthly revenue report for month M (UTC calendar month), every figure aggregated by the
@@ -79,7 +80,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const compute = async (month: string, now: Date) => {
     const range = rangeOf(month);
-    const mrr = strapi.plugin('plan-renewals').service('mrr');
+    const mrr = ownService(strapi, 'mrr');
     // The MRR at the start and the end are the closed figures of the two month ends, by the one
     // rule; closing is once, so a month closed earlier keeps the figure it was closed with.
     await mrr.close(addCalendarMonths(month, -1), now);
@@ -169,7 +170,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         text: `${heading}\n\n${lines.join('\n') || 'No plans were sold or renewed.'}\nCancelled: ${data.plans.cancelled}, expired: ${data.plans.expired}.\n\nFull report: GET /api/plan-renewals/reports/monthly/${month} (JSON, or CSV with ?format=csv).\n`,
       });
     }
-    await strapi.plugin('plan-renewals').service('engine').flushOutbox();
+    await ownService(strapi, 'engine').flushOutbox();
   };
 
   const assertFinished = (month: string, now: Date) => {

@@ -5,6 +5,7 @@ import { StepDefinition } from '../../../../workflows/server/src/domain';
 import { RUN_UID, TASK_UID, activationReceipt, stepResults, stepTask } from '../domain';
 import { now as clockNow } from '../clock';
 import { messages } from '../../../../workflows/server/src/utils';
+import { ownService } from '../utils';
 
 /**
  * What each step of the pre-paid plan process does. A handler runs inside the transaction that
@@ -115,7 +116,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     // off-session (renewal, card on file) or sent to Stripe Checkout, with deterministic keys.
     const payment =
       servicePlan.paymentMethod === 'stripe'
-        ? await strapi.plugin('plan-renewals').service('card-payments').request(run, invoice)
+        ? await ownService(strapi, 'card-payments').request(run, invoice)
         : 'payment at the counter';
     return {
       outcome: 'done',
@@ -215,7 +216,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     // The current month in the jobs' time zone, measured now: the live figure the daily job keeps.
     const now = clockNow();
     const month = dateInZone(now, (strapi.config.get('plugin::plan-renewals') as any).jobs.timezone).slice(0, 7);
-    const figures = await strapi.plugin('plan-renewals').service('mrr').refresh(month, now);
+    const figures = await ownService(strapi, 'mrr').refresh(month, now);
     const shown = figures.map((f: any) => `${format(money(f.mrrMinor, f.currency))} (${counted(f.activePlans, 'plan')})`).join(', ');
     return { outcome: 'done', result: `MRR for ${month}: ${shown || 'none'}` };
   },

@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import { writeAudit } from '../../../../../guards/audit';
 import { readEnvironment } from '../../../../../setup/environment';
 import { EVENT_UID, INBOX_TABLE, acknowledgementsInFlight, applyEvent } from './webhooks';
+import { ownService } from '../utils';
 
 /**
  * The Stripe event inbox as a durable queue. The webhook stores each acknowledged event `pending`;
@@ -144,7 +145,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (Number(dead) !== 1) return;
       deadLettered = true;
       const details = `Stripe event ${row.event_id} (${row.type}, ${row.object_id ?? 'no object'}) could not be applied after ${attempts} attempts: ${message}. Look at it in Stripe and apply what it says by hand.`;
-      await strapi.plugin('plan-renewals').service('card-payments').financeTask(`${row.event_id}:stripe-event`, 'stripe-event', details, null, null, now.toISOString().slice(0, 10));
+      await ownService(strapi, 'card-payments').financeTask(`${row.event_id}:stripe-event`, 'stripe-event', details, null, null, now.toISOString().slice(0, 10));
       await writeAudit(strapi, {
         action: 'stripe-event.dead-lettered',
         entityUid: EVENT_UID,

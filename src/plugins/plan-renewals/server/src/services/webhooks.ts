@@ -10,6 +10,7 @@ import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
 import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
+import { ownService } from '../utils';
 
 /**
  * Stripe webhook events, received once each. A delivery is verified on its raw bytes, checked and
@@ -59,8 +60,8 @@ interface Fetched {
 const prefetch = async (strapi: Core.Strapi, event: Stripe.Event): Promise<Fetched> => {
   if (event.type !== 'checkout.session.completed') return {};
   const action = actionFor(strapi, event);
-  if (action.kind !== 'checkout-completed' || !action.intent || !service(strapi, 'stripe').configured()) return {};
-  return { paymentMethod: await service(strapi, 'stripe').paymentMethodOf(action.intent) };
+  if (action.kind !== 'checkout-completed' || !action.intent || !ownService(strapi, 'stripe').configured()) return {};
+  return { paymentMethod: await ownService(strapi, 'stripe').paymentMethodOf(action.intent) };
 };
 
 /**
@@ -82,11 +83,10 @@ const saveCard = async (ctx: EventContext, invoice: any, paymentMethod: string |
   return `card ${paymentMethod} saved for ${customer.email}`;
 };
 
-const service = (strapi: Core.Strapi, name: string) => strapi.plugin('plan-renewals').service(name);
 
 /** What an event (received now, or stored in the inbox) asks of this application. */
 const actionFor = (strapi: Core.Strapi, event: Stripe.Event) =>
-  actionOf(event, { app: METADATA_APP, livemode: service(strapi, 'stripe').livemode() });
+  actionOf(event, { app: METADATA_APP, livemode: ownService(strapi, 'stripe').livemode() });
 
 const loadInvoice = (strapi: Core.Strapi, documentId: string) =>
   strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<any>;
@@ -128,7 +128,7 @@ const recordPayment = async (
 /** Money that arrived but cannot count as the invoice's payment: Finance looks into it. */
 const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<Handled> => {
   const run = await runOf(ctx.strapi, invoice);
-  await service(ctx.strapi, 'card-payments').financeTask(
+  await ownService(ctx.strapi, 'card-payments').financeTask(
     `${ctx.event.id}:payment-mismatch`,
     'payment-mismatch',
     `Stripe ${ctx.event.type} ${objectIdOf(ctx.event)} for invoice ${invoice.number}: ${what}. No payment was recorded.`,
@@ -158,7 +158,7 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
   const run = await runOf(strapi, invoice);
   let planOutcome = 'plan unchanged';
   if (run) {
-    await service(strapi, 'engine').cancelIn(run.documentId, `payment refunded (${why})`, ctx.actor);
+    await ownService(strapi, 'engine').cancelIn(run.documentId, `payment refunded (${why})`, ctx.actor);
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     if (servicePlan) {
       const stillPaid = (
@@ -225,7 +225,7 @@ const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePay
   const other = (invoice.transactions ?? []).find((t: any) => t.state === 'Success' && t.providerReference !== payment.reference);
   if (other || (invoice.state !== 'Open' && invoice.state !== 'Uncollectible')) {
     const why = other ? `already paid by ${other.provider} ${other.providerReference}` : `${invoice.state}`;
-    await service(strapi, 'card-payments').financeTask(
+    await ownService(strapi, 'card-payments').financeTask(
       `${payment.reference}:refund`,
       'refund',
       `Stripe payment ${payment.reference} of ${format(money(paid.minor, paid.currency))} arrived for invoice ${invoice.number}, which is ${why}. Refund it in Stripe.`,
@@ -235,7 +235,7 @@ const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePay
     );
     return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}, which is ${why}; Finance task to refund it opened` };
   }
-  const run = await service(strapi, 'engine').approvePaymentIn(ctx.trx, invoice.documentId, `confirmed by Stripe (${event.id})`, ctx.actor);
+  const run = await ownService(strapi, 'engine').approvePaymentIn(ctx.trx, invoice.documentId, `confirmed by Stripe (${event.id})`, ctx.actor);
   return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}`, advance: run ? [run] : [] };
 };
 
@@ -275,7 +275,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     if (run?.kind !== 'renewal' || !transaction || latest?.providerReference !== reference) {
       return { outcome: `payment ${reference} failed: ${reason}` };
     }
-    return { outcome: await service(strapi, 'card-payments').failed(invoice, reason, ctx.now) };
+    return { outcome: await ownService(strapi, 'card-payments').failed(invoice, reason, ctx.now) };
   },
 
   async 'requires-action'(ctx, action) {
@@ -338,7 +338,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
     // Stripe sets the evidence due date; without one, the task is due at once.
     const due = action.due ?? ctx.now.toISOString().slice(0, 10);
-    await service(ctx.strapi, 'card-payments').financeTask(
+    await ownService(ctx.strapi, 'card-payments').financeTask(
       `${action.dispute}:dispute`,
       'dispute',
       `Dispute ${action.dispute} (${action.reason}) over ${action.reported.amount} ${action.reported.currency} on invoice ${invoice.number}; evidence due by ${due}.`,
@@ -505,13 +505,13 @@ export const applyEvent = async (strapi: Core.Strapi, event: Stripe.Event, inbox
   );
   for (const run of handled.advance ?? []) {
     try {
-      await runAs(actor, () => service(strapi, 'engine').advance(run, actor));
+      await runAs(actor, () => ownService(strapi, 'engine').advance(run, actor));
     } catch (error) {
       // The event's effects are committed; the run resumes on its next advance.
       strapi.log.warn(`Run ${run} could not advance after Stripe event ${event.id}: ${(error as Error).message}`);
     }
   }
-  await service(strapi, 'engine').flushOutbox();
+  await ownService(strapi, 'engine').flushOutbox();
   return handled;
 };
 
@@ -522,7 +522,7 @@ export const acknowledgementsInFlight = () => acknowledging;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const acknowledge = async (raw: Buffer, signature: string | undefined): Promise<{ duplicate: boolean; event: string }> => {
-    const event = parseEvent(service(strapi, 'stripe').verify(raw, signature));
+    const event = parseEvent(ownService(strapi, 'stripe').verify(raw, signature));
     noteApiVersion(strapi, event);
     const now = new Date();
     const inserted = await strapi.db
@@ -547,7 +547,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .returning('id');
     const duplicate = inserted.length === 0;
     // Applied as soon as the answer is on its way, by this instance's worker.
-    if (!duplicate) setImmediate(() => service(strapi, 'stripe-inbox').kick());
+    if (!duplicate) setImmediate(() => ownService(strapi, 'stripe-inbox').kick());
     return { duplicate, event: event.id };
   };
 

@@ -4,6 +4,7 @@ import { ESTIMATE_LINE_KINDS, isCurrencyCode } from '../../../../../domain';
 import { answer, documentId, noBody, parse } from '../../../../workflows/server/src/http';
 import { certificateNumber, month, sendSummaryCsv } from './http';
 import panel from './panel';
+import { ownService } from '../utils';
 
 /*
  * Thin content-API controllers: parse the input with zod (a 400 naming each problem, nothing
@@ -50,7 +51,7 @@ const editBody = z
 
 const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
 
-const service = (strapi: Core.Strapi) => strapi.plugin('repair-approvals').service('requests');
+const service = (strapi: Core.Strapi) => ownService(strapi, 'requests');
 
 const requests = ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(ctx: any) {

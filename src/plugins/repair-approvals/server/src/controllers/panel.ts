@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../../../../domain';
 import { documentId, noBody, pageFields, parse } from '../../../../workflows/server/src/http';
 import { certificateNumber, month, sendSummaryCsv } from './http';
+import { ownService } from '../utils';
 
 /**
  * The Approvals admin pages' controllers (routes/admin.ts): the route's policy has checked the
@@ -18,8 +19,8 @@ const requestQuery = z
   .strict();
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const views = () => strapi.plugin('repair-approvals').service('panel');
-  const requests = () => strapi.plugin('repair-approvals').service('requests');
+  const views = () => ownService(strapi, 'panel');
+  const requests = () => ownService(strapi, 'requests');
   return {
     async overview(ctx: any) {
       parse(noQuery, ctx.query);

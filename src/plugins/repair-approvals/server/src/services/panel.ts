@@ -3,6 +3,7 @@ import { APPROVAL_STATUSES, ApprovalStatus, median } from '../../../../../domain
 import { now as clockNow, today } from '../../../../workflows/server/src/clock';
 import { PROCESS_ID, ROLES } from '../domain';
 import { REQUEST_UID } from './steps';
+import { ownService } from '../utils';
 
 /**
  * What the Approvals admin pages show (controllers/panel.ts): the overview's figures and the list
@@ -69,7 +70,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         decided: decided.length,
         medianHours: tenths(median(decided.map((request) => hoursBetween(request.submittedAt, request.decidedAt)))),
       },
-      thisMonth: await strapi.plugin('repair-approvals').service('requests').monthly(month),
+      thisMonth: await ownService(strapi, 'requests').monthly(month),
     };
   },
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { currentActor } from '../../../../../guards/actor';
 import panel from './panel';
 import { answer, calendarDate as date, calendarMonth as month, documentId, noBody, parse, sendCsv } from '../../../../workflows/server/src/http';
+import { ownService } from '../utils';
 
 /*
  * Thin content-API controllers: parse the input with zod (a 400 naming each problem, nothing
@@ -32,7 +33,7 @@ const paymentReference = z.string().regex(/^pi_[A-Za-z0-9_]{1,200}$/, 'must be a
 const passCode = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a pass code');
 const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
 
-const service = (strapi: Core.Strapi) => strapi.plugin('transit-passes').service('orders');
+const service = (strapi: Core.Strapi) => ownService(strapi, 'orders');
 
 const orders = ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(ctx: any) {
@@ -49,7 +50,7 @@ const orders = ({ strapi }: { strapi: Core.Strapi }) => ({
     const id = parse(documentId, ctx.params.documentId);
     const payment = parse(paymentReference, ctx.params.reference);
     const input = parse(resolutionBody, ctx.request.body);
-    await answer(ctx, 200, () => strapi.plugin('transit-passes').service('card-payments').resolveUnmatched(id, { payment, ...input }, currentActor(strapi)));
+    await answer(ctx, 200, () => ownService(strapi, 'card-payments').resolveUnmatched(id, { payment, ...input }, currentActor(strapi)));
   },
 });
 

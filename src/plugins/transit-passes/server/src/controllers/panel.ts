@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { calendarDate as date, calendarMonth as month, noBody, pageFields, parse, sendCsv } from '../../../../workflows/server/src/http';
 import { ORDER_STATES } from '../services/panel';
+import { ownService } from '../utils';
 
 /**
  * The Transit page's admin controllers (routes/admin.ts): the route's policy has already checked
@@ -19,8 +20,8 @@ const orderQuery = z
   .strict();
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const views = () => strapi.plugin('transit-passes').service('panel');
-  const orders = () => strapi.plugin('transit-passes').service('orders');
+  const views = () => ownService(strapi, 'panel');
+  const orders = () => ownService(strapi, 'orders');
 
   return {
     /** A day's figures (today in the agency's time zone unless `date` says another). */

@@ -9,6 +9,7 @@ import { ConflictError } from '../../../../workflows/server/src/errors';
 import { lockRow } from '../../../../workflows/server/src/services/runner';
 import { getService, messages } from '../../../../workflows/server/src/utils';
 import { ORDER_UID } from './steps';
+import { ownService } from '../utils';
 
 /**
  * Pass orders paid by card, through the Stripe machinery of the pre-paid plans (its paced client,
@@ -501,7 +502,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .advance(run, actor)
           .catch((error: Error) => strapi.log.warn(`Transit run ${run} could not advance after Finance's decision: ${error.message}`));
       }
-      return strapi.plugin('transit-passes').service('orders').find(documentId);
+      return ownService(strapi, 'orders').find(documentId);
     },
 
     /** Refuses a card payment when Stripe is not configured (before anything is written). */

@@ -7,6 +7,7 @@ import { ConflictError } from '../../../../workflows/server/src/errors';
 import { getService } from '../../../../workflows/server/src/utils';
 import { PROCESS_ID } from '../domain';
 import { ORDER_UID, PASS_UID, PRODUCT_UID, REVENUE_UID, transitConfig } from './steps';
+import { ownService } from '../utils';
 
 /**
  * Pass orders: a purchase or a renewal opens the process's run and takes its first steps in the
@@ -47,7 +48,7 @@ const shownOrder = (order: any) => ({
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const runner = () => getService(strapi, 'runner');
 
-  const cardPayments = () => strapi.plugin('transit-passes').service('card-payments');
+  const cardPayments = () => ownService(strapi, 'card-payments');
 
   /**
    * Opens the run and takes its steps up to the payment in one transaction; answers the order.

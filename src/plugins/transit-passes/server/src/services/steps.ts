@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { escapeHtml, formatAmount, isCurrencyCode, localDate, orderTotals, validUntil, verificationStanding } from '../../../../../domain';
 import { getService } from '../../../../workflows/server/src/utils';
 import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
+import { ownService } from '../utils';
 
 /**
  * What each step of a pass purchase or renewal does, in the step's transaction (the engine runs
@@ -405,7 +406,7 @@ const effects: Record<string, Effect> = {
       await refreshDailyRevenue(step.strapi, order.paidOn, order.currency);
       // Paid by card, the money is at Stripe: Finance refunds it there (a desk payment is handed back at the desk).
       const byCard = order.paymentMethod === 'stripe' && order.cardPayment === 'paid';
-      if (byCard) await step.strapi.plugin('transit-passes').service('card-payments').refundDue(order, step.now);
+      if (byCard) await ownService(step.strapi, 'card-payments').refundDue(order, step.now);
       return {
         outcome: 'done',
         result: `Order ${order.number} Cancelled, ${amount(order.totalMinor, order.currency)} ${byCard ? 'to refund to the card (a Finance task)' : 'refunded'}, pass revoked`,
