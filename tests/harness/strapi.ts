@@ -86,8 +86,27 @@ export const startStrapi = async (options: { register?: (strapi: Core.Strapi) =>
   }
 };
 
+/**
+ * Waits until the database pool has been idle for a moment (at most 10 s). After a commit Strapi
+ * re-reads each written entry for its `entry.*` events, unawaited; a re-read whose queries start
+ * while the pool is being destroyed waits for a connection that never comes, and its timeout,
+ * 60 s later, fails whichever test file is running by then.
+ */
+const settle = async (strapi: Core.Strapi): Promise<void> => {
+  const pool = (strapi.db.connection.client as any).pool;
+  if (!pool) return;
+  const deadline = Date.now() + 10_000;
+  for (let idle = 0; idle < 5 && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    idle = pool.numUsed() + pool.numPendingAcquires() + pool.numPendingCreates() === 0 ? idle + 1 : 0;
+  }
+};
+
 export const stopStrapi = async (strapi: Core.Strapi | undefined): Promise<void> => {
-  if (strapi) await strapi.destroy();
+  if (strapi) {
+    await settle(strapi);
+    await strapi.destroy();
+  }
   await dropDatabase();
 };
 
