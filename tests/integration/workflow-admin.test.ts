@@ -383,6 +383,10 @@ describe('a process keeping its own runs: the pre-paid plans in the same pages',
     const [first, second] = [await call(reader, 'GET', '/runs?pageSize=2'), await call(reader, 'GET', '/runs?page=2&pageSize=2')];
     expect([...first.body.data.items, ...second.body.data.items].map((r: any) => r.documentId)).toEqual(all.items.slice(0, 4).map((r: any) => r.documentId));
 
+    // Merged lists go 1,000 rows deep; a process filter pages in the database, as deep as it goes.
+    await refusedUnchanged(() => call(reader, 'GET', '/runs?page=11&pageSize=100'), 400, /filter by process to page further/);
+    expect((await call(reader, 'GET', `/runs?process=${INSPECTION.id}&page=11&pageSize=100`)).body.data).toMatchObject({ items: [], pagination: { page: 11 } });
+
     const own = (await call(reader, 'GET', '/runs?process=prepaid-plan')).body.data;
     expect(own.items.map((r: any) => r.documentId)).toEqual([purchase.documentId]);
     expect((await call(reader, 'GET', '/runs?process=prepaid-plan&state=completed')).body.data.pagination.total).toBe(0);

@@ -79,9 +79,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return [...(engine.length ? [engineRecords(engine)] : []), ...own];
   };
 
+  /** How deep a list of several sources goes: each is read from its first row to the page's end. */
+  const MERGED_DEPTH = 1_000;
+
   /**
    * A page of rows across sources, in the pages' order: one source is asked for the page itself;
-   * several for everything up to the page's end, merged and cut (admin pages are short).
+   * several for everything up to the page's end, merged and cut, at most MERGED_DEPTH rows deep
+   * (further pages are a 400 asking for a process filter, which pages in the database).
    */
   const pageAcross = async <T>(
     sources: PanelRecords[],
@@ -91,6 +95,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ): Promise<PanelPage<T>> => {
     const offset = (filters.page - 1) * filters.pageSize;
     if (sources.length === 1) return read(sources[0], filters.pageSize, offset);
+    if (offset + filters.pageSize > MERGED_DEPTH) {
+      throw new errors.ValidationError(`page: the list of every process shows its first ${MERGED_DEPTH} rows; filter by process to page further`);
+    }
     const pages = await Promise.all(sources.map((source) => read(source, offset + filters.pageSize, 0)));
     const rows = pages.flatMap((p) => p.rows).sort(order);
     return { rows: rows.slice(offset, offset + filters.pageSize), total: pages.reduce((sum, p) => sum + p.total, 0) };
