@@ -72,27 +72,14 @@ export const panelRun = (run: any): PanelRun => {
   };
 };
 
-/** A task as the engine's admin pages read it. */
+/** A task as the engine's admin pages read it (the pages fill in what a row leaves out). */
 export const panelTask = (task: any): PanelTask => ({
-  documentId: task.documentId,
+  ...task,
   processId: PREPAID_PLAN_PROCESS.id,
   run: task.run ? { documentId: task.run.documentId, state: task.run.state, currentStep: task.run.currentStep ?? null, processVersion: task.run.processVersion ?? 1 } : null,
   stepId: task.stepId ?? null,
   taskId: null,
   title: TASK_TITLES[task.type] ?? task.type,
-  type: task.type,
-  role: task.role,
-  state: task.state,
-  outcome: task.outcome ?? null,
-  claimedBy: task.claimedBy ?? null,
-  claimedAt: task.claimedAt ?? null,
-  completedBy: task.completedBy ?? null,
-  completedAt: task.completedAt ?? null,
-  note: task.note ?? null,
-  dueDate: task.dueDate ?? null,
-  details: task.details ?? null,
-  createdAt: task.createdAt,
-  updatedAt: task.updatedAt,
 });
 
 /** The process's runs and tasks in the engine's admin pages, and the admin's actions on them by this process's engine. */

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
-import { RunProgress, StepActor, StepDefinition, WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
+import type { RunRow } from './runner';
+import { StepActor, StepDefinition, WorkflowDefinition, WorkflowDefinitionError, validateDefinition } from '../domain';
 
 /**
  * What a process provides to run its definition, by name: an effect per step (required for the
@@ -157,22 +158,8 @@ export interface ProcessRecords {
   panel?: PanelRecords;
 }
 
-/** A run as the engine's admin pages read it, whichever table keeps it. */
-export interface PanelRun {
-  documentId: string;
-  processId: string;
-  processVersion: number;
-  subjectType: string | null;
-  subjectId: string | null;
-  context: Record<string, unknown> | null;
-  state: RunProgress['state'];
-  outcome: RunProgress['outcome'] | null;
-  currentStep: string | null;
-  steps: RunProgress['steps'];
-  startedBy: StepActor | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A run as the engine's admin pages read it, whichever table keeps it: the engine's row, and when it was written. */
+export type PanelRun = Omit<RunRow, 'id' | 'openKey'> & { createdAt: string; updatedAt: string };
 
 /** A task as the engine's admin pages read it, whichever table keeps it. */
 export interface PanelTask {
