@@ -436,17 +436,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * Inside the caller's transaction: approves the open payment task of the run waiting for this
-     * invoice's payment, as `actor` (Stripe, once a signed webhook confirmed the payment). Returns
-     * the run to advance after commit, or null when no run was waiting for it.
+     * The signal a payment sends the run waiting for it (`payment-succeeded`, the signal its
+     * check-payment step awaits); webhooks and counter payments send it, nothing else. Inside the
+     * caller's transaction, under the run's lock. A payment Stripe `confirmed` (a signed webhook)
+     * is its own authorization: the run's open verify-payment task is approved by Stripe. A counter
+     * payment is not: Finance still verifies it. Returns the run to advance after commit, or null
+     * when no run waits for this invoice's payment.
      */
-    async approvePaymentIn(trx: any, invoiceDocumentId: string, note: string, actor: Actor): Promise<string | null> {
+    async signalPaymentIn(trx: any, invoiceDocumentId: string, input: { actor: Actor; result: string; confirmed: boolean }): Promise<string | null> {
+      const open: any = await strapi.db.query(RUN_UID as any).findOne({
+        where: { invoice: { documentId: invoiceDocumentId }, state: { $in: ['running', 'waiting'] } },
+      });
+      if (!open) return null;
+      await lockRun(trx, open.documentId);
+      const run = await loadRun(open.documentId);
+      if (!run || !isOpen(run.state)) return null;
+      if (run.currentStep === 'check-payment') return run.documentId;
+      if (run.currentStep !== 'verify-payment' || !input.confirmed) return null;
       const task: any = await strapi.db.query(TASK_UID as any).findOne({
-        where: { type: 'verify-payment', state: 'open', run: { invoice: { documentId: invoiceDocumentId } } },
+        where: { type: 'verify-payment', state: 'open', run: { documentId: run.documentId } },
         populate: ['run'],
       });
-      if (!task) return null;
-      return finishTask(trx, task, { outcome: 'approved', note }, actor);
+      return task ? finishTask(trx, task, { outcome: 'approved', note: input.result }, input.actor) : null;
     },
 
     /** Inside the caller's transaction: cancels an open run and its open step tasks. */
@@ -515,6 +526,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Records a counter payment of an Open invoice; a run waiting for it moves on. */
     async recordManualPayment(invoiceDocumentId: string, input: { amountMinor: number; currency: string; reference: string }) {
+      const actor = currentActor(strapi);
       const transaction = await strapi.db.transaction(async ({ trx }) => {
         // Under the invoice's row lock, so two payments recorded at once see each other.
         await lockInvoice(strapi, trx, invoiceDocumentId);
@@ -552,10 +564,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           } as any,
         });
       });
-      const waiting = await strapi.db
-        .query(RUN_UID as any)
-        .findOne({ where: { invoice: { documentId: invoiceDocumentId }, currentStep: 'check-payment', state: 'waiting' } });
-      if (waiting) await engine.advance(waiting.documentId, currentActor(strapi));
+      // The payment committed, its signal follows in a transaction of its own (the invoice's lock
+      // is not held while the run's is taken).
+      const signalled = await strapi.db.transaction(({ trx }) =>
+        engine.signalPaymentIn(trx, invoiceDocumentId, { actor, result: `counter payment ${input.reference}`, confirmed: false }),
+      );
+      if (signalled) await engine.advance(signalled, actor);
       return transaction;
     },
   };

@@ -235,7 +235,7 @@ const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePay
     );
     return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}, which is ${why}; Finance task to refund it opened` };
   }
-  const run = await ownService(strapi, 'engine').approvePaymentIn(ctx.trx, invoice.documentId, `confirmed by Stripe (${event.id})`, ctx.actor);
+  const run = await ownService(strapi, 'engine').signalPaymentIn(ctx.trx, invoice.documentId, { actor: ctx.actor, result: `confirmed by Stripe (${event.id})`, confirmed: true });
   return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}`, advance: run ? [run] : [] };
 };
 
