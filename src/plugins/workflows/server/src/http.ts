@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { isCalendarDate, isCalendarMonth } from '../../../../domain';
@@ -40,7 +41,7 @@ export const pageFields = {
 };
 
 /** Answers `csv` as a download named `filename`. */
-export const sendCsv = (ctx: any, filename: string, csv: string) => {
+export const sendCsv = (ctx: Context, filename: string, csv: string) => {
   ctx.type = 'text/csv';
   ctx.attachment(filename);
   ctx.body = csv;
@@ -55,7 +56,7 @@ export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
   return result.data;
 };
 
-export const answer = async (ctx: any, status: number, work: () => Promise<unknown>) => {
+export const answer = async (ctx: Context, status: number, work: () => Promise<unknown>) => {
   try {
     ctx.status = status;
     ctx.body = { data: await work() };

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { answer, completeWithDataBody, documentId, noBody, parse } from '../http';
@@ -13,7 +14,7 @@ import panel from './panel';
  * Tasks belong to a staff role a process declares; an API token has none, whatever its
  * permissions. Checked before the input, so a caller without a role learns nothing of it.
  */
-const taskRole = (strapi: Core.Strapi, ctx: any): string => {
+const taskRole = (strapi: Core.Strapi, ctx: Context): string => {
   const role = ctx.state.user?.role?.type;
   const roles = getService(strapi, 'work').taskRoles();
   if (ctx.state.auth?.strategy?.name === 'api-token' || !roles.includes(role)) {
@@ -23,25 +24,25 @@ const taskRole = (strapi: Core.Strapi, ctx: any): string => {
 };
 
 const tasks = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async find(ctx: any) {
+  async find(ctx: Context) {
     const role = taskRole(strapi, ctx);
     // The open tasks of the caller's role in every process, nothing to choose: a query is a mistake.
     parse(noBody, ctx.query);
     ctx.body = { data: await getService(strapi, 'work').openTasks([role]) };
   },
-  async claim(ctx: any) {
+  async claim(ctx: Context) {
     const role = taskRole(strapi, ctx);
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.request.body ?? {});
     await answer(ctx, 200, () => getService(strapi, 'work').claim(id, [role]));
   },
-  async unclaim(ctx: any) {
+  async unclaim(ctx: Context) {
     const role = taskRole(strapi, ctx);
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.request.body ?? {});
     await answer(ctx, 200, () => getService(strapi, 'work').unclaim(id, [role]));
   },
-  async complete(ctx: any) {
+  async complete(ctx: Context) {
     const role = taskRole(strapi, ctx);
     const id = parse(documentId, ctx.params.documentId);
     const input = parse(completeWithDataBody, ctx.request.body);
@@ -50,7 +51,7 @@ const tasks = ({ strapi }: { strapi: Core.Strapi }) => ({
 });
 
 const runs = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async findOne(ctx: any) {
+  async findOne(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.query);
     ctx.body = { data: await getService(strapi, 'work').run(id) };

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ADMIN_ACTIONS } from '../config/actions';
@@ -45,34 +46,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     .strict();
 
   return {
-    async processes(ctx: any) {
+    async processes(ctx: Context) {
       parse(noQuery, ctx.query);
       ctx.body = { data: views().processes() };
     },
 
-    async listRuns(ctx: any) {
+    async listRuns(ctx: Context) {
       ctx.body = { data: await views().listRuns(parse(runQuery, ctx.query)) };
     },
 
-    async findRun(ctx: any) {
+    async findRun(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noQuery, ctx.query);
       ctx.body = { data: await views().findRun(id) };
     },
 
-    async retryRun(ctx: any) {
+    async retryRun(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
       await answer(ctx, 200, () => views().retryRun(id));
     },
 
-    async cancelRun(ctx: any) {
+    async cancelRun(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       const { reason } = parse(cancelBody, ctx.request.body);
       await answer(ctx, 200, () => views().cancelRun(id, reason));
     },
 
-    async listTasks(ctx: any) {
+    async listTasks(ctx: Context) {
       const filters = parse(taskQuery, ctx.query);
       const list = await views().listTasks(filters);
       // For an admin who may reassign, the staff of each role on the page, to hand a task to.
@@ -82,7 +83,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Any open task of any process, to a staff user of its role (audited with the reason). */
-    async reassignTask(ctx: any) {
+    async reassignTask(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(reassignBody, ctx.request.body);
       await answer(ctx, 200, () => views().reassignTask(id, input));

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { readEnvironment } from '../../../../../setup/environment';
 import { E164_HINT, counted, escapeHtml, isEmail, normalizeEmail, toE164 } from '../../../../../domain';
-import { SendFailure, Sender } from './senders/sender';
+import { OutgoingMessage, SendFailure, Sender } from './senders/sender';
 import { sendGridSender } from './senders/sendgrid';
 import { twilioSender } from './senders/twilio';
 
@@ -117,6 +117,22 @@ export interface StrapiEmail {
   html?: unknown;
 }
 
+/** An outbox row as `dispatch` reads it. */
+interface MessageRow {
+  id: number;
+  documentId: string;
+  messageKey: string;
+  /** Null on rows written before messages had a channel (emails). */
+  channel: MessageChannel | null;
+  to: string;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  images: OutgoingMessage['images'];
+  state: 'pending' | 'sent' | 'preview' | 'dead';
+  attempts: number;
+}
+
 const messages = ({ strapi }: { strapi: Core.Strapi }) => {
   const service = {
     /**
@@ -133,9 +149,10 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
         throw new errors.ValidationError(`Cannot queue the ${what} ${String(input?.key)}: ${problems.join('; ')}`);
       }
       const message = parsed.data;
-      const existing = await strapi.db.query(MESSAGE_UID as any).findOne({ where: { messageKey: message.key } });
+      const existing: MessageRow | null = await strapi.db.query(MESSAGE_UID).findOne({ where: { messageKey: message.key } });
       if (existing) return existing;
-      return strapi.documents(MESSAGE_UID as any).create({
+      return strapi.documents(MESSAGE_UID).create({
+        // An SMS has no subject or html: null, which Strapi stores but its input type does not list.
         data: {
           messageKey: message.key,
           channel: message.channel,
@@ -148,7 +165,7 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
           attempts: 0,
           run: message.run,
           priority: message.priority ?? 'normal',
-        } as any,
+        } as Modules.Documents.Params.Data.Input<typeof MESSAGE_UID>,
       });
     },
 
@@ -169,7 +186,7 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
     async dispatch(now: Date = new Date(), limit = 25) {
       const env = readEnvironment();
       const tally = { sent: 0, preview: 0, retried: 0, dead: 0 };
-      const due = await strapi.db.query(MESSAGE_UID as any).findMany({
+      const due: MessageRow[] = await strapi.db.query(MESSAGE_UID).findMany({
         where: { state: 'pending', $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: now } }] },
         // Rows written before priorities existed have none: normal.
         orderBy: [{ priority: 'asc' }, { id: 'asc' }],
@@ -189,7 +206,7 @@ const messages = ({ strapi }: { strapi: Core.Strapi }) => {
           .update({ attempts: message.attempts + 1, next_attempt_at: new Date(Math.max(now.getTime(), Date.now()) + backoffMs(message.attempts + 1)) });
         if (claimed !== 1) continue;
         const attempts = message.attempts + 1;
-        const finish = (data: Record<string, unknown>) => strapi.db.query(MESSAGE_UID as any).update({ where: { id: message.id }, data });
+        const finish = (data: Record<string, unknown>) => strapi.db.query(MESSAGE_UID).update({ where: { id: message.id }, data });
         // Rows written before messages had a channel are emails.
         const channel: MessageChannel = message.channel === 'sms' ? 'sms' : 'email';
         const sender = senders[channel];

@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Data } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { AUDIT_LOG_UID } from '../../../../../guards/audit';
 import { today as clockToday } from '../clock';
@@ -34,8 +34,8 @@ export interface TaskFilters {
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const registry = () => getService(strapi, 'registry');
-  const runs = () => strapi.db.query(RUN_UID as any);
-  const tasks = () => strapi.db.query(TASK_UID as any);
+  const runs = () => strapi.db.query(RUN_UID);
+  const tasks = () => strapi.db.query(TASK_UID);
 
   /** The processes whose runs the engine's runner keeps. */
   const engineProcessIds = (): string[] =>
@@ -249,7 +249,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const rows = await source.tasksOfRun(run.documentId);
       const today = clockToday();
       // The run's trail: its steps' entries and its tasks' (claims, reassignments, completions).
-      const audit = await strapi.db.query(AUDIT_LOG_UID as any).findMany({
+      const audit: Data.ContentType<typeof AUDIT_LOG_UID>[] = await strapi.db.query(AUDIT_LOG_UID).findMany({
         where: { entityDocumentId: { $in: [run.documentId, ...rows.map((task) => task.documentId)] }, entityUid: { $in: [source.uids.run, source.uids.task] } },
         orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
         limit: 200,
@@ -260,7 +260,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         steps: run.steps,
         definition: definition ? definitionView(definition) : null,
         tasks: rows.map((task) => taskView(task, today)),
-        audit: audit.map((entry: any) => ({
+        audit: audit.map((entry) => ({
           documentId: entry.documentId,
           action: entry.action,
           summary: entry.summary,
@@ -286,14 +286,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** The staff users (not blocked) of each of `roles`: whom a task may be handed to. */
     async staffOf(roles: string[]) {
       if (roles.length === 0) return {};
-      const users = await strapi.db.query('plugin::users-permissions.user').findMany({
+      const users: Data.ContentType<'plugin::users-permissions.user'>[] = await strapi.db.query('plugin::users-permissions.user').findMany({
         where: { role: { type: { $in: roles } }, blocked: false },
         populate: ['role'],
         orderBy: { username: 'asc' },
         limit: 500,
       });
       return Object.fromEntries(
-        roles.map((role) => [role, users.filter((user: any) => user.role?.type === role).map((user: any) => ({ documentId: user.documentId, username: user.username }))]),
+        roles.map((role) => [role, users.filter((user) => user.role?.type === role).map((user) => ({ documentId: user.documentId, username: user.username }))]),
       );
     },
 

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import type { Transaction } from '../../../../../setup/knex';
 import { Actor, currentActor } from '../../../../../guards/actor';
 import { now as clockNow, today } from '../clock';
 import { RunInput, RunProgress, StepActor, StepDefinition, WorkflowDefinition, WorkflowError, findStep, isOpen, progressRun, startRun } from '../domain';
@@ -68,7 +69,7 @@ export const workRunOf = (run: RunRow): WorkRun => ({
 });
 
 /** Locks a row of an engine table until the transaction ends (PostgreSQL; SQLite serializes writers anyway). */
-export const lockRow = async (strapi: Core.Strapi, trx: any, table: string, documentId: string) => {
+export const lockRow = async (strapi: Core.Strapi, trx: Transaction, table: string, documentId: string) => {
   if (strapi.db.dialect.client === 'postgres') await trx(table).where({ document_id: documentId }).forUpdate().first();
 };
 
@@ -79,7 +80,7 @@ const asInputError = (error: unknown): never => {
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const runs = () => strapi.db.query(RUN_UID as any);
+  const runs = () => strapi.db.query(RUN_UID);
   const registered = (run: RunRow): RegisteredWorkflow => getService(strapi, 'registry').get(run.processId, run.processVersion);
   const load = (documentId: string): Promise<RunRow | null> => runs().findOne({ where: { documentId } });
 
@@ -288,7 +289,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Inside the caller's transaction: the signal a run's current step waits for arrived (a
      * webhook, a person at the desk). False when the run does not wait for it (nothing written).
      */
-    async signalIn(trx: any, documentId: string, signal: string, input: { actor?: Actor | StepActor; result?: string } = {}): Promise<boolean> {
+    async signalIn(trx: Transaction, documentId: string, signal: string, input: { actor?: Actor | StepActor; result?: string } = {}): Promise<boolean> {
       await lockRow(strapi, trx, RUN_TABLE, documentId);
       const run = await load(documentId);
       if (!run || !isOpen(run.state)) return false;

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import type { Transaction } from '../../../../../setup/knex';
 import { addBusinessDays } from '../../../../../domain/period';
 import { Actor, currentActor } from '../../../../../guards/actor';
 import { now as clockNow, today } from '../clock';
@@ -54,6 +55,19 @@ interface TaskRow {
   details: string | null;
 }
 
+/** An overdue task as `escalateOverdue` reads it, from the engine's tasks or a process's with the same fields. */
+type OverdueTask = Pick<TaskRow, 'id' | 'documentId' | 'type' | 'role' | 'details'> & { title: string | null; dueDate: string };
+
+/** A users-permissions user as stored (username and email are required there), with their role when populated. */
+interface StaffUser {
+  id: number;
+  documentId: string;
+  username: string;
+  email: string;
+  blocked: boolean | null;
+  role?: { type: string } | null;
+}
+
 /** The key that makes a task once: its run, its step, and its id within a parallel step. */
 const taskKey = (run: { documentId: string }, step: StepDefinition, task: { id?: string }) => `${run.documentId}:${step.id}${task.id ? `:${task.id}` : ''}`;
 
@@ -67,7 +81,7 @@ const humanTask = (task: TaskRow): HumanTask => ({
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const tasks = () => strapi.db.query(TASK_UID as any);
+  const tasks = () => strapi.db.query(TASK_UID);
   const registry = () => getService(strapi, 'registry');
   const runner = () => getService(strapi, 'runner');
 
@@ -99,7 +113,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const find = (documentId: string): Promise<TaskRow | null> => tasks().findOne({ where: { documentId }, populate: ['run'] });
 
   /** The task under its row lock, read afresh: 404 when there is none, 403 when it is not for one of `roles`. */
-  const locked = async (trx: any, documentId: string, roles: readonly string[] | 'any'): Promise<TaskRow> => {
+  const locked = async (trx: Transaction, documentId: string, roles: readonly string[] | 'any'): Promise<TaskRow> => {
     await lockRow(strapi, trx, TASK_TABLE, documentId);
     const task = await find(documentId);
     if (!task) throw new errors.NotFoundError(`No task ${documentId}`);
@@ -178,15 +192,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * or a process's that keeps its own tasks with the same fields.
      */
     async escalateOverdue(today: string, now: Date, uid: string = TASK_UID): Promise<number> {
-      const overdue: any[] = await strapi.db.query(uid as any).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
+      const overdue: OverdueTask[] = await strapi.db.query(uid).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
       let escalated = 0;
       for (const task of overdue) {
         await strapi.db.transaction(async () => {
-          const claimed = await strapi.db.query(uid as any).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
+          const claimed = await strapi.db.query(uid).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
           if (claimed.count !== 1) return;
           escalated += 1;
           const name = task.title ?? task.type;
-          const staff: any[] = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: task.role }, blocked: false } });
+          const staff: StaffUser[] = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: task.role }, blocked: false } });
           for (const user of staff) {
             await getService(strapi, 'messages').enqueue({
               channel: 'email',
@@ -250,7 +264,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const who = by(actor);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await locked(trx, documentId, 'any');
-        const user: any = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { documentId: input.user }, populate: ['role'] });
+        const user: StaffUser | null = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { documentId: input.user }, populate: ['role'] });
         if (!user) throw new errors.ValidationError(`No staff user ${input.user}`);
         if (user.blocked) throw new errors.ValidationError(`${user.username} is blocked: a task goes to someone who can sign in`);
         const to: StepActor = { type: 'user', id: String(user.id), name: user.username ?? user.email };
