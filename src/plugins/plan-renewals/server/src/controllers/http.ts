@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
@@ -28,11 +29,11 @@ export const manualPaymentBody = z
 export const engine = (strapi: Core.Strapi) => ownService(strapi, 'engine');
 
 /** Records a counter payment and answers with the transaction. */
-export const recordManualPayment = async (strapi: Core.Strapi, ctx: any) => {
+export const recordManualPayment = async (strapi: Core.Strapi, ctx: Context) => {
   const id = parse(documentId, ctx.params.documentId);
   const input = parse(manualPaymentBody, ctx.request.body);
   await answer(ctx, 201, async () => {
-    const transaction: any = await engine(strapi).recordManualPayment(id, input);
+    const transaction = await engine(strapi).recordManualPayment(id, input);
     return {
       documentId: transaction.documentId,
       state: transaction.state,
@@ -45,7 +46,7 @@ export const recordManualPayment = async (strapi: Core.Strapi, ctx: any) => {
 };
 
 /** The monthly report (its latest revision, or `?revision=n`) as JSON, or CSV with `Accept: text/csv` or `?format=csv`. */
-export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: any) => {
+export const sendMonthlyReport = async (strapi: Core.Strapi, ctx: Context) => {
   const which = parse(month, ctx.params.month);
   const { format, revision } = parse(
     z.object({ format: z.enum(['json', 'csv']).optional(), revision: z.coerce.number().int().min(1).max(10_000).optional() }).strict(),

@@ -1,10 +1,13 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { addCalendarMonths } from '../../../../../domain';
 import { TASK_ROLES } from '../domain';
+import type { TaskRole } from '../domain';
 import { JOB_NAMES } from '../config';
 import { RUN_UID, TASK_UID } from '../services/steps';
+import type { LoadedRun, PrepaidTask } from '../services/steps';
 import { answer, completeBody, documentId, engine, month, noBody, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
 import panel from './panel';
 import { ownService } from '../utils';
@@ -20,7 +23,7 @@ const purchaseBody = z
   })
   .strict();
 
-const publicRun = (run: any) =>
+const publicRun = (run: LoadedRun | null) =>
   run && {
     documentId: run.documentId,
     kind: run.kind,
@@ -33,10 +36,13 @@ const publicRun = (run: any) =>
     steps: run.steps,
   };
 
-type Factory = ({ strapi }: { strapi: Core.Strapi }) => Record<string, (ctx: any) => Promise<void>>;
+/** Stripe's webhook request: the stripe-raw-body middleware keeps the bytes Stripe signed on it. */
+type RawBodyRequest = Context['request'] & { rawBody?: unknown };
+
+type Factory = ({ strapi }: { strapi: Core.Strapi }) => Record<string, (ctx: Context) => Promise<void>>;
 
 const purchases: Factory = ({ strapi }) => ({
-    async create(ctx: any) {
+    async create(ctx: Context) {
       const input = parse(purchaseBody, ctx.request.body);
       await answer(ctx, 201, async () => {
         const { servicePlan, run } = await engine(strapi).purchase(input);
@@ -47,23 +53,23 @@ const purchases: Factory = ({ strapi }) => ({
 });
 
 const renewals: Factory = ({ strapi }) => ({
-    async create(ctx: any) {
+    async create(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       await answer(ctx, 201, async () => publicRun(await engine(strapi).start(id, 'renewal')));
     },
 });
 
 const runs: Factory = ({ strapi }) => ({
-    async findOne(ctx: any) {
+    async findOne(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
-      const run = await strapi.documents(RUN_UID as any).findOne({ documentId: id, populate: { servicePlan: true, invoice: true } });
+      const run = (await strapi.documents(RUN_UID).findOne({ documentId: id, populate: { servicePlan: true, invoice: true } })) as LoadedRun | null;
       if (!run) throw new errors.NotFoundError(`No run ${id}`);
       ctx.body = { data: publicRun(run) };
     },
 });
 
 /** Tasks belong to a staff role; an API token has none, whatever its permissions. */
-const staffRole = (ctx: any): string => {
+const staffRole = (ctx: Context): TaskRole => {
   const role = ctx.state.user?.role?.type;
   if (ctx.state.auth?.strategy?.name === 'api-token' || !(TASK_ROLES as string[]).includes(role)) {
     throw new errors.ForbiddenError('Tasks are for the Finance and Customer Success roles: sign in as a member of staff (an API token has no role)');
@@ -72,7 +78,7 @@ const staffRole = (ctx: any): string => {
 };
 
 /** A task as the content API shows it: who holds it, and the run and invoice it is about. */
-const publicTask = (task: any) => ({
+const publicTask = (task: PrepaidTask) => ({
   documentId: task.documentId,
   type: task.type,
   role: task.role,
@@ -86,47 +92,49 @@ const publicTask = (task: any) => ({
 });
 
 const tasks: Factory = ({ strapi }) => ({
-    async find(ctx: any) {
+    async find(ctx: Context) {
       const role = staffRole(ctx);
       // The open tasks of the caller's role, nothing to choose: a query is a caller's mistake.
       parse(z.object({}).strict(), ctx.query);
-      const tasks = await strapi.documents(TASK_UID as any).findMany({
+      const tasks = await strapi.documents(TASK_UID).findMany({
         filters: { role, state: 'open' },
         populate: { run: true, invoice: true },
         sort: ['dueDate:asc', 'id:asc'],
       });
-      ctx.body = { data: tasks.map(publicTask) };
+      // Its JSON columns as the engine writes them (Strapi types them as any JSON value).
+      ctx.body = { data: (tasks as unknown as PrepaidTask[]).map(publicTask) };
     },
-    async complete(ctx: any) {
+    async complete(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(completeBody, ctx.request.body);
       const role = staffRole(ctx);
       await answer(ctx, 200, async () => publicRun(await engine(strapi).completeTask(id, input, [role])));
     },
-    async claim(ctx: any) {
+    // A claim or give-back answers with the task it wrote: never null (`!`), though the engine's type allows a read's null.
+    async claim(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
       const role = staffRole(ctx);
-      await answer(ctx, 200, async () => publicTask(await engine(strapi).claimTask(id, [role])));
+      await answer(ctx, 200, async () => publicTask((await engine(strapi).claimTask(id, [role]))!));
     },
-    async unclaim(ctx: any) {
+    async unclaim(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
       const role = staffRole(ctx);
-      await answer(ctx, 200, async () => publicTask(await engine(strapi).unclaimTask(id, [role])));
+      await answer(ctx, 200, async () => publicTask((await engine(strapi).unclaimTask(id, [role]))!));
     },
 });
 
 const payments: Factory = ({ strapi }) => ({
-    async create(ctx: any) {
+    async create(ctx: Context) {
       await recordManualPayment(strapi, ctx);
     },
 });
 
 const stripe: Factory = ({ strapi }) => ({
     /** Stripe's deliveries: 200 once in the inbox (or already there), 400 for a bad signature or body, 5xx to be retried. */
-    async webhook(ctx: any) {
-      const raw = ctx.request.rawBody;
+    async webhook(ctx: Context) {
+      const raw = (ctx.request as RawBodyRequest).rawBody;
       if (!Buffer.isBuffer(raw)) throw new errors.ValidationError('The raw request body is not available for signature verification');
       const result = await ownService(strapi, 'webhooks').receive(raw, ctx.get('stripe-signature') || undefined);
       ctx.status = 200;
@@ -136,7 +144,7 @@ const stripe: Factory = ({ strapi }) => ({
 
 const jobs: Factory = ({ strapi }) => ({
     /** Runs a scheduled job now (Finance, API tokens with the permission); 404 for an unknown job. */
-    async run(ctx: any) {
+    async run(ctx: Context) {
       const name = ctx.params.name;
       if (!(JOB_NAMES as readonly string[]).includes(name)) {
         throw new errors.NotFoundError(`No job named "${String(name).slice(0, 64)}": the jobs are ${JOB_NAMES.join(', ')}`);
@@ -147,7 +155,7 @@ const jobs: Factory = ({ strapi }) => ({
 
 const mrr: Factory = ({ strapi }) => ({
     /** Snapshots per currency between two months (default: the last twelve), with their movements. */
-    async find(ctx: any) {
+    async find(ctx: Context) {
       const now = new Date().toISOString().slice(0, 7);
       const query = parse(z.object({ from: month.optional(), to: month.optional() }).strict(), ctx.query);
       const to = query.to ?? now;
@@ -158,11 +166,11 @@ const mrr: Factory = ({ strapi }) => ({
 });
 
 const reports: Factory = ({ strapi }) => ({
-    async findOne(ctx: any) {
+    async findOne(ctx: Context) {
       await sendMonthlyReport(strapi, ctx);
     },
     /** Finance makes a finished month's report again: a new revision with who and why (201). */
-    async regenerate(ctx: any) {
+    async regenerate(ctx: Context) {
       const which = parse(month, ctx.params.month);
       const { reason } = parse(regenerateBody, ctx.request.body);
       const user = ctx.state.user;

@@ -1,7 +1,9 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { RUN_STATES } from '../domain';
+import type { TaskRole } from '../domain';
 import { ADMIN_ACTIONS, TASK_ACTION_OF_ROLE } from '../config/actions';
 import { answer, completeBody, documentId, engine, noBody, pageFields, parse, reassignBody, recordManualPayment, sendMonthlyReport } from './http';
 import { ownService } from '../utils';
@@ -31,8 +33,9 @@ const cancelBody = z.object({ reason: z.string().trim().min(1, 'say why the run 
 const noQuery = z.object({}).strict();
 
 /** The task roles whose action the signed-in admin holds; 403 when none. */
-const taskRoles = (ctx: any): string[] => {
-  const roles = Object.keys(TASK_ACTION_OF_ROLE).filter((role) => ctx.state.userAbility?.can(TASK_ACTION_OF_ROLE[role]));
+const taskRoles = (ctx: Context): TaskRole[] => {
+  // The map's keys are the task roles (it is keyed by them).
+  const roles = (Object.keys(TASK_ACTION_OF_ROLE) as TaskRole[]).filter((role) => ctx.state.userAbility?.can(TASK_ACTION_OF_ROLE[role]));
   if (!roles.length) throw new errors.ForbiddenError('You hold neither the Finance nor the Customer Success task permission');
   return roles;
 };
@@ -40,30 +43,30 @@ const taskRoles = (ctx: any): string[] => {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const views = ownService(strapi, 'panel');
   return {
-    async overview(ctx: any) {
+    async overview(ctx: Context) {
       parse(noQuery, ctx.query);
       ctx.body = { data: await views.overview() };
     },
 
-    async listRuns(ctx: any) {
+    async listRuns(ctx: Context) {
       ctx.body = { data: await views.listRuns(parse(runQuery, ctx.query)) };
     },
 
-    async findRun(ctx: any) {
+    async findRun(ctx: Context) {
       ctx.body = { data: await views.findRun(parse(documentId, ctx.params.documentId)) };
     },
 
-    async servicePlanCoverage(ctx: any) {
+    async servicePlanCoverage(ctx: Context) {
       parse(noQuery, ctx.query);
       ctx.body = { data: await views.coverage(parse(documentId, ctx.params.documentId)) };
     },
 
-    async startRenewal(ctx: any) {
+    async startRenewal(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       await answer(ctx, 201, async () => views.findRun((await engine(strapi).start(id, 'renewal')).documentId));
     },
 
-    async retryRun(ctx: any) {
+    async retryRun(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       await answer(ctx, 200, async () => {
         await engine(strapi).retry(id);
@@ -71,7 +74,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    async cancelRun(ctx: any) {
+    async cancelRun(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       const { reason } = parse(cancelBody, ctx.request.body);
       await answer(ctx, 200, async () => {
@@ -80,7 +83,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    async listTasks(ctx: any) {
+    async listTasks(ctx: Context) {
       parse(noQuery, ctx.query);
       const roles = taskRoles(ctx);
       // Who the viewer is as a claim names them (to offer giving their own claims back) and, for
@@ -90,28 +93,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ctx.body = { data: await views.openTasks(roles), meta: { roles, me, staff } };
     },
 
-    async claimTask(ctx: any) {
+    // A claim, give-back or reassignment answers with the task it wrote: never null (`!`), though
+    // the engine's type allows a read's null.
+    async claimTask(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
       const roles = taskRoles(ctx);
-      await answer(ctx, 200, async () => views.taskView(await engine(strapi).claimTask(id, roles)));
+      await answer(ctx, 200, async () => views.taskView((await engine(strapi).claimTask(id, roles))!));
     },
 
-    async unclaimTask(ctx: any) {
+    async unclaimTask(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noBody, ctx.request.body ?? {});
       const roles = taskRoles(ctx);
-      await answer(ctx, 200, async () => views.taskView(await engine(strapi).unclaimTask(id, roles)));
+      await answer(ctx, 200, async () => views.taskView((await engine(strapi).unclaimTask(id, roles))!));
     },
 
     /** Any open task, to a staff user of its role: the route's policy checked the reassign permission. */
-    async reassignTask(ctx: any) {
+    async reassignTask(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(reassignBody, ctx.request.body);
-      await answer(ctx, 200, async () => views.taskView(await engine(strapi).reassignTask(id, input)));
+      await answer(ctx, 200, async () => views.taskView((await engine(strapi).reassignTask(id, input))!));
     },
 
-    async completeTask(ctx: any) {
+    async completeTask(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       const input = parse(completeBody, ctx.request.body);
       const roles = taskRoles(ctx);
@@ -121,20 +126,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    async recordPayment(ctx: any) {
+    async recordPayment(ctx: Context) {
       await recordManualPayment(strapi, ctx);
     },
 
-    async listReports(ctx: any) {
+    async listReports(ctx: Context) {
       parse(noQuery, ctx.query);
       ctx.body = { data: await views.listReports() };
     },
 
-    async findReport(ctx: any) {
+    async findReport(ctx: Context) {
       await sendMonthlyReport(strapi, ctx);
     },
 
-    async settings(ctx: any) {
+    async settings(ctx: Context) {
       parse(noQuery, ctx.query);
       ctx.body = { data: await views.settings() };
     },

@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Schema, Struct } from '@strapi/strapi';
 import { ACTION_DEFINITIONS, ADMIN_ROLES } from '../config/actions';
 
 /**
@@ -37,12 +37,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** The fields of a content type an admin of these roles may read: all but the private ones. */
   publicFields(subject: string): string[] {
-    const model: any = strapi.contentTypes[subject as keyof typeof strapi.contentTypes];
+    const model: Struct.ContentTypeSchema | undefined = strapi.contentTypes[subject as keyof typeof strapi.contentTypes];
     const fields: string[] = strapi.service('admin::content-type').getNestedFields(model, { components: strapi.components });
     const isPrivate = (path: string) => {
-      let current: any = model;
+      let current: Struct.ContentTypeSchema | Struct.ComponentSchema | null | undefined = model;
       for (const segment of path.split('.')) {
-        const attribute = current?.attributes?.[segment];
+        const attribute: (Schema.Attribute.AnyAttribute & Schema.Attribute.PrivateOption) | undefined = current?.attributes?.[segment];
         if (!attribute || attribute.private === true) return Boolean(attribute);
         current = attribute.type === 'component' ? strapi.components[attribute.component as keyof typeof strapi.components] : null;
       }

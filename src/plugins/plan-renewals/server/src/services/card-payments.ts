@@ -1,10 +1,11 @@
-import type { Core } from '@strapi/strapi';
-import { counted, currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
+import type { Core, Data } from '@strapi/strapi';
+import { CalendarDate, counted, currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
 import { pendingCardTransaction } from '../domain';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
+import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
 
 /**
@@ -22,11 +23,23 @@ export const idempotencyKeys = {
   charge: (runId: string, invoiceNumber: string, attempt: number) => `charge:${runId}:${invoiceNumber}:${attempt}`,
 };
 
+/** A run row of the query engine with its service plan (`populate: ['servicePlan']`). */
+export type InvoiceRun = PrepaidRun & { servicePlan: { documentId: string } };
+
+/** A service plan row with its current period and its Paid invoices' periods. */
+interface PlanPeriods {
+  id: number;
+  currentPeriodStart: CalendarDate | null;
+  invoices?: { periodStart: CalendarDate; periodEnd: CalendarDate }[];
+}
+
+type TaskType = NonNullable<Data.ContentType<'plugin::plan-renewals.task'>['type']>;
+
 const INVOICE_UID = 'api::invoice.invoice';
 const LAPSING = ['Active', 'Processing', 'PastDue'];
 const dayMs = 24 * 60 * 60 * 1000;
 
-const metadataOf = (run: any, invoice: any): PaymentMetadata => ({
+const metadataOf = (run: { documentId: string }, invoice: { documentId: string; number: string }): PaymentMetadata => ({
   app: METADATA_APP,
   invoice: invoice.documentId,
   invoiceNumber: invoice.number,
@@ -48,28 +61,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * A past-due notice by SMS beside its email, to a customer with a phone number: short, the
    * email has the details. A number stored before phones were checked that is not E.164 gets none.
    */
-  const pastDueSms = async (key: string, customer: any, text: string, run?: string) => {
+  const pastDueSms = async (key: string, customer: Customer, text: string, run?: string) => {
     const to = typeof customer.phone === 'string' ? toE164(customer.phone) : null;
     if (to) await messages(strapi).enqueue({ channel: 'sms', key, to, text, run });
   };
 
   /** Opens a Finance task (once per key) about a payment that needs a person. */
-  const financeTask = async (taskKey: string, type: string, details: string, invoice: any, run: any, dueDate: string) => {
-    const existing = await strapi.db.query(TASK_UID as any).findOne({ where: { taskKey } });
+  const financeTask = async (
+    taskKey: string,
+    type: TaskType,
+    details: string,
+    invoice: { documentId: string } | null,
+    run: { documentId: string } | null,
+    dueDate: CalendarDate,
+  ) => {
+    const existing: Data.ContentType<typeof TASK_UID> | null = await strapi.db.query(TASK_UID).findOne({ where: { taskKey } });
     if (existing) return existing;
-    return strapi.documents(TASK_UID as any).create({
-      data: { type, role: 'finance', state: 'open', taskKey, details: details.slice(0, 2000), invoice: invoice?.documentId, run: run?.documentId, dueDate } as any,
+    return strapi.documents(TASK_UID).create({
+      data: { type, role: 'finance', state: 'open', taskKey, details: details.slice(0, 2000), invoice: invoice?.documentId, run: run?.documentId, dueDate },
     });
   };
 
   /** One off-session charge of the saved card; the transaction waits for Stripe's webhook. */
-  const charge = async (run: any, invoice: any, servicePlan: any, attempt: number) => {
+  const charge = async (run: InvoiceRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord, attempt: number) => {
     const customer = servicePlan.customer;
     const customerId = await stripe().ensureCustomer(customer);
     const intent = await stripe().chargeOffSession({
       invoice,
       customerId,
-      paymentMethodId: customer.stripePaymentMethodId,
+      // Only a customer with a saved card is charged off-session.
+      paymentMethodId: customer.stripePaymentMethodId as string,
       ...offSessionCharge(run, invoice, servicePlan.plan.name, attempt),
     });
     // The Stripe call is made outside any database transaction; what it answered is recorded now
@@ -79,11 +100,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const known = await strapi.db.query('api::transaction.transaction').findOne({ where: { provider: 'stripe', providerReference: intent.id } });
       if (!known) {
         await strapi.documents('api::transaction.transaction').create({
-          data: { ...pendingCardTransaction({ invoice, intentId: intent.id, occurredAt: new Date() }), invoice: invoice.documentId } as any,
+          data: { ...pendingCardTransaction({ invoice, intentId: intent.id, occurredAt: new Date() }), invoice: invoice.documentId },
         });
       }
       await strapi.documents(INVOICE_UID).update({
         documentId: invoice.documentId,
+        // `as any`: null clears the field, which Strapi does but its input types do not allow.
         data: { paymentAttempts: attempt, nextPaymentAttemptAt: null } as any,
       });
     });
@@ -91,7 +113,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** A Checkout session for the invoice (after commit); its URL is stored, and emailed for a renewal. */
-  const checkout = async (run: any, invoice: any, servicePlan: any) => {
+  const checkout = async (run: InvoiceRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord) => {
     const customerId = await stripe().ensureCustomer(servicePlan.customer);
     const session = await stripe().checkout({
       invoice,
@@ -101,7 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       key: idempotencyKeys.checkout(run.documentId, invoice.number),
     });
     await strapi.db.transaction(async () => {
-      await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentUrl: session.url } as any });
+      await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentUrl: session.url } });
       if (run.kind === 'renewal') {
         await messages(strapi).enqueue({
           channel: 'email',
@@ -120,11 +142,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Step 4's card payment, inside the step's transaction: the invoice is marked as waiting for
      * its payment request, which `requestPending` sends once the step is committed.
      */
-    async request(run: any, invoice: any): Promise<string> {
+    async request(run: { documentId: string }, invoice: { documentId: string }): Promise<string> {
       if (!stripe().configured()) {
         return 'card payment awaits a Stripe webhook (no STRIPE_SECRET_KEY: nothing was requested from Stripe)';
       }
-      await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentRequest: 'pending' } as any });
+      await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { paymentRequest: 'pending' } });
       return stepResults.cardRequested;
     },
 
@@ -139,7 +161,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async requestPending(now: Date = new Date(), invoiceDocumentId?: string) {
       if (!stripe().configured()) return { requested: 0 };
       const stale = new Date(now.getTime() - config().jobs.stuckRunMinutes * 60_000);
-      const due = await strapi.db.query(INVOICE_UID).findMany({
+      const due: InvoiceRecord[] = await strapi.db.query(INVOICE_UID).findMany({
         where: {
           state: 'Open',
           ...(invoiceDocumentId ? { documentId: invoiceDocumentId } : {}),
@@ -149,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       let requested = 0;
       for (const row of due) {
-        const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: row.documentId } }, populate: ['servicePlan'] });
+        const run: InvoiceRun | null = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: row.documentId } }, populate: ['servicePlan'] });
         // A run still moving (or left mid-step, until the sweeper resumes it) sends its own
         // request once step 5 has opened the payment task: sent earlier, Stripe's webhook could
         // come back before that task exists, find nothing to approve, and leave the run waiting.
@@ -160,12 +182,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .update({ payment_request: 'requested', payment_requested_at: strapi.db.dialect.client === 'sqlite' ? now.getTime() : now });
         if (claimed !== 1) continue;
         try {
-          const invoice: any = await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId });
-          const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-          if (run.kind === 'renewal' && servicePlan.customer.stripePaymentMethodId) {
-            await charge(run, invoice, servicePlan, 1);
+          const invoice = (await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId })) as InvoiceRecord;
+          const servicePlan = (await loadServicePlan(strapi, run!.servicePlan.documentId))!;
+          if (run!.kind === 'renewal' && servicePlan.customer.stripePaymentMethodId) {
+            await charge(run!, invoice, servicePlan, 1);
           } else {
-            await checkout(run, invoice, servicePlan);
+            await checkout(run!, invoice, servicePlan);
           }
           requested += 1;
         } catch (error) {
@@ -180,8 +202,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * A renewal charge failed (inside the webhook's transaction): schedule the next attempt, or,
      * after the last one, put the plan PastDue, tell the customer and give Finance a task.
      */
-    async failed(invoice: any, reason: string, now: Date) {
-      const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+    async failed(invoice: InvoiceRecord, reason: string, now: Date) {
+      const run: InvoiceRun | null = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
       const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
       if (!run || !servicePlan || invoice.state !== 'Open') return 'no open invoice to collect';
       const schedule = config().paymentRetryDays;
@@ -190,7 +212,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const amount = format(money(invoice.totalMinor, invoice.currency));
       if (run.kind === 'renewal' && attempt <= schedule.length) {
         const next = new Date(now.getTime() + schedule[attempt - 1] * dayMs);
-        await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: next } as any });
+        await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: next } });
         await messages(strapi).enqueue({
           channel: 'email',
           key: `${invoice.number}:charge-failed:${attempt}`,
@@ -205,7 +227,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const today = now.toISOString().slice(0, 10);
       const next = run.kind === 'renewal' ? lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: true }) : null;
       if (next) {
-        await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } as any });
+        await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } });
       }
       await messages(strapi).enqueue({
         channel: 'email',
@@ -236,7 +258,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Charges the invoices whose next attempt is due; each claimed first, so one instance does it. */
     async retryDue(now: Date = new Date(), limit = 50) {
-      const due = await strapi.db.query(INVOICE_UID).findMany({
+      const due: InvoiceRecord[] = await strapi.db.query(INVOICE_UID).findMany({
         where: { state: 'Open', nextPaymentAttemptAt: { $lte: now } },
         orderBy: { nextPaymentAttemptAt: 'asc' },
         limit,
@@ -251,9 +273,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (claimed !== 1) continue;
         try {
           await runAs({ type: 'system', name: 'payment retries' }, async () => {
-            const invoice: any = await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId });
-            const run = await strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
-            const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+            const invoice = (await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId })) as InvoiceRecord;
+            const run: InvoiceRun = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+            const servicePlan = (await loadServicePlan(strapi, run.servicePlan.documentId))!;
             await charge(run, invoice, servicePlan, (invoice.paymentAttempts || 1) + 1);
           });
           charged += 1;
@@ -278,7 +300,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let pastDue = 0;
       let after = 0;
       for (;;) {
-        const lapsed = await strapi.db.query('api::service-plan.service-plan').findMany({
+        const lapsed: { id: number; documentId: string }[] = await strapi.db.query('api::service-plan.service-plan').findMany({
           where: { state: { $in: LAPSING }, endDate: { $lte: today }, id: { $gt: after } },
           orderBy: { id: 'asc' },
           limit: 200,
@@ -288,20 +310,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         for (const plan of lapsed) {
           const outcome = await runAs({ type: 'system', name: 'expiry' }, () =>
             strapi.db.transaction(async () => {
-              const servicePlan = await loadServicePlan(strapi, plan.documentId);
-              const run: any = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
+              const servicePlan = (await loadServicePlan(strapi, plan.documentId))!;
+              const run: (InvoiceRun & { invoice?: InvoiceRecord | null }) | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
               const owed = run?.kind === 'renewal' && run.invoice?.state === 'Open';
               const next = lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: owed });
               if (!next) return null;
-              await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } as any });
+              await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } });
               if (next === 'PastDue') {
-                const amount = format(money(run.invoice.totalMinor, run.invoice.currency));
+                // PastDue only with a renewal owed: the run and its invoice are there.
+                const amount = format(money(run!.invoice!.totalMinor, run!.invoice!.currency));
                 await financeTask(
-                  `${run.invoice.documentId}:collect-payment`,
+                  `${run!.invoice!.documentId}:collect-payment`,
                   'collect-payment',
-                  `Invoice ${run.invoice.number} (${amount}) is unpaid and the plan's paid period ended on ${servicePlan.endDate}. Customer ${servicePlan.customer.name} <${servicePlan.customer.email}>.`,
-                  run.invoice,
-                  run,
+                  `Invoice ${run!.invoice!.number} (${amount}) is unpaid and the plan's paid period ended on ${servicePlan.endDate}. Customer ${servicePlan.customer.name} <${servicePlan.customer.email}>.`,
+                  run!.invoice!,
+                  run!,
                   today,
                 );
                 await messages(strapi).enqueue({
@@ -309,19 +332,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                   key: `${servicePlan.documentId}:past-due:${servicePlan.endDate}`,
                   to: servicePlan.customer.email,
                   subject: `Your ${servicePlan.plan.name} is past due`,
-                  text: `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is still unpaid. Pay it to continue the plan.\n`,
-                  run: run.documentId,
+                  text: `Hello ${servicePlan.customer.name},\n\nYour ${servicePlan.plan.name} was paid until ${servicePlan.endDate} and its renewal (invoice ${run!.invoice!.number}, ${amount}) is still unpaid. Pay it to continue the plan.\n`,
+                  run: run!.documentId,
                 });
                 await pastDueSms(
                   `${servicePlan.documentId}:past-due:${servicePlan.endDate}:sms`,
                   servicePlan.customer,
-                  `Your ${servicePlan.plan.name} is past due: it was paid until ${servicePlan.endDate} and its renewal (invoice ${run.invoice.number}, ${amount}) is unpaid. Pay it to continue the plan. Details by email.`,
-                  run.documentId,
+                  `Your ${servicePlan.plan.name} is past due: it was paid until ${servicePlan.endDate} and its renewal (invoice ${run!.invoice!.number}, ${amount}) is unpaid. Pay it to continue the plan. Details by email.`,
+                  run!.documentId,
                 );
                 return 'PastDue';
               }
               if (run) {
                 if (run.invoice?.state === 'Open') {
+                  // `as any`: null clears the field (see `charge`).
                   await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: { state: 'Uncollectible', nextPaymentAttemptAt: null } as any });
                 }
                 await ownService(strapi, 'engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
@@ -349,14 +373,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * paid early becomes the current period. Returns how many moved on.
      */
     async advanceCurrentPeriods(today: string = new Date().toISOString().slice(0, 10)) {
-      const due = await strapi.db.query('api::service-plan.service-plan').findMany({
+      const due: PlanPeriods[] = await strapi.db.query('api::service-plan.service-plan').findMany({
         where: { currentPeriodEnd: { $lte: today }, endDate: { $gt: today }, state: { $ne: 'Cancelled' } },
-        populate: { invoices: { where: { state: 'Paid' }, select: ['periodStart', 'periodEnd'] } } as any,
+        populate: { invoices: { where: { state: 'Paid' }, select: ['periodStart', 'periodEnd'] } },
         limit: 1000,
       });
       let moved = 0;
       for (const plan of due) {
-        const current = currentPeriod((plan.invoices ?? []).map((i: any) => ({ start: i.periodStart, end: i.periodEnd })), today);
+        const current = currentPeriod((plan.invoices ?? []).map((i) => ({ start: i.periodStart, end: i.periodEnd })), today);
         if (!current || current.start === plan.currentPeriodStart) continue;
         await runAs({ type: 'system', name: 'expiry' }, () =>
           strapi.db.query('api::service-plan.service-plan').update({ where: { id: plan.id }, data: { currentPeriodStart: current.start, currentPeriodEnd: current.end } }),

@@ -1,4 +1,5 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules } from '@strapi/strapi';
+import type { Transaction } from '../../../../../setup/knex';
 import { errors } from '@strapi/utils';
 import { writeAudit } from '../../../../../guards/audit';
 import { Actor, currentActor } from '../../../../../guards/actor';
@@ -35,6 +36,8 @@ import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
+import type { InvoiceRecord, LoadedRun, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
+import type { JobsConfig } from './jobs';
 import { ownService } from '../utils';
 
 /**
@@ -45,41 +48,61 @@ import { ownService } from '../utils';
  */
 const PROCESS = PREPAID_PLAN_PROCESS;
 
+/**
+ * What the engine writes to a run or a task: nulls to clear a column and its JSON columns as the
+ * domain shapes, which Strapi's generated input types (optional attributes, JSON values) do not spell:
+ * the boundary where those are handed over as Strapi's input (`as unknown as`).
+ */
+type RunInput = Modules.Documents.Params.Data.Input<typeof RUN_UID>;
+type TaskInput = Modules.Documents.Params.Data.Input<typeof TASK_UID>;
+
+/** A task with its run (`populate: ['run']`). */
+type TaskWithRun = PrepaidTask & { run?: PrepaidRun | null };
+
+/** A staff user with their role, as a reassignment reads it. */
+interface StaffUser {
+  id: number;
+  username: string | null;
+  email: string;
+  blocked: boolean | null;
+  role: { type: string } | null;
+}
+
 const asStepActor = (actor: Actor): StepActor => ({ type: actor.type, id: actor.id, name: actor.name });
 
-const progressOf = (run: any): RunProgress => ({ state: run.state, currentStep: run.currentStep, steps: run.steps, ...(run.outcome ? { outcome: run.outcome } : {}) });
+const progressOf = (run: Pick<PrepaidRun, 'state' | 'currentStep' | 'steps' | 'outcome'>): RunProgress => ({ state: run.state, currentStep: run.currentStep, steps: run.steps, ...(run.outcome ? { outcome: run.outcome } : {}) });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const runs = () => strapi.documents(RUN_UID as any) as any;
+  const runs = () => strapi.documents(RUN_UID);
 
   const pluginConfig = () => ({
     taskDueBusinessDays: strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>,
   });
 
   /** Locks the run's row until the transaction ends (PostgreSQL; SQLite serializes writers anyway). */
-  const lockRun = async (trx: any, documentId: string) => {
+  const lockRun = async (trx: Transaction, documentId: string) => {
     if (strapi.db.dialect.client === 'postgres') {
       await trx('plan_renewal_runs').where({ document_id: documentId }).forUpdate().first();
     }
   };
 
   /** Locks the task's row until the transaction ends (PostgreSQL): claims and completions of one task take turns. */
-  const lockTask = async (trx: any, documentId: string) => {
+  const lockTask = async (trx: Transaction, documentId: string) => {
     if (strapi.db.dialect.client === 'postgres') {
       await trx('plan_renewal_tasks').where({ document_id: documentId }).forUpdate().first();
     }
   };
 
   /** The task, locked and read afresh; 404 when there is none, 403 when it is not for one of `roles`. */
-  const lockedTask = async (trx: any, documentId: string, roles: readonly string[] | 'any') => {
+  const lockedTask = async (trx: Transaction, documentId: string, roles: readonly string[] | 'any') => {
     await lockTask(trx, documentId);
-    const task: any = await strapi.documents(TASK_UID as any).findOne({ documentId, populate: ['run'] });
+    const task = (await strapi.documents(TASK_UID).findOne({ documentId, populate: ['run'] })) as TaskWithRun | null;
     if (!task) throw new errors.NotFoundError(`No task ${documentId}`);
     if (roles !== 'any' && !roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
     return task;
   };
 
-  const humanTask = (task: any): HumanTask => ({
+  const humanTask = (task: PrepaidTask): HumanTask => ({
     id: task.documentId,
     type: task.type,
     role: task.role,
@@ -89,7 +112,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   });
 
   /** Whether the process keeps the task from the run's starter, and who that is. */
-  const dutiesOf = (task: any): RunDuties => ({
+  const dutiesOf = (task: PrepaidTask): RunDuties => ({
     separationOfDuties: separatesDuties(PROCESS, task.stepId ?? null),
     // A run stored before `startedBy` existed: its first step was taken by whoever started it.
     startedBy: task.run ? (task.run.startedBy ?? task.run.steps?.[0]?.actor ?? null) : null,
@@ -107,10 +130,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** Stores who holds the task now, with an audit entry of the change (before and after). */
-  const storeClaim = async (task: any, claimedBy: StepActor | null, audit: { action: string; summary: string; actor: Actor; reason?: string }) => {
-    const updated = await strapi.documents(TASK_UID as any).update({
+  const storeClaim = async (task: TaskWithRun, claimedBy: StepActor | null, audit: { action: string; summary: string; actor: Actor; reason?: string }) => {
+    const updated = await strapi.documents(TASK_UID).update({
       documentId: task.documentId,
-      data: { claimedBy, claimedAt: claimedBy ? clockNow() : null } as any,
+      data: { claimedBy, claimedAt: claimedBy ? clockNow() : null } as unknown as TaskInput,
       populate: ['run', 'invoice'],
     });
     await writeAudit(strapi, {
@@ -123,17 +146,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { task: task.documentId, run: task.run?.documentId ?? null, ...(audit.reason ? { reason: audit.reason } : {}) },
       occurredAt: clockNow(),
     });
-    return updated;
+    return updated as PrepaidTask | null;
   };
 
   const loadRun = (documentId: string) =>
-    runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } });
+    runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } }) as Promise<LoadedRun | null>;
 
-  const auditStep = async (run: any, stepTitle: string, verb: string, result: string, actor: Actor) => {
-    await writeAudit(strapi, { ...stepAuditEntry(run, { id: run.currentStep, title: stepTitle }, verb, result), actor, occurredAt: clockNow() });
+  const auditStep = async (run: LoadedRun, stepTitle: string, verb: string, result: string, actor: Actor) => {
+    await writeAudit(strapi, { ...stepAuditEntry(run, { id: run.currentStep!, title: stepTitle }, verb, result), actor, occurredAt: clockNow() });
   };
 
-  const save = async (run: any, progress: RunProgress, changes: Record<string, unknown> = {}) =>
+  const save = async (run: LoadedRun, progress: RunProgress, changes: Record<string, unknown> = {}) =>
     runs().update({
       documentId: run.documentId,
       data: {
@@ -143,7 +166,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currentStep: progress.currentStep,
         steps: progress.steps,
         openKey: isOpen(progress.state) ? run.servicePlan.documentId : null,
-      },
+      } as unknown as RunInput,
     });
 
   /** Executes the current step once; returns whether the run moved on to another step. */
@@ -188,9 +211,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Completes an open task inside the caller's transaction. A step's task moves its run on (the
    * id of the run to advance is returned) or, rejected, stops it; a follow-up task just closes.
    */
-  const finishTask = async (trx: any, task: any, input: { outcome: string; note?: string }, actor: Actor): Promise<string | null> => {
+  const finishTask = async (trx: Transaction, task: TaskWithRun, input: { outcome: string; note?: string }, actor: Actor): Promise<string | null> => {
     if (task.run) await lockRun(trx, task.run.documentId);
-    const fresh: any = await strapi.db.query(TASK_UID as any).findOne({ where: { id: task.id } });
+    const fresh: PrepaidTask = await strapi.db.query(TASK_UID).findOne({ where: { id: task.id } });
     if (fresh.state !== 'open') throw new ConflictError(`Task ${task.documentId} is already ${fresh.state}`, { outcome: fresh.outcome });
     const outcomes = TASK_OUTCOMES[task.type];
     if (!outcomes[input.outcome]) {
@@ -203,8 +226,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     if (task.type === 'verify-payment' && effect === 'reject') {
       // A rejection voids the invoice: never while it holds money.
-      const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] });
-      const held = (invoice.transactions ?? []).find((t: any) => t.state === 'Success');
+      const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: run!.invoice!.documentId, populate: ['transactions'] })) as InvoiceRecord;
+      const held = (invoice.transactions ?? []).find((t) => t.state === 'Success');
       if (held) {
         throw new ConflictError(
           `Invoice ${invoice.number} has a payment of ${format(money(held.amountMinor, held.currency))} recorded (${held.provider} ${held.providerReference}): ` +
@@ -214,17 +237,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     }
     if (task.type === 'verify-payment' && input.outcome === 'approved') {
-      const invoice: any = await strapi.documents('api::invoice.invoice').findOne({
-        documentId: run.invoice.documentId,
+      const invoice = (await strapi.documents('api::invoice.invoice').findOne({
+        documentId: run!.invoice!.documentId,
         populate: ['transactions'],
-      });
+      })) as InvoiceRecord;
       if (!matchingPayment(invoice)) {
         throw new errors.ValidationError(
           `Invoice ${invoice.number} has no successful payment of ${format(money(invoice.totalMinor, invoice.currency))}: record the payment before approving`,
         );
       }
     }
-    await strapi.documents(TASK_UID as any).update({
+    await strapi.documents(TASK_UID).update({
       documentId: task.documentId,
       data: {
         state: 'completed',
@@ -232,7 +255,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         note: input.note ?? null,
         completedBy: asStepActor(actor),
         completedAt: clockNow(),
-      } as any,
+      } as unknown as TaskInput,
     });
     const result = `${input.outcome}${input.note ? `: ${input.note}` : ''}`;
     if (effect === 'close') {
@@ -247,18 +270,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       return null;
     }
+    // The checks above leave a run here: only a follow-up task closes without one.
     const title = PROCESS.steps.find((s) => s.id === task.stepId)!.title;
     const now = clockNow().toISOString();
     if (effect === 'continue') {
-      await save(run, completeTask(progressOf(run), input.outcome, asStepActor(actor), input.note, now));
-      await auditStep(run, title, 'done', result, actor);
-      return run.documentId;
+      await save(run!, completeTask(progressOf(run!), input.outcome, asStepActor(actor), input.note, now));
+      await auditStep(run!, title, 'done', result, actor);
+      return run!.documentId;
     }
     // A rejection is a decision, not an error: the run ends completed with the outcome `rejected`
     // (the steps after it skipped, saying why), and a new run is the way forward.
-    await reject(run, result, actor);
-    await save(run, completeTask(progressOf(run), input.outcome, asStepActor(actor), input.note, now));
-    await auditStep(run, title, 'rejected', result, actor);
+    await reject(run!, result, actor);
+    await save(run!, completeTask(progressOf(run!), input.outcome, asStepActor(actor), input.note, now));
+    await auditStep(run!, title, 'rejected', result, actor);
     return null;
   };
 
@@ -269,12 +293,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * any run exists. 409 with the open run's id when there is one already.
    */
   const open = async (servicePlanDocumentId: string, kind: 'new' | 'renewal') => {
-    const refuse = (existing: any) => {
+    const refuse = (existing: { documentId: string }) => {
       throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: existing.documentId });
     };
-    const already = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+    const already: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: servicePlanDocumentId } });
     if (already) refuse(already);
-    const servicePlan = await loadServicePlan(strapi, servicePlanDocumentId);
+    const servicePlan: ServicePlanRecord | null = await loadServicePlan(strapi, servicePlanDocumentId);
     if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
     if (!servicePlanMachine.transitions[servicePlan.state as ServicePlanStatus].includes('Processing')) {
       throw new errors.ValidationError(
@@ -295,7 +319,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       return await strapi.db.transaction(async () => {
         const run = await runs().create({
-          data: { ...openingRun({ kind, servicePlan, startedBy: asStepActor(actor) }), servicePlan: servicePlanDocumentId },
+          data: { ...openingRun({ kind, servicePlan, startedBy: asStepActor(actor) }), servicePlan: servicePlanDocumentId } as unknown as RunInput,
         });
         opened = run.documentId;
         if (await step(run.documentId, actor)) await step(run.documentId, actor);
@@ -304,7 +328,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } catch (error) {
       // Two requests at once: the unique open key lets one run through and refuses the other.
       // (Inside a caller's transaction — a purchase — the run this call opened is still visible.)
-      const winner = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: servicePlanDocumentId } });
+      const winner: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: servicePlanDocumentId } });
       if (winner && winner.documentId !== opened) refuse(winner);
       throw error;
     }
@@ -313,7 +337,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const engine = {
     /** When the plan's renewal may start: from `jobs.renewalLeadDays` before its paid period ends. */
     renewalWindow(servicePlan: { endDate?: string | null }, on: string = today()) {
-      const leadDays = (strapi.config.get('plugin::plan-renewals') as any).jobs.renewalLeadDays as number;
+      const leadDays = (strapi.config.get('plugin::plan-renewals') as { jobs: JobsConfig }).jobs.renewalLeadDays;
       const paidUntil = servicePlan.endDate ?? null;
       return { leadDays, firstDay: firstRenewalDay(paidUntil, leadDays), mayStart: renewalMayStart({ paidUntil, leadDays, today: on }) };
     },
@@ -335,14 +359,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Opens a run for a service plan; 409 with the open run's id when there is one already. */
     async start(servicePlanDocumentId: string, kind: 'new' | 'renewal') {
       const run = await open(servicePlanDocumentId, kind);
-      return engine.advance(run.documentId, currentActor(strapi));
+      // The run just opened: advance finds it.
+      return (await engine.advance(run.documentId, currentActor(strapi)))!;
     },
 
     /** A new purchase: the service plan (Pending), its run, and the run's first steps up to payment. */
     async purchase(input: { customer: string; plan: string; addOns: string[]; paymentMethod: 'manual' | 'stripe'; vehicle?: string }) {
       const customer = await strapi.documents('api::customer.customer').findOne({ documentId: input.customer });
       if (!customer) throw new errors.ValidationError(`No customer ${input.customer}`);
-      const plan: any = await strapi.documents('api::plan.plan').findFirst({ filters: { code: input.plan } });
+      const plan = await strapi.documents('api::plan.plan').findFirst({ filters: { code: input.plan } });
       if (!plan) throw new errors.ValidationError(`No plan with code ${input.plan}`);
       if (!plan.active) throw new errors.ValidationError(`Plan ${plan.code} is retired and cannot be bought`);
       // The service plan, its run and the run's first steps are one transaction: a purchase
@@ -358,11 +383,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             vehicle: input.vehicle ?? null,
             autoRenew: true,
             renewalCount: 0,
-          } as any,
+          } as unknown as Modules.Documents.Params.Data.Input<'api::service-plan.service-plan'>, // a null vehicle: see RunInput
         });
         return { servicePlan: created, run: await open(created.documentId, 'new') };
       });
-      return { servicePlan, run: await engine.advance(run.documentId, currentActor(strapi)) };
+      return { servicePlan, run: (await engine.advance(run.documentId, currentActor(strapi)))! };
     },
 
     /**
@@ -374,7 +399,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async completeTask(taskDocumentId: string, input: { outcome: string; note?: string }, roles: string[]) {
       const actor = currentActor(strapi);
       const runDocumentId = await strapi.db.transaction(async ({ trx }) => {
-        const found: any = await strapi.db.query(TASK_UID as any).findOne({ where: { documentId: taskDocumentId }, populate: ['run'] });
+        const found: TaskWithRun | null = await strapi.db.query(TASK_UID).findOne({ where: { documentId: taskDocumentId }, populate: ['run'] });
         if (!found) throw new errors.NotFoundError(`No task ${taskDocumentId}`);
         if (found.run) await lockRun(trx, found.run.documentId);
         const task = await lockedTask(trx, taskDocumentId, roles);
@@ -399,7 +424,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const task = await lockedTask(trx, taskDocumentId, roles);
         const ruling = claimRuling(humanTask(task), asStepActor(actor));
         if (isRefusal(ruling)) return refuse(ruling);
-        if (!ruling.changed) return strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] });
+        if (!ruling.changed) return (await strapi.documents(TASK_UID).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] })) as PrepaidTask | null;
         return storeClaim(task, ruling.claimedBy, { action: 'task.claimed', summary: `claimed by ${actor.name ?? actor.type}`, actor });
       });
     },
@@ -423,13 +448,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const actor = currentActor(strapi);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await lockedTask(trx, taskDocumentId, 'any');
-        const user: any = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { documentId: input.user }, populate: ['role'] });
+        const user: StaffUser | null = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { documentId: input.user }, populate: ['role'] });
         if (!user) throw new errors.ValidationError(`No staff user ${input.user}`);
         if (user.blocked) throw new errors.ValidationError(`${user.username} is blocked: a task goes to someone who can sign in`);
         const to: StepActor = { type: 'user', id: String(user.id), name: user.username ?? user.email };
         const ruling = reassignRuling(humanTask(task), { actor: to, roles: user.role?.type ? [user.role.type] : [] }, dutiesOf(task));
         if (isRefusal(ruling)) return refuse(ruling);
-        if (!ruling.changed) return strapi.documents(TASK_UID as any).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] });
+        if (!ruling.changed) return (await strapi.documents(TASK_UID).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] })) as PrepaidTask | null;
         const from = task.claimedBy ? ` from ${task.claimedBy.name ?? task.claimedBy.type}` : '';
         return storeClaim(task, to, { action: 'task.reassigned', summary: `reassigned${from} to ${to.name}`, actor, reason: input.reason });
       });
@@ -443,8 +468,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * payment is not: Finance still verifies it. Returns the run to advance after commit, or null
      * when no run waits for this invoice's payment.
      */
-    async signalPaymentIn(trx: any, invoiceDocumentId: string, input: { actor: Actor; result: string; confirmed: boolean }): Promise<string | null> {
-      const open: any = await strapi.db.query(RUN_UID as any).findOne({
+    async signalPaymentIn(trx: Transaction, invoiceDocumentId: string, input: { actor: Actor; result: string; confirmed: boolean }): Promise<string | null> {
+      const open: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({
         where: { invoice: { documentId: invoiceDocumentId }, state: { $in: ['running', 'waiting'] } },
       });
       if (!open) return null;
@@ -453,7 +478,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!run || !isOpen(run.state)) return null;
       if (run.currentStep === 'check-payment') return run.documentId;
       if (run.currentStep !== 'verify-payment' || !input.confirmed) return null;
-      const task: any = await strapi.db.query(TASK_UID as any).findOne({
+      const task: TaskWithRun | null = await strapi.db.query(TASK_UID).findOne({
         where: { type: 'verify-payment', state: 'open', run: { documentId: run.documentId } },
         populate: ['run'],
       });
@@ -466,9 +491,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!run || !isOpen(run.state)) return false;
       const title = PROCESS.steps.find((s) => s.id === run.currentStep)?.title ?? 'run';
       await save(run, cancelRun(progressOf(run), asStepActor(actor), reason, clockNow().toISOString()));
-      const open = await strapi.db.query(TASK_UID as any).findMany({ where: { run: { documentId: runDocumentId }, state: 'open' } });
-      for (const task of open.filter((t: any) => t.stepId)) {
-        await strapi.db.query(TASK_UID as any).update({ where: { id: task.id }, data: { state: 'cancelled' } });
+      const open: PrepaidTask[] = await strapi.db.query(TASK_UID).findMany({ where: { run: { documentId: runDocumentId }, state: 'open' } });
+      for (const task of open.filter((t) => t.stepId)) {
+        await strapi.db.query(TASK_UID).update({ where: { id: task.id }, data: { state: 'cancelled' } });
       }
       await auditStep(run, title, 'cancelled', reason, actor);
       return true;
@@ -486,7 +511,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!run) throw new errors.NotFoundError(`No run ${runDocumentId}`);
         if (!isOpen(run.state)) throw new ConflictError(`Run ${runDocumentId} is ${run.state}: only an open run can be cancelled`);
         if (run.invoice) {
-          const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] });
+          const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] })) as InvoiceRecord;
           if (invoice.state === 'Paid' || matchingPayment(invoice)) {
             throw new ConflictError(`Invoice ${invoice.number} has a recorded payment: refund it instead of cancelling the run`);
           }
@@ -512,7 +537,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (error instanceof WorkflowError) throw new ConflictError(error.message);
           throw error;
         }
-        const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: run.servicePlan.documentId } });
+        const open: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: run.servicePlan.documentId } });
         if (open) throw new ConflictError(`Service plan ${run.servicePlan.documentId} already has an open run`, { run: open.documentId });
         await save(run, progress);
         const title = PROCESS.steps.find((s) => s.id === run.currentStep)!.title;
@@ -530,7 +555,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const transaction = await strapi.db.transaction(async ({ trx }) => {
         // Under the invoice's row lock, so two payments recorded at once see each other.
         await lockInvoice(strapi, trx, invoiceDocumentId);
-        const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId, populate: ['transactions'] });
+        const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: invoiceDocumentId, populate: ['transactions'] })) as InvoiceRecord | null;
         if (!invoice) throw new errors.NotFoundError(`No invoice ${invoiceDocumentId}`);
         if (invoice.state !== 'Open') throw new ConflictError(`Invoice ${invoice.number} is ${invoice.state}, not Open: no payment can be recorded`);
         if (input.currency !== invoice.currency || input.amountMinor !== invoice.totalMinor) {
@@ -543,8 +568,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .findOne({ where: { provider: 'manual', providerReference: input.reference } });
         if (duplicate) throw new ConflictError(`A manual payment with reference ${input.reference} is already recorded`);
         // One payment per invoice: the successful payments of an invoice never exceed its total.
-        const recorded = (invoice.transactions ?? []).filter((t: any) => t.state === 'Success');
-        const paid = recorded.reduce((sum: number, t: any) => sum + t.amountMinor, 0);
+        const recorded = (invoice.transactions ?? []).filter((t) => t.state === 'Success');
+        const paid = recorded.reduce((sum: number, t) => sum + t.amountMinor, 0);
         if (recorded.length > 0 && paid + input.amountMinor > invoice.totalMinor) {
           const first = recorded[0];
           throw new ConflictError(
@@ -561,7 +586,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             provider: 'manual',
             providerReference: input.reference,
             occurredAt: clockNow(),
-          } as any,
+          },
         });
       });
       // The payment committed, its signal follows in a transaction of its own (the invoice's lock
@@ -575,21 +600,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** Undoes what an unfinished run did: its Open invoice is voided, the plan goes back where it stood. */
-  const unwind = async (run: any) => {
+  const unwind = async (run: LoadedRun) => {
     const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
     if (run.invoice && run.invoice.state === 'Open') {
-      await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } as any });
+      await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } });
     }
     // A renewal closed unpaid leaves the plan as its paid periods make it (Active while covered).
     const back = stateAfterUnpaidRun({ kind: run.kind, previous: run.previousPlanState ?? null, paidUntil: servicePlan.endDate ?? null, today: today() });
     if (servicePlan.state !== back) {
-      await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } as any });
+      await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } });
     }
     return { servicePlan, back };
   };
 
   /** Finance rejected the payment: void the invoice, put the plan back, tell the customer. */
-  const reject = async (run: any, reason: string, actor: Actor) => {
+  const reject = async (run: LoadedRun, reason: string, actor: Actor) => {
     const { servicePlan, back } = await unwind(run);
     const notice = paymentRejectedNotice({
       customerName: servicePlan.customer.name,

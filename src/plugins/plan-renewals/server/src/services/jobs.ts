@@ -10,6 +10,8 @@ type JobName = (typeof CONFIGURED_JOBS)[number];
 import { getService, messages } from '../../../../workflows/server/src/utils';
 import { RUN_UID, TASK_UID } from './steps';
 import { ownService } from '../utils';
+import type { PrepaidRun } from './steps';
+import type { MrrFigure } from './mrr';
 
 /**
  * The scheduled jobs. Each is a name, a cron schedule (plugin config, in its time zone) and a
@@ -69,7 +71,7 @@ export const JOBS: Record<JobName, JobBody> = {
 
   /** Runs left mid-step (a crash, a lost connection) resume where they stopped. */
   async 'stuck-runs'(strapi, now, config) {
-    const stuck = await strapi.db.query(RUN_UID as any).findMany({
+    const stuck: PrepaidRun[] = await strapi.db.query(RUN_UID).findMany({
       where: { state: 'running', updatedAt: { $lt: new Date(now.getTime() - config.stuckRunMinutes * 60_000) } },
       limit: 100,
     });
@@ -97,7 +99,7 @@ export const JOBS: Record<JobName, JobBody> = {
     const previous = addCalendarMonths(period, -1);
     const closing = await mrr.close(previous, now);
     const figures = await mrr.refresh(period, now);
-    const shown = (list: any[]) => list.map((f: any) => `${f.currency} ${f.mrrMinor} (${counted(f.activePlans, 'plan')})`).join(', ') || 'no plans covered';
+    const shown = (list: MrrFigure[]) => list.map((f) => `${f.currency} ${f.mrrMinor} (${counted(f.activePlans, 'plan')})`).join(', ') || 'no plans covered';
     return `MRR ${period}: ${shown(figures)}${closing.closed ? `; ${previous} closed: ${shown(closing.figures)}` : ''}`;
   },
 
@@ -106,7 +108,7 @@ export const JOBS: Record<JobName, JobBody> = {
     const month = addCalendarMonths(dateIn(now, config.timezone).slice(0, 7), -1);
     const { created, revision, report } = await ownService(strapi, 'reports').generate(month, now);
     if (!created) return `report ${month}: stored (revision ${revision}), unchanged`;
-    return `report ${month}: ${report.sales.map((s: any) => `${s.currency} ${s.new.count} new, ${counted(s.renewal.count, 'renewal')}`).join('; ') || 'no sales'}`;
+    return `report ${month}: ${report.sales.map((s: { currency: string; new: { count: number }; renewal: { count: number } }) => `${s.currency} ${s.new.count} new, ${counted(s.renewal.count, 'renewal')}`).join('; ') || 'no sales'}`;
   },
 };
 
@@ -121,12 +123,12 @@ const bodyOf = (name: string): JobBody | undefined => (Object.hasOwn(JOBS, name)
  */
 const CATCH_UP: Record<string, (strapi: Core.Strapi, now: Date, tz: string) => Promise<string | null>> = {
   async 'daily-mrr'(strapi, now, tz) {
-    const last = await strapi.db.query(FIRE_UID as any).findOne({ where: { job: 'daily-mrr', failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
+    const last: { scheduledFor: string } | null = await strapi.db.query(FIRE_UID).findOne({ where: { job: 'daily-mrr', failed: false, finishedAt: { $notNull: true } }, orderBy: { scheduledFor: 'desc' } });
     return last && now.getTime() - new Date(last.scheduledFor).getTime() < 24 * 60 * 60 * 1000 ? null : dateIn(now, tz);
   },
   async 'monthly-report'(strapi, now, tz) {
     const month = addCalendarMonths(dateIn(now, tz).slice(0, 7), -1);
-    return (await strapi.db.query('plugin::plan-renewals.monthly-report' as any).findOne({ where: { month } })) ? null : month;
+    return (await strapi.db.query('plugin::plan-renewals.monthly-report').findOne({ where: { month } })) ? null : month;
   },
 };
 
@@ -137,10 +139,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Claims a fire: true for the one instance whose insert of the unique key succeeds. */
   const claim = async (fireKey: string, job: string, trigger: string, scheduledFor: Date): Promise<boolean> => {
     try {
-      await strapi.db.query(FIRE_UID as any).create({ data: { fireKey, job, trigger, scheduledFor, startedAt: new Date() } });
+      await strapi.db.query(FIRE_UID).create({ data: { fireKey, job, trigger, scheduledFor, startedAt: new Date() } });
       return true;
     } catch (error) {
-      const taken = await strapi.db.query(FIRE_UID as any).findOne({ where: { fireKey } });
+      const taken = await strapi.db.query(FIRE_UID).findOne({ where: { fireKey } });
       if (taken) return false;
       throw error;
     }
@@ -149,7 +151,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Executes a claimed fire and records how it ended; a failing job never stops the others. */
   const execute = async (fireKey: string, job: string, now: Date) => {
     const finish = (data: Record<string, unknown>) =>
-      strapi.db.query(FIRE_UID as any).update({ where: { fireKey }, data: { ...data, finishedAt: new Date() } });
+      strapi.db.query(FIRE_UID).update({ where: { fireKey }, data: { ...data, finishedAt: new Date() } });
     try {
       const outcome = await runAs({ type: 'system', name: `job ${job}` }, () => bodyOf(job)!(strapi, now, config()));
       await finish({ outcome: outcome.slice(0, 1000), failed: false });

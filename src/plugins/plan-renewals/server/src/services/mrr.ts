@@ -1,5 +1,6 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules } from '@strapi/strapi';
 import { atStartup } from '../../../../../setup/database';
+import type { Transaction } from '../../../../../setup/knex';
 import { MRR_DEFINITIONS, MrrMovementTotals, arpaMinor, churnRateBps, dateInZone, isCalendarMonth, mrrMeasureDay, reconciles } from '../../../../../domain';
 
 /**
@@ -44,6 +45,48 @@ export interface MrrMovement extends MrrMovementTotals {
   churnRateBps: number | null;
 }
 
+/** A stored snapshot: one month's figure in one currency. */
+export interface SnapshotRow {
+  id: number;
+  period: string;
+  currency: string;
+  /** A big integer: a string from PostgreSQL. */
+  mrrMinor: number | string;
+  activePlans: number;
+  computedAt: string;
+  measuredOn: string | null;
+  closedAt: string | null;
+}
+
+/** An integer the database computed (a count or a sum): a string from PostgreSQL (bigint, numeric), null for a sum of no rows. */
+type DbNumber = number | string | null;
+
+/** The MRR and the plans summed per currency. */
+interface SumRow {
+  currency: string;
+  mrr: DbNumber;
+  plans: DbNumber;
+}
+
+/** One currency's movements between two months' lines, as `movements` sums them. */
+interface MovementRow {
+  currency: string;
+  start_minor: DbNumber;
+  end_minor: DbNumber;
+  start_customers: DbNumber;
+  end_customers: DbNumber;
+  new_minor: DbNumber;
+  reactivation_minor: DbNumber;
+  expansion_minor: DbNumber;
+  contraction_minor: DbNumber;
+  churn_minor: DbNumber;
+  new_customers: DbNumber;
+  reactivated_customers: DbNumber;
+  expanded_customers: DbNumber;
+  contracted_customers: DbNumber;
+  churned_customers: DbNumber;
+}
+
 const safe = (value: unknown, what: string): number => {
   const number = Number(value ?? 0);
   if (!Number.isSafeInteger(number)) throw new Error(`${what} exceeds the safe integer range`);
@@ -55,7 +98,7 @@ const assertPeriod = (period: string) => {
 };
 
 /** A per-currency sum row as the figures the API and the snapshots use. */
-const toFigure = (row: any): MrrFigure => {
+const toFigure = (row: SumRow): MrrFigure => {
   const mrrMinor = safe(row.mrr, `MRR in ${row.currency}`);
   return { currency: row.currency, mrrMinor, arrMinor: mrrMinor * 12, activePlans: safe(row.plans, 'plan count') };
 };
@@ -68,7 +111,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Each customer's MRR per currency on day `asOf`, as a query (not loaded into memory): the
    * domain's `countsForMrr` — a Paid invoice of the plan covers the day, the plan is not Cancelled.
    */
-  const perCustomer = (trx: any, asOf: string) =>
+  const perCustomer = (trx: Transaction, asOf: string) =>
     trx('service_plans as sp')
       .join('service_plans_plan_lnk as pl', 'pl.service_plan_id', 'sp.id')
       .join('plans as p', 'p.id', 'pl.plan_id')
@@ -100,7 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * nothing new writes no line (rewriting every line of the month costed more than computing them),
    * and the totals are summed from the computed lines.
    */
-  const writeLines = async (trx: any, period: string, asOf: string) => {
+  const writeLines = async (trx: Transaction, period: string, asOf: string) => {
     const postgres = strapi.db.dialect.client === 'postgres';
     const select = perCustomer(trx, asOf).toString();
     if (postgres) {
@@ -130,17 +173,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
        ON CONFLICT (period, currency, customer_id) DO NOTHING`,
       [LINES_TABLE, period],
     );
-    const totals = await trx(COMPUTED_TABLE).groupBy('currency').orderBy('currency').select('currency').sum({ mrr: 'mrr_minor', plans: 'active_plans' });
+    const totals: SumRow[] = await trx(COMPUTED_TABLE).groupBy('currency').orderBy('currency').select('currency').sum({ mrr: 'mrr_minor', plans: 'active_plans' });
     await trx.raw(`DROP TABLE ${postgres ? '' : 'temp.'}${COMPUTED_TABLE}`);
     return totals;
   };
 
   /** Month `period`'s stored figures (the snapshot), and whether the month is closed. */
   const storedFigures = async (period: string) => {
-    const rows = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period }, orderBy: { currency: 'asc' } });
+    const rows: SnapshotRow[] = await strapi.db.query(SNAPSHOT_UID).findMany({ where: { period }, orderBy: { currency: 'asc' } });
     return {
-      closed: rows.length > 0 && rows.every((row: any) => row.closedAt),
-      figures: rows.map((row: any) => toFigure({ currency: row.currency, mrr: row.mrrMinor, plans: row.activePlans })),
+      closed: rows.length > 0 && rows.every((row) => row.closedAt),
+      figures: rows.map((row) => toFigure({ currency: row.currency, mrr: row.mrrMinor, plans: row.activePlans })),
     };
   };
 
@@ -158,18 +201,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if ((await storedFigures(period)).closed) return null;
       const totals = await writeLines(trx, period, asOf);
       const figures: MrrFigure[] = totals.map(toFigure);
-      const stored = await strapi.db.query(SNAPSHOT_UID as any).findMany({ where: { period } });
+      const stored: SnapshotRow[] = await strapi.db.query(SNAPSHOT_UID).findMany({ where: { period } });
       for (const snapshot of stored) {
         // A currency without active plans any more is at zero, not left at its old figure.
         if (!figures.some((f) => f.currency === snapshot.currency)) {
-          await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date(), measuredOn: asOf, closedAt: close ? new Date() : null } });
+          await strapi.db.query(SNAPSHOT_UID).update({ where: { id: snapshot.id }, data: { mrrMinor: 0, activePlans: 0, computedAt: new Date(), measuredOn: asOf, closedAt: close ? new Date() : null } });
         }
       }
       for (const figure of figures) {
         const data = { period, currency: figure.currency, mrrMinor: figure.mrrMinor, activePlans: figure.activePlans, computedAt: new Date(), measuredOn: asOf, closedAt: close ? new Date() : null };
-        const existing = stored.find((s: any) => s.currency === figure.currency);
-        if (existing) await strapi.db.query(SNAPSHOT_UID as any).update({ where: { id: existing.id }, data });
-        else await strapi.documents(SNAPSHOT_UID as any).create({ data: data as any });
+        const existing = stored.find((s) => s.currency === figure.currency);
+        // An open month's closedAt is null, which Strapi stores but its input type does not list.
+        if (existing) await strapi.db.query(SNAPSHOT_UID).update({ where: { id: existing.id }, data });
+        else await strapi.documents(SNAPSHOT_UID).create({ data: data as Modules.Documents.Params.Data.Input<typeof SNAPSHOT_UID> });
       }
       return figures;
     });
@@ -198,7 +242,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const today = todayOf(now);
       // Inside the caller's transaction when there is one (a step of a run), so the query sees its
       // writes and, on SQLite, does not wait for the connection that transaction holds.
-      const rows = await strapi.db.transaction(({ trx }) =>
+      const rows: SumRow[] = await strapi.db.transaction(({ trx }) =>
         trx
           .from(perCustomer(trx, today).as('c'))
           .groupBy('currency')
@@ -240,7 +284,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async backfill(period: string, now: Date = new Date()): Promise<MrrFigure[] | null> {
       assertPeriod(period);
       if (period >= todayOf(now).slice(0, 7)) throw new Error(`Only a finished month can be filled in, not ${period}`);
-      if (await strapi.db.query(SNAPSHOT_UID as any).count({ where: { period } })) return null;
+      if (await strapi.db.query(SNAPSHOT_UID).count({ where: { period } })) return null;
       return (await service.close(period, now)).figures;
     },
 
@@ -248,7 +292,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async movements(from: string, to: string): Promise<MrrMovement[]> {
       assertPeriod(from);
       assertPeriod(to);
-      const rows = await strapi.db.transaction(({ trx }) =>
+      const rows: MovementRow[] | { rows: MovementRow[] } = await strapi.db.transaction(({ trx }) =>
         trx.raw(
           `SELECT currency,
              SUM(before_minor) AS start_minor,
@@ -288,7 +332,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ),
       );
       const list = Array.isArray(rows) ? rows : rows.rows; // better-sqlite3 answers rows, pg a result
-      return list.map((row: any): MrrMovement => {
+      return list.map((row): MrrMovement => {
         const totals: MrrMovementTotals = {
           currency: row.currency,
           startMinor: safe(row.start_minor, 'MRR'),
@@ -323,11 +367,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async history(from: string, to: string) {
       assertPeriod(from);
       assertPeriod(to);
-      const snapshots = await strapi.db.query(SNAPSHOT_UID as any).findMany({
+      const snapshots: SnapshotRow[] = await strapi.db.query(SNAPSHOT_UID).findMany({
         where: { period: { $gte: from, $lte: to } },
         orderBy: [{ period: 'asc' }, { currency: 'asc' }],
       });
-      const customers = await strapi.db.transaction(({ trx }) =>
+      const customers: { period: string; currency: string; customers: DbNumber }[] = await strapi.db.transaction(({ trx }) =>
         trx(LINES_TABLE)
           .whereBetween('period', [from, to])
           .where('mrr_minor', '>', 0)
@@ -336,12 +380,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .count({ customers: '*' }),
       );
       const customersOf = (period: string, currency: string) =>
-        safe(customers.find((row: any) => row.period === period && row.currency === currency)?.customers, 'count');
-      const periods = [...new Set(snapshots.map((s: any) => s.period as string))];
+        safe(customers.find((row) => row.period === period && row.currency === currency)?.customers, 'count');
+      const periods = [...new Set(snapshots.map((s) => s.period))];
       const movements: MrrMovement[] = [];
       for (let i = 1; i < periods.length; i += 1) movements.push(...(await this.movements(periods[i - 1], periods[i])));
       return {
-        snapshots: snapshots.map((s: any) => {
+        snapshots: snapshots.map((s) => {
           const mrrMinor = safe(s.mrrMinor, 'MRR');
           const activeCustomers = customersOf(s.period, s.currency);
           return {

@@ -1,11 +1,14 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Data, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, paidThroughDay } from '../../../../../domain';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
 import { TASK_ROLES } from '../domain';
+import type { RunState, TaskRole } from '../domain';
 import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
+import type { PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
+import type { JobsConfig } from './jobs';
 import { STRIPE_API_VERSION } from './stripe';
 import { EVENT_UID } from './webhooks';
 import { ownService } from '../utils';
@@ -17,7 +20,7 @@ import { ownService } from '../utils';
  */
 export interface RunFilters {
   kind?: 'new' | 'renewal';
-  state?: string;
+  state?: RunState;
   plan?: string;
   customer?: string;
   servicePlan?: string;
@@ -26,6 +29,47 @@ export interface RunFilters {
   page: number;
   pageSize: number;
 }
+
+/** Invoices paid per kind, one `m<i>` count per month asked for (a string from PostgreSQL). */
+type SalesRow = { kind: string } & { [month: `m${number}`]: number | string | null };
+
+/** Open tasks of a role and how many are overdue (counts: strings from PostgreSQL). */
+interface OpenTasksRow {
+  role: string;
+  open: number | string;
+  overdue: number | string | null;
+}
+
+/** Open invoices of a currency: counts and sums (strings from PostgreSQL), the oldest due date as the driver returns it. */
+interface UnpaidRow {
+  currency: string;
+  count: number | string;
+  total: number | string | null;
+  overdue: number | string | null;
+  oldest: unknown;
+}
+
+/** A job's latest start (epoch milliseconds from SQLite, a timestamp from PostgreSQL). */
+interface JobFireRow {
+  job: string;
+  last: unknown;
+}
+
+/** A staff user with their role, as `staffOf` reads them. */
+interface StaffUser {
+  documentId: string;
+  username: string | null;
+  role: { type: string } | null;
+}
+
+/** A stored report as listed (revision null: stored before revisions were kept). */
+interface ReportRow {
+  month: string;
+  generatedAt: string;
+  revision: number | null;
+}
+
+type Invoice = Data.ContentType<'api::invoice.invoice'>;
 
 const FINISHED_INVOICE_STATES = ['Paid', 'Refunded'];
 
@@ -49,37 +93,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ]),
       );
     });
-    const rows = await query;
+    const rows: SalesRow[] = await query;
     return months.map((month, i) => ({
       month,
-      new: n(rows.find((row: any) => row.kind === 'new')?.[`m${i}`]),
-      renewal: n(rows.find((row: any) => row.kind === 'renewal')?.[`m${i}`]),
+      new: n(rows.find((row) => row.kind === 'new')?.[`m${i}`]),
+      renewal: n(rows.find((row) => row.kind === 'renewal')?.[`m${i}`]),
     }));
   };
 
   const tasksPerRole = async (today: string) => {
     const knex = strapi.db.connection;
-    const rows = await knex('plan_renewal_tasks')
+    const rows: OpenTasksRow[] = await knex('plan_renewal_tasks')
       .where('state', 'open')
       .groupBy('role')
       .select('role')
       .count({ open: '*' })
       .select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
     return TASK_ROLES.map((role) => {
-      const row: any = rows.find((r: any) => r.role === role);
+      const row = rows.find((r) => r.role === role);
       return { role, open: n(row?.open), overdue: n(row?.overdue) };
     });
   };
 
   const adminUrl = (uid: string, documentId: string) => `/content-manager/collection-types/${uid}/${documentId}`;
 
-  const paymentOf = (invoice: any) => {
-    const paid = (invoice.transactions ?? []).find((t: any) => t.state === 'Success');
+  const paymentOf = (invoice: Invoice) => {
+    const paid = (invoice.transactions ?? []).find((t) => t.state === 'Success');
     return paid ? { provider: paid.provider, providerReference: paid.providerReference, amountMinor: paid.amountMinor, currency: paid.currency } : null;
   };
 
   /** A step's task is about its run's invoice; a follow-up task (dispute, mismatch) names its own. */
-  const invoiceOf = (task: any) => {
+  const invoiceOf = (task: PrepaidTask) => {
     const invoice = task.invoice ?? task.run?.invoice;
     return invoice
       ? {
@@ -95,7 +139,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       : null;
   };
 
-  const taskView = (task: any, today: string) => ({
+  const taskView = (task: PrepaidTask, today: string) => ({
     documentId: task.documentId,
     type: task.type,
     role: task.role,
@@ -114,15 +158,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     invoice: invoiceOf(task),
   });
 
-  const runSummary = (run: any) => ({
+  const runSummary = (run: PrepaidRun) => ({
     documentId: run.documentId,
     kind: run.kind,
     state: run.state,
     // How a completed run ended: accepted, or rejected by a person (a rejected payment).
     outcome: run.outcome ?? (run.state === 'completed' ? 'accepted' : null),
     currentStep: run.currentStep ?? null,
-    currentStepTitle: run.steps?.find((s: any) => s.id === run.currentStep)?.title ?? null,
-    stepsDone: (run.steps ?? []).filter((s: any) => s.state === 'done').length,
+    currentStepTitle: run.steps?.find((s) => s.id === run.currentStep)?.title ?? null,
+    stepsDone: (run.steps ?? []).filter((s) => s.state === 'done').length,
     stepCount: (run.steps ?? []).length,
     periodStart: run.periodStart ?? null,
     periodEnd: run.periodEnd ?? null,
@@ -149,7 +193,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * their due date, and the oldest due date — the one a Finance officer chases first.
    */
   const unpaidInvoices = async (today: string) => {
-    const rows = await strapi.db.transaction(({ trx }) =>
+    const rows: UnpaidRow[] = await strapi.db.transaction(({ trx }) =>
       trx('invoices')
         .where('state', 'Open')
         .groupBy('currency')
@@ -161,17 +205,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .select(trx.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today])),
     );
     const day = (value: unknown) => (value == null ? null : value instanceof Date ? value.toISOString().slice(0, 10) : typeof value === 'number' ? new Date(value).toISOString().slice(0, 10) : String(value).slice(0, 10));
-    const figures = rows.map((row: any) => ({ currency: row.currency, count: Number(row.count), totalMinor: Number(row.total ?? 0), overdue: Number(row.overdue ?? 0), oldestDueDate: day(row.oldest) }));
+    const figures = rows.map((row) => ({ currency: row.currency, count: Number(row.count), totalMinor: Number(row.total ?? 0), overdue: Number(row.overdue ?? 0), oldestDueDate: day(row.oldest) }));
     return {
-      count: figures.reduce((sum: number, f: any) => sum + f.count, 0),
-      overdue: figures.reduce((sum: number, f: any) => sum + f.overdue, 0),
-      oldestDueDate: figures.map((f: any) => f.oldestDueDate).filter(Boolean).sort()[0] ?? null,
+      count: figures.reduce((sum, f) => sum + f.count, 0),
+      overdue: figures.reduce((sum, f) => sum + f.overdue, 0),
+      oldestDueDate: figures.map((f) => f.oldestDueDate).filter(Boolean).sort()[0] ?? null,
       figures,
     };
   };
 
-  const TASK_POPULATE = { run: { populate: { invoice: { populate: ['customer', 'transactions'] } } }, invoice: { populate: ['customer', 'transactions'] } } as const;
+  const TASK_POPULATE: Modules.Documents.Params.Populate.Any<typeof TASK_UID> = { run: { populate: { invoice: { populate: ['customer', 'transactions'] } } }, invoice: { populate: ['customer', 'transactions'] } };
 
+  // Strapi types a JSON column as any JSON value: the runs and tasks read below are taken as the
+  // engine writes them (steps.ts), a list with `as unknown as` (no `null` in common to cast through).
   const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
 
   const views = {
@@ -196,15 +242,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         unpaidInvoices(today),
       ]);
       // The current month's point is live; earlier months are the stored month-end snapshots.
-      const stored = history.snapshots.filter((s: any) => s.period !== month);
-      const points = [...stored, ...current.map((figure: any) => ({ period: month, currency: figure.currency, mrrMinor: figure.mrrMinor }))];
+      const stored = history.snapshots.filter((s) => s.period !== month);
+      const points = [...stored, ...current.map((figure) => ({ period: month, currency: figure.currency, mrrMinor: figure.mrrMinor }))];
       // The plans MRR counts (covered by a paid period now), whatever their renewal run is doing.
-      const activePlans = current.reduce((sum: number, figure: any) => sum + figure.activePlans, 0);
+      const activePlans = current.reduce((sum, figure) => sum + figure.activePlans, 0);
       // What moved MRR into each month, between the two months' stored customer lines (the current
       // month's as last refreshed: by the daily job and by every run that changes a plan's cover).
       const movements = history.movements
-        .filter((m: any) => months.includes(m.to))
-        .map((m: any) => ({
+        .filter((m) => months.includes(m.to))
+        .map((m) => ({
           month: m.to,
           from: m.from,
           currency: m.currency,
@@ -219,14 +265,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           churnRateBps: m.churnRateBps,
           customers: m.customers,
         }));
-      const currencies: string[] = [...new Set([...points.filter((p: any) => months.includes(p.period)), ...movements].map((x: any) => x.currency as string))].sort();
+      const currencies: string[] = [...new Set([...points.filter((p) => months.includes(p.period)), ...movements].map((x) => x.currency as string))].sort();
       // Per currency, the latest month with stored figures: its churn rate (from the movements
       // into it) and ARPA. A currency without MRR that month has no ARPA and, with no customers at
       // the start, no churn rate.
-      const lastPeriod = history.snapshots.map((s: any) => s.period as string).filter((p: string) => months.includes(p)).sort().pop() ?? null;
+      const lastPeriod = history.snapshots.map((s) => s.period as string).filter((p: string) => months.includes(p)).sort().pop() ?? null;
       const rates = currencies.map((currency) => {
-        const snapshot: any = history.snapshots.find((s: any) => s.period === lastPeriod && s.currency === currency);
-        const movement = movements.find((m: any) => m.month === lastPeriod && m.currency === currency);
+        const snapshot = history.snapshots.find((s) => s.period === lastPeriod && s.currency === currency);
+        const movement = movements.find((m) => m.month === lastPeriod && m.currency === currency);
         return {
           currency,
           month: lastPeriod,
@@ -235,7 +281,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
       });
       // A month with figures stored and none for a currency had no MRR in it: zero, not unknown.
-      const measured = new Set(points.map((p: any) => p.period as string));
+      const measured = new Set(points.map((p) => p.period as string));
       return {
         today,
         month,
@@ -249,7 +295,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currencies,
         mrrHistory: months.map((period) => ({
           month: period,
-          ...Object.fromEntries(currencies.map((c) => [c, points.find((p: any) => p.period === period && p.currency === c)?.mrrMinor ?? (measured.has(period) ? 0 : null)])),
+          ...Object.fromEntries(currencies.map((c) => [c, points.find((p) => p.period === period && p.currency === c)?.mrrMinor ?? (measured.has(period) ? 0 : null)])),
         })),
         movements,
         rates,
@@ -259,7 +305,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async listRuns(filters: RunFilters) {
-      const where: any[] = [];
+      const where: Modules.Documents.Params.Filters.Any<typeof RUN_UID>[] = [];
       if (filters.kind) where.push({ kind: filters.kind });
       if (filters.state) where.push({ state: filters.state });
       if (filters.plan) where.push({ servicePlan: { plan: { code: filters.plan } } });
@@ -269,16 +315,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (filters.to) where.push({ createdAt: { $lt: new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000).toISOString() } });
       const query = { filters: where.length ? { $and: where } : {} };
       const [items, total] = await Promise.all([
-        strapi.documents(RUN_UID as any).findMany({
+        strapi.documents(RUN_UID).findMany({
           ...query,
           populate: runPopulate,
           sort: ['createdAt:desc', 'id:desc'],
           limit: filters.pageSize,
           start: (filters.page - 1) * filters.pageSize,
-        } as any),
-        strapi.documents(RUN_UID as any).count(query as any),
+        }),
+
+        strapi.documents(RUN_UID).count(query),
       ]);
-      return { items: items.map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };
+      return { items: (items as unknown as PrepaidRun[]).map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };
     },
 
     /**
@@ -286,9 +333,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * through, and when its renewal may start (or that one is open).
      */
     async coverage(documentId: string, now: Date = new Date()) {
-      const plan: any = await strapi.db.query('api::service-plan.service-plan').findOne({ where: { documentId } });
+      const plan: Omit<ServicePlanRecord, 'plan' | 'customer'> | null = await strapi.db.query('api::service-plan.service-plan').findOne({ where: { documentId } });
       if (!plan) throw new errors.NotFoundError(`No service plan ${documentId}`);
-      const open = await strapi.db.query(RUN_UID as any).findOne({ where: { openKey: documentId } });
+      const open: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: documentId } });
       const window = ownService(strapi, 'engine').renewalWindow(plan, now.toISOString().slice(0, 10));
       return {
         documentId,
@@ -302,19 +349,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** One run with its steps and every record it touched, each with its admin link. */
     async findRun(documentId: string, now: Date = new Date()) {
-      const run: any = await strapi.documents(RUN_UID as any).findOne({ documentId, populate: runPopulate } as any);
+      const run = (await strapi.documents(RUN_UID).findOne({ documentId, populate: runPopulate })) as PrepaidRun | null;
       if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
       const today = now.toISOString().slice(0, 10);
-      const invoice: any = run.invoice
+      const invoice = run.invoice
         ? await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] })
         : null;
-      const tasks = await strapi.documents(TASK_UID as any).findMany({
+      const tasks = (await strapi.documents(TASK_UID).findMany({
         filters: { run: { documentId } },
         populate: TASK_POPULATE,
         sort: ['createdAt:asc', 'id:asc'],
-      } as any);
-      const subjects = [documentId, run.servicePlan?.documentId, invoice?.documentId, ...(invoice?.transactions ?? []).map((t: any) => t.documentId), ...tasks.map((t: any) => t.documentId)].filter(Boolean);
-      const audit = await strapi.db.query('api::audit-log.audit-log').findMany({
+      })) as unknown as PrepaidTask[];
+      const subjects = [documentId, run.servicePlan?.documentId, invoice?.documentId, ...(invoice?.transactions ?? []).map((t) => t.documentId), ...tasks.map((t) => t.documentId)].filter(Boolean);
+      const audit: Data.ContentType<'api::audit-log.audit-log'>[] = await strapi.db.query('api::audit-log.audit-log').findMany({
         where: { entityDocumentId: { $in: subjects }, occurredAt: { $gte: run.createdAt } },
         orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
         limit: 200,
@@ -335,7 +382,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           paidAt: invoice.paidAt ?? null,
           link: adminUrl('api::invoice.invoice', invoice.documentId),
         },
-        transactions: (invoice?.transactions ?? []).map((t: any) => ({
+        transactions: (invoice?.transactions ?? []).map((t) => ({
           documentId: t.documentId,
           state: t.state,
           amountMinor: t.amountMinor,
@@ -345,8 +392,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           occurredAt: t.occurredAt,
           link: adminUrl('api::transaction.transaction', t.documentId),
         })),
-        tasks: tasks.map((task: any) => taskView(task, today)),
-        audit: audit.map((entry: any) => ({
+        tasks: tasks.map((task) => taskView(task, today)),
+        audit: audit.map((entry) => ({
           documentId: entry.documentId,
           action: entry.action,
           summary: entry.summary,
@@ -361,34 +408,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Open tasks of `roles`, oldest due first, with the invoice and run they are about. */
     /** The staff users (not blocked) of each of `roles`, by role: whom a task may be handed to. */
     async staffOf(roles: string[]) {
-      const users = await strapi.db.query('plugin::users-permissions.user').findMany({
+      const users: StaffUser[] = await strapi.db.query('plugin::users-permissions.user').findMany({
         where: { role: { type: { $in: roles } }, blocked: false },
         populate: ['role'],
         orderBy: { username: 'asc' },
         limit: 500,
       });
       return Object.fromEntries(
-        roles.map((role) => [role, users.filter((user: any) => user.role?.type === role).map((user: any) => ({ documentId: user.documentId, username: user.username }))]),
+        roles.map((role) => [role, users.filter((user) => user.role?.type === role).map((user) => ({ documentId: user.documentId, username: user.username }))]),
       );
     },
 
-    async openTasks(roles: string[], now: Date = new Date()) {
+    async openTasks(roles: TaskRole[], now: Date = new Date()) {
       const today = now.toISOString().slice(0, 10);
-      const tasks = await strapi.documents(TASK_UID as any).findMany({
+      const tasks = (await strapi.documents(TASK_UID).findMany({
         filters: { role: { $in: roles }, state: 'open' },
         populate: TASK_POPULATE,
         sort: ['dueDate:asc', 'id:asc'],
         limit: 200,
-      } as any);
-      return tasks.map((task: any) => taskView(task, today));
+      })) as unknown as PrepaidTask[];
+      return tasks.map((task) => taskView(task, today));
     },
 
-    taskView: (task: any, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),
+    taskView: (task: PrepaidTask, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),
 
     /** Stored monthly reports, newest first, each with its latest revision (the figures are fetched one month at a time). */
     async listReports() {
-      const reports = await strapi.db.query(REPORT_UID as any).findMany({ select: ['month', 'generatedAt', 'revision'], orderBy: [{ month: 'desc' }, { revision: 'desc' }], limit: 240 });
-      const months = new Map<string, any>();
+      const reports: ReportRow[] = await strapi.db.query(REPORT_UID).findMany({ select: ['month', 'generatedAt', 'revision'], orderBy: [{ month: 'desc' }, { revision: 'desc' }], limit: 240 });
+      const months = new Map<string, { month: string; generatedAt: string; revision: number }>();
       for (const report of reports) if (!months.has(report.month)) months.set(report.month, { month: report.month, generatedAt: report.generatedAt, revision: report.revision ?? 1 });
       return [...months.values()].slice(0, 120);
     },
@@ -397,16 +444,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async settings() {
       const env = readEnvironment();
       const config = (key: string) => strapi.plugin('plan-renewals').config(key);
-      const jobs: any = config('jobs');
-      const fires = await strapi.db.connection('plan_renewal_job_fires').groupBy('job').select('job').max({ last: 'started_at' });
+      const jobs = config('jobs') as JobsConfig;
+      const fires: JobFireRow[] = await strapi.db.connection('plan_renewal_job_fires').groupBy('job').select('job').max({ last: 'started_at' });
       // SQLite keeps datetimes as epoch milliseconds, PostgreSQL as timestamps.
-      const asIso = (value: unknown) => (value == null ? null : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as any)).toISOString());
+      const asIso = (value: unknown) => (value == null ? null : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number | Date)).toISOString());
       const plans = await strapi.db.query('api::plan.plan').findMany({
         select: ['code', 'name', 'priceMinor', 'currency', 'termMonths', 'taxRateBps', 'active'],
         orderBy: { code: 'asc' },
       });
       // The version Stripe sent the latest event with: the webhook endpoint's version.
-      const latestEvent: any = await strapi.db.query(EVENT_UID as any).findOne({ select: ['payload'], orderBy: { id: 'desc' } });
+      const latestEvent: { payload: { api_version?: string } | null } | null = await strapi.db.query(EVENT_UID).findOne({ select: ['payload'], orderBy: { id: 'desc' } });
       const eventApiVersion: string | null = latestEvent?.payload?.api_version ?? null;
       return {
         jobs: {
@@ -414,7 +461,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           enabled: env.JOBS_ENABLED,
           renewalLeadDays: jobs.renewalLeadDays,
           stuckRunMinutes: jobs.stuckRunMinutes,
-          schedules: JOB_NAMES.map((name) => ({ name, schedule: jobs.schedules[name], lastRunAt: asIso(fires.find((f: any) => f.job === name)?.last) })),
+          schedules: JOB_NAMES.map((name) => ({ name, schedule: jobs.schedules[name], lastRunAt: asIso(fires.find((f) => f.job === name)?.last) })),
         },
         paymentRetryDays: config('paymentRetryDays'),
         taskDueBusinessDays: config('taskDueBusinessDays'),

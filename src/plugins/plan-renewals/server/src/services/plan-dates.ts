@@ -1,5 +1,13 @@
 import type { Core } from '@strapi/strapi';
-import { counted, currentPeriod } from '../../../../../domain';
+import { CalendarDate, counted, currentPeriod } from '../../../../../domain';
+
+/** A service plan row as the migration reads it, with its Paid invoices' periods. */
+interface PlanToMigrate {
+  id: number;
+  startDate: CalendarDate;
+  endDate: CalendarDate;
+  invoices?: { periodStart: CalendarDate; periodEnd: CalendarDate }[];
+}
 
 /**
  * The bootstrap migration of the plan dates, idempotent: service plans stored before
@@ -12,16 +20,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     let migrated = 0;
     let after = 0;
     for (;;) {
-      const plans = await strapi.db.query('api::service-plan.service-plan').findMany({
+      const plans: PlanToMigrate[] = await strapi.db.query('api::service-plan.service-plan').findMany({
         where: { currentPeriodStart: null, startDate: { $notNull: true }, endDate: { $notNull: true }, id: { $gt: after } },
-        populate: { invoices: { where: { state: 'Paid' }, select: ['periodStart', 'periodEnd'] } } as any,
+        populate: { invoices: { where: { state: 'Paid' }, select: ['periodStart', 'periodEnd'] } },
         orderBy: { id: 'asc' },
         limit: 500,
       });
       if (!plans.length) break;
       after = plans[plans.length - 1].id;
       for (const plan of plans) {
-        const paid = (plan.invoices ?? []).map((i: any) => ({ start: i.periodStart, end: i.periodEnd }));
+        const paid = (plan.invoices ?? []).map((i) => ({ start: i.periodStart, end: i.periodEnd }));
         const current = currentPeriod(paid, today) ?? { start: plan.startDate, end: plan.endDate };
         // Straight to the table: this fills in a derived column and is not a change of the plan.
         await strapi.db.connection('service_plans').where({ id: plan.id }).whereNull('current_period_start').update({ current_period_start: current.start, current_period_end: current.end });

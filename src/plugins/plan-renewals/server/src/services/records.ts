@@ -1,7 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import type { PanelRecords, PanelRun, PanelTask, ProcessRecords, WorkRun, WorkTask } from '../../../../workflows/server/src/services/registry';
 import { OUTCOME_LABELS, PREPAID_PLAN_PROCESS, TASK_OUTCOMES, TASK_TITLES } from '../domain';
+import type { TaskRole } from '../domain';
 import { RUN_UID, TASK_UID } from './steps';
+import type { LoadedRun, PrepaidTask } from './steps';
 import { ownService } from '../utils';
 
 /**
@@ -13,7 +15,7 @@ const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
 
 const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 
-export const workTask = (task: any): WorkTask => ({
+export const workTask = (task: PrepaidTask): WorkTask => ({
   documentId: task.documentId,
   type: task.type,
   title: TASK_TITLES[task.type] ?? task.type,
@@ -31,7 +33,7 @@ export const workTask = (task: any): WorkTask => ({
   run: task.run?.documentId ?? null,
 });
 
-export const workRun = (run: any): WorkRun => ({
+export const workRun = (run: LoadedRun): WorkRun => ({
   documentId: run.documentId,
   // Runs stored before the version was recorded have none (they are all of version 1).
   version: run.processVersion ?? null,
@@ -53,7 +55,7 @@ export const workRun = (run: any): WorkRun => ({
 });
 
 /** A run as the engine's admin pages read it. */
-export const panelRun = (run: any): PanelRun => {
+export const panelRun = (run: LoadedRun): PanelRun => {
   const view = workRun(run);
   return {
     documentId: run.documentId,
@@ -73,20 +75,29 @@ export const panelRun = (run: any): PanelRun => {
 };
 
 /** A task as the engine's admin pages read it (the pages fill in what a row leaves out). */
-export const panelTask = (task: any): PanelTask => ({
+export const panelTask = (task: PrepaidTask): PanelTask => ({
   ...task,
   processId: PREPAID_PLAN_PROCESS.id,
   run: task.run ? { documentId: task.run.documentId, state: task.run.state, currentStep: task.run.currentStep ?? null, processVersion: task.run.processVersion ?? 1 } : null,
   stepId: task.stepId ?? null,
   taskId: null,
   title: TASK_TITLES[task.type] ?? task.type,
+  // Columns a row may leave out read as empty (the query engine gives null for them already).
+  outcome: task.outcome ?? null,
+  note: task.note ?? null,
+  details: task.details ?? null,
+  claimedBy: task.claimedBy ?? null,
+  claimedAt: task.claimedAt ?? null,
+  completedBy: task.completedBy ?? null,
+  completedAt: task.completedAt ?? null,
+  dueDate: task.dueDate ?? null,
 });
 
 /** The process's runs and tasks in the engine's admin pages, and the admin's actions on them by this process's engine. */
 const prepaidPlanPanel = (strapi: Core.Strapi): PanelRecords => {
   const engine = () => ownService(strapi, 'engine');
-  const runs = () => strapi.db.query(RUN_UID as any);
-  const tasks = () => strapi.db.query(TASK_UID as any);
+  const runs = () => strapi.db.query(RUN_UID);
+  const tasks = () => strapi.db.query(TASK_UID);
   const runPopulate = { servicePlan: true, invoice: true };
   return {
     uids: { run: RUN_UID, task: TASK_UID },
@@ -124,16 +135,17 @@ const prepaidPlanPanel = (strapi: Core.Strapi): PanelRecords => {
 
 export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
   const engine = () => ownService(strapi, 'engine');
-  const findRun = (documentId: string) => strapi.documents(RUN_UID as any).findOne({ documentId, populate: { servicePlan: true, invoice: true } });
-  const findTask = (documentId: string) => strapi.documents(TASK_UID as any).findOne({ documentId, populate: { run: true } });
+  const findRun = async (documentId: string) =>
+    (await strapi.documents(RUN_UID).findOne({ documentId, populate: { servicePlan: true, invoice: true } })) as LoadedRun | null;
+  const findTask = async (documentId: string) => (await strapi.documents(TASK_UID).findOne({ documentId, populate: { run: true } })) as PrepaidTask | null;
 
   return {
     async openTasks(roles) {
-      const tasks = await strapi.documents(TASK_UID as any).findMany({
-        filters: { role: { $in: [...roles] }, state: 'open' },
+      const tasks = (await strapi.documents(TASK_UID).findMany({
+        filters: { role: { $in: [...roles] as TaskRole[] }, state: 'open' },
         populate: { run: true },
         sort: ['dueDate:asc', 'id:asc'],
-      });
+      })) as PrepaidTask[];
       return tasks.map(workTask);
     },
     async findTask(documentId) {
@@ -141,13 +153,13 @@ export const prepaidPlanRecords = (strapi: Core.Strapi): ProcessRecords => {
       return task ? workTask(task) : null;
     },
     async claim(documentId, roles) {
-      return workTask(await engine().claimTask(documentId, [...roles]));
+      return workTask((await engine().claimTask(documentId, [...roles]))!);
     },
     async unclaim(documentId, roles) {
-      return workTask(await engine().unclaimTask(documentId, [...roles]));
+      return workTask((await engine().unclaimTask(documentId, [...roles]))!);
     },
     async complete(documentId, input, roles) {
-      const task: any = await findTask(documentId);
+      const task = await findTask(documentId);
       await engine().completeTask(documentId, input, [...roles]);
       // The run as the completion left it: moved on, or ended by a rejection.
       const run = task?.run ? await findRun(task.run.documentId) : null;

@@ -1,13 +1,16 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { AUDIT_LOG_UID, AuditEntry, auditAttributes } from '../../../../../guards/audit';
 import { auditedChanges, changeEntry, creationEntry } from '../../../../../guards';
 import { buildInvoice, counted, issuedInvoice, nextPeriod } from '../../../../../domain';
-import { currentActor } from '../../../../../guards/actor';
+import { Actor, currentActor } from '../../../../../guards/actor';
+import type { Transaction } from '../../../../../setup/knex';
 import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, openedProgress, openingRun, pendingCardTransaction, stepAuditEntry, stepResults, stepTask } from '../domain';
 import { ConflictError } from '../errors';
 import { offSessionCharge } from './card-payments';
 import { ownService } from '../utils';
+import type { ServicePlanRecord } from './steps';
 
 /**
  * The renewal wave: every auto-renewing plan due within the lead time opens its renewal run and
@@ -61,10 +64,22 @@ export const documentId = () => {
   return String.fromCharCode(97 + (first % 26)) + body;
 };
 
+/** A due plan as the wave reads it: a row of the query engine (numeric ids) with its catalog plan and customer. */
+type DuePlan = ServicePlanRecord & { id: number; customer: ServicePlanRecord['customer'] & { id: number } };
+
 interface Opened {
   run: { id: number; documentId: string };
   invoice: { id: number; documentId: string; number: string; totalMinor: number; currency: string };
-  servicePlan: any;
+  servicePlan: DuePlan;
+}
+
+/** Inserted rows' ids as `.returning('id')` answers them: `{ id }` objects, or bare ids from a driver that answers those. */
+type ReturnedIds = (number | { id: number })[];
+
+/** A plan's row as the wave reads it again under its lock (the state is what matters). */
+interface PlanStateRow {
+  id: number;
+  state: string;
 }
 
 interface Charged {
@@ -77,7 +92,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const sqlite = () => strapi.db.dialect.client === 'sqlite';
   /** A timestamp as the query engine stores it on this database. */
   const stamp = (date: Date) => (sqlite() ? date.getTime() : date);
-  const ids = (rows: any[]) => rows.map((row) => (typeof row === 'object' ? row.id : row));
+  const ids = (rows: ReturnedIds) => rows.map((row) => (typeof row === 'object' ? row.id : row));
   const stripe = () => ownService(strapi, 'stripe');
 
   /** Each stored attribute of a content type or component, with its column and type, from Strapi's metadata. */
@@ -86,7 +101,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     let known = columns.get(uid);
     if (!known) {
       known = new Map();
-      for (const [name, attribute] of Object.entries<any>(strapi.db.metadata.get(uid).attributes)) {
+      for (const [name, attribute] of Object.entries<{ type: string; columnName?: string }>(strapi.db.metadata.get(uid).attributes)) {
         if (attribute.columnName && !['relation', 'component', 'dynamiczone', 'media'].includes(attribute.type)) {
           known.set(name, { column: attribute.columnName, type: attribute.type });
         }
@@ -105,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const attribute = known.get(name);
       if (!attribute) throw new Error(`${uid} has no column for ${name}: a bulk row holds stored attributes only`);
       row[attribute.column] =
-        value === null ? null : attribute.type === 'json' ? JSON.stringify(value) : attribute.type === 'datetime' || attribute.type === 'timestamp' ? stamp(new Date(value as any)) : value;
+        value === null ? null : attribute.type === 'json' ? JSON.stringify(value) : attribute.type === 'datetime' || attribute.type === 'timestamp' ? stamp(new Date(value as string | number | Date)) : value;
     }
     return row;
   };
@@ -120,13 +135,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   });
 
   /** An audit entry as `writeAudit` stores it, as a row for a bulk insert. */
-  const auditRow = (now: Date, actor: any, entry: Omit<AuditEntry, 'actor' | 'occurredAt'>) =>
+  const auditRow = (now: Date, actor: Actor, entry: Omit<AuditEntry, 'actor' | 'occurredAt'>) =>
     documentRow(AUDIT_LOG_UID, auditAttributes(strapi, { ...entry, actor, occurredAt: now }), now);
 
   /** The next position of new rows in an ordered link table, per owner. */
-  const nextOrder = async (trx: any, table: string, owner: string, order: string, owners: number[]) => {
-    const rows = await trx(table).select(owner).max({ last: order }).whereIn(owner, owners).groupBy(owner);
-    const last = new Map<number, number>(rows.map((row: any) => [Number(row[owner]), Number(row.last ?? 0)]));
+  const nextOrder = async (trx: Transaction, table: string, owner: string, order: string, owners: number[]) => {
+    // The owner's id and its last position (a string from PostgreSQL, null for an owner without rows).
+    const rows: Record<string, number | string | null>[] = await trx(table).select(owner).max({ last: order }).whereIn(owner, owners).groupBy(owner);
+    const last = new Map<number, number>(rows.map((row) => [Number(row[owner]), Number(row.last ?? 0)]));
     return (ownerId: number) => {
       const next = (last.get(ownerId) ?? 0) + 1;
       last.set(ownerId, next);
@@ -138,7 +154,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Opens the renewal runs of a batch of due plans in one transaction. Returns the renewals to
    * charge, and the plans the engine must take one by one.
    */
-  const openBatch = async (plans: any[], today: string): Promise<{ opened: Opened[]; oneByOne: any[] }> => {
+  const openBatch = async (plans: DuePlan[], today: string): Promise<{ opened: Opened[]; oneByOne: DuePlan[] }> => {
     const chargeable = stripe().configured();
     const oneByOne = plans.filter(
       (p) => !chargeable || p.paymentMethod !== 'stripe' || !p.customer?.email || !p.customer.stripePaymentMethodId || !p.plan?.active,
@@ -156,7 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Still Active, and not being renewed by anyone else: the rows stay locked until commit.
       let fresh = trx('service_plans').select('id', 'state', 'end_date').whereIn('id', planIds);
       if (!sqlite()) fresh = fresh.forUpdate();
-      const current = new Map<number, any>((await fresh).map((row: any) => [Number(row.id), row]));
+      const current = new Map<number, PlanStateRow>((await fresh).map((row: PlanStateRow) => [Number(row.id), row]));
       const taken = new Set(
         (
           await trx('plan_renewal_runs as r')
@@ -164,10 +180,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .join('service_plans as sp', 'sp.id', 'l.service_plan_id')
             .distinct('l.service_plan_id')
             .whereIn('l.service_plan_id', planIds)
-            .andWhere((q: any) =>
-              q.whereNotNull('r.open_key').orWhere((period: any) => period.where('r.kind', 'renewal').whereRaw('?? = ??', ['r.period_start', 'sp.end_date'])),
+            .andWhere((q: Knex.QueryBuilder) =>
+              q.whereNotNull('r.open_key').orWhere((period: Knex.QueryBuilder) => period.where('r.kind', 'renewal').whereRaw('?? = ??', ['r.period_start', 'sp.end_date'])),
             )
-        ).map((row: any) => Number(row.service_plan_id)),
+        ).map((row: { service_plan_id: number }) => Number(row.service_plan_id)),
       );
       const batch = candidates.filter((p) => current.get(p.id)?.state === 'Active' && !taken.has(p.id));
       if (batch.length === 0) return [];
@@ -329,7 +345,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               'provider_reference',
               charged.map((c) => c.intentId),
             )
-        ).map((row: any) => row.provider_reference),
+        ).map((row: { provider_reference: string }) => row.provider_reference),
       );
       const fresh = charged.filter((c) => !known.has(c.intentId));
       if (fresh.length > 0) {
@@ -413,7 +429,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const intent = await stripe().chargeOffSession({
           invoice,
           customerId: servicePlan.customer.stripeCustomerId ?? (await stripe().ensureCustomer(servicePlan.customer)),
-          paymentMethodId: servicePlan.customer.stripePaymentMethodId,
+          // Only plans whose customer has a saved card are opened by the wave (openBatch).
+          paymentMethodId: servicePlan.customer.stripePaymentMethodId!,
           ...offSessionCharge(run, invoice, servicePlan.plan.name, 1),
         });
         done.push({ opened, intentId: intent.id });
@@ -466,7 +483,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let after = 0;
       try {
         for (;;) {
-          const plans = await strapi.db.query('api::service-plan.service-plan').findMany({
+          const plans: DuePlan[] = await strapi.db.query('api::service-plan.service-plan').findMany({
             where: { state: 'Active', autoRenew: true, endDate: { $lte: dueBy }, id: { $gt: after } },
             orderBy: { id: 'asc' },
             limit: WAVE_BATCH,
@@ -475,7 +492,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (plans.length === 0) break;
           after = plans[plans.length - 1].id;
           due += plans.length;
-          let batch: { opened: Opened[]; oneByOne: any[] };
+          let batch: { opened: Opened[]; oneByOne: DuePlan[] };
           try {
             batch = await openBatch(plans, today);
           } catch (error) {
@@ -492,7 +509,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           for (const servicePlan of batch.oneByOne) {
             // Never two runs for one period: any renewal run already opened for it (even one that failed) counts.
             const existing = await strapi.db
-              .query(RUN_UID as any)
+              .query(RUN_UID)
               .findOne({ where: { servicePlan: { id: servicePlan.id }, kind: 'renewal', periodStart: servicePlan.endDate } });
             if (existing) continue;
             try {

@@ -1,10 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
-import { TASK_ROLES } from '../domain';
+import type { Transaction } from '../../../../../setup/knex';
+import { TASK_ROLES, TaskRole } from '../domain';
 import { ConflictError } from '../errors';
 import { messages } from '../../../../workflows/server/src/utils';
 import { ownService } from '../utils';
+import type { MrrMovement, SnapshotRow } from './mrr';
 
 /**
  * The monthly revenue report for month M (UTC calendar month), every figure aggregated by the
@@ -20,8 +22,58 @@ import { ownService } from '../utils';
  */
 export const REPORT_UID = 'plugin::plan-renewals.monthly-report';
 
+/** A count, or a sum of integers, as the database answers it: a string from PostgreSQL (bigint, numeric), null for a sum of no rows. */
+type DbNumber = number | string | null;
+
+interface SalesFigures {
+  count: number;
+  totalMinor: number;
+  taxMinor: number;
+}
+
+/** Who asked for a revision of a report. */
+export interface ReportAuthor {
+  type: string;
+  id?: string | number;
+  name?: string;
+}
+
+/** A month's report as it is computed and stored (a revision's `data`). */
+export interface MonthlyReport {
+  month: string;
+  generatedAt: string;
+  sales: { currency: string; new: SalesFigures; renewal: SalesFigures }[];
+  plans: { cancelled: number; expired: number };
+  mrr: {
+    start: { currency: string; mrrMinor: number; activePlans: number }[];
+    end: { currency: string; mrrMinor: number; activePlans: number }[];
+    movements: MrrMovement[];
+  };
+  cash: { currency: string; collectedMinor: number; refundedMinor: number }[];
+  tasks: { role: TaskRole; completed: number; overdue: number }[];
+}
+
+/** A report as the API answers it: the stored figures with their revision, who asked for it and why. */
+export type ReportView = MonthlyReport & { revision: number; generatedBy: ReportAuthor | null; reason: string | null };
+
+/** A stored revision of a month's report. */
+interface ReportRow {
+  month: string;
+  revision: number;
+  data: MonthlyReport;
+  generatedAt: string;
+  generatedBy: ReportAuthor | null;
+  reason: string | null;
+}
+
+/** A sum per currency of the transactions. */
+interface CurrencySumRow {
+  currency: string;
+  amount: DbNumber;
+}
+
 /** The report as CSV rows `section,metric,currency,value`; money values are integer minor units. */
-export const reportCsv = (report: any): string => {
+export const reportCsv = (report: MonthlyReport): string => {
   const rows: (string | number)[][] = [['section', 'metric', 'currency', 'value']];
   for (const sale of report.sales) {
     for (const kind of ['new', 'renewal'] as const) {
@@ -32,7 +84,7 @@ export const reportCsv = (report: any): string => {
   }
   rows.push(['plans', 'cancelled', '', report.plans.cancelled], ['plans', 'expired', '', report.plans.expired]);
   for (const movement of report.mrr.movements) {
-    for (const metric of ['startMinor', 'newMinor', 'expansionMinor', 'reactivationMinor', 'contractionMinor', 'churnMinor', 'endMinor']) {
+    for (const metric of ['startMinor', 'newMinor', 'expansionMinor', 'reactivationMinor', 'contractionMinor', 'churnMinor', 'endMinor'] as const) {
       rows.push(['mrr', metric, movement.currency, movement[metric]]);
     }
   }
@@ -55,26 +107,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Cash in a month, per currency: payments taken in it (refunded since or not) and refunds made
    * in it. The report and the admin Overview both read it here.
    */
-  const cashIn = async (trx: any, range: unknown[]) => {
-    const collected = await trx('transactions')
+  const cashIn = async (trx: Transaction, range: ReturnType<typeof rangeOf>) => {
+    const collected: CurrencySumRow[] = await trx('transactions')
       .whereIn('state', ['Success', 'Refunded'])
       .where('occurred_at', '>=', range[0])
       .where('occurred_at', '<', range[1])
       .groupBy('currency')
       .select('currency')
       .sum({ amount: 'amount_minor' });
-    const refunded = await trx('transactions')
+    const refunded: CurrencySumRow[] = await trx('transactions')
       .where('state', 'Refunded')
       .where('refunded_at', '>=', range[0])
       .where('refunded_at', '<', range[1])
       .groupBy('currency')
       .select('currency')
       .sum({ amount: 'amount_minor' });
-    const currencies = [...new Set([...collected, ...refunded].map((row: any) => row.currency as string))].sort();
+    const currencies = [...new Set([...collected, ...refunded].map((row) => row.currency))].sort();
     return currencies.map((currency) => ({
       currency,
-      collectedMinor: n(collected.find((row: any) => row.currency === currency)?.amount),
-      refundedMinor: n(refunded.find((row: any) => row.currency === currency)?.amount),
+      collectedMinor: n(collected.find((row) => row.currency === currency)?.amount),
+      refundedMinor: n(refunded.find((row) => row.currency === currency)?.amount),
     }));
   };
 
@@ -86,7 +138,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await mrr.close(addCalendarMonths(month, -1), now);
     await mrr.close(month, now);
     return strapi.db.transaction(async ({ trx }) => {
-      const sales = await trx('invoices')
+      const sales: { currency: string; kind: 'new' | 'renewal'; count: DbNumber; total: DbNumber; tax: DbNumber }[] = await trx('invoices')
         .whereIn('state', ['Paid', 'Refunded'])
         .where('paid_at', '>=', range[0])
         .where('paid_at', '<', range[1])
@@ -94,14 +146,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .select('currency', 'kind')
         .count({ count: '*' })
         .sum({ total: 'total_minor', tax: 'tax_minor' });
-      const byCurrency = new Map<string, any>();
+      const byCurrency = new Map<string, MonthlyReport['sales'][number]>();
       for (const row of sales) {
         const entry = byCurrency.get(row.currency) ?? { currency: row.currency, new: { count: 0, totalMinor: 0, taxMinor: 0 }, renewal: { count: 0, totalMinor: 0, taxMinor: 0 } };
         entry[row.kind] = { count: n(row.count), totalMinor: n(row.total), taxMinor: n(row.tax) };
         byCurrency.set(row.currency, entry);
       }
 
-      const changes = await trx('audit_logs')
+      const changes: { cancelled: DbNumber; expired: DbNumber }[] = await trx('audit_logs')
         .where('action', 'service-plan.status-changed')
         .where('occurred_at', '>=', range[0])
         .where('occurred_at', '<', range[1])
@@ -111,13 +163,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       const cash = await cashIn(trx, range);
 
-      const completed = await trx('plan_renewal_tasks')
+      const completed: { role: string; count: DbNumber }[] = await trx('plan_renewal_tasks')
         .where('completed_at', '>=', range[0])
         .where('completed_at', '<', range[1])
         .groupBy('role')
         .select('role')
         .count({ count: '*' });
-      const overdue = await trx('plan_renewal_tasks')
+      const overdue: { role: string; count: DbNumber }[] = await trx('plan_renewal_tasks')
         .where('escalated_at', '>=', range[0])
         .where('escalated_at', '<', range[1])
         .groupBy('role')
@@ -125,12 +177,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .count({ count: '*' });
       const tasks = TASK_ROLES.map((role) => ({
         role,
-        completed: n(completed.find((row: any) => row.role === role)?.count),
-        overdue: n(overdue.find((row: any) => row.role === role)?.count),
+        completed: n(completed.find((row) => row.role === role)?.count),
+        overdue: n(overdue.find((row) => row.role === role)?.count),
       }));
 
-      const snapshot = (period: string) => strapi.db.query('plugin::plan-renewals.mrr-snapshot').findMany({ where: { period }, orderBy: { currency: 'asc' } });
-      const figures = (rows: any[]) => rows.map((row) => ({ currency: row.currency, mrrMinor: n(row.mrrMinor), activePlans: row.activePlans }));
+      const snapshot = (period: string): Promise<SnapshotRow[]> => strapi.db.query('plugin::plan-renewals.mrr-snapshot').findMany({ where: { period }, orderBy: { currency: 'asc' } });
+      const figures = (rows: SnapshotRow[]) => rows.map((row) => ({ currency: row.currency, mrrMinor: n(row.mrrMinor), activePlans: row.activePlans }));
       return {
         month,
         generatedAt: now.toISOString(),
@@ -147,9 +199,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   };
 
-  const latest = (month: string) => strapi.db.query(REPORT_UID as any).findOne({ where: { month }, orderBy: { revision: 'desc' } });
+  const latest = (month: string): Promise<ReportRow | null> => strapi.db.query(REPORT_UID).findOne({ where: { month }, orderBy: { revision: 'desc' } });
 
-  const view = (row: any) => ({
+  const view = (row: Pick<ReportRow, 'data' | 'revision' | 'generatedBy' | 'reason'>): ReportView => ({
     ...row.data,
     revision: row.revision ?? 1,
     generatedBy: row.generatedBy ?? null,
@@ -157,9 +209,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   });
 
   /** Emails Finance about one revision of a report, once (the message key names the revision). */
-  const emailFinance = async (month: string, revision: number, data: any, reason: string | null) => {
-    const finance = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' }, blocked: false } });
-    const lines = data.sales.map((s: any) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${counted(s.renewal.count, 'renewal')} (${format(money(s.renewal.totalMinor, s.currency))})`);
+  const emailFinance = async (month: string, revision: number, data: MonthlyReport, reason: string | null) => {
+    const finance: { id: number; email: string }[] = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' }, blocked: false } });
+    const lines = data.sales.map((s) => `${s.currency}: ${s.new.count} new (${format(money(s.new.totalMinor, s.currency))}), ${counted(s.renewal.count, 'renewal')} (${format(money(s.renewal.totalMinor, s.currency))})`);
     const heading = revision === 1 ? `The revenue report for ${month} is ready.` : `The revenue report for ${month} was regenerated as revision ${revision}: ${reason}.`;
     for (const user of finance) {
       await messages(strapi).enqueue({
@@ -180,12 +232,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** Stores revision `revision` of the month's report; null when another instance stored it first. */
-  const store = async (month: string, revision: number, now: Date, by: unknown, reason: string | null) => {
+  const store = async (month: string, revision: number, now: Date, by: ReportAuthor, reason: string | null): Promise<MonthlyReport | null> => {
     const data = await compute(month, now);
     try {
-      await strapi.db.query(REPORT_UID as any).create({ data: { month, revision, data, generatedAt: now, generatedBy: by ?? null, reason } });
+      await strapi.db.query(REPORT_UID).create({ data: { month, revision, data, generatedAt: now, generatedBy: by ?? null, reason } });
     } catch (error) {
-      if (await strapi.db.query(REPORT_UID as any).findOne({ where: { month, revision } })) return null;
+      if (await strapi.db.query(REPORT_UID).findOne({ where: { month, revision } })) return null;
       throw error;
     }
     await emailFinance(month, revision, data, reason);
@@ -203,20 +255,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * The month's report, stored once: the first call stores revision 1 and emails Finance; any
      * later call answers the stored report and changes nothing.
      */
-    async generate(month: string, now: Date = new Date()): Promise<{ created: boolean; revision: number; report: any }> {
+    async generate(month: string, now: Date = new Date()): Promise<{ created: boolean; revision: number; report: ReportView }> {
       assertFinished(month, now);
       const stored = await latest(month);
       if (stored) return { created: false, revision: stored.revision ?? 1, report: view(stored) };
       const data = await store(month, 1, now, { type: 'system', name: 'monthly-report' }, null);
       if (!data) {
         const winner = await latest(month);
-        return { created: false, revision: winner.revision, report: view(winner) };
+        return { created: false, revision: winner!.revision, report: view(winner!) };
       }
       return { created: true, revision: 1, report: view({ data, revision: 1, generatedBy: { type: 'system', name: 'monthly-report' }, reason: null }) };
     },
 
     /** Finance asks for the month again: a new revision, with who and why; earlier ones stay. */
-    async regenerate(month: string, input: { reason: string; by: { type: string; id?: string | number; name?: string } }, now: Date = new Date()) {
+    async regenerate(month: string, input: { reason: string; by: ReportAuthor }, now: Date = new Date()) {
       assertFinished(month, now);
       const previous = await latest(month);
       const revision = (previous?.revision ?? 0) + 1;
@@ -226,9 +278,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The stored report (the latest revision, or the one asked for); a finished month without one is made on first request. */
-    async find(month: string, now: Date = new Date(), revision?: number) {
+    async find(month: string, now: Date = new Date(), revision?: number): Promise<ReportView | null> {
       if (revision) {
-        const row = await strapi.db.query(REPORT_UID as any).findOne({ where: { month, revision } });
+        const row: ReportRow | null = await strapi.db.query(REPORT_UID).findOne({ where: { month, revision } });
         return row ? view(row) : null;
       }
       const stored = await latest(month);
@@ -239,8 +291,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The revisions of a month's report: number, when, who and why. */
     async revisions(month: string) {
-      const rows = await strapi.db.query(REPORT_UID as any).findMany({ where: { month }, select: ['revision', 'generatedAt', 'generatedBy', 'reason'], orderBy: { revision: 'asc' } });
-      return rows.map((row: any) => ({ revision: row.revision, generatedAt: row.generatedAt, generatedBy: row.generatedBy ?? null, reason: row.reason ?? null }));
+      const rows: Pick<ReportRow, 'revision' | 'generatedAt' | 'generatedBy' | 'reason'>[] = await strapi.db.query(REPORT_UID).findMany({ where: { month }, select: ['revision', 'generatedAt', 'generatedBy', 'reason'], orderBy: { revision: 'asc' } });
+      return rows.map((row) => ({ revision: row.revision, generatedAt: row.generatedAt, generatedBy: row.generatedBy ?? null, reason: row.reason ?? null }));
     },
   };
   return service;

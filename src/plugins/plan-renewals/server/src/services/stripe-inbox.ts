@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type Stripe from 'stripe';
 import { writeAudit } from '../../../../../guards/audit';
 import { readEnvironment } from '../../../../../setup/environment';
+import type { Connection } from '../../../../../setup/knex';
 import { EVENT_UID, INBOX_TABLE, acknowledgementsInFlight, applyEvent } from './webhooks';
 import { ownService } from '../utils';
 
@@ -42,6 +43,18 @@ export interface WorkResult {
 /** The wait before attempt `attempt + 1`, after `attempt` failed ones: base x 4^(attempt-1), at most an hour. */
 export const retryDelayMs = (attempt: number, baseSeconds: number) => Math.min(3_600_000, baseSeconds * 1000 * 4 ** Math.max(0, attempt - 1));
 
+/** An inbox row as a worker reads it to apply its event. */
+interface InboxRow {
+  id: number;
+  document_id: string;
+  event_id: string;
+  type: string;
+  object_id: string | null;
+  /** The event as stored: JSON text, or parsed already by the database driver. */
+  payload: string | Stripe.Event;
+  attempts: number | null;
+}
+
 class ClaimLost extends Error {}
 
 /** The longest the worker waits for this process's acknowledgements before its next event. */
@@ -79,14 +92,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const query = db(`${INBOX_TABLE} as e`)
       .select('e.id')
       .where('e.state', 'pending')
-      .where((b: any) => b.whereNull('e.claimed_until').orWhere('e.claimed_until', '<', now))
+      .where((b) => b.whereNull('e.claimed_until').orWhere('e.claimed_until', '<', now))
       .whereNotExists(
         db(`${INBOX_TABLE} as p`).select(db.raw('1')).whereRaw('p.object_id = e.object_id').whereRaw('p.id < e.id').where('p.state', 'pending'),
       )
       .orderBy('e.id')
       .limit(limit);
-    if (!ignoreBackoff) query.where((b: any) => b.whereNull('e.next_attempt_at').orWhere('e.next_attempt_at', '<=', now));
-    return (await query).map((row: any) => Number(row.id));
+    if (!ignoreBackoff) query.where((b) => b.whereNull('e.next_attempt_at').orWhere('e.next_attempt_at', '<=', now));
+    return (await query).map((row: { id: number | string }) => Number(row.id));
   };
 
   /** Claims one event for a lease, in one statement; the claim's token, or null when another worker has it. */
@@ -95,7 +108,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const token = `${instance}:${crypto.randomBytes(6).toString('hex')}`;
     const claimed = await knex()(INBOX_TABLE)
       .where({ id, state: 'pending' })
-      .where((b: any) => b.whereNull('claimed_until').orWhere('claimed_until', '<', now))
+      .where((b) => b.whereNull('claimed_until').orWhere('claimed_until', '<', now))
       .update({
         claimed_by: token,
         claimed_until: new Date(now.getTime() + settings().leaseSeconds * 1000),
@@ -105,10 +118,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return Number(claimed) === 1 ? token : null;
   };
 
-  const release = (trx: any, id: number, token: string) => trx(INBOX_TABLE).where({ id, claimed_by: token, state: 'pending' });
+  const release = (trx: Connection, id: number, token: string) => trx(INBOX_TABLE).where({ id, claimed_by: token, state: 'pending' });
 
   /** After a failed attempt: tried again after a back-off, or, after the last, dead-lettered to Finance. */
-  const failed = async (row: any, token: string, error: unknown): Promise<'failed' | 'dead'> => {
+  const failed = async (row: InboxRow, token: string, error: unknown): Promise<'failed' | 'dead'> => {
     const now = new Date();
     const attempts = Number(row.attempts);
     const message = String((error as Error)?.message ?? error).slice(0, 1000);
@@ -163,7 +176,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Applies one claimed event: its effects and its row's `applied` in one transaction. */
   const applyClaimed = async (id: number, token: string): Promise<'applied' | 'failed' | 'dead' | 'taken'> => {
-    const row = await knex()(INBOX_TABLE).where({ id }).first('id', 'document_id', 'event_id', 'type', 'object_id', 'payload', 'attempts');
+    const row: InboxRow = await knex()(INBOX_TABLE).where({ id }).first('id', 'document_id', 'event_id', 'type', 'object_id', 'payload', 'attempts');
     try {
       const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Stripe.Event;
       await applyEvent(strapi, event, {

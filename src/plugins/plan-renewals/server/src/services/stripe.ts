@@ -36,6 +36,33 @@ export interface PaymentMetadata extends StripeMetadata {
   [key: string]: string;
 }
 
+/** An invoice as Stripe is asked to collect it. */
+export interface PayableInvoice {
+  documentId: string;
+  number: string;
+  totalMinor: number;
+  currency: string;
+}
+
+/** A customer as Stripe is told about them. */
+export interface StripeCustomerRecord {
+  documentId: string;
+  email: string;
+  name: string;
+  phone?: string | null;
+  stripeCustomerId?: string | null;
+}
+
+/** What is read of a failed request's error: a StripeError's fields, each missing when it is not one. */
+interface StripeFailure {
+  statusCode?: number;
+  type?: string;
+  message?: string;
+  headers?: Record<string, string>;
+  payment_intent?: Stripe.PaymentIntent;
+  raw?: { payment_intent?: Stripe.PaymentIntent };
+}
+
 const clients = new Map<string, Stripe>();
 
 const client = (): Stripe => {
@@ -73,11 +100,12 @@ export interface StripeLimits {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A 429: Stripe did not process the request, so sending it again with the same key is safe. */
-export const isRateLimited = (error: any): boolean => error?.statusCode === 429 || error?.type === 'StripeRateLimitError';
+export const isRateLimited = (error: unknown): boolean =>
+  (error as StripeFailure | undefined)?.statusCode === 429 || (error as StripeFailure | undefined)?.type === 'StripeRateLimitError';
 
 /** How long to wait before retry `attempt` (0-based): Stripe's Retry-After, else 0.5 s doubling to 8 s, with jitter. */
-export const rateLimitDelayMs = (error: any, attempt: number, random: number = Math.random()): number => {
-  const header = Number(error?.headers?.['retry-after']);
+export const rateLimitDelayMs = (error: unknown, attempt: number, random: number = Math.random()): number => {
+  const header = Number((error as StripeFailure | undefined)?.headers?.['retry-after']);
   const base = Number.isFinite(header) && header > 0 ? header * 1000 : Math.min(8000, 500 * 2 ** attempt);
   return Math.round(base * (1 + 0.25 * random));
 };
@@ -328,7 +356,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     livemode: () => /^(sk|rk)_live_/.test(readEnvironment().STRIPE_SECRET_KEY ?? ''),
 
     /** The customer's Stripe customer id, created (once, whatever happens) when missing. */
-    async ensureCustomer(customer: any): Promise<string> {
+    async ensureCustomer(customer: StripeCustomerRecord): Promise<string> {
       if (customer.stripeCustomerId) return customer.stripeCustomerId;
       const created = await pacer.send(() =>
         client().customers.create(
@@ -336,7 +364,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           { idempotencyKey: `customer:${customer.documentId}` },
         ),
       );
-      await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { stripeCustomerId: created.id } as any });
+      await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { stripeCustomerId: created.id } });
       return created.id;
     },
 
@@ -344,7 +372,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * A Checkout session paying the invoice once and saving the card for later off-session
      * renewals. Returns the URL to send the customer to.
      */
-    async checkout(input: { invoice: any; customerId: string; description: string; metadata: StripeMetadata; key: string; returnQuery?: string }) {
+    async checkout(input: { invoice: PayableInvoice; customerId: string; description: string; metadata: StripeMetadata; key: string; returnQuery?: string }) {
       const env = readEnvironment();
       const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
       const session = await pacer.send(() =>
@@ -370,7 +398,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * A decline is not an exception here: the PaymentIntent exists either way and its webhook
      * decides; only a failure to reach Stripe at all throws.
      */
-    async chargeOffSession(input: { invoice: any; customerId: string; paymentMethodId: string; description: string; metadata: StripeMetadata; key: string }) {
+    async chargeOffSession(input: { invoice: PayableInvoice; customerId: string; paymentMethodId: string; description: string; metadata: StripeMetadata; key: string }) {
       const { amount, currency } = toStripeAmount(input.invoice.totalMinor, input.invoice.currency);
       try {
         const intent = await pacer.send(() =>
@@ -392,7 +420,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ),
         );
         return { id: intent.id, status: intent.status as string, error: null as string | null };
-      } catch (error: any) {
+      } catch (caught) {
+        const error = caught as StripeFailure | undefined;
         const intent = error?.raw?.payment_intent ?? error?.payment_intent;
         if (error?.type === 'StripeCardError' && intent?.id) return { id: intent.id as string, status: intent.status as string, error: String(error.message) };
         throw error;

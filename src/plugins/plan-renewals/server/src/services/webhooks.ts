@@ -4,10 +4,14 @@ import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { afterRefund, format, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
+import { CalendarDate, afterRefund, format, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
+import type { Transaction } from '../../../../../setup/knex';
+import type transitCardPayments from '../../../../transit-passes/server/src/services/card-payments';
+import type { InvoiceRun } from './card-payments';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
+import type { InvoiceRecord, Payment } from './steps';
 import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
 import { ownService } from '../utils';
@@ -31,6 +35,12 @@ export const EVENT_UID = 'plugin::plan-renewals.stripe-event';
 const INVOICE_UID = 'api::invoice.invoice';
 const TRANSACTION_UID = 'api::transaction.transaction';
 
+/** A Stripe payment's transaction row, with its invoice (`populate: ['invoice']`). */
+type StripeTransaction = Payment & { invoice: { documentId: string } };
+
+/** A question the transit-passes plugin answers about a payment of its own. */
+type TransitQuestion = Parameters<ReturnType<typeof transitCardPayments>['settlementQuestion']>[0];
+
 export interface Handled {
   outcome: string;
   /** Runs to advance once the event's transaction is committed. */
@@ -40,7 +50,7 @@ export interface Handled {
 interface EventContext {
   strapi: Core.Strapi;
   event: Stripe.Event;
-  trx: any;
+  trx: Transaction;
   actor: Actor;
   now: Date;
   /** What was asked of Stripe for this event before its transaction began (see `prefetch`). */
@@ -68,18 +78,18 @@ const prefetch = async (strapi: Core.Strapi, event: Stripe.Event): Promise<Fetch
  * Saves the card a payment was made with for the customer's off-session renewals, from whichever
  * event carries it; once: saving the same card again changes nothing and writes no audit entry.
  */
-const saveCard = async (ctx: EventContext, invoice: any, paymentMethod: string | null, stripeCustomer: string | null): Promise<string | null> => {
+const saveCard = async (ctx: EventContext, invoice: InvoiceRecord, paymentMethod: string | null, stripeCustomer: string | null): Promise<string | null> => {
   const { strapi } = ctx;
   if (!paymentMethod) return null;
   const run = await runOf(strapi, invoice);
   const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
   const customer = servicePlan?.customer;
   if (!customer) return null;
-  const changes: Record<string, string> = {};
+  const changes: { stripePaymentMethodId?: string; stripeCustomerId?: string } = {};
   if (customer.stripePaymentMethodId !== paymentMethod) changes.stripePaymentMethodId = paymentMethod;
   if (stripeCustomer && !customer.stripeCustomerId) changes.stripeCustomerId = stripeCustomer;
   if (Object.keys(changes).length === 0) return null;
-  await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: changes as any });
+  await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: changes });
   return `card ${paymentMethod} saved for ${customer.email}`;
 };
 
@@ -89,24 +99,25 @@ const actionFor = (strapi: Core.Strapi, event: Stripe.Event) =>
   actionOf(event, { app: METADATA_APP, livemode: ownService(strapi, 'stripe').livemode() });
 
 const loadInvoice = (strapi: Core.Strapi, documentId: string) =>
-  strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<any>;
+  strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<InvoiceRecord | null>;
 
-const runOf = (strapi: Core.Strapi, invoice: any) =>
-  strapi.db.query(RUN_UID as any).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+const runOf = (strapi: Core.Strapi, invoice: { documentId: string }): Promise<InvoiceRun | null> =>
+  strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
 
-const transactionBy = (strapi: Core.Strapi, reference: string) =>
+const transactionBy = (strapi: Core.Strapi, reference: string): Promise<StripeTransaction | null> =>
   strapi.db.query(TRANSACTION_UID).findOne({ where: { provider: 'stripe', providerReference: reference }, populate: ['invoice'] });
 
 /** Moves the Stripe payment `reference` of the invoice to `state`: the known transaction, or a new one. */
 const recordPayment = async (
   strapi: Core.Strapi,
-  known: any,
-  invoice: any,
+  known: { documentId: string } | null,
+  invoice: { documentId: string },
   payment: { reference: string; state: 'Success' | 'Failed'; amountMinor: number; currency: string; failureReason: string | null; at: Date },
 ) => {
   if (known) {
     await strapi.documents(TRANSACTION_UID).update({
       documentId: known.documentId,
+      // `as any`: a null failureReason clears it, which Strapi does but its input types do not allow.
       data: { state: payment.state, failureReason: payment.failureReason, occurredAt: payment.at } as any,
     });
     return;
@@ -121,12 +132,12 @@ const recordPayment = async (
       providerReference: payment.reference,
       failureReason: payment.failureReason,
       occurredAt: payment.at,
-    } as any,
+    } as any, // (null failureReason, as above)
   });
 };
 
 /** Money that arrived but cannot count as the invoice's payment: Finance looks into it. */
-const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<Handled> => {
+const mismatch = async (ctx: EventContext, invoice: InvoiceRecord, what: string): Promise<Handled> => {
   const run = await runOf(ctx.strapi, invoice);
   await ownService(ctx.strapi, 'card-payments').financeTask(
     `${ctx.event.id}:payment-mismatch`,
@@ -145,16 +156,17 @@ const mismatch = async (ctx: EventContext, invoice: any, what: string): Promise<
  * purchase cancels the plan; a refunded renewal takes back that period only — the plan keeps the
  * periods still paid (its dates go back to them) and expires when they end.
  */
-const applyRefund = async (ctx: EventContext, transaction: any, why: string): Promise<string> => {
+const applyRefund = async (ctx: EventContext, transaction: StripeTransaction, why: string): Promise<string> => {
   const { strapi } = ctx;
-  await strapi.documents(TRANSACTION_UID).update({ documentId: transaction.documentId, data: { state: 'Refunded' } as any });
-  let invoice = await loadInvoice(strapi, transaction.invoice.documentId);
+  await strapi.documents(TRANSACTION_UID).update({ documentId: transaction.documentId, data: { state: 'Refunded' } });
+  let invoice = (await loadInvoice(strapi, transaction.invoice.documentId))!;
   if (invoice.state === 'Open') {
     // Paid and refunded before the run marked it paid: record both, in order.
+    // `as any`: null clears the field, which Strapi does but its input types do not allow.
     await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: ctx.now, nextPaymentAttemptAt: null } as any });
-    invoice = await loadInvoice(strapi, invoice.documentId);
+    invoice = (await loadInvoice(strapi, invoice.documentId))!;
   }
-  if (invoice.state === 'Paid') await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Refunded' } as any });
+  if (invoice.state === 'Paid') await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Refunded' } });
   const run = await runOf(strapi, invoice);
   let planOutcome = 'plan unchanged';
   if (run) {
@@ -163,16 +175,16 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
     if (servicePlan) {
       const stillPaid = (
         await strapi.db.query(INVOICE_UID).findMany({ where: { servicePlan: { id: servicePlan.id }, state: 'Paid' }, select: ['periodStart', 'periodEnd'] })
-      ).map((i: any) => ({ start: i.periodStart, end: i.periodEnd }));
+      ).map((i: { periodStart: CalendarDate; periodEnd: CalendarDate }) => ({ start: i.periodStart, end: i.periodEnd }));
       const next = afterRefund({ kind: run.kind, state: servicePlan.state, stillPaid, today: ctx.now.toISOString().slice(0, 10) });
-      const last = stillPaid.find((p: any) => p.end === next.paidUntil);
+      const last = stillPaid.find((p) => p.end === next.paidUntil);
       await strapi.documents('api::service-plan.service-plan').update({
         documentId: servicePlan.documentId,
         data: {
           state: next.state,
           ...(last ? { startDate: last.start, endDate: last.end } : {}),
           ...(next.current ? { currentPeriodStart: next.current.start, currentPeriodEnd: next.current.end } : {}),
-        } as any,
+        },
       });
       planOutcome = next.state === 'Cancelled' ? 'plan cancelled' : `plan ${next.state}, paid until ${next.paidUntil}`;
     }
@@ -193,10 +205,10 @@ const applyRefund = async (ctx: EventContext, transaction: any, why: string): Pr
  * A payment Stripe confirmed (PaymentIntent succeeded, or Checkout paid): checked against the
  * invoice, recorded once as Success, and the run waiting for it approved on Stripe's word.
  */
-const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePayment): Promise<Handled> => {
+const confirmPayment = async (ctx: EventContext, loaded: { documentId: string }, payment: StripePayment): Promise<Handled> => {
   const { strapi, event } = ctx;
   await lockInvoice(strapi, ctx.trx, loaded.documentId);
-  const invoice = await loadInvoice(strapi, loaded.documentId);
+  const invoice = (await loadInvoice(strapi, loaded.documentId))!;
   if (payment.wrongMode) return mismatch(ctx, invoice, payment.wrongMode);
   const paid = payment.amount;
   if (!paid || paid.currency !== invoice.currency || paid.minor !== invoice.totalMinor) {
@@ -211,18 +223,18 @@ const confirmPayment = async (ctx: EventContext, loaded: any, payment: StripePay
   await recordPayment(strapi, transaction, invoice, { reference: payment.reference, state: 'Success', amountMinor: paid.minor, currency: paid.currency, failureReason: null, at: ctx.now });
   transaction = await transactionBy(strapi, payment.reference);
   if (invoice.nextPaymentAttemptAt) {
-    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: null } as any });
+    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: null } as any }); // null clears it (see applyRefund)
   }
 
   // A refund may have arrived first: it was kept in the inbox until this payment was seen.
-  const earlierRefund = await strapi.db.query(EVENT_UID as any).findOne({ where: { objectId: payment.reference, type: 'charge.refunded' } });
+  const earlierRefund: { eventId: string; payload: Stripe.Event } | null = await strapi.db.query(EVENT_UID).findOne({ where: { objectId: payment.reference, type: 'charge.refunded' } });
   const earlier = earlierRefund && actionFor(strapi, earlierRefund.payload);
   if (earlier && earlier.kind === 'refund' && !earlier.partial) {
-    return { outcome: `payment recorded, then ${await applyRefund(ctx, transaction, `event ${earlierRefund.eventId}, delivered earlier`)}` };
+    return { outcome: `payment recorded, then ${await applyRefund(ctx, transaction!, `event ${earlierRefund.eventId}, delivered earlier`)}` };
   }
   // Money that arrives for an invoice already paid (two Checkout sessions, a counter payment and
   // a card) is recorded, since Stripe holds it, and handed to Finance to refund.
-  const other = (invoice.transactions ?? []).find((t: any) => t.state === 'Success' && t.providerReference !== payment.reference);
+  const other = (invoice.transactions ?? []).find((t) => t.state === 'Success' && t.providerReference !== payment.reference);
   if (other || (invoice.state !== 'Open' && invoice.state !== 'Uncollectible')) {
     const why = other ? `already paid by ${other.provider} ${other.providerReference}` : `${invoice.state}`;
     await ownService(strapi, 'card-payments').financeTask(
@@ -243,7 +255,7 @@ type Apply<K extends StripeAction['kind']> = (ctx: EventContext, action: Extract
 
 /** How each action is applied, in its event's transaction. */
 /** A refund or dispute about a transit pass order's card payment: the transit-passes plugin answers it, in this transaction. */
-const transitQuestion = (ctx: EventContext, question: any): Promise<string | null> =>
+const transitQuestion = (ctx: EventContext, question: TransitQuestion): Promise<string | null> =>
   ctx.strapi.plugin('transit-passes').service('card-payments').settlementQuestion(question, ctx.now);
 
 const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
@@ -270,7 +282,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     await recordPayment(strapi, transaction, invoice, { reference, state: 'Failed', amountMinor: invoice.totalMinor, currency: invoice.currency, failureReason: reason, at: ctx.now });
     // Dunning follows the latest off-session charge of a renewal (a transaction this application
     // created when charging); a Checkout page lets the customer retry by themselves.
-    const latest = [...(invoice.transactions ?? [])].filter((t: any) => t.provider === 'stripe').sort((a: any, b: any) => b.id - a.id)[0];
+    const latest = [...(invoice.transactions ?? [])].filter((t) => t.provider === 'stripe').sort((a, b) => (b.id as number) - (a.id as number))[0];
     const run = await runOf(strapi, invoice);
     if (run?.kind !== 'renewal' || !transaction || latest?.providerReference !== reference) {
       return { outcome: `payment ${reference} failed: ${reason}` };
@@ -283,7 +295,8 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     const invoice = await loadInvoice(strapi, action.invoice);
     if (!invoice || invoice.state !== 'Open') return { outcome: 'ignored: no open invoice' };
     const run = await runOf(strapi, invoice);
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    // An open invoice of this application's has its run.
+    const servicePlan = (await loadServicePlan(strapi, run!.servicePlan.documentId))!;
     const link: string | undefined = action.link ?? invoice.paymentUrl ?? undefined;
     const customer = servicePlan.customer;
     await messages(strapi).enqueue({
@@ -294,7 +307,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
       text:
         `Hello ${customer.name},\n\nYour bank asks you to confirm the payment of ${format(money(invoice.totalMinor, invoice.currency))} for invoice ${invoice.number}.\n` +
         (link ? `Confirm it here: ${link}\n` : 'Please contact us and we will send you a payment link.\n'),
-      run: run.documentId,
+      run: run!.documentId,
     });
     return { outcome: `customer asked to authenticate payment ${action.reference}${link ? '' : ' (no link available)'}` };
   },
@@ -320,7 +333,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     if (transaction?.state === 'Refunded') return { outcome: `payment ${reference} already refunded` };
     if (partial) {
       if (!transaction) return { outcome: `partial refund for unknown payment ${reference}: ignored` };
-      const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
+      const invoice = (await loadInvoice(ctx.strapi, transaction.invoice.documentId))!;
       const { refunded, of } = partial;
       return mismatch(ctx, invoice, `partial refund of ${refunded.amount} ${refunded.currency} (of ${of.amount}): Finance decides what it means for the plan`);
     }
@@ -335,7 +348,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
       const transit = await transitQuestion(ctx, { kind: 'dispute', reference: action.reference, dispute: action.dispute, reason: action.reason, due: action.due });
       return { outcome: transit ?? 'ignored: a dispute about a payment this application did not record' };
     }
-    const invoice = await loadInvoice(ctx.strapi, transaction.invoice.documentId);
+    const invoice = (await loadInvoice(ctx.strapi, transaction.invoice.documentId))!;
     // Stripe sets the evidence due date; without one, the task is due at once.
     const due = action.due ?? ctx.now.toISOString().slice(0, 10);
     await ownService(ctx.strapi, 'card-payments').financeTask(
@@ -480,9 +493,9 @@ const newDocumentId = () => {
 /** An inbox row written with `trx` while an event is applied (the transaction of its effects). */
 export interface InboxHooks {
   /** First in the event's transaction: throws (rolling it back) when the claim was lost. */
-  begin(trx: any): Promise<void>;
+  begin(trx: Transaction): Promise<void>;
   /** Last in the event's transaction: records what applying it did. */
-  end(trx: any, handled: Handled): Promise<void>;
+  end(trx: Transaction, handled: Handled): Promise<void>;
 }
 
 /**
