@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { currentActor } from '../../../../../guards/actor';
@@ -36,17 +37,17 @@ const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).str
 const service = (strapi: Core.Strapi) => ownService(strapi, 'orders');
 
 const orders = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async create(ctx: any) {
+  async create(ctx: Context) {
     const input = parse(orderBody, ctx.request.body);
     await answer(ctx, 201, () => service(strapi).purchase(input));
   },
-  async findOne(ctx: any) {
+  async findOne(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.query);
     ctx.body = { data: await service(strapi).find(id) };
   },
   /** Finance accepts a payment that was not recorded as the order's, or refunds it. */
-  async resolvePayment(ctx: any) {
+  async resolvePayment(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     const payment = parse(paymentReference, ctx.params.reference);
     const input = parse(resolutionBody, ctx.request.body);
@@ -55,12 +56,12 @@ const orders = ({ strapi }: { strapi: Core.Strapi }) => ({
 });
 
 const passes = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async renew(ctx: any) {
+  async renew(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.request.body ?? {});
     await answer(ctx, 201, () => service(strapi).renew(id));
   },
-  async validity(ctx: any) {
+  async validity(ctx: Context) {
     const code = parse(passCode, ctx.params.code);
     parse(noBody, ctx.query);
     ctx.body = { data: await service(strapi).validity(code) };
@@ -68,7 +69,7 @@ const passes = ({ strapi }: { strapi: Core.Strapi }) => ({
 });
 
 const revenue = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async daily(ctx: any) {
+  async daily(ctx: Context) {
     const day = parse(date, ctx.params.date);
     parse(noBody, ctx.query);
     ctx.body = { data: await service(strapi).dailyRevenue(day) };
@@ -77,7 +78,7 @@ const revenue = ({ strapi }: { strapi: Core.Strapi }) => ({
 
 const reports = ({ strapi }: { strapi: Core.Strapi }) => ({
   /** The monthly subscription report as JSON, or CSV with `?format=csv` or `Accept: text/csv`. */
-  async monthly(ctx: any) {
+  async monthly(ctx: Context) {
     const which = parse(month, ctx.params.month);
     const { format } = parse(reportQuery, ctx.query);
     if (format === 'csv' || (!format && ctx.accepts('application/json', 'text/csv') === 'text/csv')) {

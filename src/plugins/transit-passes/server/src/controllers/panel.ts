@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { calendarDate as date, calendarMonth as month, noBody, pageFields, parse, sendCsv } from '../../../../workflows/server/src/http';
@@ -25,22 +26,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /** A day's figures (today in the agency's time zone unless `date` says another). */
-    async overview(ctx: any) {
+    async overview(ctx: Context) {
       const { date: day } = parse(overviewQuery, ctx.query);
       ctx.body = { data: await views().overview(day ?? views().today()) };
     },
 
-    async listOrders(ctx: any) {
+    async listOrders(ctx: Context) {
       ctx.body = { data: await views().listOrders(parse(orderQuery, ctx.query)) };
     },
 
-    async report(ctx: any) {
+    async report(ctx: Context) {
       const which = parse(month, ctx.params.month);
       parse(noBody, ctx.query);
       ctx.body = { data: await orders().monthly(which) };
     },
 
-    async reportCsv(ctx: any) {
+    async reportCsv(ctx: Context) {
       const which = parse(month, ctx.params.month);
       parse(noBody, ctx.query);
       sendCsv(ctx, `transit-${which}.csv`, await orders().monthlyCsv(which));

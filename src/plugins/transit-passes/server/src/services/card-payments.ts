@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Data, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { formatAmount, isCurrencyCode } from '../../../../../domain';
 import type { Actor } from '../../../../../guards/actor';
@@ -9,6 +9,7 @@ import { ConflictError } from '../../../../workflows/server/src/errors';
 import { lockRow } from '../../../../workflows/server/src/services/runner';
 import { getService, messages } from '../../../../workflows/server/src/utils';
 import { ORDER_UID } from './steps';
+import type { LoadedOrder, OrderChanges, OrderUpdate, PassOrder, Writes } from './steps';
 import { ownService } from '../utils';
 
 /**
@@ -76,8 +77,8 @@ const amount = (minor: number, currency: string) => (isCurrencyCode(currency) ? 
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
-  const load = (documentId: string): Promise<any> => strapi.documents(ORDER_UID as any).findOne({ documentId, populate: { customer: true, product: true } as any });
-  const update = (documentId: string, data: Record<string, unknown>) => strapi.documents(ORDER_UID as any).update({ documentId, data: data as any });
+  const load = (documentId: string) => strapi.documents(ORDER_UID).findOne({ documentId, populate: { customer: true, product: true } }) as Promise<LoadedOrder | null>;
+  const update = (documentId: string, data: OrderChanges) => strapi.documents(ORDER_UID).update({ documentId, data: data as OrderUpdate });
   const financeTask = (key: string, type: 'payment-mismatch' | 'refund' | 'dispute', details: string, now: Date, due?: string) =>
     strapi.plugin('plan-renewals').service('card-payments').financeTask(key, type, details, null, null, due ?? now.toISOString().slice(0, 10));
 
@@ -90,7 +91,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
 
   /** A renewal charged (or to be charged) off-session whose charge is not settled yet. */
-  const chargingOffSession = (order: any, reference: string | null) =>
+  const chargingOffSession = (order: PassOrder, reference: string | null) =>
     order.state === 'Pending' &&
     !order.cardPayment &&
     Boolean(order.savedCard) &&
@@ -102,7 +103,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * transaction: the order keeps waiting, now for a Checkout payment, which the caller asks for
    * once this is committed (`offerCheckout`).
    */
-  const offSessionDeclined = async (order: any, reference: string | null, reason: string, actor: Actor, now: Date) => {
+  const offSessionDeclined = async (order: PassOrder, reference: string | null, reason: string, actor: Actor, now: Date) => {
     await update(order.documentId, {
       offSession: 'declined',
       ...(reference ? { stripePaymentIntent: reference } : {}),
@@ -125,7 +126,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
 
   /** Lists a payment that is not the order's on the order (once per payment), in the caller's transaction. */
-  const listUnmatched = async (order: any, entry: UnmatchedPayment) => {
+  const listUnmatched = async (order: PassOrder, entry: UnmatchedPayment) => {
     const list: UnmatchedPayment[] = Array.isArray(order.unmatchedPayments) ? order.unmatchedPayments : [];
     if (list.some((known) => known.reference === entry.reference)) return;
     await update(order.documentId, { unmatchedPayments: [...list, entry] });
@@ -149,7 +150,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       question: { kind: 'refund'; reference: string; charge: string } | { kind: 'dispute'; reference: string; dispute: string; reason: string; due: string | null },
       now: Date,
     ): Promise<string | null> {
-      const order = await strapi.db.query(ORDER_UID as any).findOne({ where: { stripePaymentIntent: question.reference } });
+      const order: PassOrder | null = await strapi.db.query(ORDER_UID).findOne({ where: { stripePaymentIntent: question.reference } });
       if (!order) return null;
       if (question.kind === 'refund') {
         await financeTask(
@@ -171,7 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return `dispute ${question.dispute} on pass order ${order.number}: Finance task due ${due}`;
     },
 
-    refundDue: (order: any, now: Date) =>
+    refundDue: (order: PassOrder, now: Date) =>
       financeTask(
         `${order.stripePaymentIntent}:transit:refund`,
         'refund',
@@ -307,7 +308,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async requestMissing(now: Date = new Date()) {
       if (!stripe().configured()) return { missing: 0, asked: 0 };
-      const missing: any[] = await strapi.db.query(ORDER_UID as any).findMany({
+      const missing: Pick<PassOrder, 'documentId' | 'number' | 'savedCard' | 'offSession'>[] = await strapi.db.query(ORDER_UID).findMany({
         where: {
           paymentMethod: 'stripe',
           state: 'Pending',
@@ -372,7 +373,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const refused = intent.error ?? (['requires_action', 'requires_payment_method'].includes(intent.status) ? 'the bank asks the customer to authenticate the payment' : null);
       const outcome = await strapi.db.transaction(async ({ trx }) => {
         await lockRow(strapi, trx, ORDER_TABLE, documentId);
-        const current = await load(documentId);
+        // Read above; an order is never deleted.
+        const current = (await load(documentId))!;
         // Stripe's webhook may have settled it meanwhile: what it recorded stands.
         if (!chargingOffSession(current, intent.id) || current.offSession) return `renewal ${order.number}: charge ${intent.id} already settled`;
         if (refused) {
@@ -393,7 +395,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async offerCheckout(documentId: string): Promise<string | null> {
       const url = await service.requestCheckout(documentId);
       if (!url) return null;
-      const order = await load(documentId);
+      // There is a link: requestCheckout read the order.
+      const order = (await load(documentId))!;
       if (order.offSession !== 'declined' || order.state !== 'Pending' || order.cardPayment) return url;
       const reason = String(order.paymentIssue ?? '').replace(/^renewal charge declined: /, '');
       await strapi.db.transaction(() =>
@@ -422,8 +425,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * released, the customer told). Closes the Finance task about that payment; answers the order.
      */
     async resolveUnmatched(documentId: string, input: { payment: string; decision: 'accept' | 'refund'; note?: string }, actor: Actor) {
-      const pending = (order: any) => order.state === 'Pending' && !order.cardPayment;
-      const check = (order: any): UnmatchedPayment => {
+      const pending = (order: PassOrder) => order.state === 'Pending' && !order.cardPayment;
+      const check = (order: LoadedOrder | null): UnmatchedPayment => {
         if (!order) throw new errors.NotFoundError(`No order ${documentId}`);
         const entry = ((order.unmatchedPayments ?? []) as UnmatchedPayment[]).find((e) => e.reference === input.payment);
         if (!entry) throw new errors.NotFoundError(`Order ${order.number} has no unmatched payment ${input.payment}`);
@@ -436,7 +439,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         return entry;
       };
-      const first = await load(documentId);
+      // check throws when it is missing.
+      const first = (await load(documentId))!;
       check(first);
       const refund =
         input.decision === 'refund'
@@ -449,7 +453,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const now = new Date();
       const run = await strapi.db.transaction(async ({ trx }) => {
         await lockRow(strapi, trx, ORDER_TABLE, documentId);
-        const order = await load(documentId);
+        // check throws when it is missing.
+        const order = (await load(documentId))!;
         const entry = check(order);
         const decided: UnmatchedPayment = {
           ...entry,
@@ -474,13 +479,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         if (signal) await getService(strapi, 'runner').signalIn(trx, order.run, PAYMENT_SIGNAL, { actor, result: signal });
         // The Finance task about this payment is done.
-        const tasks: any[] = await strapi.db.query(TASK_UID as any).findMany({
+        const tasks: Pick<Data.ContentType<typeof TASK_UID>, 'documentId'>[] = await strapi.db.query(TASK_UID).findMany({
           where: { taskKey: { $in: [`${entry.reference}:transit:payment-mismatch`, `${entry.reference}:transit:refund`] }, state: 'open' },
         });
         for (const task of tasks) {
-          await strapi.documents(TASK_UID as any).update({
+          await strapi.documents(TASK_UID).update({
             documentId: task.documentId,
-            data: { state: 'completed', outcome: 'resolved', completedBy: actor, completedAt: now, note: `${decided.decision}${input.note ? `: ${input.note}` : ''}`.slice(0, 2000) } as any,
+            data: { state: 'completed', outcome: 'resolved', completedBy: actor, completedAt: now, note: `${decided.decision}${input.note ? `: ${input.note}` : ''}`.slice(0, 2000) } satisfies Writes<typeof TASK_UID> as unknown as Modules.Documents.Params.Data.PartialInput<typeof TASK_UID>,
           });
         }
         await writeAudit(strapi, {

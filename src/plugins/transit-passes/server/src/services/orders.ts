@@ -5,8 +5,10 @@ import { toCsv, validityAt } from '../../../../../domain';
 import { now as clockNow } from '../../../../workflows/server/src/clock';
 import { ConflictError } from '../../../../workflows/server/src/errors';
 import { getService } from '../../../../workflows/server/src/utils';
+import type { RunStep } from '../../../../workflows/server/src/domain';
 import { PROCESS_ID } from '../domain';
 import { ORDER_UID, PASS_UID, PRODUCT_UID, REVENUE_UID, transitConfig } from './steps';
+import type { Customer, DailyRevenue, FareProduct, LoadedOrder, Pass, PassOrder } from './steps';
 import { ownService } from '../utils';
 
 /**
@@ -15,7 +17,7 @@ import { ownService } from '../utils';
  * order, no run and no reservation behind; the run goes on after commit. Also what the routes
  * read: an order with its run and pass, a pass's validity, a day's revenue, the monthly report.
  */
-const shownOrder = (order: any) => ({
+const shownOrder = (order: PassOrder) => ({
   documentId: order.documentId,
   number: order.number,
   kind: order.kind,
@@ -54,7 +56,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Opens the run and takes its steps up to the payment in one transaction; answers the order.
    * Paid by card, the order's Checkout session is asked of Stripe once all that is committed.
    */
-  const open = async (input: { customer: string; product: any; paymentMethod: 'desk' | 'stripe'; renewalOf?: string; offSession?: boolean }, actor: Actor) => {
+  const open = async (input: { customer: string; product: Pick<FareProduct, 'documentId' | 'code'>; paymentMethod: 'desk' | 'stripe'; renewalOf?: string; offSession?: boolean }, actor: Actor) => {
     const run = await strapi.db.transaction(async () => {
       const opened = await runner().open(
         PROCESS_ID,
@@ -75,7 +77,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       const taken = await runner().takeStepsIn(opened.documentId, actor);
       if (taken.state === 'failed') {
-        const failed = taken.steps.find((step: any) => step.state === 'failed') as { result?: string } | undefined;
+        const failed = (taken.steps as RunStep[]).find((step) => step.state === 'failed') as { result?: string } | undefined;
         // Thrown inside the transaction: the run, its order and any reservation roll back with it.
         throw new ConflictError(failed?.result ?? 'The order could not be created');
       }
@@ -83,7 +85,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     const advanced = await runner().advance(run.documentId, actor);
     const order = advanced.context.order as string;
-    const created: any = await strapi.db.query(ORDER_UID as any).findOne({ where: { documentId: order }, select: ['savedCard'] });
+    const created: Pick<PassOrder, 'savedCard'> | null = await strapi.db.query(ORDER_UID).findOne({ where: { documentId: order }, select: ['savedCard'] });
     if (input.paymentMethod === 'stripe' && created?.savedCard) {
       try {
         await cardPayments().chargeSaved(order);
@@ -97,7 +99,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       } catch (error) {
         // The order stands (Pending, its card held); the answer says the link is missing and why.
         strapi.log.warn(`Checkout session for transit order ${order} could not be created: ${(error as Error).message}`);
-        await strapi.documents(ORDER_UID as any).update({ documentId: order, data: { paymentIssue: `Stripe could not be reached: ${(error as Error).message}`.slice(0, 1000) } as any });
+        await strapi.documents(ORDER_UID).update({ documentId: order, data: { paymentIssue: `Stripe could not be reached: ${(error as Error).message}`.slice(0, 1000) } });
       }
     }
     return service.find(order);
@@ -108,7 +110,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async purchase(input: { customer: string; product: string; paymentMethod: 'desk' | 'stripe' }, actor: Actor = currentActor(strapi)) {
       const customer = await strapi.documents('api::customer.customer').findOne({ documentId: input.customer });
       if (!customer) throw new errors.ValidationError(`No customer ${input.customer}`);
-      const product: any = await strapi.documents(PRODUCT_UID as any).findFirst({ filters: { code: input.product } });
+      const product = (await strapi.documents(PRODUCT_UID).findFirst({ filters: { code: input.product } })) as FareProduct | null;
       if (!product) throw new errors.ValidationError(`No fare product ${input.product}`);
       if (!product.active) throw new errors.ValidationError(`Fare product ${product.code} is not on sale`);
       if (input.paymentMethod === 'stripe') cardPayments().assertConfigured();
@@ -122,7 +124,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * card was saved) the saved card is charged without the customer.
      */
     async renew(passDocumentId: string, actor: Actor = currentActor(strapi), paymentMethod?: 'desk' | 'stripe', offSession = false) {
-      const pass: any = await strapi.documents(PASS_UID as any).findOne({ documentId: passDocumentId, populate: { product: true, customer: true, order: true } as any });
+      const pass = (await strapi.documents(PASS_UID).findOne({ documentId: passDocumentId, populate: { product: true, customer: true, order: true } })) as
+        | (Pass & { product: FareProduct; customer: Customer })
+        | null;
       if (!pass) throw new errors.NotFoundError(`No pass ${passDocumentId}`);
       if (pass.temporary) throw new errors.ValidationError('A single-use pass is not renewed: buy a new one');
       if (pass.state === 'Revoked') throw new errors.ValidationError('A revoked pass is not renewed');
@@ -145,7 +149,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async openDueRenewals(now: Date = clockNow()) {
       const lead = transitConfig(strapi).renewalLeadDays;
-      const due: any[] = await strapi.db.query(PASS_UID as any).findMany({
+      const due: (Pick<Pass, 'documentId'> & { order?: Pick<PassOrder, 'paymentMethod' | 'savedCard'> | null })[] = await strapi.db.query(PASS_UID).findMany({
         where: { state: 'Active', temporary: false, autoRenew: true, validUntil: { $gt: now, $lte: new Date(now.getTime() + lead * 86_400_000) } },
         select: ['documentId'],
         populate: { order: { select: ['paymentMethod', 'savedCard'] } },
@@ -154,13 +158,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const charging = cardPayments().configured();
       let opened = 0;
       for (const pass of due) {
-        const renewed = await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, state: { $in: ['Pending', 'Paid'] } } });
+        const renewed = await strapi.db.query(ORDER_UID).count({ where: { renewalOf: pass.documentId, state: { $in: ['Pending', 'Paid'] } } });
         if (renewed > 0) continue;
         try {
           // Nobody is there to open a Checkout link: the saved card is charged, or Billing collects.
           // A card that was declined for this pass's renewal before is not charged again: Billing follows it up.
           const declinedBefore =
-            charging && (await strapi.db.query(ORDER_UID as any).count({ where: { renewalOf: pass.documentId, offSession: 'declined', state: 'Failed' } })) > 0;
+            charging && (await strapi.db.query(ORDER_UID).count({ where: { renewalOf: pass.documentId, offSession: 'declined', state: 'Failed' } })) > 0;
           const offSession = charging && !declinedBefore && pass.order?.paymentMethod === 'stripe' && Boolean(pass.order?.savedCard);
           await service.renew(pass.documentId, { type: 'system', name: 'pass renewals' }, offSession ? 'stripe' : 'desk', offSession);
           opened += 1;
@@ -174,9 +178,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The order with its run and pass (the pass code only to staff, who hand it over). */
     async find(documentId: string) {
-      const order: any = await strapi.documents(ORDER_UID as any).findOne({ documentId, populate: { customer: true, product: true } as any });
+      const order = (await strapi.documents(ORDER_UID).findOne({ documentId, populate: { customer: true, product: true } })) as LoadedOrder | null;
       if (!order) throw new errors.NotFoundError(`No order ${documentId}`);
-      const pass: any = await strapi.db.query(PASS_UID as any).findOne({ where: { order: { id: order.id } } });
+      const pass: Pass | null = await strapi.db.query(PASS_UID).findOne({ where: { order: { id: order.id } } });
       const run = order.run ? await runner().find(order.run) : null;
       return {
         ...shownOrder(order),
@@ -187,7 +191,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Whether a pass lets its holder travel now: valid or not, why, until when; nothing personal. */
     async validity(code: string) {
-      const pass: any = await strapi.db.query(PASS_UID as any).findOne({ where: { code }, populate: { product: true } });
+      const pass: (Pass & { product: FareProduct }) | null = await strapi.db.query(PASS_UID).findOne({ where: { code }, populate: { product: true } });
       if (!pass) throw new errors.NotFoundError('No pass with this code');
       const answer = validityAt({ state: pass.state, validFrom: pass.validFrom ? new Date(pass.validFrom).toISOString() : null, validUntil: pass.validUntil ? new Date(pass.validUntil).toISOString() : null, activation: pass.product.activation }, clockNow());
       return { ...answer, product: { code: pass.product.code, name: pass.product.name, riderCategory: pass.product.riderCategory, fareMedium: pass.product.fareMedium } };
@@ -195,7 +199,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** One agency-local day's paid orders, per currency. */
     async dailyRevenue(date: string) {
-      const rows: any[] = await strapi.db.query(REVENUE_UID as any).findMany({ where: { date }, orderBy: { currency: 'asc' } });
+      const rows: DailyRevenue[] = await strapi.db.query(REVENUE_UID).findMany({ where: { date }, orderBy: { currency: 'asc' } });
       return { date, timezone: transitConfig(strapi).timezone, currencies: rows.map((row) => ({ currency: row.currency, orders: row.orders, totalMinor: Number(row.totalMinor) })) };
     },
 
@@ -204,8 +208,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const [year, m] = month.split('-').map(Number);
       const from = `${month}-01`;
       const to = m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`;
-      const paid: any[] = await strapi.db.query(ORDER_UID as any).findMany({ where: { paidOn: { $gte: from, $lt: to }, state: { $in: ['Paid', 'Cancelled'] } }, select: ['kind', 'currency', 'totalMinor'] });
-      const cancelled: any[] = await strapi.db.query(ORDER_UID as any).findMany({
+      const paid: Pick<PassOrder, 'kind' | 'currency' | 'totalMinor'>[] = await strapi.db.query(ORDER_UID).findMany({ where: { paidOn: { $gte: from, $lt: to }, state: { $in: ['Paid', 'Cancelled'] } }, select: ['kind', 'currency', 'totalMinor'] });
+      const cancelled: Pick<PassOrder, 'currency' | 'refundedMinor'>[] = await strapi.db.query(ORDER_UID).findMany({
         where: { state: 'Cancelled', cancelledAt: { $gte: new Date(`${from}T00:00:00.000Z`), $lt: new Date(`${to}T00:00:00.000Z`) } },
         select: ['currency', 'refundedMinor'],
       });

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { localDate } from '../../../../../domain';
 import { now as clockNow } from '../../../../workflows/server/src/clock';
 import { ORDER_UID, PASS_UID, PRODUCT_UID, REVENUE_UID, STOCK_UID, transitConfig } from './steps';
+import type { CardStock, Customer, DailyRevenue, FareProduct, PassOrder } from './steps';
 
 /**
  * What the Transit admin page shows (routes/admin.ts): a day's revenue, the passes in force, the
@@ -17,7 +18,13 @@ export interface OrderFilters {
   pageSize: number;
 }
 
-const listedOrder = (order: any) => ({
+/** An order as the page lists it, with the customer's and product's attributes it reads. */
+type ListedOrder = Omit<PassOrder, 'customer' | 'product'> & {
+  customer?: Pick<Customer, 'documentId' | 'name'> | null;
+  product?: Pick<FareProduct, 'code' | 'name' | 'riderCategory'> | null;
+};
+
+const listedOrder = (order: ListedOrder) => ({
   documentId: order.documentId,
   number: order.number,
   kind: order.kind,
@@ -33,7 +40,7 @@ const listedOrder = (order: any) => ({
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const query = (uid: string) => strapi.db.query(uid as any);
+  const query = (uid: string) => strapi.db.query(uid);
 
   /**
    * Passes in force now, per fare product: Active and not past their end (no job marks a pass
@@ -41,7 +48,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * list), then summed per rider category.
    */
   const passesInForce = async (at: Date) => {
-    const products: any[] = await query(PRODUCT_UID).findMany({ select: ['id', 'code', 'name', 'riderCategory', 'fareMedium', 'active'], orderBy: [{ riderCategory: 'asc' }, { code: 'asc' }] });
+    const products: Pick<FareProduct, 'id' | 'code' | 'name' | 'riderCategory' | 'fareMedium' | 'active'>[] = await query(PRODUCT_UID).findMany({ select: ['id', 'code', 'name', 'riderCategory', 'fareMedium', 'active'], orderBy: [{ riderCategory: 'asc' }, { code: 'asc' }] });
     const inForce = { state: 'Active', $or: [{ validUntil: { $null: true } }, { validUntil: { $gt: at } }] };
     const byProduct = await Promise.all(
       products.map(async (product) => ({
@@ -76,9 +83,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async overview(date: string) {
       const at = clockNow();
-      const revenueRows: any[] = await query(REVENUE_UID).findMany({ where: { date }, orderBy: { currency: 'asc' } });
+      const revenueRows: DailyRevenue[] = await query(REVENUE_UID).findMany({ where: { date }, orderBy: { currency: 'asc' } });
       const orderCounts = await Promise.all(ORDER_STATES.map(async (state) => ({ state, count: await query(ORDER_UID).count({ where: { state } }) })));
-      const stock: any[] = await query(STOCK_UID).findMany({ populate: { product: { select: ['code', 'name', 'riderCategory'] } }, orderBy: { id: 'asc' } });
+      const stock: (Omit<CardStock, 'product'> & { product?: Pick<FareProduct, 'code' | 'name' | 'riderCategory'> | null })[] = await query(STOCK_UID).findMany({ populate: { product: { select: ['code', 'name', 'riderCategory'] } }, orderBy: { id: 'asc' } });
       return {
         date,
         timezone: transitConfig(strapi).timezone,

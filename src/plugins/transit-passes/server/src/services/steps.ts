@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
-import type { Core } from '@strapi/strapi';
+import type { Core, Data, Modules, UID, Utils } from '@strapi/strapi';
 import QRCode from 'qrcode';
 import { escapeHtml, formatAmount, isCurrencyCode, localDate, orderTotals, validUntil, verificationStanding } from '../../../../../domain';
+import type { Activation, CalendarDate, FARE_MEDIA, PassOrderStatus, PassStatus, PROOFS, RIDER_CATEGORIES, ValidityKind } from '../../../../../domain';
 import { getService } from '../../../../workflows/server/src/utils';
 import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
 import { ownService } from '../utils';
+import type { UnmatchedPayment } from './card-payments';
 
 /**
  * What each step of a pass purchase or renewal does, in the step's transaction (the engine runs
@@ -18,6 +20,95 @@ export const PASS_UID = 'plugin::transit-passes.pass';
 export const VERIFICATION_UID = 'plugin::transit-passes.verification';
 export const REVENUE_UID = 'plugin::transit-passes.daily-revenue';
 export const STOCK_TABLE = 'transit_card_stock';
+
+/**
+ * A document read whole: the attributes its schema requires are there (Strapi types every
+ * attribute optional, as a read may select only some).
+ */
+type Stored<T, Required extends keyof T> = T & { [K in Required]-?: NonNullable<T[K]> };
+
+/** A record with some attributes read as what they hold (enumerations as their values, JSON columns as this plugin writes them). */
+type Reading<T, As> = Omit<T, keyof As> & As;
+
+export type Customer = Stored<Data.ContentType<'api::customer.customer'>, 'name' | 'email'>;
+
+export type FareProduct = Reading<
+  Stored<Data.ContentType<typeof PRODUCT_UID>, 'code' | 'name' | 'active' | 'currency' | 'priceMinor' | 'serviceFeeMinor' | 'taxRateBps' | 'validityAmount'>,
+  {
+    activation: Activation;
+    fareMedium: (typeof FARE_MEDIA)[number];
+    proofRequired: (typeof PROOFS)[number];
+    riderCategory: (typeof RIDER_CATEGORIES)[number];
+    validityKind: ValidityKind;
+  }
+>;
+
+/** A pass order as stored; its customer and product when populated. */
+export type PassOrder = Reading<
+  Stored<Data.ContentType<typeof ORDER_UID>, 'number' | 'currency' | 'cardReserved' | 'subtotalMinor' | 'taxMinor' | 'totalMinor' | 'lines' | 'run'>,
+  {
+    kind: 'new' | 'renewal';
+    state: PassOrderStatus;
+    paymentMethod: 'desk' | 'stripe';
+    cardPayment?: 'requested' | 'paid' | 'failed' | null;
+    offSession?: 'charged' | 'declined' | null;
+    paidOn?: CalendarDate | null;
+    unmatchedPayments?: UnmatchedPayment[] | null;
+    customer?: Customer | null;
+    product?: FareProduct | null;
+  }
+>;
+
+/** An order read with its customer and product (every order has both). */
+export type LoadedOrder = PassOrder & { customer: Customer; product: FareProduct };
+
+/** A pass as stored; its customer, product and order when populated. */
+export type Pass = Reading<
+  Stored<Data.ContentType<typeof PASS_UID>, 'code' | 'temporary' | 'autoRenew'>,
+  { state: PassStatus; customer?: Customer | null; product?: FareProduct | null; order?: PassOrder | null }
+>;
+
+export type DailyRevenue = Stored<Data.ContentType<typeof REVENUE_UID>, 'date' | 'currency' | 'orders' | 'totalMinor'>;
+
+export type CardStock = Reading<Stored<Data.ContentType<typeof STOCK_UID>, 'onHand' | 'reserved'>, { product?: FareProduct | null }>;
+
+export type Verification = Stored<Data.ContentType<typeof VERIFICATION_UID>, 'category' | 'method' | 'verifiedAt'>;
+
+/** What a transit run gathers in its context: the first three when it is opened (orders.ts), the others from the step that sets them on. */
+export type TransitContext = {
+  product: string;
+  productCode: string;
+  paymentMethod: 'desk' | 'stripe';
+  renewalOf?: string;
+  offSession?: boolean;
+  /** retrieve-profile */
+  customer?: { documentId: string; name: string; email: string; phone: string | null };
+  /** check-availability */
+  cardReserved?: boolean;
+  /** calculate-total */
+  totals?: ReturnType<typeof orderTotals> & { currency: string };
+  /** create-order */
+  order?: string;
+  orderNumber?: string;
+  /** mark-paid */
+  paidOn?: string;
+  /** generate-pass */
+  pass?: string;
+};
+
+export type Input<T extends UID.ContentType> = Modules.Documents.Params.Data.Input<T>;
+
+/**
+ * A document's data as this plugin writes it, then cast to Strapi's `Input`: that type takes
+ * neither null (which clears an attribute) nor an interface in a JSON attribute (OrderLine, an actor).
+ */
+export type Writes<T extends UID.ContentType> = {
+  [K in keyof Input<T>]?: Input<T>[K] | null | (Utils.JSONValue extends Input<T>[K] ? unknown : never);
+};
+
+/** What an order is updated with (see Writes). */
+export type OrderChanges = Writes<typeof ORDER_UID>;
+export type OrderUpdate = Modules.Documents.Params.Data.PartialInput<typeof ORDER_UID>;
 
 export interface TransitConfig {
   timezone: string;
@@ -53,10 +144,10 @@ export const passQrPng = async (code: string): Promise<string> =>
 const nextNumber = (strapi: Core.Strapi, year: number): Promise<string> => getService(strapi, 'numbers').next('PO', year);
 
 /** Moves a card product's stock by one conditional statement; false when the condition does not hold (nothing changed). */
-const moveStock = async (strapi: Core.Strapi, productId: number, change: 'reserve' | 'release' | 'consume' | 'restock'): Promise<boolean> =>
+const moveStock = async (strapi: Core.Strapi, productId: Data.ID, change: 'reserve' | 'release' | 'consume' | 'restock'): Promise<boolean> =>
   // In the caller's transaction (the step's): the stock moves with the order's change or not at all.
   strapi.db.transaction(async ({ trx }) => {
-    const stock = await strapi.db.query(STOCK_UID as any).findOne({ where: { product: { id: productId } }, select: ['id'] });
+    const stock: Pick<CardStock, 'id'> | null = await strapi.db.query(STOCK_UID).findOne({ where: { product: { id: productId } }, select: ['id'] });
     if (!stock) return false;
     const query = trx(STOCK_TABLE).where({ id: stock.id });
     const updated =
@@ -76,38 +167,39 @@ const moveStock = async (strapi: Core.Strapi, productId: number, change: 'reserv
     return Number(updated) === 1;
   });
 
-const ctx = (step: StepContext) => step.run.context as Record<string, any>;
+const ctx = (step: StepContext) => step.run.context as TransitContext;
 
-const orderOf = (step: StepContext): Promise<any> =>
-  step.strapi.documents(ORDER_UID as any).findOne({
-    documentId: ctx(step).order,
-    populate: { product: true, customer: true } as any,
-  });
+/** The run's order, once create-order made it (an order is never deleted). */
+const orderOf = (step: StepContext) =>
+  step.strapi.documents(ORDER_UID).findOne({
+    documentId: ctx(step).order!,
+    populate: { product: true, customer: true },
+  }) as Promise<LoadedOrder>;
 
-const updateOrder = (step: StepContext, data: Record<string, unknown>) => step.strapi.documents(ORDER_UID as any).update({ documentId: ctx(step).order, data: data as any });
+const updateOrder = (step: StepContext, data: OrderChanges) => step.strapi.documents(ORDER_UID).update({ documentId: ctx(step).order!, data: data as OrderUpdate });
 
 /** The day's paid orders per currency, counted again from the orders (safe to run twice). */
 export const refreshDailyRevenue = async (strapi: Core.Strapi, date: string, currency: string) => {
-  const paid: any[] = await strapi.db.query(ORDER_UID as any).findMany({
+  const paid: Pick<PassOrder, 'totalMinor'>[] = await strapi.db.query(ORDER_UID).findMany({
     where: { paidOn: date, currency, state: 'Paid' },
     select: ['totalMinor'],
   });
   const total = paid.reduce((sum, order) => sum + order.totalMinor, 0);
-  const existing = await strapi.db.query(REVENUE_UID as any).findOne({ where: { date, currency } });
+  const existing: DailyRevenue | null = await strapi.db.query(REVENUE_UID).findOne({ where: { date, currency } });
   const data = {
     date,
     currency,
     orders: paid.length,
     totalMinor: String(total),
   };
-  if (existing) await strapi.db.query(REVENUE_UID as any).update({ where: { id: existing.id }, data });
-  else await strapi.db.query(REVENUE_UID as any).create({ data });
+  if (existing) await strapi.db.query(REVENUE_UID).update({ where: { id: existing.id }, data });
+  else await strapi.db.query(REVENUE_UID).create({ data });
   return { orders: paid.length, totalMinor: total };
 };
 
 /** A verification of the customer for the category that still holds at `on`. */
 const validVerification = async (strapi: Core.Strapi, customer: string, category: string, on: Date) => {
-  const found: any[] = await strapi.db.query(VERIFICATION_UID as any).findMany({
+  const found: Verification[] = await strapi.db.query(VERIFICATION_UID).findMany({
     where: { customer: { documentId: customer }, category },
     orderBy: { verifiedAt: 'desc' },
     limit: 5,
@@ -119,13 +211,13 @@ const decisionOn = (step: StepContext, stepId: string) => (step.run.context.deci
 
 const effects: Record<string, Effect> = {
   async 'retrieve-profile'(step) {
-    const customer: any = await step.strapi.documents('api::customer.customer').findOne({ documentId: step.run.subject!.documentId });
+    const customer = await step.strapi.documents('api::customer.customer').findOne({ documentId: step.run.subject!.documentId });
     if (!customer)
       return {
         outcome: 'fail',
         result: `Customer ${step.run.subject!.documentId} no longer exists`,
       };
-    const active = await step.strapi.db.query(PASS_UID as any).count({
+    const active = await step.strapi.db.query(PASS_UID).count({
       where: {
         customer: { documentId: customer.documentId },
         state: 'Active',
@@ -146,7 +238,7 @@ const effects: Record<string, Effect> = {
   },
 
   async 'check-availability'(step) {
-    const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
+    const product = (await step.strapi.documents(PRODUCT_UID).findOne({ documentId: ctx(step).product })) as FareProduct | null;
     if (!product?.active)
       return {
         outcome: 'fail',
@@ -171,7 +263,8 @@ const effects: Record<string, Effect> = {
   },
 
   async 'calculate-total'(step) {
-    const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
+    // check-availability found it on sale.
+    const product = (await step.strapi.documents(PRODUCT_UID).findOne({ documentId: ctx(step).product })) as FareProduct;
     const totals = orderTotals(product);
     return {
       outcome: 'done',
@@ -183,10 +276,10 @@ const effects: Record<string, Effect> = {
   async 'create-order'(step) {
     const c = ctx(step);
     // A renewal charged off-session: the card the renewed pass was last paid with.
-    const renewed: any = c.offSession && c.renewalOf ? await step.strapi.db.query(PASS_UID as any).findOne({ where: { documentId: c.renewalOf }, populate: { order: { select: ['savedCard'] } } }) : null;
+    const renewed: { order?: Pick<PassOrder, 'savedCard'> | null } | null = c.offSession && c.renewalOf ? await step.strapi.db.query(PASS_UID).findOne({ where: { documentId: c.renewalOf }, populate: { order: { select: ['savedCard'] } } }) : null;
     const savedCard: string | null = renewed?.order?.savedCard ?? null;
     const number = await nextNumber(step.strapi, Number(step.today.slice(0, 4)));
-    const order = await step.strapi.documents(ORDER_UID as any).create({
+    const order = await step.strapi.documents(ORDER_UID).create({
       data: {
         number,
         customer: step.run.subject!.documentId,
@@ -194,20 +287,21 @@ const effects: Record<string, Effect> = {
         kind: c.renewalOf ? 'renewal' : 'new',
         state: 'Pending',
         paymentMethod: c.paymentMethod,
-        currency: c.totals.currency,
-        lines: c.totals.lines,
-        subtotalMinor: c.totals.subtotalMinor,
-        taxMinor: c.totals.taxMinor,
-        totalMinor: c.totals.totalMinor,
+        currency: c.totals!.currency,
+        lines: c.totals!.lines,
+        subtotalMinor: c.totals!.subtotalMinor,
+        taxMinor: c.totals!.taxMinor,
+        totalMinor: c.totals!.totalMinor,
         cardReserved: c.cardReserved,
         renewalOf: c.renewalOf ?? null,
         savedCard,
         run: step.run.documentId,
-      } as any,
+        // Through unknown: OrderLine, an interface, is not comparable to Strapi's JSON type (see Writes).
+      } satisfies Writes<typeof ORDER_UID> as unknown as Input<typeof ORDER_UID>,
     });
     return {
       outcome: 'done',
-      result: `Order ${number} for ${amount(c.totals.totalMinor, c.totals.currency)}, Pending${savedCard ? ', to charge to the saved card' : ''}`,
+      result: `Order ${number} for ${amount(c.totals!.totalMinor, c.totals!.currency)}, Pending${savedCard ? ', to charge to the saved card' : ''}`,
       context: { order: order.documentId, orderNumber: number },
     };
   },
@@ -252,17 +346,17 @@ const effects: Record<string, Effect> = {
 
   async 'daily-revenue'(step) {
     const c = ctx(step);
-    const day = await refreshDailyRevenue(step.strapi, c.paidOn, c.totals.currency);
+    const day = await refreshDailyRevenue(step.strapi, c.paidOn!, c.totals!.currency);
     return {
       outcome: 'done',
-      result: `${c.paidOn}: ${day.orders} paid order(s), ${amount(day.totalMinor, c.totals.currency)}`,
+      result: `${c.paidOn}: ${day.orders} paid order(s), ${amount(day.totalMinor, c.totals!.currency)}`,
     };
   },
 
   async 'generate-pass'(step) {
     const order = await orderOf(step);
     const product = order.product;
-    const existing = await step.strapi.db.query(PASS_UID as any).findOne({ where: { order: { id: order.id } } });
+    const existing: Pass | null = await step.strapi.db.query(PASS_UID).findOne({ where: { order: { id: order.id } } });
     if (existing)
       return {
         outcome: 'done',
@@ -270,10 +364,10 @@ const effects: Record<string, Effect> = {
         context: { pass: existing.documentId },
       };
     // A renewal continues the pass it renews: valid from the end of the paid period, if later than now.
-    const previous = ctx(step).renewalOf ? await step.strapi.documents(PASS_UID as any).findOne({ documentId: ctx(step).renewalOf }) : null;
+    const previous = ctx(step).renewalOf ? await step.strapi.documents(PASS_UID).findOne({ documentId: ctx(step).renewalOf! }) : null;
     const start = previous?.validUntil && new Date(previous.validUntil) > step.now ? new Date(previous.validUntil) : step.now;
     const onPurchase = product.activation === 'on-purchase';
-    const pass = await step.strapi.documents(PASS_UID as any).create({
+    const pass = await step.strapi.documents(PASS_UID).create({
       data: {
         code: newPassCode(),
         customer: order.customer.documentId,
@@ -285,7 +379,7 @@ const effects: Record<string, Effect> = {
         autoRenew: product.validityKind !== 'single-use',
         validFrom: onPurchase ? start : null,
         validUntil: onPurchase ? validUntil(start, product.validityKind, product.validityAmount) : null,
-      } as any,
+      } satisfies Writes<typeof PASS_UID> as Input<typeof PASS_UID>,
     });
     const validity = onPurchase ? `valid until ${pass.validUntil}` : 'valid from its first use';
     return {
@@ -297,23 +391,25 @@ const effects: Record<string, Effect> = {
 
   async 'record-verification'(step) {
     const decision = decisionOn(step, 'verify-eligibility')!;
-    const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
+    const product = (await step.strapi.documents(PRODUCT_UID).findOne({ documentId: ctx(step).product })) as FareProduct;
     const days = transitConfig(step.strapi).verificationValidDays;
     const data = (decision.data ?? {}) as {
       method?: string;
       evidenceRef?: string;
     };
     const expiresAt = new Date(step.now.getTime() + days * 86_400_000);
-    await step.strapi.documents(VERIFICATION_UID as any).create({
+    await step.strapi.documents(VERIFICATION_UID).create({
       data: {
         customer: step.run.subject!.documentId,
-        category: product.proofRequired,
+        // needs-proof: only a product that needs a proof has its verification recorded.
+        category: product.proofRequired as Exclude<FareProduct['proofRequired'], 'none'>,
         method: data.method ?? 'in person',
         verifiedBy: decision.by,
         verifiedAt: decision.at,
         expiresAt,
         evidenceRef: data.evidenceRef ?? null,
-      } as any,
+        // Through unknown: the actor, an interface, is not comparable to Strapi's JSON type (see Writes).
+      } satisfies Writes<typeof VERIFICATION_UID> as unknown as Input<typeof VERIFICATION_UID>,
     });
     return {
       outcome: 'done',
@@ -323,8 +419,8 @@ const effects: Record<string, Effect> = {
 
   async 'email-pass'(step) {
     const order = await orderOf(step);
-    const pass: any = await step.strapi.documents(PASS_UID as any).findOne({ documentId: ctx(step).pass });
-    const customer = ctx(step).customer;
+    const pass = (await step.strapi.documents(PASS_UID).findOne({ documentId: ctx(step).pass! })) as Pass;
+    const customer = ctx(step).customer!;
     const lines = (order.lines as { description: string; amountMinor: number }[]).map((l) => `  ${l.description}: ${amount(l.amountMinor, order.currency)}`).join('\n');
     const validity = pass.validUntil ? `Valid from ${pass.validFrom} until ${pass.validUntil}.` : 'Valid from its first use.';
     const text = `Hello ${customer.name},\n\nThank you for your order ${order.number}.\n${lines}\n  Total: ${amount(order.totalMinor, order.currency)}\n\nYour pass code: ${pass.code}\n${validity}\nShow this code at the gate or to an inspector.`;
@@ -348,14 +444,14 @@ const effects: Record<string, Effect> = {
   },
 
   async 'sms-activation'(step) {
-    const customer = ctx(step).customer;
+    const customer = ctx(step).customer!;
     return {
       outcome: 'done',
       result: `Activation SMS to ${customer.phone}`,
       messages: [
         {
           channel: 'sms',
-          to: customer.phone,
+          to: customer.phone!,
           text: `Your transit pass for order ${ctx(step).orderNumber} is ready. The code is in your email.`,
         },
       ],
@@ -365,7 +461,7 @@ const effects: Record<string, Effect> = {
   async 'subscription-active'(step) {
     await step.strapi.documents('api::customer.customer').update({
       documentId: step.run.subject!.documentId,
-      data: { transitStatus: 'Active' } as any,
+      data: { transitStatus: 'Active' },
     });
     return { outcome: 'done', result: 'Subscription status Active' };
   },
@@ -397,13 +493,13 @@ const effects: Record<string, Effect> = {
         refundedMinor: order.totalMinor,
       });
       if (ctx(step).pass)
-        await step.strapi.documents(PASS_UID as any).update({
-          documentId: ctx(step).pass,
-          data: { state: 'Revoked' } as any,
+        await step.strapi.documents(PASS_UID).update({
+          documentId: ctx(step).pass!,
+          data: { state: 'Revoked' },
         });
       // The card was never handed over: it goes back on the shelf.
       if (order.cardReserved) await moveStock(step.strapi, order.product.id, 'restock');
-      await refreshDailyRevenue(step.strapi, order.paidOn, order.currency);
+      await refreshDailyRevenue(step.strapi, order.paidOn!, order.currency);
       // Paid by card, the money is at Stripe: Finance refunds it there (a desk payment is handed back at the desk).
       const byCard = order.paymentMethod === 'stripe' && order.cardPayment === 'paid';
       if (byCard) await ownService(step.strapi, 'card-payments').refundDue(order, step.now);
@@ -419,7 +515,7 @@ const effects: Record<string, Effect> = {
   },
 
   async 'tell-customer'(step) {
-    const customer = ctx(step).customer;
+    const customer = ctx(step).customer!;
     const rejected = Object.values((step.run.context.decisions ?? {}) as Record<string, TaskDecision>).find((d) => d.outcome === 'rejected' || d.outcome === 'declined');
     const order = ctx(step).order ? await orderOf(step) : null;
     const why =
@@ -458,14 +554,14 @@ const effects: Record<string, Effect> = {
  * Safe to run twice and on every instance: a pass already removed is not found again.
  */
 export const removeExpiredTemporary = async (strapi: Core.Strapi, now: Date): Promise<number> => {
-  const expired: any[] = await strapi.db.query(PASS_UID as any).findMany({
+  const expired: Pass[] = await strapi.db.query(PASS_UID).findMany({
     where: { temporary: true, validUntil: { $lt: now } },
     populate: ['order', 'product'],
     limit: 500,
   });
   for (const pass of expired) {
     await strapi.db.transaction(async () => {
-      const { count } = await strapi.db.query(PASS_UID as any).deleteMany({ where: { id: pass.id } });
+      const { count } = await strapi.db.query(PASS_UID).deleteMany({ where: { id: pass.id } });
       if (count !== 1) return;
       await strapi
         .plugin('workflows')
@@ -504,7 +600,7 @@ export const TRANSIT_HANDLERS: ProcessHandlers = {
     'pays-at-desk': (step: StepContext) => (ctx(step).paymentMethod === 'desk' ? true : 'Skipped: paid by card'),
     'pays-by-card': (step: StepContext) => (ctx(step).paymentMethod === 'stripe' ? true : 'Skipped: paid at the desk'),
     'needs-proof': async (step: StepContext) => {
-      const product: any = await step.strapi.documents(PRODUCT_UID as any).findOne({ documentId: ctx(step).product });
+      const product = (await step.strapi.documents(PRODUCT_UID).findOne({ documentId: ctx(step).product })) as FareProduct;
       if (product.proofRequired === 'none') return `Skipped: ${product.name} needs no proof`;
       const held = await validVerification(step.strapi, step.run.subject!.documentId, product.proofRequired, step.now);
       return held
