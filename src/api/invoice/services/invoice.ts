@@ -47,7 +47,7 @@ export default factories.createCoreService('api::invoice.invoice', ({ strapi }) 
           ...issuedInvoice({ number, kind: input.kind, totals, period: input.period, issuedOn: input.issuedOn }),
           customer: input.customer.documentId,
           servicePlan: input.servicePlan.documentId,
-        } as any,
+        },
       });
     });
   },

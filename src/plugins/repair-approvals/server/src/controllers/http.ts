@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { toCsv } from '../../../../../domain';
 import { sendCsv } from '../../../../workflows/server/src/http';
@@ -28,6 +29,6 @@ export const summaryCsv = (summary: { month: string; lines: SummaryLine[] }): st
 };
 
 /** Answers with the summary as a CSV download, `approvals-YYYY-MM.csv`. */
-export const sendSummaryCsv = (ctx: any, summary: { month: string; lines: SummaryLine[] }) => {
+export const sendSummaryCsv = (ctx: Context, summary: { month: string; lines: SummaryLine[] }) => {
   sendCsv(ctx, `approvals-${summary.month}.csv`, summaryCsv(summary));
 };

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ESTIMATE_LINE_KINDS, isCurrencyCode } from '../../../../../domain';
@@ -54,21 +55,21 @@ const reportQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).str
 const service = (strapi: Core.Strapi) => ownService(strapi, 'requests');
 
 const requests = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async create(ctx: any) {
+  async create(ctx: Context) {
     const input = parse(draftBody, ctx.request.body);
     await answer(ctx, 201, () => service(strapi).createDraft(input));
   },
-  async update(ctx: any) {
+  async update(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     const input = parse(editBody, ctx.request.body);
     await answer(ctx, 200, () => service(strapi).updateDraft(id, input));
   },
-  async submit(ctx: any) {
+  async submit(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.request.body ?? {});
     await answer(ctx, 201, () => service(strapi).submit(id));
   },
-  async findOne(ctx: any) {
+  async findOne(ctx: Context) {
     const id = parse(documentId, ctx.params.documentId);
     parse(noBody, ctx.query);
     ctx.body = { data: await service(strapi).find(id) };
@@ -76,7 +77,7 @@ const requests = ({ strapi }: { strapi: Core.Strapi }) => ({
 });
 
 const certificates = ({ strapi }: { strapi: Core.Strapi }) => ({
-  async findOne(ctx: any) {
+  async findOne(ctx: Context) {
     const number = parse(certificateNumber, ctx.params.number);
     parse(noBody, ctx.query);
     ctx.body = { data: await service(strapi).certificate(number) };
@@ -85,7 +86,7 @@ const certificates = ({ strapi }: { strapi: Core.Strapi }) => ({
 
 const reports = ({ strapi }: { strapi: Core.Strapi }) => ({
   /** The monthly approval summary as JSON, or CSV with `?format=csv` or `Accept: text/csv`. */
-  async findOne(ctx: any) {
+  async findOne(ctx: Context) {
     const which = parse(month, ctx.params.month);
     const { format } = parse(reportQuery, ctx.query);
     const summary = await service(strapi).monthly(which);

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../../../../domain';
@@ -22,35 +23,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const views = () => ownService(strapi, 'panel');
   const requests = () => ownService(strapi, 'requests');
   return {
-    async overview(ctx: any) {
+    async overview(ctx: Context) {
       parse(noQuery, ctx.query);
       ctx.body = { data: await views().overview() };
     },
 
-    async listRequests(ctx: any) {
+    async listRequests(ctx: Context) {
       const { status, page, pageSize } = parse(requestQuery, ctx.query);
       ctx.body = { data: await views().listRequests({ state: status, page, pageSize }) };
     },
 
-    async findRequest(ctx: any) {
+    async findRequest(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
       parse(noQuery, ctx.query);
       ctx.body = { data: await requests().find(id) };
     },
 
-    async findCertificate(ctx: any) {
+    async findCertificate(ctx: Context) {
       const number = parse(certificateNumber, ctx.params.number);
       parse(noQuery, ctx.query);
       ctx.body = { data: await requests().certificate(number) };
     },
 
-    async findReport(ctx: any) {
+    async findReport(ctx: Context) {
       const which = parse(month, ctx.params.month);
       parse(noQuery, ctx.query);
       ctx.body = { data: await requests().monthly(which) };
     },
 
-    async reportCsv(ctx: any) {
+    async reportCsv(ctx: Context) {
       const which = parse(month, ctx.params.month);
       parse(noQuery, ctx.query);
       sendSummaryCsv(ctx, await requests().monthly(which));

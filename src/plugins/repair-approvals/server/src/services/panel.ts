@@ -2,7 +2,8 @@ import type { Core } from '@strapi/strapi';
 import { APPROVAL_STATUSES, ApprovalStatus, median } from '../../../../../domain';
 import { now as clockNow, today } from '../../../../workflows/server/src/clock';
 import { PROCESS_ID, ROLES } from '../domain';
-import { REQUEST_UID } from './steps';
+import type { RunRow } from '../../../../workflows/server/src/services/runner';
+import { REQUEST_UID, StoredRequest } from './steps';
 import { ownService } from '../utils';
 
 /**
@@ -10,6 +11,21 @@ import { ownService } from '../utils';
  * of requests. A request, its certificate and a month's summary are the requests service's own.
  */
 const TASK_UID = 'plugin::workflows.task';
+
+/** An open task of the process as the overview reads it, with its run's steps. */
+interface OpenTask {
+  role: string;
+  stepId: string | null;
+  dueDate: string | null;
+  createdAt: string;
+  run: Pick<RunRow, 'steps'> | null;
+}
+
+/** A request as the list reads it, its customer by documentId and name. */
+type ListedRequest = Pick<StoredRequest, 'documentId' | 'number' | 'state' | 'currency' | 'totalMinor' | 'creditCheck' | 'submittedAt' | 'decidedAt'> & {
+  createdAt: string;
+  customer: { documentId: string; name: string } | null;
+};
 
 /** How far back "time to decide" looks. */
 export const DECIDE_WINDOW_DAYS = 90;
@@ -32,16 +48,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
    * decision over the last 90 days; and this month's summary.
    */
   async overview() {
-    const requests = strapi.db.query(REQUEST_UID as any);
+    const requests = strapi.db.query(REQUEST_UID);
     const byState = Object.fromEntries(await Promise.all(APPROVAL_STATUSES.map(async (state) => [state, await requests.count({ where: { state } })] as const))) as Record<ApprovalStatus, number>;
 
-    const open: any[] = await strapi.db.query(TASK_UID as any).findMany({
+    const open: OpenTask[] = await strapi.db.query(TASK_UID).findMany({
       where: { processId: PROCESS_ID, state: 'open' },
       select: ['role', 'stepId', 'dueDate', 'createdAt'],
       populate: { run: { select: ['steps'] } },
     });
     // Waiting since its step opened, by the engine's clock (as the run's steps say), else since the task was stored.
-    const openedAt = (task: any): string => task.run?.steps?.find((step: any) => step.id === task.stepId)?.startedAt ?? new Date(task.createdAt).toISOString();
+    const openedAt = (task: OpenTask): string => task.run?.steps?.find((step) => step.id === task.stepId)?.startedAt ?? new Date(task.createdAt).toISOString();
     const day = today();
     const waiting = Object.entries(ROLES)
       .map(([role, { label }]) => {
@@ -53,7 +69,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       .filter((row) => row.open > 0 || row.role !== 'account-manager');
 
     const since = new Date(clockNow().getTime() - DECIDE_WINDOW_DAYS * 86_400_000);
-    const decided: any[] = await requests.findMany({
+    // Both set: the query asks for them.
+    const decided: { submittedAt: string; decidedAt: string }[] = await requests.findMany({
       where: { state: { $in: ['Approved', 'Rejected'] }, decidedAt: { $gte: since }, submittedAt: { $notNull: true } },
       select: ['submittedAt', 'decidedAt'],
     });
@@ -78,7 +95,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async listRequests({ state, page, pageSize }: RequestListQuery) {
     const where = state ? { state } : {};
     const [rows, total] = await Promise.all([
-      strapi.db.query(REQUEST_UID as any).findMany({
+      strapi.db.query(REQUEST_UID).findMany({
         where,
         select: ['documentId', 'number', 'state', 'currency', 'totalMinor', 'creditCheck', 'submittedAt', 'decidedAt', 'createdAt'],
         populate: { customer: { select: ['documentId', 'name'] } },
@@ -86,10 +103,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         offset: (page - 1) * pageSize,
         limit: pageSize,
       }),
-      strapi.db.query(REQUEST_UID as any).count({ where }),
+      strapi.db.query(REQUEST_UID).count({ where }),
     ]);
     return {
-      items: rows.map((request: any) => ({
+      items: rows.map((request: ListedRequest) => ({
         documentId: request.documentId,
         number: request.number,
         customer: request.customer ? { documentId: request.customer.documentId, name: request.customer.name } : null,

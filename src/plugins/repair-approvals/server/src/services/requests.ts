@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Utils } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { EstimateLineInput, MoneyError, addDays, estimateTotals, median } from '../../../../../domain';
 import { Actor, currentActor } from '../../../../../guards/actor';
@@ -8,7 +8,8 @@ import { asStepActor, lockRow } from '../../../../workflows/server/src/services/
 import { getService } from '../../../../workflows/server/src/utils';
 import { PROCESS_ID } from '../domain';
 import type { TaskDecision } from '../../../../workflows/server/src/services/registry';
-import { CERTIFICATE_UID, DRAFT_UID, REQUEST_UID, inOrder, nextNumber, removeDrafts, sha256Of } from './steps';
+import type { Transaction } from '../../../../../setup/knex';
+import { CERTIFICATE_UID, DRAFT_UID, REQUEST_UID, StoredRequest, inOrder, nextNumber, removeDrafts, sha256Of } from './steps';
 
 /**
  * Approval requests: drafts an account manager writes and edits, submitted into the approval
@@ -24,6 +25,21 @@ export interface DraftInput {
 
 const REQUEST_TABLE = 'approval_requests';
 
+/** A certificate as stored, with its request and customer (each by documentId and what it shows). */
+interface StoredCertificate {
+  number: string;
+  request: { documentId: string; number: string } | null;
+  customer: { documentId: string; name: string } | null;
+  currency: string;
+  authorizedTotalMinor: number;
+  /** What snapshotOf froze (steps.ts), read back from its JSON column. */
+  linesSnapshot: unknown;
+  decisions: unknown;
+  authorizedAt: string;
+  validUntil: string;
+  snapshotSha256: string;
+}
+
 const priced = (strapi: Core.Strapi, input: Pick<DraftInput, 'currency' | 'lines'>) => {
   const taxRateBps = (strapi.config.get('plugin::repair-approvals') as { taxRateBps: number }).taxRateBps;
   try {
@@ -35,14 +51,14 @@ const priced = (strapi: Core.Strapi, input: Pick<DraftInput, 'currency' | 'lines
 };
 
 /** A request as the routes show it. */
-const shown = (request: any) => ({
+const shown = (request: StoredRequest) => ({
   documentId: request.documentId,
   number: request.number,
   status: request.state,
   customer: request.customer ? { documentId: request.customer.documentId, name: request.customer.name } : null,
   vehicle: request.vehicle ?? null,
   currency: request.currency,
-  lines: (request.lines ?? []).map(({ kind, description, quantityHundredths, unitPriceMinor, amountMinor }: any) => ({ kind, description, quantityHundredths, unitPriceMinor, amountMinor })),
+  lines: (request.lines ?? []).map(({ kind, description, quantityHundredths, unitPriceMinor, amountMinor }) => ({ kind, description, quantityHundredths, unitPriceMinor, amountMinor })),
   taxRateBps: request.taxRateBps,
   subtotalMinor: request.subtotalMinor,
   taxMinor: request.taxMinor,
@@ -54,8 +70,9 @@ const shown = (request: any) => ({
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const requests = () => strapi.documents(REQUEST_UID as any);
-  const load = (documentId: string) => requests().findOne({ documentId, populate: { lines: true, customer: true } as any });
+  const requests = () => strapi.documents(REQUEST_UID);
+  // Strapi's generated types leave every attribute optional; the request is read as stored.
+  const load = (documentId: string) => requests().findOne({ documentId, populate: { lines: true, customer: true } }) as Promise<StoredRequest | null>;
 
   const customerOf = async (documentId: string) => {
     const customer = await strapi.documents('api::customer.customer').findOne({ documentId });
@@ -64,9 +81,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** The request under its row lock, read afresh; 409 unless it is still a draft. */
-  const lockedDraft = async (trx: any, documentId: string) => {
+  const lockedDraft = async (trx: Transaction, documentId: string) => {
     await lockRow(strapi, trx, REQUEST_TABLE, documentId);
-    const request: any = await load(documentId);
+    const request = await load(documentId);
     if (!request) throw new errors.NotFoundError(`No approval request ${documentId}`);
     if (request.state !== 'Draft') throw new ConflictError(`Request ${request.number} is ${request.state}: a submitted request's lines are frozen`, { status: request.state });
     return request;
@@ -83,7 +100,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: {
             number,
             customer: input.customer,
-            vehicle: input.vehicle ?? null,
+            // Null stores no vehicle; Strapi's input types leave null out.
+            vehicle: (input.vehicle ?? null) as string | undefined,
             currency: input.currency,
             lines: totals.lines,
             taxRateBps: totals.taxRateBps,
@@ -91,11 +109,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             taxMinor: totals.taxMinor,
             totalMinor: totals.totalMinor,
             state: 'Draft',
-            requestedBy: asStepActor(actor),
-          } as any,
+            // Into a JSON column: plain data, but an interface has no index signature for Strapi's JSONValue.
+            requestedBy: asStepActor(actor) as unknown as Utils.JSONObject,
+          },
         });
       });
-      return shown(await load(created.documentId));
+      return shown((await load(created.documentId))!);
     },
 
     /** Edits a draft: the version it replaces is kept as a temporary draft until the request is decided. */
@@ -105,8 +124,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (input.customer && input.customer !== request.customer?.documentId) await customerOf(input.customer);
         const currency = input.currency ?? request.currency;
         const totals = priced(strapi, { currency, lines: input.lines });
-        await strapi.documents(DRAFT_UID as any).create({
-          data: { request: documentId, lines: shown(request).lines, vehicle: request.vehicle ?? null, savedAt: clockNow() } as any,
+        await strapi.documents(DRAFT_UID).create({
+          data: { request: documentId, lines: shown(request).lines, vehicle: (request.vehicle ?? null) as string | undefined, savedAt: clockNow() },
         });
         await requests().update({
           documentId,
@@ -119,10 +138,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             subtotalMinor: totals.subtotalMinor,
             taxMinor: totals.taxMinor,
             totalMinor: totals.totalMinor,
-          } as any,
+          },
         });
       });
-      return shown(await load(documentId));
+      return shown((await load(documentId))!);
     },
 
     /**
@@ -140,7 +159,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           // The requester is who started the run: they never review or approve their own request.
           request.requestedBy?.id ? request.requestedBy : asStepActor(actor),
         );
-        await requests().update({ documentId, data: { state: 'Submitted', submittedAt: clockNow(), run: opened.documentId } as any });
+        await requests().update({ documentId, data: { state: 'Submitted', submittedAt: clockNow(), run: opened.documentId } });
         return opened;
       });
       await runner.advance(run.documentId, actor);
@@ -149,10 +168,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The request with its run (steps, branches, outcome) and every decision taken on it. */
     async find(documentId: string) {
-      const request: any = await load(documentId);
+      const request = await load(documentId);
       if (!request) throw new errors.NotFoundError(`No approval request ${documentId}`);
       const run = request.run ? await getService(strapi, 'runner').find(request.run) : null;
-      const certificate = await strapi.db.query(CERTIFICATE_UID as any).findOne({ where: { request: { documentId } }, select: ['number'] });
+      const certificate: { number: string } | null = await strapi.db.query(CERTIFICATE_UID).findOne({ where: { request: { documentId } }, select: ['number'] });
       return {
         ...shown(request),
         run,
@@ -163,7 +182,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The certificate, and whether its lines' snapshot still hashes to what it was signed with. */
     async certificate(number: string) {
-      const certificate: any = await strapi.db.query(CERTIFICATE_UID as any).findOne({ where: { number }, populate: { request: { select: ['documentId', 'number'] }, customer: { select: ['documentId', 'name'] } } });
+      const certificate: StoredCertificate | null = await strapi.db.query(CERTIFICATE_UID).findOne({ where: { number }, populate: { request: { select: ['documentId', 'number'] }, customer: { select: ['documentId', 'name'] } } });
       if (!certificate) throw new errors.NotFoundError(`No certificate ${number}`);
       const recomputed = sha256Of(certificate.linesSnapshot);
       return {
@@ -184,7 +203,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Approved and rejected requests decided in a month: counts and totals per currency, median hours to decide. */
     async monthly(month: string) {
-      const decided: any[] = await strapi.db.query(REQUEST_UID as any).findMany({
+      const decided: Pick<StoredRequest, 'state' | 'currency' | 'totalMinor' | 'submittedAt' | 'decidedAt'>[] = await strapi.db.query(REQUEST_UID).findMany({
         where: { summaryMonth: month, state: { $in: ['Approved', 'Rejected'] } },
         select: ['state', 'currency', 'totalMinor', 'submittedAt', 'decidedAt'],
       });
@@ -204,7 +223,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           return { ...row, medianHoursToDecide: middle === null ? null : Math.round(middle * 10) / 10 };
         });
       const count = (status: string) => lines.filter((l) => l.status === status).reduce((n, l) => n + l.count, 0);
-      return { month, approved: count('Approved'), rejected: count('Rejected'), lines, medianHoursToDecide: median(decided.filter((r) => r.submittedAt && r.decidedAt).map((r) => (new Date(r.decidedAt).getTime() - new Date(r.submittedAt).getTime()) / 3_600_000)) };
+      return { month, approved: count('Approved'), rejected: count('Rejected'), lines, medianHoursToDecide: median(decided.filter((r) => r.submittedAt && r.decidedAt).map((r) => (new Date(r.decidedAt!).getTime() - new Date(r.submittedAt!).getTime()) / 3_600_000)) };
     },
 
     /**
@@ -215,12 +234,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async cleanUpDrafts(on: string = today()) {
       const days = (strapi.config.get('plugin::repair-approvals') as { draftRetentionDays: number }).draftRetentionDays;
       const before = new Date(`${addDays(on, -days)}T00:00:00.000Z`);
-      const abandoned: any[] = await strapi.db.query(REQUEST_UID as any).findMany({ where: { state: 'Draft', updatedAt: { $lt: before } }, select: ['id', 'documentId', 'number'] });
+      const abandoned: Pick<StoredRequest, 'id' | 'documentId' | 'number'>[] = await strapi.db.query(REQUEST_UID).findMany({ where: { state: 'Draft', updatedAt: { $lt: before } }, select: ['id', 'documentId', 'number'] });
       const audit = getService(strapi, 'audit');
       for (const request of abandoned) {
         await strapi.db.transaction(async () => {
           const versions = await removeDrafts(strapi, { documentId: request.documentId });
-          await strapi.documents(REQUEST_UID as any).delete({ documentId: request.documentId });
+          await strapi.documents(REQUEST_UID).delete({ documentId: request.documentId });
           await audit.record({
             action: 'approval-request.draft-removed',
             entityUid: REQUEST_UID,

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules, Utils } from '@strapi/strapi';
 import { addDays, creditCheck, estimateTotals, formatAmount, isCurrencyCode } from '../../../../../domain';
+import type { ApprovalStatus, CreditCheck, EstimateLine } from '../../../../../domain';
+import type { StepActor } from '../../../../workflows/server/src/domain';
 import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
 import { getService } from '../../../../workflows/server/src/utils';
 import { ROLES } from '../domain';
@@ -18,14 +20,54 @@ type Effect = (step: StepContext) => Promise<StepOutcome>;
 
 const config = (strapi: Core.Strapi) => strapi.config.get('plugin::repair-approvals') as { taxRateBps: number; certificateValidDays: number };
 
-const requestOf = (step: StepContext): Promise<any> =>
-  step.strapi.documents(REQUEST_UID as any).findOne({
-    documentId: step.run.subject!.documentId,
-    populate: { lines: true, customer: { populate: { accountManager: { fields: ['username', 'email', 'phone'] } } } } as any,
-  });
+/** A customer as a request populates it. */
+export interface RequestCustomer {
+  id: number;
+  documentId: string;
+  name: string;
+  email: string;
+  /** Defaults to USD. */
+  currency: string;
+  creditLimitMinor: number | null;
+  committedCreditMinor: number | null;
+}
 
-const update = (step: StepContext, data: Record<string, unknown>) =>
-  step.strapi.documents(REQUEST_UID as any).update({ documentId: step.run.subject!.documentId, data: data as any });
+/**
+ * An approval request as stored, with its lines (a repeatable component, a list once populated)
+ * and its customer (every request has one: a draft is only created for an existing customer).
+ */
+export interface StoredRequest {
+  id: number;
+  documentId: string;
+  number: string;
+  state: ApprovalStatus;
+  customer: RequestCustomer;
+  vehicle: string | null;
+  currency: string;
+  lines: EstimateLine[];
+  taxRateBps: number;
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  creditCheck: CreditCheck | null;
+  requestedBy: StepActor | null;
+  run: string | null;
+  submittedAt: string | null;
+  decidedAt: string | null;
+}
+
+/** The run's request as the steps read it: its customer's account manager too. */
+type StepRequest = StoredRequest & { customer: { accountManager: { id: number; username: string; email: string; phone: string | null } | null } };
+
+// Strapi's generated types leave every attribute optional; the request is read as stored.
+const requestOf = (step: StepContext) =>
+  step.strapi.documents(REQUEST_UID).findOne({
+    documentId: step.run.subject!.documentId,
+    populate: { lines: true, customer: { populate: { accountManager: { fields: ['username', 'email', 'phone'] } } } },
+  }) as Promise<StepRequest | null>;
+
+const update = (step: StepContext, data: Partial<Modules.Documents.Params.Data.Input<typeof REQUEST_UID>>) =>
+  step.strapi.documents(REQUEST_UID).update({ documentId: step.run.subject!.documentId, data });
 
 const amount = (minor: number, currency: string) => (isCurrencyCode(currency) ? formatAmount(minor, currency) : `${minor} ${currency}`);
 
@@ -34,14 +76,14 @@ export const nextNumber = (strapi: Core.Strapi, series: 'AR' | 'AUTH', year: num
 
 /** Removes the saved versions of the given requests (by id: a delete cannot join the request's link table); answers how many. */
 export const removeDrafts = async (strapi: Core.Strapi, requests: Record<string, unknown>): Promise<number> => {
-  const versions: { id: number }[] = await strapi.db.query(DRAFT_UID as any).findMany({ select: ['id'], where: { request: requests } });
+  const versions: { id: number }[] = await strapi.db.query(DRAFT_UID).findMany({ select: ['id'], where: { request: requests } });
   if (versions.length === 0) return 0;
-  const { count } = await strapi.db.query(DRAFT_UID as any).deleteMany({ where: { id: { $in: versions.map((v) => v.id) } } });
+  const { count } = await strapi.db.query(DRAFT_UID).deleteMany({ where: { id: { $in: versions.map((v) => v.id) } } });
   return count;
 };
 
 /** The lines as the certificate freezes them, in a canonical form: what its hash is taken over. */
-export const snapshotOf = (request: { number: string; currency: string; lines: any[]; subtotalMinor: number; taxMinor: number; totalMinor: number }) => ({
+export const snapshotOf = (request: { number: string; currency: string; lines: readonly { kind: string; description: string; quantityHundredths: number; unitPriceMinor: number; amountMinor: number }[]; subtotalMinor: number; taxMinor: number; totalMinor: number }) => ({
   request: request.number,
   currency: request.currency,
   lines: request.lines.map((line) => ({
@@ -90,7 +132,8 @@ const effects: Record<string, Effect> = {
   },
 
   async 'customer-profile'(step) {
-    const { customer, currency } = await requestOf(step);
+    // fetch-request found it; a submitted request is never deleted.
+    const { customer, currency } = (await requestOf(step))!;
     const manager = customer.accountManager;
     // The limit is in the customer's currency; a request in another one has no limit to check.
     const limitMinor = customer.currency === currency ? (customer.creditLimitMinor ?? null) : null;
@@ -108,7 +151,7 @@ const effects: Record<string, Effect> = {
   },
 
   async 'sum-lines'(step) {
-    const request = await requestOf(step);
+    const request = (await requestOf(step))!;
     const totals = estimateTotals(request.lines, request.currency, request.taxRateBps);
     const stale = totals.lines.find((line, i) => line.amountMinor !== request.lines[i].amountMinor);
     if (stale) return { outcome: 'fail', result: `Line "${stale.description}" shows an amount that is not its quantity times its unit price` };
@@ -117,7 +160,7 @@ const effects: Record<string, Effect> = {
   },
 
   async 'tax-total'(step) {
-    const request = await requestOf(step);
+    const request = (await requestOf(step))!;
     const totals = estimateTotals(request.lines, request.currency, request.taxRateBps);
     await update(step, { taxMinor: totals.taxMinor, totalMinor: totals.totalMinor });
     return {
@@ -128,19 +171,20 @@ const effects: Record<string, Effect> = {
   },
 
   async 'credit-check'(step) {
-    const request = await requestOf(step);
+    const request = (await requestOf(step))!;
     // Unpaid: the customer's Open invoices (overdue or not) and those written off as Uncollectible.
-    const unpaid = await step.strapi.db
+    const unpaid: { totalMinor: number; currency: string }[] = await step.strapi.db
       .query('api::invoice.invoice')
       .findMany({ where: { customer: { documentId: request.customer.documentId }, state: { $in: ['Open', 'Uncollectible'] } }, select: ['totalMinor', 'currency'] });
     const check = creditCheck({
       currency: request.currency,
-      unpaid: unpaid.map((invoice: any) => ({ amountMinor: invoice.totalMinor, currency: invoice.currency })),
+      unpaid: unpaid.map((invoice) => ({ amountMinor: invoice.totalMinor, currency: invoice.currency })),
       committedMinor: (step.run.context.committedMinor as number) ?? 0,
       requestMinor: request.totalMinor,
       limitMinor: (step.run.context.limitMinor as number | null) ?? null,
     });
-    await update(step, { creditCheck: check });
+    // Into a JSON column: the check is plain JSON data, but an interface has no index signature for Strapi's JSONValue.
+    await update(step, { creditCheck: check as unknown as Utils.JSONObject });
     const figures = `unpaid ${amount(check.unpaidInvoicesMinor, check.currency)} (${check.unpaidInvoices} invoice(s)) + committed ${amount(check.committedMinor, check.currency)} + this ${amount(check.requestMinor, check.currency)} = ${amount(check.exposureMinor, check.currency)}`;
     const limit = check.limitMinor === null ? 'no limit' : `limit ${amount(check.limitMinor, check.currency)}`;
     return { outcome: 'done', result: `${figures}; ${limit}`, branch: check.over ? 'over' : 'within', context: { creditOver: check.over } };
@@ -164,7 +208,7 @@ const effects: Record<string, Effect> = {
         to: reviewer.email,
         key: `${step.run.documentId}:notify-reviewers:${reviewer.email}`,
         subject: `Repair estimate ${number} waits for your review`,
-        text: `Hello ${reviewer.username},\n\nRepair estimate ${number} for ${(step.run.context.customer as any)?.name} (${amount(step.run.context.totalMinor as number, step.run.context.currency as string)}) is under review.${over}\nOpen your task list to review it.`,
+        text: `Hello ${reviewer.username},\n\nRepair estimate ${number} for ${(step.run.context.customer as { name: string } | undefined)?.name} (${amount(step.run.context.totalMinor as number, step.run.context.currency as string)}) is under review.${over}\nOpen your task list to review it.`,
       })),
     };
   },
@@ -175,13 +219,13 @@ const effects: Record<string, Effect> = {
   },
 
   async 'write-certificate'(step) {
-    const request = await requestOf(step);
-    const existing = await step.strapi.db.query(CERTIFICATE_UID as any).findOne({ where: { request: { documentId: request.documentId } } });
+    const request = (await requestOf(step))!;
+    const existing: { number: string } | null = await step.strapi.db.query(CERTIFICATE_UID).findOne({ where: { request: { documentId: request.documentId } } });
     if (existing) return { outcome: 'done', result: `Certificate ${existing.number} already written`, context: { certificate: existing.number } };
     const snapshot = snapshotOf(request);
     const number = await nextNumber(step.strapi, 'AUTH', Number(step.today.slice(0, 4)));
     const decisions = decisionsOf(step).map((d) => ({ role: d.role, roleLabel: ROLES[d.role as keyof typeof ROLES]?.label ?? d.role, task: d.title, outcome: d.outcome, by: d.by, at: d.at, note: d.note }));
-    await step.strapi.documents(CERTIFICATE_UID as any).create({
+    await step.strapi.documents(CERTIFICATE_UID).create({
       data: {
         number,
         request: request.documentId,
@@ -190,10 +234,11 @@ const effects: Record<string, Effect> = {
         authorizedTotalMinor: request.totalMinor,
         linesSnapshot: snapshot,
         snapshotSha256: sha256Of(snapshot),
-        decisions,
+        // Plain JSON data (StepActor is an interface, without the index signature Strapi's JSONValue asks for).
+        decisions: decisions as unknown as Utils.JSONArray,
         authorizedAt: step.now,
         validUntil: addDays(step.today, config(step.strapi).certificateValidDays),
-      } as any,
+      },
     });
     return { outcome: 'done', result: `Certificate ${number} for ${amount(request.totalMinor, request.currency)}`, context: { certificate: number } };
   },
@@ -225,14 +270,14 @@ const effects: Record<string, Effect> = {
           channel: 'sms',
           to: manager.phone,
           priority: 'high',
-          text: `HIGH PRIORITY: estimate ${step.run.context.number} for ${(step.run.context.customer as any).name} is authorized (${amount(step.run.context.totalMinor as number, step.run.context.currency as string)}), certificate ${step.run.context.certificate}.`,
+          text: `HIGH PRIORITY: estimate ${step.run.context.number} for ${(step.run.context.customer as { name: string }).name} is authorized (${amount(step.run.context.totalMinor as number, step.run.context.currency as string)}), certificate ${step.run.context.certificate}.`,
         },
       ],
     };
   },
 
   async 'update-credit'(step) {
-    const request = await requestOf(step);
+    const request = (await requestOf(step))!;
     const customer = request.customer;
     const executive = decisionsOf(step).find((d) => d.step === 'executive-approval');
     const newLimit = typeof executive?.data?.creditLimitMinor === 'number' ? executive.data.creditLimitMinor : undefined;
@@ -240,7 +285,7 @@ const effects: Record<string, Effect> = {
     const committed = (customer.committedCreditMinor ?? 0) + (sameCurrency ? request.totalMinor : 0);
     await step.strapi.documents('api::customer.customer').update({
       documentId: customer.documentId,
-      data: { committedCreditMinor: committed, ...(newLimit !== undefined ? { creditLimitMinor: newLimit } : {}) } as any,
+      data: { committedCreditMinor: committed, ...(newLimit !== undefined ? { creditLimitMinor: newLimit } : {}) },
     });
     const parts = [
       sameCurrency ? `${amount(request.totalMinor, request.currency)} committed (now ${amount(committed, request.currency)})` : `nothing committed: the credit is kept in ${customer.currency}`,
@@ -259,7 +304,7 @@ const effects: Record<string, Effect> = {
   },
 
   async 'rejection-email'(step) {
-    const request = await requestOf(step);
+    const request = (await requestOf(step))!;
     const rejection = decisionsOf(step).find((d) => d.outcome === 'rejected');
     const why = rejection ? `${ROLES[rejection.role as keyof typeof ROLES]?.label ?? rejection.role}: ${rejection.note}` : 'the estimate could not be authorized';
     return {
