@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules } from '@strapi/strapi';
 import { Actor, currentActor } from './actor';
 
 export const AUDIT_LOG_UID = 'api::audit-log.audit-log';
@@ -57,4 +57,7 @@ export const isAuditWriter = (): boolean => writing.getStore() === true;
  * other creation of an entry (the content manager, REST, a stray query), Super Admins included.
  */
 export const writeAudit = (strapi: Core.Strapi, entry: AuditEntry) =>
-  writing.run(true, () => strapi.documents(AUDIT_LOG_UID as any).create({ data: auditAttributes(strapi, entry) as any }));
+  writing.run(true, () =>
+    // `changes` and `data` are JSON columns holding whatever values changed (unknown here, not Strapi's JSONValue).
+    strapi.documents(AUDIT_LOG_UID).create({ data: auditAttributes(strapi, entry) as unknown as Modules.Documents.Params.Data.Input<typeof AUDIT_LOG_UID> }),
+  );

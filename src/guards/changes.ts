@@ -35,7 +35,7 @@ export const sameScalar = (attribute: Attribute, a: unknown, b: unknown): boolea
       return String(a).slice(0, 10) === String(b).slice(0, 10);
     case 'datetime':
     case 'timestamp':
-      return new Date(a as any).getTime() === new Date(b as any).getTime();
+      return new Date(a as string | number | Date).getTime() === new Date(b as string | number | Date).getTime();
     case 'integer':
     case 'biginteger':
     case 'float':

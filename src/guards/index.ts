@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules, UID } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { TransitionError, amountProblem, assertInitial, assertTransition, currencyProblem } from '../domain';
 import { currentEditor } from './actor';
@@ -25,6 +25,8 @@ import { GUARD_RULES, GuardRule, normalizeCustomer } from './rules';
  */
 
 type Row = Record<string, any>;
+/** A database lifecycle event, as Strapi's database layer types it (its params and result are untyped there). */
+type LifecycleEvent = Parameters<Extract<Parameters<Core.Strapi['db']['lifecycles']['subscribe']>[0], (event: never) => unknown>>[0];
 /** A record as it stood before an update, with the relations the update touches. */
 interface Before {
   row: Row;
@@ -66,7 +68,7 @@ const checkUnique = async (strapi: Core.Strapi, uid: string, rule: GuardRule, da
     if (fields.some((field) => data[field] == null)) continue;
     const where: Row = Object.fromEntries(fields.map((field) => [field, data[field]]));
     if (id !== undefined) where.id = { $ne: id };
-    if (await strapi.db.query(uid as any).findOne({ where, select: ['id'] })) {
+    if (await strapi.db.query(uid).findOne({ where, select: ['id'] })) {
       const described = fields.map((field) => `${field} ${data[field]}`).join(' and ');
       refuse(`A ${rule.label} with ${described} already exists`, { fields });
     }
@@ -103,7 +105,7 @@ const checkUpdate = (rule: GuardRule, current: Row, data: Row): void => {
 
 const checkStored = async (strapi: Core.Strapi, uid: string, rule: GuardRule, id: number): Promise<void> => {
   if (!rule.checkStored) return;
-  const row = await strapi.db.query(uid as any).findOne({ where: { id }, populate: rule.populate as any });
+  const row = await strapi.db.query(uid).findOne({ where: { id }, populate: rule.populate });
   const problem = row && rule.checkStored(row);
   if (problem) refuse(`${capitalized(rule.label)} ${problem}`);
 };
@@ -121,10 +123,10 @@ const refuseDeletion = (rule: GuardRule): never =>
 
 const checkDeletion = async (strapi: Core.Strapi, uid: string, rule: GuardRule, where: unknown): Promise<void> => {
   if (rule.deletion === 'never') refuseDeletion(rule);
-  const rows: Row[] = await strapi.db.query(uid as any).findMany({ where: where as any, select: ['id', 'documentId'] });
+  const rows: Row[] = await strapi.db.query(uid).findMany({ where, select: ['id', 'documentId'] });
   for (const row of rows) {
     for (const reference of rule.references ?? []) {
-      const count = await strapi.db.query(reference.uid as any).count({ where: { [reference.field]: { id: row.id } } });
+      const count = await strapi.db.query(reference.uid).count({ where: { [reference.field]: { id: row.id } } });
       if (count > 0) {
         refuse(
           `${capitalized(rule.label)} ${row.documentId} cannot be deleted: ${count} ${reference.label} refer to it` +
@@ -135,16 +137,17 @@ const checkDeletion = async (strapi: Core.Strapi, uid: string, rule: GuardRule, 
   }
 };
 
-const attributesOf = (strapi: Core.Strapi, uid: string): Attributes => (strapi.getModel(uid as any)?.attributes ?? {}) as Attributes;
+const attributesOf = (strapi: Core.Strapi, uid: string): Attributes => (strapi.getModel(uid as UID.Schema)?.attributes ?? {}) as Attributes;
 
 const isRelation = (attributes: Attributes, field: string) => attributes[field]?.type === 'relation';
 
 /** The document's relations among `fields`, each as its documentId(s), for comparing before and after. */
 const relationsOf = async (strapi: Core.Strapi, uid: string, id: number, fields: string[]): Promise<Row> => {
   if (fields.length === 0) return {};
+  type Related = { id: number; documentId: string };
   const populate = Object.fromEntries(fields.map((field) => [field, { select: ['id', 'documentId'] }]));
-  const row: Row | null = await strapi.db.query(uid as any).findOne({ where: { id }, select: ['id'], populate });
-  const ids = (value: any) => (Array.isArray(value) ? value.map((v) => v.documentId).sort() : value?.documentId ?? null);
+  const row: Row | null = await strapi.db.query(uid).findOne({ where: { id }, select: ['id'], populate });
+  const ids = (value: Related | Related[] | null | undefined) => (Array.isArray(value) ? value.map((v) => v.documentId).sort() : value?.documentId ?? null);
   return Object.fromEntries(fields.map((field) => [field, ids(row?.[field])]));
 };
 
@@ -204,7 +207,7 @@ export const changeEntry = (uid: string, before: Row, after: Row, changes: Recor
 export const auditedChanges = (strapi: Core.Strapi, uid: string, fields: string[], before: Row, after: Row) =>
   fieldChanges(attributesOf(strapi, uid), GUARD_RULES[uid], fields, before, after);
 
-const auditCreation = (strapi: Core.Strapi, uid: string, row: Row) => writeAudit(strapi, creationEntry(uid, row as any));
+const auditCreation = (strapi: Core.Strapi, uid: string, row: Row) => writeAudit(strapi, creationEntry(uid, row as { id: number; documentId: string; state?: string }));
 
 const auditChange = async (strapi: Core.Strapi, uid: string, before: Row, after: Row, changes: Record<string, FieldChange>) => {
   if (Object.keys(changes).length === 0) return;
@@ -222,7 +225,7 @@ const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, act
   let stored: Row | undefined;
   if (action === 'update') {
     const populate = Object.keys(data).filter((f) => ['relation', 'component', 'dynamiczone'].includes(attributes[f]?.type));
-    stored = (await strapi.documents(uid as any).findOne({ documentId: params.documentId, populate: populate as any })) ?? undefined;
+    stored = (await strapi.documents(uid as UID.ContentType).findOne({ documentId: params.documentId, populate: populate as Modules.Documents.Params.Populate.Any<UID.ContentType> })) ?? undefined;
     if (!stored) return; // the Document Service answers "not found"
   }
   const fields = editedFields(attributes, data, stored);
@@ -234,7 +237,7 @@ const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, act
 const WRITE_ACTIONS = new Set(['create', 'update', 'delete', 'clone', 'publish', 'unpublish', 'discardDraft']);
 
 export const registerGuards = (strapi: Core.Strapi): void => {
-  const guardDeletion = async (event: any) => {
+  const guardDeletion = async (event: LifecycleEvent) => {
     const uid = event.model.uid;
     if (uid === AUDIT_LOG_UID) refuseAuditChange();
     await checkDeletion(strapi, uid, GUARD_RULES[uid], event.params.where);
@@ -263,7 +266,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
   strapi.db.lifecycles.subscribe({
     models: [...Object.keys(GUARD_RULES), AUDIT_LOG_UID],
 
-    async beforeCreate(event: any) {
+    async beforeCreate(event) {
       if (event.model.uid === AUDIT_LOG_UID) {
         if (!isAuditWriter()) refuseAuditCreation();
         return;
@@ -275,7 +278,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       if (rule.machine) checkTransition(rule, null, data.state ?? rule.machine.initial[0]);
     },
 
-    async afterCreate(event: any) {
+    async afterCreate(event) {
       const rule = GUARD_RULES[event.model.uid];
       if (!rule) return;
       const row: Row = event.result;
@@ -283,13 +286,13 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       await auditCreation(strapi, event.model.uid, row);
     },
 
-    async beforeCreateMany(event: any) {
+    async beforeCreateMany(event) {
       if (event.model.uid === AUDIT_LOG_UID) refuseAuditCreation();
       const rule = GUARD_RULES[event.model.uid];
       refuse(`${capitalized(rule.label)} records are created one at a time, so each gets its audit entry`);
     },
 
-    async beforeUpdate(event: any) {
+    async beforeUpdate(event) {
       const uid = event.model.uid;
       if (uid === AUDIT_LOG_UID) refuseAuditChange();
       const rule = GUARD_RULES[uid];
@@ -314,7 +317,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       (event.state as GuardState).before = [{ row: { ...current, ...(await relationsOf(strapi, uid, current.id, relations)) }, fields }];
     },
 
-    async afterUpdate(event: any) {
+    async afterUpdate(event) {
       const uid = event.model.uid;
       const rule = GUARD_RULES[uid];
       if (!rule || !event.result) return;
@@ -327,7 +330,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       }
     },
 
-    async beforeUpdateMany(event: any) {
+    async beforeUpdateMany(event) {
       const uid = event.model.uid;
       if (uid === AUDIT_LOG_UID) refuseAuditChange();
       const rule = GUARD_RULES[uid];
@@ -350,7 +353,7 @@ export const registerGuards = (strapi: Core.Strapi): void => {
       Object.assign(event.state as GuardState, { before: rows.map((row) => ({ row, fields })), ids: rows.map((row) => row.id), data });
     },
 
-    async afterUpdateMany(event: any) {
+    async afterUpdateMany(event) {
       const uid = event.model.uid;
       const rule = GUARD_RULES[uid];
       if (!rule) return;

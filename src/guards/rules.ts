@@ -43,8 +43,11 @@ export interface GuardRule {
   checkInput?: (data: Record<string, unknown>) => string | null;
   /** Relations and components to load for `checkStored`. */
   populate?: Record<string, unknown>;
-  /** Checks the record as stored (with its components) inside the write's transaction. */
-  checkStored?: (row: any) => string | null;
+  /**
+   * Checks the record as stored (with its components) inside the write's transaction. Declared as
+   * a method so each rule reads the row as its own type's stored shape.
+   */
+  checkStored?(row: object): string | null;
   /** Bookkeeping fields of the process (payment attempts, retries) whose changes are not audited. */
   unaudited?: readonly string[];
   /** Whether and how a record may be deleted. */
@@ -86,7 +89,22 @@ const checkPlanInput = (data: Record<string, unknown>): string | null => {
   return null;
 };
 
-const checkPlanStored = (plan: any): string | null => {
+/** The stored shapes the checks read (the query engine's row, with what `populate` loads). */
+interface StoredPlan {
+  code: string;
+  addOns?: { code: string; feeMinor: unknown; billing: string }[] | null;
+}
+
+interface StoredServicePlan {
+  addOnCodes?: unknown;
+  plan?: Pick<StoredPlan, 'code' | 'addOns'> | null;
+  startDate?: string | null;
+  endDate?: string | null;
+}
+
+type StoredInvoice = Parameters<typeof invoiceTotalsProblem>[0] & { number: string };
+
+const checkPlanStored = (plan: StoredPlan): string | null => {
   const seen = new Set<string>();
   for (const addOn of plan.addOns ?? []) {
     const problem = amountProblem(addOn.feeMinor);
@@ -100,14 +118,14 @@ const checkPlanStored = (plan: any): string | null => {
   return null;
 };
 
-const checkServicePlanStored = (servicePlan: any): string | null => {
+const checkServicePlanStored = (servicePlan: StoredServicePlan): string | null => {
   const codes = servicePlan.addOnCodes ?? [];
   if (!Array.isArray(codes) || codes.some((code) => typeof code !== 'string')) {
     return 'addOnCodes must be a list of add-on codes';
   }
   if (new Set(codes).size !== codes.length) return 'addOnCodes must not repeat a code';
   if (servicePlan.plan) {
-    const offered = new Set((servicePlan.plan.addOns ?? []).map((a: any) => a.code));
+    const offered = new Set((servicePlan.plan.addOns ?? []).map((a) => a.code));
     const unknown = codes.find((code: string) => !offered.has(code));
     if (unknown) return `plan ${servicePlan.plan.code} has no add-on "${unknown}"`;
   }
@@ -120,7 +138,7 @@ const checkServicePlanStored = (servicePlan: any): string | null => {
   return null;
 };
 
-const checkInvoiceStored = (invoice: any): string | null => {
+const checkInvoiceStored = (invoice: StoredInvoice): string | null => {
   const problem = invoiceTotalsProblem({
     currency: invoice.currency,
     lines: invoice.lines ?? [],

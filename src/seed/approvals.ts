@@ -56,13 +56,13 @@ export const seedApprovals = async (strapi: Core.Strapi, today: CalendarDate): P
   const tasks = strapi.plugin('workflows').service('tasks');
   let made = 0;
   for (const story of STORIES) {
-    const customer: any = await strapi.documents('api::customer.customer').findFirst({ filters: { email: story.customer } });
+    const customer = await strapi.documents('api::customer.customer').findFirst({ filters: { email: story.customer } });
     if (!customer) continue;
-    await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { currency: 'USD', creditLimitMinor: story.creditLimitMinor } as any });
+    await strapi.documents('api::customer.customer').update({ documentId: customer.documentId, data: { currency: 'USD', creditLimitMinor: story.creditLimitMinor } });
     const day = addDays(today, -story.daysAgo);
     const draft: { documentId: string } = await on(day, 9, () => requests.createDraft({ customer: customer.documentId, vehicle: story.vehicle, currency: 'USD', lines: story.lines }, PEOPLE.manager));
     const request: { run: { documentId: string } } = await on(day, 10, () => requests.submit(draft.documentId, PEOPLE.manager));
-    const open = async (stepId: string, taskId: string | null) =>
+    const open = async (stepId: string, taskId: string | null): Promise<{ documentId: string }> =>
       strapi.db.query('plugin::workflows.task').findOne({ where: { run: { documentId: request.run.documentId }, stepId, taskId, state: 'open' } });
     const decide = async (stepId: string, taskId: string | null, role: string, who: (typeof PEOPLE)[keyof typeof PEOPLE], input: { outcome: string; note?: string }, hour: number) =>
       on(day, hour, async () => tasks.complete((await open(stepId, taskId)).documentId, input, [role], who));

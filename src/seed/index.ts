@@ -1,6 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { CalendarDate, addCalendarMonths, addDays, counted } from '../domain';
 import { at } from '../plugins/plan-renewals/server/src/clock';
+import { ownService } from '../plugins/plan-renewals/server/src/utils';
+import type { InvoiceRecord, LoadedRun, PrepaidTask, ServicePlanRecord } from '../plugins/plan-renewals/server/src/services/steps';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
 import { seedApprovals } from './approvals';
@@ -17,7 +19,7 @@ import { DEMO_CUSTOMERS, DEMO_PLANS, DemoCustomer } from './catalog';
  */
 export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = new Date().toISOString().slice(0, 10)) =>
   runAs({ type: 'system', name: 'demo data' }, async () => {
-    const plans = new Map<string, any>();
+    const plans = new Map<string, { code?: string | null }>();
     for (const definition of DEMO_PLANS) {
       const existing = await strapi.documents('api::plan.plan').findFirst({
         filters: { code: definition.code },
@@ -26,7 +28,7 @@ export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = ne
       plans.set(
         definition.code,
         existing ??
-          (await strapi.documents('api::plan.plan').create({ data: definition as any, populate: ['addOns'] })),
+          (await strapi.documents('api::plan.plan').create({ data: { ...definition, addOns: [...definition.addOns] }, populate: ['addOns'] })),
       );
     }
 
@@ -36,17 +38,17 @@ export const seedDemoData = async (strapi: Core.Strapi, today: CalendarDate = ne
         filters: { email: story.email },
         populate: ['servicePlans'],
       });
-      if (existing && (existing as any).servicePlans?.length) continue;
+      if (existing && existing.servicePlans?.length) continue;
       const customer =
         existing ??
         (await strapi.documents('api::customer.customer').create({
           data: { name: story.name, email: story.email, phone: story.phone },
         }));
-      await tellStory(strapi, customer, plans.get(story.plan), story, today);
+      await tellStory(strapi, customer, plans.get(story.plan)!, story, today);
       created += 1;
     }
     // Each finished month's MRR closed at its end, as the daily job would have; this month live.
-    const mrr = strapi.plugin('plan-renewals').service('mrr');
+    const mrr = ownService(strapi, 'mrr');
     const month = today.slice(0, 7);
     const now = new Date(`${today}T12:00:00.000Z`);
     for (let back = 11; back >= 1; back -= 1) await mrr.close(addCalendarMonths(month, -back), now);
@@ -66,18 +68,16 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
   strapi.log.info(`Demo data: ${counted(result.plans, 'plan')}, ${counted(result.customersWithPlans, 'customer')} with service plans, ${counted(result.approvals, 'repair estimate')} through approval, ${counted(result.passOrders, 'pass order')}`);
 };
 
-const plugin = (strapi: Core.Strapi) => strapi.plugin('plan-renewals');
-
 /** Runs `work` at 09:00 UTC of `date`, as the process's clock sees it. */
 const on = <T>(date: CalendarDate, work: () => Promise<T>, hour = 9) => at(new Date(`${date}T${String(hour).padStart(2, '0')}:00:00.000Z`), work);
 
-const openTask = (strapi: Core.Strapi, run: any, stepId: string) =>
+const openTask = (strapi: Core.Strapi, run: { documentId: string }, stepId: string): Promise<PrepaidTask> =>
   strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { documentId: run.documentId }, stepId, state: 'open' } });
 
 /** The counter payment, Finance's approval and Customer Success's check of a run, on `date`. */
-const payAndActivate = async (strapi: Core.Strapi, run: any, date: CalendarDate) => {
-  const engine = plugin(strapi).service('engine');
-  const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId });
+const payAndActivate = async (strapi: Core.Strapi, run: LoadedRun, date: CalendarDate) => {
+  const engine = ownService(strapi, 'engine');
+  const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice!.documentId })) as InvoiceRecord;
   await on(date, () => engine.recordManualPayment(invoice.documentId, { amountMinor: invoice.totalMinor, currency: invoice.currency, reference: `COUNTER-${invoice.number}` }), 9);
   const verify = await openTask(strapi, run, 'verify-payment');
   await on(date, () => engine.completeTask(verify.documentId, { outcome: 'approved', note: 'paid at the counter' }, ['finance']), 10);
@@ -88,22 +88,22 @@ const payAndActivate = async (strapi: Core.Strapi, run: any, date: CalendarDate)
 /** The daily expiry job of `date`: renewals paid early become current, lapsed plans go PastDue or Expired. */
 const expiryJob = async (strapi: Core.Strapi, date: CalendarDate) =>
   runAs({ type: 'system', name: 'expiry' }, async () => {
-    const payments = plugin(strapi).service('card-payments');
+    const payments = ownService(strapi, 'card-payments');
     await on(date, () => payments.advanceCurrentPeriods(date), 0);
     await on(date, () => payments.expireLapsed(date), 0);
   });
 
-const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: DemoCustomer, today: CalendarDate) => {
-  const engine = plugin(strapi).service('engine');
+const tellStory = async (strapi: Core.Strapi, customer: { documentId: string }, plan: { code?: string | null }, story: DemoCustomer, today: CalendarDate) => {
+  const engine = ownService(strapi, 'engine');
   const boughtOn = addDays(today, -story.startedDaysAgo);
   // Card payments need Stripe and its webhooks; the demo's card customers paid at the counter
   // when no Stripe key is set (their plans keep the card method for later renewals).
   const paymentMethod = story.paymentMethod === 'stripe' && readEnvironment().STRIPE_SECRET_KEY ? 'manual' : story.paymentMethod;
-  const { servicePlan, run }: any = await on(boughtOn, () =>
-    engine.purchase({ customer: customer.documentId, plan: plan.code, addOns: story.addOns, paymentMethod, vehicle: story.vehicle }),
+  const { servicePlan, run } = await on(boughtOn, () =>
+    engine.purchase({ customer: customer.documentId, plan: plan.code!, addOns: story.addOns, paymentMethod, vehicle: story.vehicle }),
   );
   if (!story.autoRenew) {
-    await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { autoRenew: false } as any });
+    await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { autoRenew: false } });
   }
   // Bought and waiting for the payment: the run waits for Finance, its invoice is Open.
   if (story.outcome === 'processing' || story.outcome === 'pending') return;
@@ -113,21 +113,23 @@ const tellStory = async (strapi: Core.Strapi, customer: any, plan: any, story: D
     return;
   }
   await payAndActivate(strapi, run, boughtOn);
-  const first = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId }) as any;
+  const first = (await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId })) as ServicePlanRecord;
+  // Paid and active: its paid period is set.
+  const paidUntil = first.endDate!;
   if (story.outcome === 'active') return;
   if (story.outcome === 'expired') {
-    await expiryJob(strapi, first.endDate);
+    await expiryJob(strapi, paidUntil);
     return;
   }
 
   // The renewal, three days before the paid period ends (within the renewal lead time).
-  const renewedOn = addDays(first.endDate, -3);
+  const renewedOn = addDays(paidUntil, -3);
   const renewal = await on(renewedOn, () => engine.start(servicePlan.documentId, 'renewal'));
   if (story.outcome === 'past-due') {
     // Never paid: at the end of the paid period the plan is PastDue and Finance is asked to collect.
-    await expiryJob(strapi, first.endDate);
+    await expiryJob(strapi, paidUntil);
     return;
   }
   await payAndActivate(strapi, renewal, renewedOn);
-  if (first.endDate <= today) await expiryJob(strapi, first.endDate);
+  if (paidUntil <= today) await expiryJob(strapi, paidUntil);
 };

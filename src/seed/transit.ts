@@ -33,18 +33,18 @@ const on = <T>(date: CalendarDate, hour: number, work: () => Promise<T>) => at(n
 export const seedTransit = async (strapi: Core.Strapi, today: CalendarDate): Promise<number> => {
   if ((await strapi.db.query('plugin::transit-passes.fare-product').count()) > 0) return 0;
   for (const product of PRODUCTS) {
-    const created = await strapi.documents('plugin::transit-passes.fare-product' as any).create({ data: { ...product, currency: 'USD', activation: 'on-purchase', active: true } as any });
-    if (product.fareMedium === 'card') await strapi.documents('plugin::transit-passes.card-stock' as any).create({ data: { product: created.documentId, onHand: 25, reserved: 0 } as any });
+    const created = await strapi.documents('plugin::transit-passes.fare-product').create({ data: { ...product, currency: 'USD', activation: 'on-purchase', active: true } });
+    if (product.fareMedium === 'card') await strapi.documents('plugin::transit-passes.card-stock').create({ data: { product: created.documentId, onHand: 25, reserved: 0 } });
   }
   const orders = strapi.plugin('transit-passes').service('orders');
   const tasks = strapi.plugin('workflows').service('tasks');
   let made = 0;
   for (const story of ORDERS) {
-    const customer: any = await strapi.documents('api::customer.customer').findFirst({ filters: { email: story.customer } });
+    const customer = await strapi.documents('api::customer.customer').findFirst({ filters: { email: story.customer } });
     if (!customer) continue;
     const day = addDays(today, -story.daysAgo);
-    const order: any = await on(day, 8, () => orders.purchase({ customer: customer.documentId, product: story.product, paymentMethod: 'desk' }, BILLING));
-    const open = async (stepId: string) => strapi.db.query('plugin::workflows.task').findOne({ where: { run: { documentId: order.run.documentId }, stepId, state: 'open' } });
+    const order: { run: { documentId: string } } = await on(day, 8, () => orders.purchase({ customer: customer.documentId, product: story.product, paymentMethod: 'desk' }, BILLING));
+    const open = async (stepId: string): Promise<{ documentId: string }> => strapi.db.query('plugin::workflows.task').findOne({ where: { run: { documentId: order.run.documentId }, stepId, state: 'open' } });
     if (story.ending !== 'waiting-for-payment') {
       await on(day, 8, async () => tasks.complete((await open('desk-payment')).documentId, { outcome: 'paid', note: 'cash at the desk' }, ['billing'], BILLING));
     }

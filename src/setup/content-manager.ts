@@ -255,8 +255,11 @@ const checkView = (uid: string, view: ContentManagerView, attributes: Record<str
 
 const RECORD = { type: 'app', name: 'content-manager-views' } as const;
 
+/** A content manager configuration, nested settings as the content manager stores them. */
+type SettingsTree = { [key: string]: unknown };
+
 interface ConfigurationService {
-  findConfiguration(model: { uid: string }): Promise<Record<string, any>>;
+  findConfiguration(model: { uid: string }): Promise<{ settings?: SettingsTree; metadatas?: SettingsTree; layouts?: SettingsTree }>;
   updateConfiguration(model: { uid: string }, configuration: Record<string, unknown>): Promise<unknown>;
 }
 
@@ -283,8 +286,8 @@ export const configureContentManager = async (strapi: Core.Strapi, views: Record
       const next = { settings: structuredClone(stored.settings ?? {}), metadatas: structuredClone(stored.metadatas ?? {}), layouts: structuredClone(stored.layouts ?? {}) };
       for (const [path, value] of Object.entries(wanted)) {
         const keys = path.split('.');
-        let node: Record<string, any> = next;
-        for (const key of keys.slice(0, -1)) node = node[key] ??= {};
+        let node: SettingsTree = next;
+        for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as SettingsTree;
         node[keys[keys.length - 1]] = value;
       }
       await service.updateConfiguration(model, next);

@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Schema } from '@strapi/strapi';
 
 /**
  * Private fields never leave over the content API, and Strapi's query validation refuses them in
@@ -8,10 +8,13 @@ import type { Core } from '@strapi/strapi';
  * Every private attribute of every content type, the plugins' included, is taken out of search
  * here, at registration, before the database models are built from the content types.
  */
-export const privateAttributes = (strapi: Core.Strapi): { uid: string; name: string; attribute: any }[] =>
-  Object.entries(strapi.contentTypes as Record<string, any>).flatMap(([uid, contentType]) =>
-    Object.entries(contentType.attributes ?? {})
-      .filter(([, attribute]: [string, any]) => attribute.private === true || attribute.type === 'password')
+/** An attribute as registered: its schema, and the search flag Strapi's query layer reads from it. */
+type RegisteredAttribute = Schema.Attribute.AnyAttribute & { private?: boolean; searchable?: boolean };
+
+export const privateAttributes = (strapi: Core.Strapi): { uid: string; name: string; attribute: RegisteredAttribute }[] =>
+  Object.entries(strapi.contentTypes).flatMap(([uid, contentType]) =>
+    Object.entries((contentType.attributes ?? {}) as Record<string, RegisteredAttribute>)
+      .filter(([, attribute]) => attribute.private === true || attribute.type === 'password')
       .map(([name, attribute]) => ({ uid, name, attribute })),
   );
 

@@ -31,9 +31,12 @@ export const isLostConnection = (error: unknown): boolean => {
 /** Marks our handler, so a second boot in one process (tests boot many) updates it instead of adding another. */
 const MARK = Symbol.for('prepaid-plans.lost-connection-handler');
 
+/** Our handler, with the app it logs through. */
+type Marked = NodeJS.UnhandledRejectionListener & { [MARK]: { strapi: Core.Strapi } };
+
 /** Installs the handler once per process; the latest app to boot logs through it. */
 export const handleLostConnections = (strapi: Core.Strapi): void => {
-  const installed: any = process.listeners('unhandledRejection').find((listener: any) => listener[MARK]);
+  const installed = process.listeners('unhandledRejection').find((listener) => (listener as Marked)[MARK]) as Marked | undefined;
   if (installed) {
     installed[MARK].strapi = strapi;
     return;

@@ -33,13 +33,13 @@ const endSessions = (strapi: Core.Strapi, userId: unknown) =>
 export const endSessionsOnPasswordChangeOrBlock = (strapi: Core.Strapi): void => {
   strapi.db.lifecycles.subscribe({
     models: [USER_UID],
-    async afterUpdate(event: any) {
+    async afterUpdate(event) {
       const data = event.params?.data ?? {};
       if (!('password' in data) && data.blocked !== true) return;
       const ids = event.result?.id !== undefined ? [event.result.id] : [];
       for (const id of ids) await endSessions(strapi, id);
     },
-    async afterUpdateMany(event: any) {
+    async afterUpdateMany(event) {
       const data = event.params?.data ?? {};
       if (!('password' in data) && data.blocked !== true) return;
       const rows = await strapi.db.query(USER_UID).findMany({ where: event.params?.where ?? {}, select: ['id'] });
