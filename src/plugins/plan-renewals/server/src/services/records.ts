@@ -82,15 +82,6 @@ export const panelTask = (task: PrepaidTask): PanelTask => ({
   stepId: task.stepId ?? null,
   taskId: null,
   title: TASK_TITLES[task.type] ?? task.type,
-  // Columns a row may leave out read as empty (the query engine gives null for them already).
-  outcome: task.outcome ?? null,
-  note: task.note ?? null,
-  details: task.details ?? null,
-  claimedBy: task.claimedBy ?? null,
-  claimedAt: task.claimedAt ?? null,
-  completedBy: task.completedBy ?? null,
-  completedAt: task.completedAt ?? null,
-  dueDate: task.dueDate ?? null,
 });
 
 /** The process's runs and tasks in the engine's admin pages, and the admin's actions on them by this process's engine. */

@@ -173,14 +173,15 @@ export interface PanelTask {
   type: string;
   role: string;
   state: string;
-  outcome: string | null;
-  claimedBy: unknown;
-  claimedAt: string | null;
-  completedBy: unknown;
-  completedAt: string | null;
-  note: string | null;
-  dueDate: string | null;
-  details: string | null;
+  // A row may leave these out; the pages read them as null.
+  outcome?: string | null;
+  claimedBy?: unknown;
+  claimedAt?: string | null;
+  completedBy?: unknown;
+  completedAt?: string | null;
+  note?: string | null;
+  dueDate?: string | null;
+  details?: string | null;
   createdAt: string;
   updatedAt: string;
 }
