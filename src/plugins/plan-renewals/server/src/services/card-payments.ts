@@ -7,6 +7,7 @@ import { pendingCardTransaction } from '../domain';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
+import { clearing } from '../../../../../setup/documents';
 
 /**
  * Card payments around an invoice: asking Stripe for the money (step 4), and dunning when a
@@ -105,8 +106,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       await strapi.documents(INVOICE_UID).update({
         documentId: invoice.documentId,
-        // `as any`: null clears the field, which Strapi does but its input types do not allow.
-        data: { paymentAttempts: attempt, nextPaymentAttemptAt: null } as any,
+        data: clearing<typeof INVOICE_UID>({ paymentAttempts: attempt, nextPaymentAttemptAt: null }),
       });
     });
     return intent;
@@ -345,8 +345,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               }
               if (run) {
                 if (run.invoice?.state === 'Open') {
-                  // `as any`: null clears the field (see `charge`).
-                  await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: { state: 'Uncollectible', nextPaymentAttemptAt: null } as any });
+                  await strapi.documents(INVOICE_UID).update({ documentId: run.invoice.documentId, data: clearing<typeof INVOICE_UID>({ state: 'Uncollectible', nextPaymentAttemptAt: null }) });
                 }
                 await ownService(strapi, 'engine').cancelIn(run.documentId, `plan expired on ${servicePlan.endDate}, renewal unpaid`, { type: 'system', name: 'expiry' });
               }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules, UID } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
@@ -15,6 +15,10 @@ import type { InvoiceRecord, Payment } from './steps';
 import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
 import { ownService } from '../utils';
+import { clearing } from '../../../../../setup/documents';
+
+/** Strapi's document input (it leaves out the null that clears a field, which Strapi stores). */
+type Input<U extends UID.ContentType> = Modules.Documents.Params.Data.Input<U>;
 
 /**
  * Stripe webhook events, received once each. A delivery is verified on its raw bytes, checked and
@@ -117,8 +121,7 @@ const recordPayment = async (
   if (known) {
     await strapi.documents(TRANSACTION_UID).update({
       documentId: known.documentId,
-      // `as any`: a null failureReason clears it, which Strapi does but its input types do not allow.
-      data: { state: payment.state, failureReason: payment.failureReason, occurredAt: payment.at } as any,
+      data: clearing<typeof TRANSACTION_UID>({ state: payment.state, failureReason: payment.failureReason, occurredAt: payment.at }),
     });
     return;
   }
@@ -132,7 +135,7 @@ const recordPayment = async (
       providerReference: payment.reference,
       failureReason: payment.failureReason,
       occurredAt: payment.at,
-    } as any, // (null failureReason, as above)
+    } as Input<typeof TRANSACTION_UID>, // (null failureReason, as above)
   });
 };
 
@@ -162,8 +165,7 @@ const applyRefund = async (ctx: EventContext, transaction: StripeTransaction, wh
   let invoice = (await loadInvoice(strapi, transaction.invoice.documentId))!;
   if (invoice.state === 'Open') {
     // Paid and refunded before the run marked it paid: record both, in order.
-    // `as any`: null clears the field, which Strapi does but its input types do not allow.
-    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: ctx.now, nextPaymentAttemptAt: null } as any });
+    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: clearing<typeof INVOICE_UID>({ state: 'Paid', paidAt: ctx.now, nextPaymentAttemptAt: null }) });
     invoice = (await loadInvoice(strapi, invoice.documentId))!;
   }
   if (invoice.state === 'Paid') await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { state: 'Refunded' } });
@@ -223,7 +225,7 @@ const confirmPayment = async (ctx: EventContext, loaded: { documentId: string },
   await recordPayment(strapi, transaction, invoice, { reference: payment.reference, state: 'Success', amountMinor: paid.minor, currency: paid.currency, failureReason: null, at: ctx.now });
   transaction = await transactionBy(strapi, payment.reference);
   if (invoice.nextPaymentAttemptAt) {
-    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: { nextPaymentAttemptAt: null } as any }); // null clears it (see applyRefund)
+    await strapi.documents(INVOICE_UID).update({ documentId: invoice.documentId, data: clearing<typeof INVOICE_UID>({ nextPaymentAttemptAt: null }) });
   }
 
   // A refund may have arrived first: it was kept in the inbox until this payment was seen.
