@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Core, Modules, UID } from '@strapi/strapi';
+import type { Core } from '@strapi/strapi';
 import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
@@ -16,9 +16,7 @@ import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
 import { ownService } from '../utils';
 import { clearing } from '../../../../../setup/documents';
-
-/** Strapi's document input (it leaves out the null that clears a field, which Strapi stores). */
-type Input<U extends UID.ContentType> = Modules.Documents.Params.Data.Input<U>;
+import type { Input } from '../../../../../setup/documents';
 
 /**
  * Stripe webhook events, received once each. A delivery is verified on its raw bytes, checked and

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Core, Data, Modules, UID, Utils } from '@strapi/strapi';
+import type { Core, Data, Modules } from '@strapi/strapi';
 import QRCode from 'qrcode';
 import { escapeHtml, formatAmount, isCurrencyCode, localDate, orderTotals, validUntil, verificationStanding } from '../../../../../domain';
 import type { Activation, CalendarDate, FARE_MEDIA, PassOrderStatus, PassStatus, PROOFS, RIDER_CATEGORIES, ValidityKind } from '../../../../../domain';
@@ -96,15 +96,9 @@ export type TransitContext = {
   pass?: string;
 };
 
-export type Input<T extends UID.ContentType> = Modules.Documents.Params.Data.Input<T>;
+import type { Input, Writes } from '../../../../../setup/documents';
 
-/**
- * A document's data as this plugin writes it, then cast to Strapi's `Input`: that type takes
- * neither null (which clears an attribute) nor an interface in a JSON attribute (OrderLine, an actor).
- */
-export type Writes<T extends UID.ContentType> = {
-  [K in keyof Input<T>]?: Input<T>[K] | null | (Utils.JSONValue extends Input<T>[K] ? unknown : never);
-};
+export type { Input, Writes };
 
 /** What an order is updated with (see Writes). */
 export type OrderChanges = Writes<typeof ORDER_UID>;
