@@ -9,7 +9,8 @@ import { getService } from '../../src/plugins/workflows/server/src/utils';
  * ones are refused), two inspectors review in parallel (neither may be the requester, nobody does
  * both), an approver signs off only above a limit (else the step is skipped with the reason), the
  * run waits for the parts to arrive (a signal), the customer gets an SMS (the step fails without a
- * phone number); a rejection sends an email instead (the reject branch).
+ * phone number); a rejection sends an email instead (the reject branch). A complaint about parts
+ * opens a follow-up task for an approver, outside the steps.
  */
 const REVIEW_OUTCOMES = {
   approved: { effect: 'continue', label: 'Approved' },
@@ -50,6 +51,8 @@ export const INSPECTION: WorkflowDefinition = {
     { id: 'refusal-email', title: 'Email the refusal', kind: 'notify', channel: 'email' },
   ],
   rejectBranch: ['refusal-email'],
+  // Outside the steps: a customer's complaint about parts, for an approver to answer.
+  followUps: [{ type: 'parts-complaint', role: 'approver', title: 'Answer a parts complaint', outcomes: { answered: { label: 'Answered' }, dismissed: { label: 'Dismissed' } } }],
 };
 
 /** Above this amount an approver signs off; above the ceiling the request is refused outright. */

@@ -252,6 +252,44 @@ test('both reviews completed at the same instant: one sign-off task, and the run
   expect((await tasksOf(run.documentId)).filter((t: any) => t.stepId === 'sign-off')).toHaveLength(1);
 });
 
+test('a follow-up outside the steps: opened once by its key, listed for its role, closed with a declared outcome, moving no run', async () => {
+  const run = await request(5_000);
+  const customer = run.subject.documentId;
+  const tasks = strapi.plugin('workflows').service('tasks');
+  const opened = await strapi.db.transaction(() =>
+    tasks.ensure({ process: INSPECTION.id, type: 'parts-complaint', key: `complaint:${customer}`, details: 'The wrong filter was fitted', subject: { type: 'api::customer.customer', documentId: customer }, run: run.documentId }),
+  );
+  expect(opened).toMatchObject({ type: 'parts-complaint', title: 'Answer a parts complaint', role: 'approver', state: 'open', run: run.documentId, subject: { type: 'api::customer.customer', documentId: customer } });
+  expect(opened.outcomes).toEqual([{ id: 'answered', label: 'Answered', rejects: false }, { id: 'dismissed', label: 'Dismissed', rejects: false }]);
+  // Asked again (a webhook delivered twice): the same task, no second one.
+  const again = await tasks.ensure({ process: INSPECTION.id, type: 'parts-complaint', key: `complaint:${customer}`, details: 'again' });
+  expect(again.documentId).toBe(opened.documentId);
+  expect(await strapi.db.query(TASK_UID).count({ where: { taskKey: `complaint:${customer}` } })).toBe(1);
+  await expect(tasks.ensure({ process: INSPECTION.id, type: 'parts-praise', key: 'x', details: 'x' })).rejects.toThrow(/declares no follow-up parts-praise \(declared: parts-complaint\)/);
+
+  const listed = await get(approver, '/tasks');
+  expect(listed.body.data.find((t: any) => t.documentId === opened.documentId)).toMatchObject({ process: INSPECTION.id, run: run.documentId, dueDate: expect.any(String) });
+  expect((await get(inspectorA, '/tasks')).body.data.some((t: any) => t.documentId === opened.documentId)).toBe(false);
+
+  await refusedUnchanged(() => post(inspectorA, `/tasks/${opened.documentId}/complete`, { outcome: 'answered' }), 403, /for the approver role/);
+  await refusedUnchanged(() => post(approver, `/tasks/${opened.documentId}/complete`, { outcome: 'approved' }), 400, /must be one of answered, dismissed/);
+  const before = await runner().find(run.documentId);
+  const closed = await post(approver, `/tasks/${opened.documentId}/complete`, { outcome: 'answered', note: 'Refitted at no charge' });
+  expect(closed.status).toBe(200);
+  expect(closed.body.data).toBeNull();
+  expect(await strapi.db.query(TASK_UID).findOne({ where: { documentId: opened.documentId } })).toMatchObject({ state: 'completed', outcome: 'answered', note: 'Refitted at no charge', stepId: null });
+  expect(await runner().find(run.documentId)).toEqual(before);
+  const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: opened.documentId } });
+  expect(audit.map((a: any) => a.action)).toEqual(['task.completed']);
+  await refusedUnchanged(() => post(approver, `/tasks/${opened.documentId}/complete`, { outcome: 'dismissed' }), 409, /already completed/);
+
+  // The process closes one itself once the matter is settled elsewhere; a closed one stays as it is.
+  const other = await tasks.ensure({ process: INSPECTION.id, type: 'parts-complaint', key: `complaint:${customer}:2`, details: 'Late parts' });
+  expect(await tasks.close([`complaint:${customer}:2`, `complaint:${customer}`], { outcome: 'dismissed', note: 'withdrawn' }, { type: 'system', name: 'test' })).toBe(1);
+  expect(await strapi.db.query(TASK_UID).findOne({ where: { documentId: other.documentId } })).toMatchObject({ state: 'completed', outcome: 'dismissed', note: 'withdrawn' });
+  expect(await strapi.db.query(TASK_UID).findOne({ where: { documentId: opened.documentId } })).toMatchObject({ outcome: 'answered' });
+});
+
 test('the engine names no process: no word of one in its folder', () => {
   const root = path.resolve(__dirname, '..', '..', 'src', 'plugins', 'workflows');
   const files = (dir: string): string[] =>

@@ -27,7 +27,21 @@ test('tasks kept from the run\'s starter (separationOfDuties), in a human-task s
   expect(validateDefinition(separated)).toEqual([]);
 });
 
+const complaint = { type: 'complaint', role: 'editor', title: 'Answer a complaint', outcomes: { answered: { label: 'Answered' }, dismissed: { label: 'Dismissed' } } };
+const followUps = (...list: unknown[]) => change({ followUps: list });
+
+test('follow-up tasks outside the steps, each with a role and the outcomes that close it, are valid', () => {
+  expect(validateDefinition(followUps(complaint, { ...complaint, type: 'correction', role: 'reviewer' }))).toEqual([]);
+});
+
 const invalid: [string, unknown, string[]][] = [
+  ['follow-ups that are not a list', change({ followUps: complaint }), ['followUps: must be a list of { type, role, title, outcomes }']],
+  ['a follow-up without a title', followUps({ ...complaint, title: undefined }), ['followUps[0].title: must be a text']],
+  ['a follow-up outcome with an effect', followUps({ ...complaint, outcomes: { answered: { effect: 'continue', label: 'Answered' } } }), ['followUps[0].outcomes.answered: Unrecognized key: "effect"']],
+  ['a follow-up for an undeclared role', followUps({ ...complaint, role: 'publisher' }), ['follow-up complaint: role publisher is not declared in roles (reviewer, legal, editor)']],
+  ['a follow-up without outcomes', followUps({ ...complaint, outcomes: {} }), ['follow-up complaint: declares no outcomes']],
+  ['a follow-up declared twice', followUps(complaint, complaint), ['follow-up complaint is declared twice']],
+  ['a follow-up of a step task\'s type', followUps({ ...complaint, type: 'sign-off' }), ['follow-up sign-off: its type is also a task of step sign-off']],
   ['not an object', 'review', ['must be an object with an id, a version, a name, roles and steps']],
   ['a version that is not a positive integer', change({ version: 0 }), ['version: must be a positive integer']],
   ['a fractional version', change({ version: 1.5 }), ['version: must be a positive integer']],

@@ -2751,7 +2751,7 @@ export interface PluginWorkflowsRun extends Struct.CollectionTypeSchema {
 export interface PluginWorkflowsTask extends Struct.CollectionTypeSchema {
   collectionName: 'workflow_tasks';
   info: {
-    description: 'Work for a person of a role a process declares: a human step of a run, or one task of a parallel step';
+    description: 'Work for a person of a role a process declares: a human step of a run, one task of a parallel step, or a follow-up outside the steps';
     displayName: 'Workflow task';
     pluralName: 'tasks';
     singularName: 'task';
@@ -2812,9 +2812,16 @@ export interface PluginWorkflowsTask extends Struct.CollectionTypeSchema {
       Schema.Attribute.Required &
       Schema.Attribute.DefaultTo<'open'>;
     stepId: Schema.Attribute.String &
-      Schema.Attribute.Required &
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 64;
+      }>;
+    subjectId: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 64;
+      }>;
+    subjectType: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 128;
       }>;
     taskId: Schema.Attribute.String &
       Schema.Attribute.SetMinMaxLength<{

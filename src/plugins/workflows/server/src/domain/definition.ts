@@ -83,6 +83,18 @@ export interface ParallelStep extends StepBase {
   tasks: readonly ParallelTask[];
 }
 
+/**
+ * A task outside the steps: work a process opens for a role when something needs a person
+ * besides its runs (a payment that matches nothing, a dispute). Each outcome is a way of closing
+ * it: it records what was done and moves no run.
+ */
+export interface FollowUpDefinition {
+  type: string;
+  role: string;
+  title: string;
+  outcomes: Readonly<Record<string, { label: string }>>;
+}
+
 export type StepDefinition = AutomaticStep | HumanTaskStep | AwaitSignalStep | NotifyStep | DecisionStep | ParallelStep;
 
 export interface WorkflowDefinition {
@@ -99,6 +111,8 @@ export interface WorkflowDefinition {
    * rejection and them, and then goes on to the end.
    */
   rejectBranch?: readonly string[];
+  /** The tasks it opens outside its steps, by type (`tasks.ensure`). */
+  followUps?: readonly FollowUpDefinition[];
 }
 
 /** The definition's step with this id, or undefined. */
@@ -117,3 +131,7 @@ export const taskOf = (step: StepDefinition): TaskDefinition => {
   if (step.kind !== 'human-task') throw new Error(`Step ${step.id} is ${step.kind}, not a human task`);
   return step.task;
 };
+
+/** The definition's follow-up task of this type, or undefined. */
+export const findFollowUp = (definition: WorkflowDefinition, type: string): FollowUpDefinition | undefined =>
+  definition.followUps?.find((followUp) => followUp.type === type);

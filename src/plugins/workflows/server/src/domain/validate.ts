@@ -50,6 +50,17 @@ const definitionShape = z.strictObject(
     roles: z.record(name, z.strictObject({ label }), { error: 'must map each role id to { label }' }),
     steps: z.array(z.unknown(), { error: 'must be a list of steps' }).min(1, 'a definition needs at least one step'),
     rejectBranch: z.array(name, { error: 'must be a list of step ids' }).optional(),
+    followUps: z
+      .array(
+        z.strictObject({
+          type: name,
+          role: name,
+          title: label,
+          outcomes: z.record(name, z.strictObject({ label }), { error: 'must map each outcome to { label }' }),
+        }),
+        { error: 'must be a list of { type, role, title, outcomes }' },
+      )
+      .optional(),
   },
   // Only for a value that is no object: an unknown key keeps zod's own message, which names it.
   { error: (issue) => (issue.code === 'invalid_type' ? notAnObject : undefined) },
@@ -146,6 +157,19 @@ const meaningProblems = (definition: WorkflowDefinition): string[] => {
     }
   }
   if (known.length > 0 && known.length >= ids.length) problems.push('rejectBranch: every step is in it, so a run that is not rejected does nothing');
+
+  const followUps = definition.followUps ?? [];
+  for (const type of duplicates(followUps.map((f) => f.type))) problems.push(`follow-up ${type} is declared twice`);
+  for (const followUp of followUps) {
+    const which = `follow-up ${followUp.type}`;
+    if (!definition.roles[followUp.role]) {
+      problems.push(`${which}: role ${followUp.role} is not declared in roles (${Object.keys(definition.roles).join(', ') || 'none'})`);
+    }
+    if (Object.keys(followUp.outcomes).length === 0) problems.push(`${which}: declares no outcomes`);
+    // A task's type finds its declaration: a step's task and a follow-up never share one.
+    const step = taskTypes.get(followUp.type);
+    if (step) problems.push(`${which}: its type is also a task of ${step.step}`);
+  }
   return problems;
 };
 

@@ -123,6 +123,8 @@ export interface WorkTask {
   claimedAt: string | null;
   /** The run the task is a step of; null for a follow-up outside the steps. */
   run: string | null;
+  /** What a follow-up is about, when its process said (a content-type uid and a document id). */
+  subject?: Subject | null;
 }
 
 /** A run as the engine's routes show it: its progress, what it is about, and how it ended. */

@@ -13,6 +13,7 @@ import {
   WorkflowDefinition,
   actorName,
   claimTask,
+  findFollowUp,
   findStep,
   isOpen,
   isRefusal,
@@ -24,14 +25,15 @@ import {
 } from '../domain';
 import { ConflictError, refusalError } from '../errors';
 import { getService } from '../utils';
-import type { TaskData, TaskDecision, WorkRun, WorkTask } from './registry';
+import type { Subject, TaskData, TaskDecision, WorkRun, WorkTask } from './registry';
 import { RUN_TABLE, RunRow, asStepActor, lockRow } from './runner';
 
 /**
  * The tasks of the runs the engine keeps: one row per task a human step opens (one per task of a
- * parallel step), made once by its key whoever asks and however often (`open`). People claim,
- * give back and complete them by the task rules of the domain, under the task's (and its run's)
- * row lock; every change is audited.
+ * parallel step), made once by its key whoever asks and however often (`open`), and the follow-ups
+ * a process opens outside its steps (`ensure`), made once by the key the process gives. People
+ * claim, give back and complete them by the task rules of the domain, under the task's (and its
+ * run's) row lock; every change is audited.
  */
 export const TASK_UID = 'plugin::workflows.task';
 const TASK_TABLE = 'workflow_tasks';
@@ -41,8 +43,11 @@ interface TaskRow {
   documentId: string;
   processId: string;
   run: RunRow | null;
-  stepId: string;
+  /** Null for a follow-up outside the steps. */
+  stepId: string | null;
   taskId: string | null;
+  subjectType: string | null;
+  subjectId: string | null;
   title: string;
   type: string;
   role: string;
@@ -87,8 +92,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const definitionOf = (task: TaskRow): WorkflowDefinition => registry().get(task.processId, task.run?.processVersion).definition;
 
-  /** The task's declaration in its run's definition. */
+  /** The task's declaration in its run's definition; a follow-up's, in its process's latest, with outcomes that close it. */
   const declarationOf = (task: TaskRow): TaskDefinition => {
+    if (task.stepId === null) {
+      const followUp = findFollowUp(registry().get(task.processId).definition, task.type);
+      if (!followUp) throw new Error(`Task ${task.documentId}: ${task.processId} declares no follow-up ${task.type}`);
+      return { type: followUp.type, role: followUp.role, outcomes: Object.fromEntries(Object.entries(followUp.outcomes).map(([id, { label }]) => [id, { effect: 'continue', label }])) };
+    }
     const step = findStep(definitionOf(task), task.stepId);
     const declared = step && tasksOf(step).find((t) => (t.id ?? null) === task.taskId);
     if (!declared) throw new Error(`Task ${task.documentId}: step ${task.stepId} of ${task.processId} declares no task ${task.taskId ?? ''}`);
@@ -108,6 +118,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     claimedBy: task.claimedBy,
     claimedAt: task.claimedAt,
     run: task.run?.documentId ?? null,
+    subject: task.subjectType && task.subjectId ? { type: task.subjectType, documentId: task.subjectId } : null,
   });
 
   const find = (documentId: string): Promise<TaskRow | null> => tasks().findOne({ where: { documentId }, populate: ['run'] });
@@ -176,6 +187,56 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         waitingFor.push(`${title} (${definition.roles[declared.role]?.label ?? declared.role})`);
       }
       return waitingFor;
+    },
+
+    /**
+     * In the caller's transaction, if there is one: opens a follow-up the process declares, once
+     * per `key` (asked again, the task there is answered), for the role and with the title its
+     * declaration gives, about `subject` and `run` when given.
+     */
+    async ensure(input: { process: string; type: string; key: string; details: string; dueDate?: string | null; subject?: Subject | null; run?: string | null }): Promise<WorkTask> {
+      const { definition } = registry().get(input.process);
+      const followUp = findFollowUp(definition, input.type);
+      if (!followUp) throw new Error(`${definition.name} declares no follow-up ${input.type} (declared: ${(definition.followUps ?? []).map((f) => f.type).join(', ') || 'none'})`);
+      const existing = await tasks().findOne({ where: { taskKey: input.key }, select: ['documentId'] });
+      if (!existing) {
+        const run = input.run ? await getService(strapi, 'runner').load(input.run) : null;
+        await tasks().create({
+          data: {
+            processId: definition.id,
+            run: run?.id ?? null,
+            stepId: null,
+            taskId: null,
+            title: followUp.title,
+            type: followUp.type,
+            role: followUp.role,
+            state: 'open',
+            details: input.details.slice(0, 2000),
+            dueDate: input.dueDate ?? today(),
+            subjectType: input.subject?.type ?? null,
+            subjectId: input.subject?.documentId ?? null,
+            taskKey: input.key,
+          },
+        });
+      }
+      return workTaskOf((await tasks().findOne({ where: { taskKey: input.key }, populate: ['run'] }))!);
+    },
+
+    /**
+     * In the caller's transaction, if there is one: the open follow-ups with these keys are closed
+     * with `outcome` (the matter was settled elsewhere, say by the decision they asked for), each
+     * audited. Answers how many were open.
+     */
+    async close(keys: readonly string[], input: { outcome: string; note?: string | null }, actor?: Actor | StepActor): Promise<number> {
+      const who = by(actor);
+      const open: TaskRow[] = await tasks().findMany({ where: { taskKey: { $in: [...keys] }, state: 'open', stepId: null }, populate: ['run'] });
+      for (const task of open) {
+        if (!declarationOf(task).outcomes[input.outcome]) throw new Error(`A ${task.type} follow-up has no outcome ${input.outcome}`);
+        const note = input.note?.trim() ? input.note.trim().slice(0, 2000) : null;
+        await tasks().update({ where: { id: task.id }, data: { state: 'completed', outcome: input.outcome, note, completedBy: who, completedAt: clockNow() } });
+        await audit(task, 'task.completed', `closed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+      }
+      return open.length;
     },
 
     /** Inside the caller's transaction: the run's open tasks are cancelled (the run was). */
@@ -301,6 +362,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const problem = check(input.data, input.outcome);
           if (problem) throw new errors.ValidationError(`${task.title}: ${problem}`);
         }
+        const note = input.note?.trim() ? input.note.trim() : undefined;
+        if (task.stepId === null) {
+          // A follow-up closes: what was done is recorded, and no run moves.
+          await tasks().update({ where: { id: task.id }, data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() } });
+          await audit(task, 'task.completed', `closed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+          return null;
+        }
         const run = task.run;
         if (!run || !isOpen(run.state) || run.currentStep !== task.stepId) {
           throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
@@ -313,7 +381,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             throw refusalError({ refused: 'forbidden', reason: `Separation of duties: you completed "${mine.title}" of this step, so another person must complete "${task.title}"` });
           }
         }
-        const note = input.note?.trim() ? input.note.trim() : undefined;
         await tasks().update({
           where: { id: task.id },
           data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() },
@@ -328,7 +395,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await audit(task, 'task.completed', `completed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
         return run.documentId;
       });
-      return runner().advance(runId, who);
+      return runId === null ? null : runner().advance(runId, who);
     },
   };
   return service;
