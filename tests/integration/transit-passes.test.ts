@@ -375,7 +375,7 @@ describe('paid by card through Stripe Checkout', () => {
     expect(flagged.run).toMatchObject({ state: 'waiting', currentStep: 'card-payment' });
     const euros = sessionEvent('checkout.session.completed', created, { currency: 'eur' });
     expect((await deliver(strapi, euros)).status).toBe(200);
-    const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { type: 'payment-mismatch', details: { $contains: created.number } } });
+    const tasks = await strapi.db.query('plugin::workflows.task').findMany({ where: { type: 'payment-mismatch', details: { $contains: created.number } } });
     expect(tasks).toHaveLength(2);
     expect(tasks.map((t: any) => t.role)).toEqual(['finance', 'finance']);
     expect((await order(created.documentId)).status).toBe('Pending');
@@ -409,7 +409,7 @@ describe('paid by card through Stripe Checkout', () => {
     // Paid on a page left open after all: not recorded; Finance refunds it.
     const late = sessionEvent('checkout.session.completed', created);
     expect((await deliver(strapi, late)).status).toBe(200);
-    expect(await strapi.db.query('plugin::plan-renewals.task').count({ where: { type: 'refund', details: { $contains: created.number } } })).toBe(1);
+    expect(await strapi.db.query('plugin::workflows.task').count({ where: { type: 'refund', details: { $contains: created.number } } })).toBe(1);
     expect(await order(created.documentId)).toMatchObject({ status: 'Failed', pass: null });
   });
 
@@ -426,7 +426,7 @@ describe('paid by card through Stripe Checkout', () => {
     expect(after.run.steps.find((s: any) => s.id === 'undo-order').result).toMatch(/to refund to the card \(a Finance task\)/);
     const { stripePaymentIntent } = await strapi.db.query('plugin::transit-passes.order').findOne({ where: { documentId: created.documentId } });
     expect(stripePaymentIntent).toBe(paid.data.object.payment_intent);
-    const refunds = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { type: 'refund', role: 'finance', details: { $contains: created.number } } });
+    const refunds = await strapi.db.query('plugin::workflows.task').findMany({ where: { type: 'refund', role: 'finance', details: { $contains: created.number } } });
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({ state: 'open', taskKey: `${stripePaymentIntent}:transit:refund` });
     expect(refunds[0].details).toContain(stripePaymentIntent);
@@ -450,10 +450,16 @@ describe('paid by card through Stripe Checkout', () => {
       evidence_details: { due_by: Math.floor(Date.UTC(2027, 0, 15, 23, 59, 59) / 1000), has_evidence: false, past_due: false, submission_count: 0 },
     });
     for (const event of [refund, dispute, refund]) expect((await deliver(strapi, event)).status).toBe(200);
-    const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { details: { $contains: `pass order ${created.number}` }, type: { $in: ['refund', 'dispute'] } }, orderBy: { id: 'asc' } });
-    expect(tasks.map((t: any) => [t.type, t.role, t.state])).toEqual([
-      ['refund', 'finance', 'open'],
-      ['dispute', 'finance', 'open'],
+    const tasks = await strapi.db.query('plugin::workflows.task').findMany({ where: { details: { $contains: `pass order ${created.number}` }, type: { $in: ['refund', 'dispute'] } }, orderBy: { id: 'asc' } });
+    expect(tasks.map((t: any) => [t.processId, t.type, t.role, t.state, t.stepId, t.subjectType, t.subjectId])).toEqual([
+      ['transit-pass', 'refund', 'finance', 'open', null, 'plugin::transit-passes.order', created.documentId],
+      ['transit-pass', 'dispute', 'finance', 'open', null, 'plugin::transit-passes.order', created.documentId],
+    ]);
+    // Finance finds them with its other work, as this process's follow-ups.
+    const listed = (await get(finance, `${WF}/tasks`)).body.data.filter((t: any) => tasks.some((task: any) => task.documentId === t.documentId));
+    expect(listed.map((t: any) => [t.process, t.title])).toEqual([
+      ['transit-pass', 'Refund a card payment'],
+      ['transit-pass', 'Answer a card dispute'],
     ]);
     expect(tasks[1].dueDate).toBe('2027-01-15');
     // The order itself is Finance's to change: the event alone does not touch it.
@@ -733,7 +739,7 @@ describe('paid by card through Stripe Checkout', () => {
   // ----- Finance resolves a payment that does not match its order ---------------------------------
 
   const resolve = (jwt: string, created: any, reference: string, body: unknown) => post(jwt, `${TP}/orders/${created.documentId}/unmatched-payments/${reference}`, body);
-  const financeTasks = (reference: string) => strapi.db.query('plugin::plan-renewals.task').findMany({ where: { taskKey: { $startsWith: `${reference}:transit:` } } });
+  const financeTasks = (reference: string) => strapi.db.query('plugin::workflows.task').findMany({ where: { taskKey: { $startsWith: `${reference}:transit:` } } });
 
   test('Finance accepts a short card payment as the order\'s: Paid, card taken from stock, pass issued, its task closed, once', async () => {
     const before = await stock();

@@ -16,6 +16,9 @@ export const ROLES = {
   verification: { label: 'Verification' },
 } as const;
 
+/** How Finance closes a follow-up about a card payment: what was needed was done, or nothing was. */
+const FINANCE_OUTCOMES = { resolved: { label: 'Resolved' }, dismissed: { label: 'Dismissed' } };
+
 /** The first version, kept registered so runs started on it finish on it (none paid by card: it was not open then). */
 export const TRANSIT_PASS_V1: WorkflowDefinition = {
   id: PROCESS_ID,
@@ -76,6 +79,13 @@ export const TRANSIT_PASS_V1: WorkflowDefinition = {
 export const TRANSIT_PASS: WorkflowDefinition = {
   ...TRANSIT_PASS_V1,
   version: 2,
+  // Finance looks into a card payment that needs a person, outside the steps of any run.
+  roles: { ...ROLES, finance: { label: 'Finance' } },
+  followUps: [
+    { type: 'payment-mismatch', role: 'finance', title: 'Card payment that does not match its order', outcomes: FINANCE_OUTCOMES },
+    { type: 'refund', role: 'finance', title: 'Refund a card payment', outcomes: FINANCE_OUTCOMES },
+    { type: 'dispute', role: 'finance', title: 'Answer a card dispute', outcomes: FINANCE_OUTCOMES },
+  ],
   steps: TRANSIT_PASS_V1.steps.flatMap((step) =>
     step.id === 'card-payment'
       ? [

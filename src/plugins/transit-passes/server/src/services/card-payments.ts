@@ -1,4 +1,4 @@
-import type { Core, Data, Modules } from '@strapi/strapi';
+import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { formatAmount, isCurrencyCode } from '../../../../../domain';
 import type { Actor } from '../../../../../guards/actor';
@@ -8,8 +8,9 @@ import { METADATA_APP, StripeMetadata } from '../../../../plan-renewals/server/s
 import { ConflictError } from '../../../../workflows/server/src/errors';
 import { lockRow } from '../../../../workflows/server/src/services/runner';
 import { getService, messages } from '../../../../workflows/server/src/utils';
+import { PROCESS_ID } from '../domain';
 import { ORDER_UID } from './steps';
-import type { LoadedOrder, OrderChanges, OrderUpdate, PassOrder, Writes } from './steps';
+import type { LoadedOrder, OrderChanges, OrderUpdate, PassOrder } from './steps';
 import { ownService } from '../utils';
 
 /**
@@ -35,7 +36,6 @@ import { ownService } from '../utils';
  */
 export const ORDER_TABLE = 'transit_pass_orders';
 export const PAYMENT_SIGNAL = 'payment-settled';
-const TASK_UID = 'plugin::plan-renewals.task';
 
 /** Deterministic: a request repeated (a retry, a second instance) gets back the session Stripe made the first time. */
 export const checkoutKey = (run: string, orderNumber: string) => `transit-checkout:${run}:${orderNumber}`;
@@ -79,8 +79,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const stripe = () => strapi.plugin('plan-renewals').service('stripe');
   const load = (documentId: string) => strapi.documents(ORDER_UID).findOne({ documentId, populate: { customer: true, product: true } }) as Promise<LoadedOrder | null>;
   const update = (documentId: string, data: OrderChanges) => strapi.documents(ORDER_UID).update({ documentId, data: data as OrderUpdate });
-  const financeTask = (key: string, type: 'payment-mismatch' | 'refund' | 'dispute', details: string, now: Date, due?: string) =>
-    strapi.plugin('plan-renewals').service('card-payments').financeTask(key, type, details, null, null, due ?? now.toISOString().slice(0, 10));
+  /** A Finance follow-up about a pass order's card payment (the engine's task, once per key). */
+  const financeTask = (key: string, type: 'payment-mismatch' | 'refund' | 'dispute', details: string, order: { documentId: string }, now: Date, due?: string) =>
+    getService(strapi, 'tasks').ensure({ process: PROCESS_ID, type, key, details, dueDate: due ?? now.toISOString().slice(0, 10), subject: { type: ORDER_UID, documentId: order.documentId } });
 
   /** After the caller's commit, the run moves on (a failure leaves it for its next advance or the stuck-runs sweep). */
   const advanceAfterCommit = (onCommit: (cb: () => void) => void, run: string, actor: Actor) =>
@@ -157,6 +158,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `${question.charge}:transit:stripe-refund`,
           'refund',
           `Stripe refunded the card payment ${question.reference} of pass order ${order.number}: decide whether its pass is revoked and record the refund.`,
+          order,
           now,
         );
         return `refund of pass order ${order.number}'s payment: Finance task`;
@@ -166,6 +168,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         `${question.dispute}:dispute`,
         'dispute',
         `Dispute ${question.dispute} (${question.reason}) over the card payment ${question.reference} of pass order ${order.number}; evidence due by ${due}.`,
+        order,
         now,
         due,
       );
@@ -177,6 +180,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         `${order.stripePaymentIntent}:transit:refund`,
         'refund',
         `Pass order ${order.number} was cancelled after its card payment ${order.stripePaymentIntent}: refund ${amount(order.totalMinor, order.currency)} to the card in Stripe.`,
+        order,
         now,
       ),
 
@@ -269,6 +273,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             `${payment.reference}:transit:${mismatch ? 'payment-mismatch' : 'refund'}`,
             mismatch ? 'payment-mismatch' : 'refund',
             `Stripe payment ${payment.reference} (event ${event}) for pass order ${order.number}: ${what}. It was not recorded as the order's payment; refund it in Stripe or settle it with the customer.`,
+            order,
             now,
           );
           if (!elsewhere) await update(order.documentId, { paymentIssue: `not recorded: ${what}` });
@@ -479,15 +484,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         if (signal) await getService(strapi, 'runner').signalIn(trx, order.run, PAYMENT_SIGNAL, { actor, result: signal });
         // The Finance task about this payment is done.
-        const tasks: Pick<Data.ContentType<typeof TASK_UID>, 'documentId'>[] = await strapi.db.query(TASK_UID).findMany({
-          where: { taskKey: { $in: [`${entry.reference}:transit:payment-mismatch`, `${entry.reference}:transit:refund`] }, state: 'open' },
-        });
-        for (const task of tasks) {
-          await strapi.documents(TASK_UID).update({
-            documentId: task.documentId,
-            data: { state: 'completed', outcome: 'resolved', completedBy: actor, completedAt: now, note: `${decided.decision}${input.note ? `: ${input.note}` : ''}`.slice(0, 2000) } satisfies Writes<typeof TASK_UID> as unknown as Modules.Documents.Params.Data.PartialInput<typeof TASK_UID>,
-          });
-        }
+        await getService(strapi, 'tasks').close(
+          [`${entry.reference}:transit:payment-mismatch`, `${entry.reference}:transit:refund`],
+          { outcome: 'resolved', note: `${decided.decision}${input.note ? `: ${input.note}` : ''}` },
+          actor,
+        );
         await writeAudit(strapi, {
           action: input.decision === 'accept' ? 'transit.payment-accepted' : 'transit.payment-refunded',
           entityUid: ORDER_UID,
