@@ -594,6 +594,24 @@ describe('dunning', () => {
     expect((await runOf(run.documentId)).state).toBe('cancelled');
     expect(await payments().expireLapsed(pastDue.endDate)).toEqual({ expired: 0, pastDue: 0 });
   });
+  test('a retry whose card is gone is not made: no charge without a card, not scheduled again, one Finance task to collect', async () => {
+    const { invoice, intentId, customer } = await cardRenewal('declined');
+    const payments = () => strapi.plugin('plan-renewals').service('card-payments');
+    expect((await deliver(strapi, intentEvent('payment_intent.payment_failed', invoice, { id: intentId }))).status).toBe(200);
+    expect((await invoiceOf(invoice.documentId)).nextPaymentAttemptAt).not.toBeNull();
+    // The customer's saved card is removed before the retry is due.
+    await strapi.db.query('api::customer.customer').update({ where: { documentId: customer.documentId }, data: { stripePaymentMethodId: null } });
+    stripe.received.length = 0;
+    const later = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000);
+    expect(await payments().retryDue(later)).toEqual({ charged: 0 });
+    expect(await payments().retryDue(later)).toEqual({ charged: 0 });
+    expect(stripe.received).toEqual([]);
+    const after = await invoiceOf(invoice.documentId);
+    expect([after.state, after.paymentAttempts, after.nextPaymentAttemptAt]).toEqual(['Open', 1, null]);
+    const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0].details).toMatch(/the card retry due was not made, as .* has no saved card any more/);
+  });
 });
 
 describe('the renewal wave', () => {

@@ -3,7 +3,7 @@ import { CalendarDate, counted, currentPeriod, format, lapse, money, toE164 } fr
 import { runAs } from '../../../../../guards/actor';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
-import { pendingCardTransaction } from '../domain';
+import { isOpen, pendingCardTransaction } from '../domain';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
@@ -272,13 +272,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .update({ next_payment_attempt_at: null });
         if (claimed !== 1) continue;
         try {
-          await runAs({ type: 'system', name: 'payment retries' }, async () => {
+          const made = await runAs({ type: 'system', name: 'payment retries' }, async () => {
             const invoice = (await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId })) as InvoiceRecord;
-            const run: InvoiceRun = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
-            const servicePlan = (await loadServicePlan(strapi, run.servicePlan.documentId))!;
+            const run: InvoiceRun | null = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+            const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
+            // What changed since the decline that scheduled it: no retry is made, and it is not
+            // scheduled again (asking Stripe would fail the same way each time); Finance collects.
+            const stopped = !run || !servicePlan
+              ? 'no run waits for its payment'
+              : !isOpen(run.state)
+                ? `its run is ${run.state}`
+                : !servicePlan.customer.stripePaymentMethodId
+                  ? `${servicePlan.customer.name} has no saved card any more`
+                  : null;
+            if (stopped || !run || !servicePlan) {
+              await financeTask(
+                `${invoice.documentId}:retry-stopped`,
+                'collect-payment',
+                `Invoice ${invoice.number}: the card retry due was not made, as ${stopped}. Collect the payment another way, or void or write off the invoice.`,
+                invoice,
+                run,
+                now.toISOString().slice(0, 10),
+              );
+              strapi.log.warn(`Retry of invoice ${invoice.number} not made: ${stopped}; a Finance task is open`);
+              return false;
+            }
             await charge(run, invoice, servicePlan, (invoice.paymentAttempts || 1) + 1);
+            return true;
           });
-          charged += 1;
+          if (made) charged += 1;
         } catch (error) {
           // Stripe unreachable: the attempt stays due (same attempt number, so the same key).
           await strapi.db.connection('invoices').where({ id: row.id }).whereNull('next_payment_attempt_at').update({ next_payment_attempt_at: strapi.db.dialect.client === 'sqlite' ? now.getTime() : now });
