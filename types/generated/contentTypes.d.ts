@@ -1459,12 +1459,16 @@ export interface PluginPlanRenewalsTask extends Struct.CollectionTypeSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 2000;
       }>;
-    outcome: Schema.Attribute.Enumeration<
-      ['approved', 'rejected', 'passed', 'failed', 'resolved', 'dismissed']
-    >;
+    outcome: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 32;
+      }>;
     publishedAt: Schema.Attribute.DateTime;
-    role: Schema.Attribute.Enumeration<['finance', 'customer-success']> &
-      Schema.Attribute.Required;
+    role: Schema.Attribute.String &
+      Schema.Attribute.Required &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 64;
+      }>;
     run: Schema.Attribute.Relation<'manyToOne', 'plugin::plan-renewals.run'>;
     state: Schema.Attribute.Enumeration<['open', 'completed', 'cancelled']> &
       Schema.Attribute.Required &
@@ -1479,18 +1483,11 @@ export interface PluginPlanRenewalsTask extends Struct.CollectionTypeSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 160;
       }>;
-    type: Schema.Attribute.Enumeration<
-      [
-        'verify-payment',
-        'quality-check',
-        'payment-mismatch',
-        'dispute',
-        'collect-payment',
-        'refund',
-        'stripe-event',
-      ]
-    > &
-      Schema.Attribute.Required;
+    type: Schema.Attribute.String &
+      Schema.Attribute.Required &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 64;
+      }>;
     updatedAt: Schema.Attribute.DateTime;
     updatedBy: Schema.Attribute.Relation<'oneToOne', 'admin::user'> &
       Schema.Attribute.Private;

@@ -1,4 +1,4 @@
-import type { OutcomeEffect, TaskDefinition, WorkflowDefinition } from '../../../../workflows/server/src/domain';
+import type { FollowUpDefinition, OutcomeEffect, TaskDefinition, WorkflowDefinition } from '../../../../workflows/server/src/domain';
 
 /**
  * The pre-paid plan process, declared as data for the workflows engine, which knows the step
@@ -24,6 +24,23 @@ const QUALITY_CHECK: TaskDefinition = {
   outcomes: { passed: { effect: 'continue', label: 'Passed' }, failed: { effect: 'continue', label: 'Failed' } },
 };
 
+/** How Finance closes a follow-up: what was needed was done, or nothing was. */
+const FOLLOW_UP_OUTCOMES = { resolved: { label: 'Resolved' }, dismissed: { label: 'Dismissed' } };
+
+/**
+ * Finance's follow-ups outside the steps (a payment that does not match, a dispute, a renewal the
+ * card could not pay, a refund made in Stripe, a Stripe event that could not be applied): closing
+ * one records what was done and moves no run.
+ */
+export const FOLLOW_UPS = [
+  { type: 'payment-mismatch', role: 'finance', title: 'Payment mismatch', outcomes: FOLLOW_UP_OUTCOMES },
+  { type: 'dispute', role: 'finance', title: 'Dispute', outcomes: FOLLOW_UP_OUTCOMES },
+  { type: 'collect-payment', role: 'finance', title: 'Collect payment', outcomes: FOLLOW_UP_OUTCOMES },
+  { type: 'refund', role: 'finance', title: 'Refund a payment', outcomes: FOLLOW_UP_OUTCOMES },
+  { type: 'stripe-event', role: 'finance', title: 'Stripe event not applied', outcomes: FOLLOW_UP_OUTCOMES },
+] as const satisfies readonly FollowUpDefinition[];
+export type FollowUpType = (typeof FOLLOW_UPS)[number]['type'];
+
 /** The thirteen steps of a purchase or renewal of a pre-paid service plan (DESIGN.md). */
 export const PREPAID_PLAN_PROCESS: WorkflowDefinition = {
   id: 'prepaid-plan',
@@ -45,37 +62,25 @@ export const PREPAID_PLAN_PROCESS: WorkflowDefinition = {
     { id: 'calculate-mrr', title: 'Calculate MRR', kind: 'automatic' },
     { id: 'monthly-report', title: 'Generate monthly revenue report', kind: 'automatic' },
   ],
+  followUps: FOLLOW_UPS,
 };
 
-const effects = (task: TaskDefinition): Record<string, OutcomeEffect> =>
-  Object.fromEntries(Object.entries(task.outcomes).map(([outcome, { effect }]) => [outcome, effect]));
+/** The tasks its two human steps open, by type, with what a task list calls them. */
+const STEP_TASKS = [
+  { ...VERIFY_PAYMENT, title: 'Verify payment' },
+  { ...QUALITY_CHECK, title: 'Quality check' },
+];
 
 /** What a task of each type is called (the admin pages and the engine's task list say it so). */
-export const TASK_TITLES: Record<string, string> = {
-  [VERIFY_PAYMENT.type]: 'Verify payment',
-  [QUALITY_CHECK.type]: 'Quality check',
-  'payment-mismatch': 'Payment mismatch',
-  dispute: 'Dispute',
-  'collect-payment': 'Collect payment',
-  refund: 'Refund a payment',
-  'stripe-event': 'Stripe event not applied',
-};
+export const TASK_TITLES: Record<string, string> = Object.fromEntries([...STEP_TASKS, ...FOLLOW_UPS].map(({ type, title }) => [type, title]));
 
-/** The label of each outcome a person may choose for a task type. */
-export const OUTCOME_LABELS: Record<string, Record<string, string>> = {
-  [VERIFY_PAYMENT.type]: Object.fromEntries(Object.entries(VERIFY_PAYMENT.outcomes).map(([id, { label }]) => [id, label])),
-  [QUALITY_CHECK.type]: Object.fromEntries(Object.entries(QUALITY_CHECK.outcomes).map(([id, { label }]) => [id, label])),
-};
+/** The label of each outcome a person may choose for a task type, as the definition declares it. */
+export const OUTCOME_LABELS: Record<string, Record<string, string>> = Object.fromEntries(
+  [...STEP_TASKS, ...FOLLOW_UPS].map(({ type, outcomes }) => [type, Object.fromEntries(Object.entries(outcomes).map(([id, { label }]) => [id, label]))]),
+);
 
-/** Outcomes a task of each type accepts, and whether the outcome lets the run go on. */
-export const TASK_OUTCOMES: Record<string, Record<string, OutcomeEffect | 'close'>> = {
-  [VERIFY_PAYMENT.type]: effects(VERIFY_PAYMENT),
-  [QUALITY_CHECK.type]: effects(QUALITY_CHECK),
-  // Finance follow-ups outside the steps (a payment that does not match, a dispute, a renewal
-  // the card could not pay): closing one records what was done and moves no run.
-  'payment-mismatch': { resolved: 'close', dismissed: 'close' },
-  dispute: { resolved: 'close', dismissed: 'close' },
-  'collect-payment': { resolved: 'close', dismissed: 'close' },
-  refund: { resolved: 'close', dismissed: 'close' },
-  'stripe-event': { resolved: 'close', dismissed: 'close' },
-};
+/** Outcomes a task of each type accepts, and what each does: a step's task lets the run go on or rejects it; a follow-up's closes it. */
+export const TASK_OUTCOMES: Record<string, Record<string, OutcomeEffect | 'close'>> = Object.fromEntries([
+  ...STEP_TASKS.map(({ type, outcomes }) => [type, Object.fromEntries(Object.entries(outcomes).map(([id, { effect }]) => [id, effect]))]),
+  ...FOLLOW_UPS.map(({ type, outcomes }) => [type, Object.fromEntries(Object.keys(outcomes).map((id) => [id, 'close']))]),
+]);

@@ -3,7 +3,8 @@ import { CalendarDate, counted, currentPeriod, format, lapse, money, toE164 } fr
 import { runAs } from '../../../../../guards/actor';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
-import { isOpen, pendingCardTransaction } from '../domain';
+import { FOLLOW_UPS, isOpen, pendingCardTransaction } from '../domain';
+import type { FollowUpType } from '../domain';
 import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
@@ -33,8 +34,6 @@ interface PlanPeriods {
   currentPeriodStart: CalendarDate | null;
   invoices?: { periodStart: CalendarDate; periodEnd: CalendarDate }[];
 }
-
-type TaskType = NonNullable<Data.ContentType<'plugin::plan-renewals.task'>['type']>;
 
 const INVOICE_UID = 'api::invoice.invoice';
 const LAPSING = ['Active', 'Processing', 'PastDue'];
@@ -67,10 +66,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (to) await messages(strapi).enqueue({ channel: 'sms', key, to, text, run });
   };
 
-  /** Opens a Finance task (once per key) about a payment that needs a person. */
+  /** Opens a Finance follow-up the process declares (once per key) about a payment that needs a person. */
   const financeTask = async (
     taskKey: string,
-    type: TaskType,
+    type: FollowUpType,
     details: string,
     invoice: { documentId: string } | null,
     run: { documentId: string } | null,
@@ -78,8 +77,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ) => {
     const existing: Data.ContentType<typeof TASK_UID> | null = await strapi.db.query(TASK_UID).findOne({ where: { taskKey } });
     if (existing) return existing;
+    const declared = FOLLOW_UPS.find((followUp) => followUp.type === type);
+    if (!declared) throw new Error(`The pre-paid plan process declares no follow-up ${type}`);
     return strapi.documents(TASK_UID).create({
-      data: { type, role: 'finance', state: 'open', taskKey, details: details.slice(0, 2000), invoice: invoice?.documentId, run: run?.documentId, dueDate },
+      data: { type, role: declared.role, state: 'open', taskKey, details: details.slice(0, 2000), invoice: invoice?.documentId, run: run?.documentId, dueDate },
     });
   };
 
