@@ -57,7 +57,7 @@ describe('4. a second payment arriving from Stripe', () => {
     expect((await deliver(strapi, checkoutCompleted(invoice, first, stored.stripeCustomerId))).status).toBe(200);
     const second = await deliver(strapi, succeeded(invoice));
     expect([second.status, second.body.outcome]).toEqual([200, expect.stringMatching(/already paid by stripe .*; Finance task to refund it opened/)]);
-    const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { type: 'refund', invoice: { documentId: invoice.documentId } } });
+    const tasks = await strapi.db.query('plugin::workflows.task').findMany({ where: { processId: 'prepaid-plan', type: 'refund', subjectType: 'api::invoice.invoice', subjectId: invoice.documentId } });
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ role: 'finance', state: 'open' });
     const paid = await invoiceOf(invoice.documentId);

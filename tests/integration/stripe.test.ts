@@ -401,8 +401,8 @@ describe('the inbox', () => {
     }
     const dead = await inboxRow(event.id);
     expect([dead.state, dead.attempts, dead.outcome]).toEqual(['dead', maxAttempts, `not applied after ${maxAttempts} attempts: the invoice table is corrupt`]);
-    const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { taskKey: `${event.id}:stripe-event` } });
-    expect([task.type, task.role, task.state, task.details]).toEqual(['stripe-event', 'finance', 'open', expect.stringContaining(event.id)]);
+    const task = await strapi.db.query('plugin::workflows.task').findOne({ where: { taskKey: `${event.id}:stripe-event` } });
+    expect([task.processId, task.type, task.role, task.state, task.details]).toEqual(['prepaid-plan', 'stripe-event', 'finance', 'open', expect.stringContaining(event.id)]);
     const audit = await strapi.db.query('api::audit-log.audit-log').findMany({ where: { action: 'stripe-event.dead-lettered', entityDocumentId: dead.documentId } });
     expect(audit).toHaveLength(1);
     expect(stripeTransactions(await invoiceOf(invoice.documentId))).toEqual([]);

@@ -345,6 +345,58 @@ describe('claim and unclaim in the admin panel', () => {
   });
 });
 
+describe("Finance's follow-ups (the engine's tasks of the process)", () => {
+  /** A dispute about a purchase's invoice, opened as the Stripe webhook opens one. */
+  const dispute = async () => {
+    const { run } = await purchase();
+    const key = `dp_${run.documentId}:dispute`;
+    const opened = await strapi.db.transaction(() =>
+      strapi.plugin('plan-renewals').service('follow-ups').open(key, 'dispute', `Dispute over invoice ${run.invoice.number}`, run.invoice, '2026-12-20'),
+    );
+    return { run, task: opened };
+  };
+
+  test("listed with the steps' tasks, claimed and closed through the plugin's routes, with the same rules and audit", async () => {
+    const { run, task } = await dispute();
+    expect(task).toMatchObject({ process: 'prepaid-plan', type: 'dispute', title: 'Dispute', role: 'finance', state: 'open', run: null, subject: { type: 'api::invoice.invoice', documentId: run.invoice.documentId } });
+    const listed = (await http(strapi).get(`${api}/tasks`).set('Authorization', `Bearer ${ann.jwt}`)).body.data.find((t: any) => t.documentId === task.documentId);
+    expect(listed).toEqual({ documentId: task.documentId, type: 'dispute', role: 'finance', state: 'open', dueDate: '2026-12-20', details: `Dispute over invoice ${run.invoice.number}`, claimedBy: null, claimedAt: null, run: run.documentId, invoice: run.invoice.documentId });
+    // Customer Success does not see it, and may not touch it.
+    expect((await http(strapi).get(`${api}/tasks`).set('Authorization', `Bearer ${cy.jwt}`)).body.data.some((t: any) => t.documentId === task.documentId)).toBe(false);
+    await refusedUnchanged(() => post(cy, `/tasks/${task.documentId}/claim`), 403, 'for the finance role');
+
+    const claimed = await post(ann, `/tasks/${task.documentId}/claim`);
+    expect([claimed.status, claimed.body.data.claimedBy, claimed.body.data.invoice]).toEqual([200, ann.actor, run.invoice.documentId]);
+    await refusedUnchanged(() => post(bob, `/tasks/${task.documentId}/claim`), 409, `already claimed by ${ann.username}`);
+    await refusedUnchanged(() => post(bob, `/tasks/${task.documentId}/complete`, { outcome: 'resolved' }), 409, `claimed by ${ann.username}`);
+    await refusedUnchanged(() => post(ann, `/tasks/${task.documentId}/complete`, { outcome: 'approved' }), 400, 'must be one of resolved, dismissed');
+    const closed = await post(ann, `/tasks/${task.documentId}/complete`, { outcome: 'resolved', note: 'evidence sent to Stripe' });
+    expect([closed.status, closed.body.data]).toEqual([200, null]);
+    expect(await strapi.db.query('plugin::workflows.task').findOne({ where: { documentId: task.documentId } })).toMatchObject({ state: 'completed', outcome: 'resolved', note: 'evidence sent to Stripe', completedBy: ann.actor });
+    // The run it is about did not move.
+    expect(await runRow(run.documentId)).toMatchObject({ state: 'waiting', currentStep: 'verify-payment' });
+    expect((await auditOf(task.documentId)).map((e) => e.action)).toEqual(['task.claimed', 'task.completed']);
+    await refusedUnchanged(() => post(bob, `/tasks/${task.documentId}/complete`, { outcome: 'dismissed' }), 409, 'already completed');
+  });
+
+  test("an admin sees one in the Tasks page with its invoice and run, reassigns it, and a run's page lists it", async () => {
+    const { run, task } = await dispute();
+    const lead = await admin([REASSIGN, 'plugin::plan-renewals.tasks.finance', 'plugin::plan-renewals.runs.read']);
+    const page = await lead.call('get', '/tasks');
+    const shown = page.body.data.find((t: any) => t.documentId === task.documentId);
+    expect(shown).toMatchObject({ type: 'dispute', stepId: null, run: { documentId: run.documentId, state: 'waiting' }, invoice: { documentId: run.invoice.documentId, number: run.invoice.number } });
+    const handed = await lead.call('post', `/tasks/${task.documentId}/reassign`, { user: bob.documentId, reason: 'Bob handles disputes' });
+    expect([handed.status, handed.body.data.claimedBy]).toEqual([200, bob.actor]);
+    expect((await auditOf(task.documentId)).map((e) => [e.action, e.actorType])).toEqual([['task.reassigned', 'admin']]);
+    const runPage = await lead.call('get', `/runs/${run.documentId}`);
+    expect(runPage.body.data.tasks.map((t: any) => t.type)).toEqual(['verify-payment', 'dispute']);
+    // The overview counts it with Finance's open tasks.
+    const overview = await admin(['plugin::plan-renewals.dashboard.read']);
+    const finance = (await overview.call('get', '/overview')).body.data.tasks.find((t: any) => t.role === 'finance');
+    expect(finance.open).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('who may call the task routes', () => {
   test('claim and unclaim are for the staff roles only: a signed-in user without one gets a 403', async () => {
     const { task } = await purchase();

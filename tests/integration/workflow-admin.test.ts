@@ -428,4 +428,13 @@ describe('a process keeping its own runs: the pre-paid plans in the same pages',
     expect((await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { documentId: task.documentId } })).state).toBe('cancelled');
     await refusedUnchanged(() => call(manager, 'POST', `/runs/${purchase.documentId}/cancel`, { reason: 'again' }), 409, /only an open run/);
   });
+
+  test("its follow-ups are the engine's tasks: listed under the process beside its steps' tasks, and reassigned by the engine", async () => {
+    const followUp = await strapi.plugin('plan-renewals').service('follow-ups').open(`dp_admin_${purchase.documentId}:dispute`, 'dispute', 'Dispute over a purchase', purchase.invoice, '2026-12-21');
+    const listed = (await call(reassigner, 'GET', '/tasks?process=prepaid-plan&role=finance')).body.data.items;
+    expect(listed.find((t: any) => t.documentId === followUp.documentId)).toMatchObject({ process: { id: 'prepaid-plan' }, type: 'dispute', title: 'Dispute', stepId: null, run: null, roleLabel: 'Finance' });
+    expect((await call(reassigner, 'GET', '/tasks?role=finance&pageSize=100')).body.data.items.filter((t: any) => t.documentId === followUp.documentId)).toHaveLength(1);
+    const handed = await call(reassigner, 'POST', `/tasks/${followUp.documentId}/reassign`, { user: finance.documentId });
+    expect([handed.status, handed.body.data.claimedBy]).toEqual([200, expect.objectContaining({ name: finance.username })]);
+  });
 });

@@ -409,7 +409,18 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
       byState: tally(await db.query(`SELECT state, count(*) AS n FROM workflow_messages GROUP BY state`).then((r) => r.rows), 'state'),
       acceptedBySendGrid: options.sendgridAccepted ? options.sendgridAccepted.length : null,
     },
-    tasks: tally(await db.query(`SELECT type || ' ' || state AS k, count(*) AS n FROM plan_renewal_tasks GROUP BY 1`).then((r) => r.rows), 'k'),
+    tasks: tally(
+      // The steps' tasks and the process's follow-ups (the engine's tasks).
+      await db
+        .query(
+          `SELECT type || ' ' || state AS k, count(*) AS n FROM (
+             SELECT type, state FROM plan_renewal_tasks
+             UNION ALL SELECT type, state FROM workflow_tasks WHERE process_id = 'prepaid-plan' AND step_id IS NULL
+           ) t GROUP BY 1`,
+        )
+        .then((r) => r.rows),
+      'k',
+    ),
     auditEntries: await count(`SELECT count(*) AS n FROM audit_logs`),
     stripeEvents: await count(`SELECT count(*) AS n FROM plan_renewal_stripe_events`),
     stripeEventAttempts: await count(`SELECT coalesce(sum(attempts), 0) AS n FROM plan_renewal_stripe_events`),

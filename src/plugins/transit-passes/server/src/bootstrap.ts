@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { getService } from '../../../workflows/server/src/utils';
 import { removeExpiredTemporary, transitConfig } from './services/steps';
 import { ownService } from './utils';
-import { moveLegacyFollowUps } from './follow-ups';
+import { moveTransitFollowUps } from './follow-ups';
 
 /**
  * The admin action of the Transit page (registered before the admin's own bootstrap gives the
@@ -12,7 +12,7 @@ import { moveLegacyFollowUps } from './follow-ups';
  */
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await ownService(strapi, 'access').registerActions();
-  await moveLegacyFollowUps(strapi);
+  await moveTransitFollowUps(strapi);
   const { cleanupSchedule, renewalsSchedule, checkoutRetrySchedule } = transitConfig(strapi);
   const schedules = getService(strapi, 'schedules');
   schedules.add('expired-passes clean-up', cleanupSchedule, async () => `${await removeExpiredTemporary(strapi, new Date())} expired temporary pass(es) removed`);

@@ -101,8 +101,11 @@ const tasks: Factory = ({ strapi }) => ({
         populate: { run: true, invoice: true },
         sort: ['dueDate:asc', 'id:asc'],
       });
+      // With the process's follow-ups (the engine's tasks), the most urgent first; the steps' tasks first on a day.
+      const followUps = await ownService(strapi, 'follow-ups').list({ roles: [role], state: 'open' }, 500);
       // Its JSON columns as the engine writes them (Strapi types them as any JSON value).
-      ctx.body = { data: (tasks as unknown as PrepaidTask[]).map(publicTask) };
+      const all = [...(tasks as unknown as PrepaidTask[]), ...followUps].sort((a, b) => (a.dueDate ?? '9999').localeCompare(b.dueDate ?? '9999'));
+      ctx.body = { data: all.map(publicTask) };
     },
     async complete(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);

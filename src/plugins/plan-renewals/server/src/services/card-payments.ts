@@ -1,11 +1,11 @@
-import type { Core, Data } from '@strapi/strapi';
+import type { Core } from '@strapi/strapi';
 import { CalendarDate, counted, currentPeriod, format, lapse, money, toE164 } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';
 import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
-import { FOLLOW_UPS, isOpen, pendingCardTransaction } from '../domain';
+import { isOpen, pendingCardTransaction } from '../domain';
 import type { FollowUpType } from '../domain';
-import { RUN_UID, TASK_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
+import { RUN_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
 import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
 import { clearing } from '../../../../../setup/documents';
@@ -66,23 +66,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (to) await messages(strapi).enqueue({ channel: 'sms', key, to, text, run });
   };
 
-  /** Opens a Finance follow-up the process declares (once per key) about a payment that needs a person. */
-  const financeTask = async (
-    taskKey: string,
-    type: FollowUpType,
-    details: string,
-    invoice: { documentId: string } | null,
-    run: { documentId: string } | null,
-    dueDate: CalendarDate,
-  ) => {
-    const existing: Data.ContentType<typeof TASK_UID> | null = await strapi.db.query(TASK_UID).findOne({ where: { taskKey } });
-    if (existing) return existing;
-    const declared = FOLLOW_UPS.find((followUp) => followUp.type === type);
-    if (!declared) throw new Error(`The pre-paid plan process declares no follow-up ${type}`);
-    return strapi.documents(TASK_UID).create({
-      data: { type, role: declared.role, state: 'open', taskKey, details: details.slice(0, 2000), invoice: invoice?.documentId, run: run?.documentId, dueDate },
-    });
-  };
+  /** Opens a Finance follow-up the process declares (the engine's task, once per key) about an invoice. */
+  const financeTask = (taskKey: string, type: FollowUpType, details: string, invoice: { documentId: string } | null, dueDate: CalendarDate) =>
+    ownService(strapi, 'follow-ups').open(taskKey, type, details, invoice, dueDate);
 
   /** One off-session charge of the saved card; the transaction waits for Stripe's webhook. */
   const charge = async (run: InvoiceRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord, attempt: number) => {
@@ -249,13 +235,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         'collect-payment',
         `Invoice ${invoice.number} (${amount}) could not be charged after ${counted(attempt, 'attempt')}: ${reason.replace(/[.\s]+$/, '')}. Customer ${customer.name} <${customer.email}>.`,
         invoice,
-        run,
         now.toISOString().slice(0, 10),
       );
       return `attempt ${attempt} failed (${reason}); retries exhausted, ${next ? `plan ${next}` : `plan covered until ${servicePlan.endDate}`}, Finance asked to collect`;
     },
-
-    financeTask,
 
     /** Charges the invoices whose next attempt is due; each claimed first, so one instance does it. */
     async retryDue(now: Date = new Date(), limit = 50) {
@@ -292,7 +275,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 'collect-payment',
                 `Invoice ${invoice.number}: the card retry due was not made, as ${stopped}. Collect the payment another way, or void or write off the invoice.`,
                 invoice,
-                run,
                 now.toISOString().slice(0, 10),
               );
               strapi.log.warn(`Retry of invoice ${invoice.number} not made: ${stopped}; a Finance task is open`);
@@ -347,7 +329,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                   'collect-payment',
                   `Invoice ${run!.invoice!.number} (${amount}) is unpaid and the plan's paid period ended on ${servicePlan.endDate}. Customer ${servicePlan.customer.name} <${servicePlan.customer.email}>.`,
                   run!.invoice!,
-                  run!,
                   today,
                 );
                 await messages(strapi).enqueue({

@@ -34,7 +34,7 @@ import {
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { messages } from '../../../../workflows/server/src/utils';
+import { getService, messages } from '../../../../workflows/server/src/utils';
 import { PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
 import type { InvoiceRecord, LoadedRun, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
 import type { JobsConfig } from './jobs';
@@ -148,6 +148,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     return updated as PrepaidTask | null;
   };
+
+  /**
+   * The process's follow-up `documentId`, when it is one: the engine's task, which the engine's
+   * rules, locks and audit act on (null for a step's task, or none).
+   */
+  const followUp = async (documentId: string): Promise<PrepaidTask | null> =>
+    (await strapi.db.query(TASK_UID).findOne({ where: { documentId }, select: ['id'] })) ? null : ownService(strapi, 'follow-ups').find(documentId);
 
   const loadRun = (documentId: string) =>
     runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } }) as Promise<LoadedRun | null>;
@@ -397,6 +404,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * them (403), a rejection needs a note (400). An unclaimed task may be completed directly.
      */
     async completeTask(taskDocumentId: string, input: { outcome: string; note?: string }, roles: string[]) {
+      if (await followUp(taskDocumentId)) {
+        // A follow-up closes: no run moves.
+        await getService(strapi, 'tasks').complete(taskDocumentId, input, roles);
+        return null;
+      }
       const actor = currentActor(strapi);
       const runDocumentId = await strapi.db.transaction(async ({ trx }) => {
         const found: TaskWithRun | null = await strapi.db.query(TASK_UID).findOne({ where: { documentId: taskDocumentId }, populate: ['run'] });
@@ -419,6 +431,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * never overridden (409 naming the holder); claiming one's own again changes nothing.
      */
     async claimTask(taskDocumentId: string, roles: string[]) {
+      if (await followUp(taskDocumentId)) {
+        await getService(strapi, 'tasks').claim(taskDocumentId, roles);
+        return followUp(taskDocumentId);
+      }
       const actor = currentActor(strapi);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await lockedTask(trx, taskDocumentId, roles);
@@ -431,6 +447,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The holder gives a claimed task back to its role; anyone else gets a 409 (an admin reassigns instead). */
     async unclaimTask(taskDocumentId: string, roles: string[]) {
+      if (await followUp(taskDocumentId)) {
+        await getService(strapi, 'tasks').unclaim(taskDocumentId, roles);
+        return followUp(taskDocumentId);
+      }
       const actor = currentActor(strapi);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await lockedTask(trx, taskDocumentId, roles);
@@ -445,6 +465,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * without the role, a blocked one, or the run's starter when the process keeps the task from them).
      */
     async reassignTask(taskDocumentId: string, input: { user: string; reason?: string }) {
+      if (await followUp(taskDocumentId)) {
+        await getService(strapi, 'tasks').reassign(taskDocumentId, input);
+        return followUp(taskDocumentId);
+      }
       const actor = currentActor(strapi);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await lockedTask(trx, taskDocumentId, 'any');

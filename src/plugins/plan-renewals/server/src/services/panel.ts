@@ -3,7 +3,8 @@ import { errors } from '@strapi/utils';
 import { addCalendarMonths, paidThroughDay } from '../../../../../domain';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
-import { TASK_ROLES } from '../domain';
+import type { Knex } from 'knex';
+import { PREPAID_PLAN_PROCESS, TASK_ROLES } from '../domain';
 import type { RunState, TaskRole } from '../domain';
 import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
@@ -103,15 +104,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const tasksPerRole = async (today: string) => {
     const knex = strapi.db.connection;
-    const rows: OpenTasksRow[] = await knex('plan_renewal_tasks')
-      .where('state', 'open')
-      .groupBy('role')
-      .select('role')
-      .count({ open: '*' })
-      .select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
+    // The steps' tasks, and the process's follow-ups (the engine's tasks).
+    const count = (rows: Knex.QueryBuilder) =>
+      rows.where('state', 'open').groupBy('role').select('role').count({ open: '*' }).select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
+    const rows: OpenTasksRow[] = [
+      ...(await count(knex('plan_renewal_tasks'))),
+      ...(await count(knex('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id).whereNull('step_id'))),
+    ];
     return TASK_ROLES.map((role) => {
-      const row = rows.find((r) => r.role === role);
-      return { role, open: n(row?.open), overdue: n(row?.overdue) };
+      const of = rows.filter((r) => r.role === role);
+      return { role, open: of.reduce((sum, r) => sum + n(r.open), 0), overdue: of.reduce((sum, r) => sum + n(r.overdue), 0) };
     });
   };
 
@@ -355,11 +357,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const invoice = run.invoice
         ? await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] })
         : null;
-      const tasks = (await strapi.documents(TASK_UID).findMany({
-        filters: { run: { documentId } },
-        populate: TASK_POPULATE,
-        sort: ['createdAt:asc', 'id:asc'],
-      })) as unknown as PrepaidTask[];
+      const tasks = [
+        ...((await strapi.documents(TASK_UID).findMany({
+          filters: { run: { documentId } },
+          populate: TASK_POPULATE,
+          sort: ['createdAt:asc', 'id:asc'],
+        })) as unknown as PrepaidTask[]),
+        // The follow-ups about its invoice (a dispute, a payment to collect).
+        ...(invoice ? await ownService(strapi, 'follow-ups').list({ invoice: invoice.documentId }) : []),
+      ];
       const subjects = [documentId, run.servicePlan?.documentId, invoice?.documentId, ...(invoice?.transactions ?? []).map((t) => t.documentId), ...tasks.map((t) => t.documentId)].filter(Boolean);
       const audit: Data.ContentType<'api::audit-log.audit-log'>[] = await strapi.db.query('api::audit-log.audit-log').findMany({
         where: { entityDocumentId: { $in: subjects }, occurredAt: { $gte: run.createdAt } },
@@ -427,7 +433,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         sort: ['dueDate:asc', 'id:asc'],
         limit: 200,
       })) as unknown as PrepaidTask[];
-      return tasks.map((task) => taskView(task, today));
+      // With the process's follow-ups (the engine's tasks), oldest due first; the steps' tasks first on a day.
+      const followUps = await ownService(strapi, 'follow-ups').list({ roles, state: 'open' }, 200);
+      const all = [...tasks, ...followUps].sort((a, b) => (a.dueDate ?? '9999').localeCompare(b.dueDate ?? '9999')).slice(0, 200);
+      return all.map((task) => taskView(task, today));
     },
 
     taskView: (task: PrepaidTask, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),

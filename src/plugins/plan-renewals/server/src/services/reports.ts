@@ -2,7 +2,8 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
 import type { Transaction } from '../../../../../setup/knex';
-import { TASK_ROLES, TaskRole } from '../domain';
+import type { Knex } from 'knex';
+import { PREPAID_PLAN_PROCESS, TASK_ROLES, TaskRole } from '../domain';
 import { ConflictError } from '../errors';
 import { messages } from '../../../../workflows/server/src/utils';
 import { ownService } from '../utils';
@@ -163,23 +164,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       const cash = await cashIn(trx, range);
 
-      const completed: { role: string; count: DbNumber }[] = await trx('plan_renewal_tasks')
-        .where('completed_at', '>=', range[0])
-        .where('completed_at', '<', range[1])
-        .groupBy('role')
-        .select('role')
-        .count({ count: '*' });
-      const overdue: { role: string; count: DbNumber }[] = await trx('plan_renewal_tasks')
-        .where('escalated_at', '>=', range[0])
-        .where('escalated_at', '<', range[1])
-        .groupBy('role')
-        .select('role')
-        .count({ count: '*' });
-      const tasks = TASK_ROLES.map((role) => ({
-        role,
-        completed: n(completed.find((row) => row.role === role)?.count),
-        overdue: n(overdue.find((row) => row.role === role)?.count),
-      }));
+      // The steps' tasks and the process's follow-ups (the engine's tasks), per role.
+      const perRole = async (column: string) => {
+        const count = (rows: Knex.QueryBuilder): Promise<{ role: string; count: DbNumber }[]> =>
+          rows.where(column, '>=', range[0]).where(column, '<', range[1]).groupBy('role').select('role').count({ count: '*' });
+        const rows = [...(await count(trx('plan_renewal_tasks'))), ...(await count(trx('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id).whereNull('step_id')))];
+        return (role: string) => rows.filter((row) => row.role === role).reduce((sum, row) => sum + n(row.count), 0);
+      };
+      const completed = await perRole('completed_at');
+      const overdue = await perRole('escalated_at');
+      const tasks = TASK_ROLES.map((role) => ({ role, completed: completed(role), overdue: overdue(role) }));
 
       const snapshot = (period: string): Promise<SnapshotRow[]> => strapi.db.query('plugin::plan-renewals.mrr-snapshot').findMany({ where: { period }, orderBy: { currency: 'asc' } });
       const figures = (rows: SnapshotRow[]) => rows.map((row) => ({ currency: row.currency, mrrMinor: n(row.mrrMinor), activePlans: row.activePlans }));

@@ -158,7 +158,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (Number(dead) !== 1) return;
       deadLettered = true;
       const details = `Stripe event ${row.event_id} (${row.type}, ${row.object_id ?? 'no object'}) could not be applied after ${attempts} attempts: ${message}. Look at it in Stripe and apply what it says by hand.`;
-      await ownService(strapi, 'card-payments').financeTask(`${row.event_id}:stripe-event`, 'stripe-event', details, null, null, now.toISOString().slice(0, 10));
+      await ownService(strapi, 'follow-ups').open(`${row.event_id}:stripe-event`, 'stripe-event', details, null, now.toISOString().slice(0, 10));
       await writeAudit(strapi, {
         action: 'stripe-event.dead-lettered',
         entityUid: EVENT_UID,

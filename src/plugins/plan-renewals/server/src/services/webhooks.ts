@@ -139,13 +139,11 @@ const recordPayment = async (
 
 /** Money that arrived but cannot count as the invoice's payment: Finance looks into it. */
 const mismatch = async (ctx: EventContext, invoice: InvoiceRecord, what: string): Promise<Handled> => {
-  const run = await runOf(ctx.strapi, invoice);
-  await ownService(ctx.strapi, 'card-payments').financeTask(
+  await ownService(ctx.strapi, 'follow-ups').open(
     `${ctx.event.id}:payment-mismatch`,
     'payment-mismatch',
     `Stripe ${ctx.event.type} ${objectIdOf(ctx.event)} for invoice ${invoice.number}: ${what}. No payment was recorded.`,
     invoice,
-    run,
     ctx.now.toISOString().slice(0, 10),
   );
   return { outcome: `not recorded: ${what}; Finance task opened` };
@@ -237,12 +235,11 @@ const confirmPayment = async (ctx: EventContext, loaded: { documentId: string },
   const other = (invoice.transactions ?? []).find((t) => t.state === 'Success' && t.providerReference !== payment.reference);
   if (other || (invoice.state !== 'Open' && invoice.state !== 'Uncollectible')) {
     const why = other ? `already paid by ${other.provider} ${other.providerReference}` : `${invoice.state}`;
-    await ownService(strapi, 'card-payments').financeTask(
+    await ownService(strapi, 'follow-ups').open(
       `${payment.reference}:refund`,
       'refund',
       `Stripe payment ${payment.reference} of ${format(money(paid.minor, paid.currency))} arrived for invoice ${invoice.number}, which is ${why}. Refund it in Stripe.`,
       invoice,
-      await runOf(strapi, invoice),
       ctx.now.toISOString().slice(0, 10),
     );
     return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}, which is ${why}; Finance task to refund it opened` };
@@ -351,12 +348,11 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
     const invoice = (await loadInvoice(ctx.strapi, transaction.invoice.documentId))!;
     // Stripe sets the evidence due date; without one, the task is due at once.
     const due = action.due ?? ctx.now.toISOString().slice(0, 10);
-    await ownService(ctx.strapi, 'card-payments').financeTask(
+    await ownService(ctx.strapi, 'follow-ups').open(
       `${action.dispute}:dispute`,
       'dispute',
       `Dispute ${action.dispute} (${action.reason}) over ${action.reported.amount} ${action.reported.currency} on invoice ${invoice.number}; evidence due by ${due}.`,
       invoice,
-      await runOf(ctx.strapi, invoice),
       due,
     );
     return { outcome: `dispute ${action.dispute}: Finance task due ${due}` };

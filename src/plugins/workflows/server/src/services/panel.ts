@@ -46,25 +46,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const page = async <T>(rows: Promise<unknown[]>, total: Promise<number>): Promise<PanelPage<T>> => ({ rows: (await rows) as T[], total: await total });
 
-  /** The runs and tasks the engine's runner keeps, read as the pages read any process's. */
-  const engineRecords = (processIds: string[]): PanelRecords => ({
-    uids: { run: RUN_UID, task: TASK_UID },
-    runs({ state, limit, offset }) {
-      const where = { processId: { $in: processIds }, ...(state ? { state } : {}) };
-      return page(runs().findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit, offset }), runs().count({ where }));
-    },
-    run: (documentId) => runs().findOne({ where: { documentId, processId: { $in: processIds } } }),
-    tasks({ state, role, limit, offset }) {
-      const where = { state, processId: { $in: processIds }, ...(role ? { role } : {}) };
-      const orderBy = state === 'open' ? [{ dueDate: 'asc' }, { id: 'asc' }] : [{ updatedAt: 'desc' }, { id: 'desc' }];
-      return page(tasks().findMany({ where, populate: ['run'], orderBy, limit, offset }), tasks().count({ where }));
-    },
-    tasksOfRun: (runDocumentId) => tasks().findMany({ where: { run: { documentId: runDocumentId } }, populate: ['run'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
-    task: (documentId) => tasks().findOne({ where: { documentId, processId: { $in: processIds } }, populate: ['run'] }),
-    retry: (documentId) => getService(strapi, 'runner').retry(documentId),
-    cancel: (documentId, reason) => getService(strapi, 'runner').cancel(documentId, reason),
-    reassign: (documentId, input) => getService(strapi, 'tasks').reassign(documentId, input),
-  });
+  /**
+   * The runs and tasks the engine keeps, read as the pages read any process's: those of the
+   * processes its runner executes, and the follow-ups of `followUpsOf` (processes keeping their own
+   * runs open their follow-ups as the engine's tasks).
+   */
+  const engineRecords = (processIds: string[], followUpsOf: string[] = []): PanelRecords => {
+    const ours = { $or: [{ processId: { $in: processIds } }, { processId: { $in: followUpsOf }, stepId: null }] };
+    return {
+      uids: { run: RUN_UID, task: TASK_UID },
+      runs({ state, limit, offset }) {
+        const where = { processId: { $in: processIds }, ...(state ? { state } : {}) };
+        return page(runs().findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit, offset }), runs().count({ where }));
+      },
+      run: (documentId) => runs().findOne({ where: { documentId, processId: { $in: processIds } } }),
+      tasks({ state, role, limit, offset }) {
+        const where = { state, ...ours, ...(role ? { role } : {}) };
+        const orderBy = state === 'open' ? [{ dueDate: 'asc' }, { id: 'asc' }] : [{ updatedAt: 'desc' }, { id: 'desc' }];
+        return page(tasks().findMany({ where, populate: ['run'], orderBy, limit, offset }), tasks().count({ where }));
+      },
+      tasksOfRun: (runDocumentId) => tasks().findMany({ where: { run: { documentId: runDocumentId } }, populate: ['run'], orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      task: (documentId) => tasks().findOne({ where: { documentId, ...ours }, populate: ['run'] }),
+      retry: (documentId) => getService(strapi, 'runner').retry(documentId),
+      cancel: (documentId, reason) => getService(strapi, 'runner').cancel(documentId, reason),
+      reassign: (documentId, input) => getService(strapi, 'tasks').reassign(documentId, input),
+    };
+  };
 
   /**
    * Where the pages read runs and tasks: the engine's tables, and each process keeping records of
@@ -72,11 +79,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    */
   const sourcesOf = (process?: string): PanelRecords[] => {
     const engine = engineProcessIds().filter((id) => !process || id === process);
-    const own = registry()
+    const keeping = registry()
       .list()
-      .filter(({ definition, handlers }) => handlers.records?.panel && (!process || definition.id === process))
-      .map(({ handlers }) => handlers.records!.panel!);
-    return [...(engine.length ? [engineRecords(engine)] : []), ...own];
+      .filter(({ definition, handlers }) => handlers.records?.panel && (!process || definition.id === process));
+    const own = keeping.map(({ handlers }) => handlers.records!.panel!);
+    const followUpsOf = keeping.map(({ definition }) => definition.id);
+    return [...(engine.length || followUpsOf.length ? [engineRecords(engine, followUpsOf)] : []), ...own];
   };
 
   /** How deep a list of several sources goes: each is read from its first row to the page's end. */
