@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { WorkflowDefinition } from '../../src/plugins/workflows/server/src/domain';
 import type { ProcessHandlers, StepContext, StepOutcome } from '../../src/plugins/workflows/server/src/services/registry';
 import { getService } from '../../src/plugins/workflows/server/src/utils';
+import { ConflictError } from '../../src/plugins/workflows/server/src/errors';
 
 /**
  * A process that exists only in the tests, to prove the engine runs a process it was never told
@@ -93,6 +94,11 @@ const effects: Record<string, (step: StepContext) => StepOutcome> = {
 
 export const INSPECTION_HANDLERS: ProcessHandlers = {
   effects,
+  // A cancelled request releases the bay it booked; one whose parts are fitted cannot be cancelled.
+  onCancel: (step) => {
+    if ((step.run.context as { partsFitted?: boolean }).partsFitted) throw new ConflictError('The parts are fitted: the inspection cannot be cancelled');
+    return `bay released for ${step.run.documentId}`;
+  },
   // The approver may cap what the work may cost; nothing else is taken.
   taskData: {
     'sign-off': (data) => {

@@ -221,6 +221,18 @@ test('the executive rejects: Rejected, no certificate, no credit committed', asy
   expect(await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId })).toMatchObject({ committedCreditMinor: 0 });
 });
 
+test('a run a person cancels before the decision ends its request Rejected, its review tasks closed, not counted in the summary', async () => {
+  const { request } = await submitted();
+  const cancelled = await strapi.plugin('workflows').service('runner').cancel(request.run.documentId, 'the customer took the car elsewhere', { type: 'user', id: '1', name: 'lead' });
+  expect(cancelled).toMatchObject({ state: 'cancelled' });
+  const stored = await strapi.db.query('plugin::repair-approvals.request').findOne({ where: { documentId: request.documentId } });
+  expect(stored).toMatchObject({ state: 'Rejected', summaryMonth: null });
+  expect(stored.decidedAt).not.toBeNull();
+  expect(Object.values(await tasksOf(request)).map((t: any) => t.state)).toEqual(['cancelled', 'cancelled']);
+  const entry = await strapi.db.query('api::audit-log.audit-log').findOne({ where: { entityDocumentId: request.run.documentId, action: 'run.step-cancelled' } });
+  expect(entry.summary).toMatch(/the customer took the car elsewhere; request AR-\d{4}-\d{6} Rejected \(withdrawn\)/);
+});
+
 test('over the credit limit: the check says so and does not reject; the Finance audit decides', async () => {
   const customer = await customerWith({ creditLimitMinor: 40_000, accountManager: false });
   await strapi.documents('api::invoice.invoice').create({

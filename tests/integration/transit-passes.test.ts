@@ -413,6 +413,30 @@ describe('paid by card through Stripe Checkout', () => {
     expect(await order(created.documentId)).toMatchObject({ status: 'Failed', pass: null });
   });
 
+  test('a run a person cancels undoes its order: a pending one Failed with its card released; a paid one Cancelled, refunded and its pass revoked', async () => {
+    const before = await stock();
+    const runner = strapi.plugin('workflows').service('runner');
+    const { created: pending } = await byCard();
+    expect(await stock()).toEqual({ onHand: before.onHand, reserved: before.reserved + 1 });
+    const cancelled = await runner.cancel(pending.run.documentId, 'the customer left', { type: 'user', id: '1', name: 'desk lead' });
+    expect(cancelled).toMatchObject({ state: 'cancelled' });
+    expect(await order(pending.documentId)).toMatchObject({ status: 'Failed', pass: null });
+    expect(await stock()).toEqual(before);
+    const entry = await strapi.db.query('api::audit-log.audit-log').findOne({ where: { entityDocumentId: pending.run.documentId, action: 'run.step-cancelled' } });
+    expect(entry.summary).toMatch(/the customer left; Order .* Failed, its card released/);
+
+    const { created: paidOrder } = await byCard('senior-monthly');
+    expect((await deliver(strapi, sessionEvent('checkout.session.completed', paidOrder))).status).toBe(200);
+    const waiting = await until(paidOrder.documentId, (o) => o.status === 'Paid' && o.run.currentStep === 'verify-eligibility' && o.run.state === 'waiting');
+    expect(waiting.pass).toMatchObject({ status: 'Active' });
+    await runner.cancel(paidOrder.run.documentId, 'bought by mistake', { type: 'user', id: '1', name: 'desk lead' });
+    const after = await order(paidOrder.documentId);
+    expect(after).toMatchObject({ status: 'Cancelled', refundedMinor: after.totalMinor, pass: { status: 'Revoked' } });
+    const refunds = await strapi.db.query('plugin::workflows.task').findMany({ where: { type: 'refund', details: { $contains: paidOrder.number } } });
+    expect(refunds.map((t: any) => [t.processId, t.state])).toEqual([['transit-pass', 'open']]);
+    expect(await openTask(paidOrder.run.documentId, 'verify-eligibility')).toBeNull();
+  });
+
   test('a card-paid pass whose proof is rejected: the order is cancelled and Finance refunds the card in Stripe, once', async () => {
     const { created } = await byCard('senior-monthly');
     const paid = sessionEvent('checkout.session.completed', created);

@@ -290,6 +290,21 @@ test('a follow-up outside the steps: opened once by its key, listed for its role
   expect(await strapi.db.query(TASK_UID).findOne({ where: { documentId: opened.documentId } })).toMatchObject({ outcome: 'answered' });
 });
 
+test('a cancellation lets the process undo what the run did (in its transaction, said in the audit entry) or refuse it, writing nothing', async () => {
+  const run = await request(5_000);
+  const cancelled = await runner().cancel(run.documentId, 'customer withdrew', { type: 'user', id: requester.id, name: 'requester' });
+  expect(cancelled).toMatchObject({ state: 'cancelled' });
+  const entry = await strapi.db.query('api::audit-log.audit-log').findOne({ where: { entityDocumentId: run.documentId, action: 'run.step-cancelled' } });
+  expect(entry.summary).toBe(`Vehicle inspection: step "Wait for the parts" cancelled: customer withdrew; bay released for ${run.documentId}`);
+
+  const fitted = await request(5_000);
+  await strapi.db.query(RUN_UID).update({ where: { documentId: fitted.documentId }, data: { context: { ...fitted.context, partsFitted: true } } });
+  const before = await fingerprint(strapi);
+  await expect(runner().cancel(fitted.documentId, 'too late')).rejects.toThrow('The parts are fitted: the inspection cannot be cancelled');
+  expect(await fingerprint(strapi)).toEqual(before);
+  expect(await runner().find(fitted.documentId)).toMatchObject({ state: 'waiting' });
+});
+
 test('the engine names no process: no word of one in its folder', () => {
   const root = path.resolve(__dirname, '..', '..', 'src', 'plugins', 'workflows');
   const files = (dir: string): string[] =>

@@ -346,5 +346,13 @@ export const REPAIR_APPROVAL_HANDLERS: ProcessHandlers = {
     },
   },
   taskData: { 'executive-approval': executiveData },
+  // A run a person cancels before the request is decided ends the request Rejected (withdrawn): it
+  // no longer waits for reviews, and the monthly summary, which counts decisions, leaves it out.
+  onCancel: async (step: StepContext) => {
+    const request = await requestOf(step);
+    if (!request || (request.state !== 'Submitted' && request.state !== 'UnderReview')) return `request ${request?.number ?? '(none)'} is ${request?.state ?? 'gone'}: nothing to undo`;
+    await update(step, { state: 'Rejected', decidedAt: step.now });
+    return `request ${request.number} Rejected (withdrawn), not counted in the monthly summary`;
+  },
 };
 

@@ -605,6 +605,12 @@ export const TRANSIT_HANDLERS: ProcessHandlers = {
     'has-phone': (step: StepContext) => (ctx(step).customer?.phone ? true : 'Skipped: the customer has no phone number'),
   },
   taskData: { 'eligibility-check': verificationData },
+  // A run cancelled by a person undoes its order as a rejection does (its card released, a paid
+  // order cancelled and refunded, its pass revoked); the customer is not emailed.
+  onCancel: async (step: StepContext) => {
+    const undone = await effects['undo-order'](step);
+    return undone.result;
+  },
 };
 
 /** Version 1's handlers: as before card payments (its card-payment step waits with no effect, and it has no card-outcome). */

@@ -21,6 +21,13 @@ export interface ProcessHandlers {
    * process: the problem with `data`, or null. A task type without one takes no data.
    */
   taskData?: Readonly<Record<string, (data: TaskData, outcome: string) => string | null>>;
+  /**
+   * What the process undoes when a person cancels one of its open runs (a reservation released, a
+   * payment handed back), in the cancellation's transaction before the run is stored as cancelled;
+   * what it answers is added to the cancellation's audit entry. Throwing refuses the cancellation,
+   * and nothing is written.
+   */
+  onCancel?: (context: StepContext & { reason: string }) => Promise<string | void> | string | void;
 }
 
 /** What a person gives with a task's outcome, when its process asks for more than a note. */

@@ -327,7 +327,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const run = await load(documentId);
         if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
         if (!isOpen(run.state)) throw new ConflictError(`Run ${documentId} is ${run.state}: only an open run can be cancelled`);
-        await apply(run, registered(run).definition, { type: 'cancel', actor: by, reason, at: clockNow().toISOString() }, 'cancelled', reason, by);
+        const { definition, handlers } = registered(run);
+        // The process undoes what the run did so far, or refuses (nothing written).
+        const step = findStep(definition, run.currentStep) ?? definition.steps[0];
+        const undone = handlers.onCancel ? await handlers.onCancel({ ...contextOf(run, step, by), reason }) : undefined;
+        await apply(run, definition, { type: 'cancel', actor: by, reason, at: clockNow().toISOString() }, 'cancelled', undone ? `${reason}; ${undone}` : reason, by);
         await getService(strapi, 'tasks').cancelOpen(run.id);
       });
       return (await runner.find(documentId))!;
