@@ -157,6 +157,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const by = (actor?: Actor | StepActor) => asStepActor(actor ?? currentActor(strapi));
 
+  /** Closes a follow-up with its outcome: what was done is recorded and audited; no run moves. */
+  const closeFollowUp = async (task: TaskRow, input: { outcome: string; note?: string | null; data?: TaskData }, who: StepActor) => {
+    const note = input.note?.trim() ? input.note.trim().slice(0, 2000) : null;
+    await tasks().update({ where: { id: task.id }, data: { state: 'completed', outcome: input.outcome, note, data: input.data ?? null, completedBy: who, completedAt: clockNow() } });
+    await audit(task, 'task.completed', `closed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+  };
+
   const service = {
     /**
      * Inside the step's transaction: the tasks a human or parallel step opens, each once (by its
@@ -232,9 +239,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const open: TaskRow[] = await tasks().findMany({ where: { taskKey: { $in: [...keys] }, state: 'open', stepId: null }, populate: ['run'] });
       for (const task of open) {
         if (!declarationOf(task).outcomes[input.outcome]) throw new Error(`A ${task.type} follow-up has no outcome ${input.outcome}`);
-        const note = input.note?.trim() ? input.note.trim().slice(0, 2000) : null;
-        await tasks().update({ where: { id: task.id }, data: { state: 'completed', outcome: input.outcome, note, completedBy: who, completedAt: clockNow() } });
-        await audit(task, 'task.completed', `closed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+        await closeFollowUp(task, input, who);
       }
       return open.length;
     },
@@ -362,11 +367,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const problem = check(input.data, input.outcome);
           if (problem) throw new errors.ValidationError(`${task.title}: ${problem}`);
         }
-        const note = input.note?.trim() ? input.note.trim() : undefined;
         if (task.stepId === null) {
-          // A follow-up closes: what was done is recorded, and no run moves.
-          await tasks().update({ where: { id: task.id }, data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() } });
-          await audit(task, 'task.completed', `closed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+          await closeFollowUp(task, input, who);
           return null;
         }
         const run = task.run;
@@ -381,6 +383,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             throw refusalError({ refused: 'forbidden', reason: `Separation of duties: you completed "${mine.title}" of this step, so another person must complete "${task.title}"` });
           }
         }
+        const note = input.note?.trim() ? input.note.trim() : undefined;
         await tasks().update({
           where: { id: task.id },
           data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() },
