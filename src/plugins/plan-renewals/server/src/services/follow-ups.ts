@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import type { CalendarDate } from '../../../../../domain';
 import { getService } from '../../../../workflows/server/src/utils';
 import { moveLegacyFollowUps } from '../../../../../setup/legacy-tasks';
@@ -42,6 +43,15 @@ interface FollowUpRow {
 }
 
 type InvoiceRun = PrepaidRun & { invoice?: { documentId: string } | null };
+
+/**
+ * The rows of every task of the process, for counting them in SQL: its steps' tasks (its own
+ * table) and its follow-ups (the engine's), each a query to narrow and aggregate alike.
+ */
+export const taskTables = (knex: Knex | Knex.Transaction): Knex.QueryBuilder[] => [
+  knex('plan_renewal_tasks'),
+  knex('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id).whereNull('step_id'),
+];
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rows = () => strapi.db.query(TASK_UID);

@@ -3,8 +3,8 @@ import { errors } from '@strapi/utils';
 import { addCalendarMonths, paidThroughDay } from '../../../../../domain';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
-import type { Knex } from 'knex';
-import { PREPAID_PLAN_PROCESS, TASK_ROLES } from '../domain';
+import { TASK_ROLES } from '../domain';
+import { taskTables } from './follow-ups';
 import type { RunState, TaskRole } from '../domain';
 import { REPORT_UID } from './reports';
 import { RUN_UID, TASK_UID } from './steps';
@@ -105,12 +105,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const tasksPerRole = async (today: string) => {
     const knex = strapi.db.connection;
     // The steps' tasks, and the process's follow-ups (the engine's tasks).
-    const count = (rows: Knex.QueryBuilder) =>
-      rows.where('state', 'open').groupBy('role').select('role').count({ open: '*' }).select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
-    const rows: OpenTasksRow[] = [
-      ...(await count(knex('plan_renewal_tasks'))),
-      ...(await count(knex('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id).whereNull('step_id'))),
-    ];
+    const counts = await Promise.all(
+      taskTables(knex).map((rows): Promise<OpenTasksRow[]> =>
+        rows.where('state', 'open').groupBy('role').select('role').count({ open: '*' }).select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today])),
+      ),
+    );
+    const rows = counts.flat();
     return TASK_ROLES.map((role) => {
       const of = rows.filter((r) => r.role === role);
       return { role, open: of.reduce((sum, r) => sum + n(r.open), 0), overdue: of.reduce((sum, r) => sum + n(r.overdue), 0) };

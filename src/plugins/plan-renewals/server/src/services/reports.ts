@@ -2,8 +2,8 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
 import type { Transaction } from '../../../../../setup/knex';
-import type { Knex } from 'knex';
-import { PREPAID_PLAN_PROCESS, TASK_ROLES, TaskRole } from '../domain';
+import { TASK_ROLES, TaskRole } from '../domain';
+import { taskTables } from './follow-ups';
 import { ConflictError } from '../errors';
 import { messages } from '../../../../workflows/server/src/utils';
 import { ownService } from '../utils';
@@ -166,9 +166,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       // The steps' tasks and the process's follow-ups (the engine's tasks), per role.
       const perRole = async (column: string) => {
-        const count = (rows: Knex.QueryBuilder): Promise<{ role: string; count: DbNumber }[]> =>
-          rows.where(column, '>=', range[0]).where(column, '<', range[1]).groupBy('role').select('role').count({ count: '*' });
-        const rows = [...(await count(trx('plan_renewal_tasks'))), ...(await count(trx('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id).whereNull('step_id')))];
+        const rows: { role: string; count: DbNumber }[] = [];
+        for (const tasks of taskTables(trx)) rows.push(...(await tasks.where(column, '>=', range[0]).where(column, '<', range[1]).groupBy('role').select('role').count({ count: '*' })));
         return (role: string) => rows.filter((row) => row.role === role).reduce((sum, row) => sum + n(row.count), 0);
       };
       const completed = await perRole('completed_at');
