@@ -10,8 +10,10 @@ import { ConflictError } from '../../src/plugins/workflows/server/src/errors';
  * ones are refused), two inspectors review in parallel (neither may be the requester, nobody does
  * both), an approver signs off only above a limit (else the step is skipped with the reason), the
  * run waits for the parts to arrive (a signal), the customer gets an SMS (the step fails without a
- * phone number); a rejection sends an email instead (the reject branch). A complaint about parts
- * opens a follow-up task for an approver, outside the steps.
+ * phone number, and a failed request frees its customer for a new one); a rejection sends an email
+ * instead (the reject branch) and, as a cancellation, releases the bay (unless the parts are fitted).
+ * A vehicle on hold is not signed off (the process's check). A complaint about parts opens a
+ * follow-up task for an approver, outside the steps.
  */
 const REVIEW_OUTCOMES = {
   approved: { effect: 'continue', label: 'Approved' },
@@ -52,6 +54,8 @@ export const INSPECTION: WorkflowDefinition = {
     { id: 'refusal-email', title: 'Email the refusal', kind: 'notify', channel: 'email' },
   ],
   rejectBranch: ['refusal-email'],
+  // A failed request does not block a new one for the customer; retrying it takes its key back.
+  openKeyWhenFailed: 'released',
   // Outside the steps: a customer's complaint about parts, for an approver to answer.
   followUps: [{ type: 'parts-complaint', role: 'approver', title: 'Answer a parts complaint', outcomes: { answered: { label: 'Answered' }, dismissed: { label: 'Dismissed' } } }],
 };
@@ -92,12 +96,22 @@ const effects: Record<string, (step: StepContext) => StepOutcome> = {
   }),
 };
 
+/** A request cancelled or rejected releases the bay it booked; one whose parts are fitted cannot be stopped. */
+const releaseBay = (step: StepContext) => {
+  if ((step.run.context as { partsFitted?: boolean }).partsFitted) throw new ConflictError('The parts are fitted: the inspection cannot be stopped');
+  return `bay released for ${step.run.documentId}`;
+};
+
 export const INSPECTION_HANDLERS: ProcessHandlers = {
   effects,
-  // A cancelled request releases the bay it booked; one whose parts are fitted cannot be cancelled.
-  onCancel: (step) => {
-    if ((step.run.context as { partsFitted?: boolean }).partsFitted) throw new ConflictError('The parts are fitted: the inspection cannot be cancelled');
-    return `bay released for ${step.run.documentId}`;
+  onCancel: releaseBay,
+  onReject: releaseBay,
+  // A vehicle on hold (a recall, an unpaid deposit) is not signed off; it may still be refused.
+  checkOutcome: {
+    'sign-off': (step) => {
+      const hold = (step.run.context as { onHold?: string }).onHold;
+      if (hold && step.outcome === 'approved') throw new ConflictError(`The vehicle is on hold (${hold}): it cannot be signed off`);
+    },
   },
   // The approver may cap what the work may cost; nothing else is taken.
   taskData: {

@@ -300,9 +300,95 @@ test('a cancellation lets the process undo what the run did (in its transaction,
   const fitted = await request(5_000);
   await strapi.db.query(RUN_UID).update({ where: { documentId: fitted.documentId }, data: { context: { ...fitted.context, partsFitted: true } } });
   const before = await fingerprint(strapi);
-  await expect(runner().cancel(fitted.documentId, 'too late')).rejects.toThrow('The parts are fitted: the inspection cannot be cancelled');
+  await expect(runner().cancel(fitted.documentId, 'too late')).rejects.toThrow('The parts are fitted: the inspection cannot be stopped');
   expect(await fingerprint(strapi)).toEqual(before);
   expect(await runner().find(fitted.documentId)).toMatchObject({ state: 'waiting' });
+});
+
+/** A request at its sign-off: both reviews approved. */
+const atSignOff = async () => {
+  const run = await request(80_000);
+  for (const [id, who] of [['safety', inspectorA], ['cost', inspectorB]] as const) {
+    const task = await taskOf(run.documentId, id);
+    expect((await post(who, `/tasks/${task.documentId}/complete`, { outcome: 'approved' })).status).toBe(200);
+  }
+  return run;
+};
+const setContext = async (run: string, changes: Record<string, unknown>) => {
+  const row = await strapi.db.query(RUN_UID).findOne({ where: { documentId: run } });
+  await strapi.db.query(RUN_UID).update({ where: { id: row.id }, data: { context: { ...row.context, ...changes } } });
+};
+
+test('the process checks an outcome before it is taken, and undoes what a rejection ends in its transaction, or refuses it writing nothing', async () => {
+  const run = await atSignOff();
+  const signOff = await taskOf(run.documentId, null, 'sign-off');
+  await setContext(run.documentId, { onHold: 'recall 24V-118' });
+  await refusedUnchanged(() => post(approver, `/tasks/${signOff.documentId}/complete`, { outcome: 'approved' }), 409, /on hold \(recall 24V-118\): it cannot be signed off/);
+
+  // The rejection passes the check, but the process refuses to undo fitted parts: nothing is written.
+  await setContext(run.documentId, { partsFitted: true });
+  await refusedUnchanged(() => post(approver, `/tasks/${signOff.documentId}/complete`, { outcome: 'rejected', note: 'recall open' }), 409, /cannot be stopped/);
+
+  await setContext(run.documentId, { partsFitted: false });
+  const rejected = await post(approver, `/tasks/${signOff.documentId}/complete`, { outcome: 'rejected', note: 'recall open' });
+  expect(rejected.status).toBe(200);
+  expect(rejected.body.data).toMatchObject({ state: 'completed', outcome: 'rejected' });
+  const entry = await strapi.db.query('api::audit-log.audit-log').findOne({ where: { entityDocumentId: run.documentId, action: 'run.step-rejected' } });
+  expect(entry.summary).toBe(`Vehicle inspection: step "Sign off the inspection" rejected: rejected: recall open; bay released for ${run.documentId}`);
+
+  // A decision's rejection undoes too.
+  const refused = await request(CEILING);
+  const decided = await strapi.db.query('api::audit-log.audit-log').findOne({ where: { entityDocumentId: refused.documentId, action: 'run.step-rejected' } });
+  expect(decided.summary).toMatch(new RegExp(`; bay released for ${refused.documentId}$`));
+});
+
+test('a signal completes the task its run waits for inside its own transaction, through the process\'s check, whoever claimed it', async () => {
+  const run = await atSignOff();
+  const signOff = await taskOf(run.documentId, null, 'sign-off');
+  expect((await post(approver, `/tasks/${signOff.documentId}/claim`)).status).toBe(200);
+  const tasks = strapi.plugin('workflows').service('tasks');
+  const desk = { type: 'system', name: 'phone desk' };
+  const completeIn = (input: { type: string; outcome: string; note?: string }) => strapi.db.transaction(({ trx }) => tasks.completeIn(trx, run.documentId, input, desk));
+
+  // Not a task of the step it waits at: nothing is written.
+  const before = await fingerprint(strapi);
+  expect(await completeIn({ type: 'cost-review', outcome: 'approved' })).toBeNull();
+  expect(await fingerprint(strapi)).toEqual(before);
+  await setContext(run.documentId, { onHold: 'deposit unpaid' });
+  const held = await fingerprint(strapi);
+  await expect(completeIn({ type: 'sign-off', outcome: 'approved' })).rejects.toThrow(/on hold \(deposit unpaid\)/);
+  await expect(completeIn({ type: 'sign-off', outcome: 'waved-through' })).rejects.toThrow(/has no outcome waved-through/);
+  expect(await fingerprint(strapi)).toEqual(held);
+
+  await setContext(run.documentId, { onHold: null });
+  expect(await completeIn({ type: 'sign-off', outcome: 'approved', note: 'signed off by phone' })).toBe(run.documentId);
+  const moved = await runner().advance(run.documentId, desk);
+  expect(moved).toMatchObject({ state: 'waiting', currentStep: 'parts' });
+  expect(moved.context.decisions['sign-off']).toMatchObject({ outcome: 'approved', note: 'signed off by phone', by: { type: 'system', name: 'phone desk' } });
+  expect(await strapi.db.query(TASK_UID).findOne({ where: { documentId: signOff.documentId } })).toMatchObject({ state: 'completed', completedBy: desk });
+  // Delivered twice: the run no longer waits for it, nothing is written.
+  const after = await fingerprint(strapi);
+  expect(await completeIn({ type: 'sign-off', outcome: 'approved' })).toBeNull();
+  expect(await fingerprint(strapi)).toEqual(after);
+});
+
+test('a failed run of a process that releases its key lets a new run start; retrying it takes the key back, refused while the new one holds it', async () => {
+  const customer = await createCustomer(strapi);
+  const input = (phone: string) => ({ subject: { type: 'api::customer.customer', documentId: customer.documentId }, context: { amountMinor: 5_000, phone, email: customer.email }, openKey: `inspection:${customer.documentId}` });
+  const started = await runner().start(INSPECTION.id, input(''));
+  const failed = await runner().signal(started.documentId, 'parts-arrived', { actor: { type: 'system', name: 'parts desk' } });
+  expect(failed).toMatchObject({ state: 'failed', currentStep: 'text-customer' });
+  expect(await strapi.db.query(RUN_UID).findOne({ where: { documentId: failed.documentId } })).toMatchObject({ openKey: null, runKey: `inspection:${customer.documentId}` });
+
+  const second = await runner().start(INSPECTION.id, input('+15125550199'));
+  expect(second).toMatchObject({ state: 'waiting', currentStep: 'parts' });
+  const before = await fingerprint(strapi);
+  await expect(runner().retry(failed.documentId)).rejects.toMatchObject({ name: 'ConflictError', details: { run: second.documentId } });
+  expect(await fingerprint(strapi)).toEqual(before);
+
+  await runner().cancel(second.documentId, 'booked twice');
+  await setContext(failed.documentId, { phone: '+15125550102' });
+  expect(await runner().retry(failed.documentId)).toMatchObject({ state: 'completed', outcome: 'accepted' });
 });
 
 test('the engine names no process: no word of one in its folder', () => {

@@ -34,6 +34,10 @@ test('follow-up tasks outside the steps, each with a role and the outcomes that 
   expect(validateDefinition(followUps(complaint, { ...complaint, type: 'correction', role: 'reviewer' }))).toEqual([]);
 });
 
+test('a failed run may keep its open key or release it', () => {
+  for (const policy of ['kept', 'released']) expect(validateDefinition(change({ openKeyWhenFailed: policy }))).toEqual([]);
+});
+
 const invalid: [string, unknown, string[]][] = [
   ['follow-ups that are not a list', change({ followUps: complaint }), ['followUps: must be a list of { type, role, title, outcomes }']],
   ['a follow-up without a title', followUps({ ...complaint, title: undefined }), ['followUps[0].title: must be a text']],
@@ -42,6 +46,7 @@ const invalid: [string, unknown, string[]][] = [
   ['a follow-up without outcomes', followUps({ ...complaint, outcomes: {} }), ['follow-up complaint: declares no outcomes']],
   ['a follow-up declared twice', followUps(complaint, complaint), ['follow-up complaint is declared twice']],
   ['a follow-up of a step task\'s type', followUps({ ...complaint, type: 'sign-off' }), ['follow-up sign-off: its type is also a task of step sign-off']],
+  ['an open key policy that is neither kept nor released', change({ openKeyWhenFailed: 'dropped' }), ['openKeyWhenFailed: must be kept or released']],
   ['not an object', 'review', ['must be an object with an id, a version, a name, roles and steps']],
   ['a version that is not a positive integer', change({ version: 0 }), ['version: must be a positive integer']],
   ['a fractional version', change({ version: 1.5 }), ['version: must be a positive integer']],

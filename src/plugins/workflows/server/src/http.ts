@@ -61,9 +61,11 @@ export const answer = async (ctx: Context, status: number, work: () => Promise<u
     ctx.status = status;
     ctx.body = { data: await work() };
   } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
+    // By its name too: a process's hook may throw a ConflictError its own build of this module made.
+    if (!(error instanceof ConflictError) && (error as Error | null)?.name !== 'ConflictError') throw error;
+    const conflict = error as ConflictError;
     ctx.status = 409;
-    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: error.message, details: error.details } };
+    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: conflict.message, details: conflict.details } };
   }
 };
 

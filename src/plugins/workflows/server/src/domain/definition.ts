@@ -113,6 +113,12 @@ export interface WorkflowDefinition {
   rejectBranch?: readonly string[];
   /** The tasks it opens outside its steps, by type (`tasks.ensure`). */
   followUps?: readonly FollowUpDefinition[];
+  /**
+   * Whether a failed run keeps its open key (one open run per subject) until it is retried or
+   * cancelled (`kept`, the default), or frees it so a new run may start (`released`); retrying a
+   * run that freed its key takes it back, refused while another run holds it.
+   */
+  openKeyWhenFailed?: 'kept' | 'released';
 }
 
 /** The definition's step with this id, or undefined. */

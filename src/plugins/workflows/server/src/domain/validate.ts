@@ -61,6 +61,7 @@ const definitionShape = z.strictObject(
         { error: 'must be a list of { type, role, title, outcomes }' },
       )
       .optional(),
+    openKeyWhenFailed: z.enum(['kept', 'released'], { error: 'must be kept or released' }).optional(),
   },
   // Only for a value that is no object: an unknown key keeps zod's own message, which names it.
   { error: (issue) => (issue.code === 'invalid_type' ? notAnObject : undefined) },

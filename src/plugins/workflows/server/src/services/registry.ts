@@ -28,6 +28,19 @@ export interface ProcessHandlers {
    * and nothing is written.
    */
   onCancel?: (context: StepContext & { reason: string }) => Promise<string | void> | string | void;
+  /**
+   * What the process undoes when a rejection (a person's outcome, a decision's branch) ends one of
+   * its runs, in the rejection's transaction, besides the steps of its reject branch: for a process
+   * whose undo is no step of its own. What it answers is added to the rejection's audit entry;
+   * throwing refuses the rejection, and nothing is written.
+   */
+  onReject?: (context: StepContext & { reason: string }) => Promise<string | void> | string | void;
+  /**
+   * Checks by the process before a task of a type is completed with an outcome, against what only
+   * it knows (a payment recorded or not): throwing refuses the completion with that error (a 409, a
+   * 400), and nothing is written. Whoever completes it, a person or a signal (`tasks.completeIn`).
+   */
+  checkOutcome?: Readonly<Record<string, (context: StepContext & { outcome: string; note: string | null }) => Promise<void> | void>>;
 }
 
 /** What a person gives with a task's outcome, when its process asks for more than a note. */
@@ -168,7 +181,7 @@ export interface ProcessRecords {
 }
 
 /** A run as the engine's admin pages read it, whichever table keeps it: the engine's row, and when it was written. */
-export type PanelRun = Omit<RunRow, 'id' | 'openKey'> & { createdAt: string; updatedAt: string };
+export type PanelRun = Omit<RunRow, 'id' | 'openKey' | 'runKey'> & { createdAt: string; updatedAt: string };
 
 /** A task as the engine's admin pages read it, whichever table keeps it. */
 export interface PanelTask {

@@ -32,7 +32,10 @@ export interface RunRow {
   currentStep: string | null;
   steps: RunProgress['steps'];
   startedBy: StepActor | null;
+  /** The key the run holds while it is open (one open run per key), null once it frees it. */
   openKey: string | null;
+  /** The key the run was opened with, kept when it frees it: a retry takes it back. */
+  runKey: string | null;
 }
 
 export const asStepActor = (actor: Actor | StepActor): StepActor => ({ type: actor.type, ...(actor.id ? { id: actor.id } : {}), ...(actor.name ? { name: actor.name } : {}) });
@@ -95,10 +98,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /**
    * Stores the run's new progress (and what its step added to the context). A completed or
-   * cancelled run frees its open key; a failed one keeps it, as a person may retry it.
+   * cancelled run frees its open key; a failed one keeps it, as a person may retry it, unless its
+   * definition releases it (`openKeyWhenFailed`).
    */
   const save = async (run: RunRow, progress: RunProgress, context?: Record<string, unknown>) => {
     const merged = context ? { ...(run.context ?? {}), ...context } : run.context;
+    const holdsKey = isOpen(progress.state) || (progress.state === 'failed' && registered(run).definition.openKeyWhenFailed !== 'released');
     await runs().update({
       where: { id: run.id },
       data: {
@@ -107,10 +112,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         currentStep: progress.currentStep,
         steps: progress.steps,
         context: merged,
-        openKey: progress.state === 'completed' || progress.state === 'cancelled' ? null : run.openKey,
+        openKey: holdsKey ? (run.runKey ?? run.openKey) : null,
       },
     });
-    return { ...run, ...progress, outcome: progress.outcome ?? null, context: merged };
+    return { ...run, ...progress, outcome: progress.outcome ?? null, context: merged, openKey: holdsKey ? (run.runKey ?? run.openKey) : null };
   };
 
   const audit = (run: RunRow, definition: WorkflowDefinition, title: string, verb: string, result: string, actor: StepActor) =>
@@ -123,9 +128,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { run: run.documentId, process: run.processId, step: run.currentStep, result },
     });
 
-  /** Applies one input to the run and stores it with its audit entry; the caller holds the run's lock. */
+  /**
+   * Applies one input to the run and stores it with its audit entry; the caller holds the run's
+   * lock. An input that rejects the run lets its process undo what it did (`onReject`) first.
+   */
   const apply = async (run: RunRow, definition: WorkflowDefinition, input: RunInput, verb: string, result: string, actor: StepActor, context?: Record<string, unknown>) => {
-    const title = findStep(definition, run.currentStep)?.title ?? 'run';
+    const current = findStep(definition, run.currentStep);
+    const title = current?.title ?? 'run';
     const progress = (() => {
       try {
         return progressRun(definition, progressOf(run), input);
@@ -133,6 +142,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return asInputError(error);
       }
     })();
+    const { onReject } = registered(run).handlers;
+    if (onReject && progress.outcome === 'rejected' && run.outcome !== 'rejected') {
+      const undone = await onReject({ ...contextOf(run, current ?? definition.steps[0], actor), reason: result });
+      if (undone) result = `${result}; ${undone}`;
+    }
     const saved = await save(run, progress, context);
     // What happened to the step says the verb: a rejection whatever decided it, done once a parallel step's last task is.
     const decided = progress.steps.find((s) => s.id === run.currentStep)?.state;
@@ -242,6 +256,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               subjectId: input.subject?.documentId ?? null,
               context: input.context ?? {},
               openKey: input.openKey ?? null,
+              runKey: input.openKey ?? null,
               startedBy: actorNow(actor),
               ...startRun(definition),
             },
@@ -345,6 +360,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const run = await load(documentId);
         if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
         if (run.state !== 'failed') throw new ConflictError(`Run ${documentId} is ${run.state}: it has no failed step to retry`);
+        // A run that freed its key takes it back: not while another run holds it.
+        const key = run.openKey ? null : run.runKey;
+        const holder = key ? await runs().findOne({ where: { openKey: key }, select: ['documentId'] }) : null;
+        if (holder) throw new ConflictError(`${registered(run).definition.name}: ${key} has another open run`, { run: holder.documentId });
         await apply(run, registered(run).definition, { type: 'retry' }, 'retried', 'tried again by hand', by);
       });
       return runner.advance(documentId, by);
@@ -358,6 +377,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     load,
+
+    /** What a process's hook is given about the run at one of its steps, on behalf of `actor`. */
+    contextOf: (run: RunRow, stepId: string, actor: StepActor): StepContext => contextOf(run, findStep(registered(run).definition, stepId)!, actor),
   };
   return runner;
 };

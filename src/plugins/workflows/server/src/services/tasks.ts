@@ -164,6 +164,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await audit(task, 'task.completed', `closed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
   };
 
+  /**
+   * Records a decision on an open task of the run's current step, under both row locks: the
+   * process's check first (throwing refuses, nothing written), then the task, the run's decisions
+   * and its progress (its other tasks closed once the step is decided), and the audit entry.
+   * Answers the run to advance.
+   */
+  const decide = async (task: TaskRow, run: RunRow, input: { outcome: string; note?: string; data?: TaskData }, who: StepActor): Promise<string> => {
+    const note = input.note?.trim() ? input.note.trim() : undefined;
+    const check = registry().get(run.processId, run.processVersion).handlers.checkOutcome?.[task.type];
+    if (check) await check({ ...runner().contextOf(run, task.stepId!, who), outcome: input.outcome, note: note ?? null });
+    await tasks().update({
+      where: { id: task.id },
+      data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() },
+    });
+    const at = clockNow().toISOString();
+    // The run keeps every decision, so later steps (a certificate, a notice) can say who decided what.
+    const decision: TaskDecision = { step: task.stepId!, task: task.taskId, title: task.title, role: task.role, outcome: input.outcome, note: note ?? null, by: who, at, data: input.data ?? null };
+    const decisions = { ...((run.context?.decisions as Record<string, TaskDecision> | undefined) ?? {}), [task.taskId ? `${task.stepId}:${task.taskId}` : task.stepId!]: decision };
+    const saved = await runner().decideIn(run, { type: 'task-outcome', outcome: input.outcome, actor: who, at, note, ...(task.taskId ? { task: task.taskId } : {}) }, who, { decisions });
+    // The step is decided (all its tasks continued, or one rejected): its other tasks are no longer needed.
+    if (saved.currentStep !== task.stepId) await service.cancelOpen(run.id, task.stepId!);
+    await audit(task, 'task.completed', `completed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
+    return run.documentId;
+  };
+
   const service = {
     /**
      * Inside the step's transaction: the tasks a human or parallel step opens, each once (by its
@@ -383,22 +408,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             throw refusalError({ refused: 'forbidden', reason: `Separation of duties: you completed "${mine.title}" of this step, so another person must complete "${task.title}"` });
           }
         }
-        const note = input.note?.trim() ? input.note.trim() : undefined;
-        await tasks().update({
-          where: { id: task.id },
-          data: { state: 'completed', outcome: input.outcome, note: note ?? null, data: input.data ?? null, completedBy: who, completedAt: clockNow() },
-        });
-        const at = clockNow().toISOString();
-        // The run keeps every decision, so later steps (a certificate, a notice) can say who decided what.
-        const decision: TaskDecision = { step: task.stepId, task: task.taskId, title: task.title, role: task.role, outcome: input.outcome, note: note ?? null, by: who, at, data: input.data ?? null };
-        const decisions = { ...((run.context?.decisions as Record<string, TaskDecision> | undefined) ?? {}), [task.taskId ? `${task.stepId}:${task.taskId}` : task.stepId]: decision };
-        const saved = await runner().decideIn(run, { type: 'task-outcome', outcome: input.outcome, actor: who, at, note, ...(task.taskId ? { task: task.taskId } : {}) }, who, { decisions });
-        // The step is decided (all its tasks continued, or one rejected): its other tasks are no longer needed.
-        if (saved.currentStep !== task.stepId) await service.cancelOpen(run.id, task.stepId);
-        await audit(task, 'task.completed', `completed by ${actorName(who)}: ${input.outcome}${note ? `: ${note}` : ''}`, who, { outcome: input.outcome });
-        return run.documentId;
+        return decide(task, run, input, who);
       });
       return runId === null ? null : runner().advance(runId, who);
+    },
+
+    /**
+     * Inside the caller's transaction (a signal's: an outside system confirmed what the task
+     * checks, say): the process completes the open task of this type of the run's current step
+     * itself, on behalf of `actor`, whoever claimed it; its outcome must be declared, and the
+     * process's check must allow it.
+     * Answers the run to advance after commit, or null when the run waits for no such task
+     * (nothing written).
+     */
+    async completeIn(trx: Transaction, runDocumentId: string, input: { type: string; outcome: string; note?: string }, actor: Actor | StepActor): Promise<string | null> {
+      const who = by(actor);
+      await lockRow(strapi, trx, RUN_TABLE, runDocumentId);
+      const run = await runner().load(runDocumentId);
+      if (!run || !isOpen(run.state)) return null;
+      const open: TaskRow | null = await tasks().findOne({ where: { run: { id: run.id }, stepId: run.currentStep, type: input.type, state: 'open' }, select: ['documentId'] });
+      if (!open) return null;
+      const task = await locked(trx, open.documentId, 'any');
+      const declared = declarationOf(task);
+      if (!declared.outcomes[input.outcome]) throw new Error(`${task.processId}: a ${task.type} task has no outcome ${input.outcome}`);
+      return decide(task, run, input, who);
     },
   };
   return service;
