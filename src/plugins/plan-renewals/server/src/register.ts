@@ -9,5 +9,5 @@ import { PREPAID_PLAN_HANDLERS } from './services/steps';
  * is invalid, with where its runs and tasks are kept (the engine's task and run routes read them).
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  getService(strapi, 'registry').register(PREPAID_PLAN_PROCESS, { effects: PREPAID_PLAN_HANDLERS, records: prepaidPlanRecords(strapi) });
+  getService(strapi, 'registry').register(PREPAID_PLAN_PROCESS, { ...PREPAID_PLAN_HANDLERS, records: prepaidPlanRecords(strapi) });
 };

@@ -3,7 +3,7 @@ import type { Transaction } from '../../../../../setup/knex';
 import { errors } from '@strapi/utils';
 import { writeAudit } from '../../../../../guards/audit';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { ServicePlanStatus, counted, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine, stateAfterUnpaidRun } from '../../../../../domain';
+import { ServicePlanStatus, counted, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -18,11 +18,14 @@ import {
   openingRun,
   retryStep,
   stepAuditEntry,
+  stepResults,
+  stepTask,
   waitAt,
 } from '../domain';
 import {
   HumanTask,
   RunDuties,
+  StepDefinition,
   TaskRefusal,
   claimTask as claimRuling,
   isRefusal,
@@ -33,10 +36,10 @@ import {
 } from '../../../../workflows/server/src/domain';
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
-import { paymentRejectedNotice } from '../domain/receipt';
 import { getService, messages } from '../../../../workflows/server/src/utils';
-import { PREPAID_PLAN_HANDLERS, RUN_UID, StepContext, TASK_UID, loadServicePlan, lockInvoice, matchingPayment } from './steps';
-import type { InvoiceRecord, LoadedRun, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
+import { PREPAID_PLAN_HANDLERS, RUN_UID, TASK_UID, loadServicePlan, lockInvoice } from './steps';
+import type { InvoiceRecord, LoadedRun, PrepaidContext, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
+import type { ProcessHandlers, RunView, StepContext as HandlerContext, StepOutcome } from '../../../../workflows/server/src/services/registry';
 import type { JobsConfig } from './jobs';
 import { ownService } from '../utils';
 
@@ -47,6 +50,7 @@ import { ownService } from '../utils';
  * first step not recorded as done.
  */
 const PROCESS = PREPAID_PLAN_PROCESS;
+const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
 
 /**
  * What the engine writes to a run or a task: nulls to clear a column and its JSON columns as the
@@ -159,6 +163,45 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const loadRun = (documentId: string) =>
     runs().findOne({ documentId, populate: { servicePlan: true, invoice: true } }) as Promise<LoadedRun | null>;
 
+  /** The run as the process's handlers read it: its service plan as subject, what it keeps as context. */
+  const viewOf = (run: LoadedRun): RunView => ({
+    documentId: run.documentId,
+    processId: PROCESS.id,
+    version: run.processVersion ?? PROCESS.version,
+    subject: { type: SERVICE_PLAN_UID, documentId: run.servicePlan.documentId },
+    context: {
+      kind: run.kind,
+      periodStart: run.periodStart ?? null,
+      periodEnd: run.periodEnd ?? null,
+      invoice: run.invoice ? { documentId: run.invoice.documentId, number: run.invoice.number } : null,
+      previousPlanState: run.previousPlanState ?? null,
+    } satisfies PrepaidContext,
+    startedBy: run.startedBy ?? null,
+  });
+
+  const contextOf = (run: LoadedRun, stepId: string, actor: Actor): HandlerContext => ({
+    strapi,
+    run: viewOf(run),
+    step: PROCESS.steps.find((s) => s.id === stepId)!,
+    actor: asStepActor(actor),
+    now: clockNow(),
+    today: today(),
+  });
+
+  /** What a step added to the run's context, as the run's columns keep it. */
+  const columnsOf = (context: Partial<PrepaidContext> = {}) => ({
+    ...('periodStart' in context ? { periodStart: context.periodStart, periodEnd: context.periodEnd } : {}),
+    ...(context.invoice ? { invoice: context.invoice.documentId } : {}),
+  });
+
+  /** A human step opens its task, once by its key, and waits for it. */
+  const openTask = async (run: LoadedRun, step: StepDefinition): Promise<StepOutcome> => {
+    const task = stepTask({ runDocumentId: run.documentId, step, today: today(), taskDueBusinessDays: pluginConfig().taskDueBusinessDays });
+    const existing = await strapi.db.query(TASK_UID).findOne({ where: { taskKey: task.taskKey } });
+    if (!existing) await strapi.documents(TASK_UID).create({ data: { ...task, run: run.documentId } as unknown as TaskInput });
+    return { outcome: 'wait', result: stepResults.waitingFor(step) };
+  };
+
   const auditStep = async (run: LoadedRun, stepTitle: string, verb: string, result: string, actor: Actor) => {
     await writeAudit(strapi, { ...stepAuditEntry(run, { id: run.currentStep!, title: stepTitle }, verb, result), actor, occurredAt: clockNow() });
   };
@@ -183,8 +226,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const run = await loadRun(documentId);
       if (!run || !isOpen(run.state)) return false;
       const definition = PROCESS.steps.find((s) => s.id === run.currentStep)!;
-      const context: StepContext = { strapi, run, step: definition, today: today(), config: pluginConfig() };
-      const outcome = await PREPAID_PLAN_HANDLERS[definition.id](context);
+      const effect = PREPAID_PLAN_HANDLERS.effects[definition.id];
+      const outcome: StepOutcome = effect ? await effect(contextOf(run, definition.id, actor)) : await openTask(run, definition);
       const now = clockNow().toISOString();
       const progress = progressOf(run);
 
@@ -200,7 +243,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await auditStep(run, definition.title, 'failed', outcome.result, actor);
         return false;
       }
-      await save(run, completeStep(progress, asStepActor(actor), outcome.result, now), outcome.runChanges);
+      await save(run, completeStep(progress, asStepActor(actor), outcome.result, now), columnsOf(outcome.context));
       await auditStep(run, definition.title, 'done', outcome.result, actor);
       return true;
     });
@@ -231,29 +274,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (effect !== 'close' && (!run || run.currentStep !== task.stepId || !isOpen(run.state))) {
       throw new ConflictError(`Run ${run?.documentId ?? '(none)'} is not waiting for this task`);
     }
-    if (task.type === 'verify-payment' && effect === 'reject') {
-      // A rejection voids the invoice: never while it holds money.
-      const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: run!.invoice!.documentId, populate: ['transactions'] })) as InvoiceRecord;
-      const held = (invoice.transactions ?? []).find((t) => t.state === 'Success');
-      if (held) {
-        throw new ConflictError(
-          `Invoice ${invoice.number} has a payment of ${format(money(held.amountMinor, held.currency))} recorded (${held.provider} ${held.providerReference}): ` +
-            'approve the task, or refund the payment before rejecting it, so that no voided invoice holds money',
-          { transaction: held.documentId },
-        );
-      }
-    }
-    if (task.type === 'verify-payment' && input.outcome === 'approved') {
-      const invoice = (await strapi.documents('api::invoice.invoice').findOne({
-        documentId: run!.invoice!.documentId,
-        populate: ['transactions'],
-      })) as InvoiceRecord;
-      if (!matchingPayment(invoice)) {
-        throw new errors.ValidationError(
-          `Invoice ${invoice.number} has no successful payment of ${format(money(invoice.totalMinor, invoice.currency))}: record the payment before approving`,
-        );
-      }
-    }
+    // The process checks the decision against what only it knows (a payment recorded or not).
+    const check = (PREPAID_PLAN_HANDLERS.checkOutcome as ProcessHandlers['checkOutcome'])?.[task.type];
+    if (check && effect !== 'close') await check({ ...contextOf(run!, task.stepId!, actor), outcome: input.outcome, note: input.note ?? null });
     await strapi.documents(TASK_UID).update({
       documentId: task.documentId,
       data: {
@@ -287,7 +310,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     // A rejection is a decision, not an error: the run ends completed with the outcome `rejected`
     // (the steps after it skipped, saying why), and a new run is the way forward.
-    await reject(run!, result, actor);
+    await PREPAID_PLAN_HANDLERS.onReject({ ...contextOf(run!, task.stepId!, actor), reason: result });
     await save(run!, completeTask(progressOf(run!), input.outcome, asStepActor(actor), input.note, now));
     await auditStep(run!, title, 'rejected', result, actor);
     return null;
@@ -534,13 +557,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const run = await loadRun(runDocumentId);
         if (!run) throw new errors.NotFoundError(`No run ${runDocumentId}`);
         if (!isOpen(run.state)) throw new ConflictError(`Run ${runDocumentId} is ${run.state}: only an open run can be cancelled`);
-        if (run.invoice) {
-          const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] })) as InvoiceRecord;
-          if (invoice.state === 'Paid' || matchingPayment(invoice)) {
-            throw new ConflictError(`Invoice ${invoice.number} has a recorded payment: refund it instead of cancelling the run`);
-          }
-        }
-        if (run.invoice || run.previousPlanState) await unwind(run);
+        // The process undoes what the run did, or refuses (a payment recorded: refund it instead).
+        await PREPAID_PLAN_HANDLERS.onCancel({ ...contextOf(run, run.currentStep ?? PROCESS.steps[0].id, actor), reason });
         await engine.cancelIn(runDocumentId, reason, actor);
       });
       await flushOutbox();
@@ -621,33 +639,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (signalled) await engine.advance(signalled, actor);
       return transaction;
     },
-  };
-
-  /** Undoes what an unfinished run did: its Open invoice is voided, the plan goes back where it stood. */
-  const unwind = async (run: LoadedRun) => {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    if (run.invoice && run.invoice.state === 'Open') {
-      await strapi.documents('api::invoice.invoice').update({ documentId: run.invoice.documentId, data: { state: 'Void' } });
-    }
-    // A renewal closed unpaid leaves the plan as its paid periods make it (Active while covered).
-    const back = stateAfterUnpaidRun({ kind: run.kind, previous: run.previousPlanState ?? null, paidUntil: servicePlan.endDate ?? null, today: today() });
-    if (servicePlan.state !== back) {
-      await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } });
-    }
-    return { servicePlan, back };
-  };
-
-  /** Finance rejected the payment: void the invoice, put the plan back, tell the customer. */
-  const reject = async (run: LoadedRun, reason: string, actor: Actor) => {
-    const { servicePlan, back } = await unwind(run);
-    const notice = paymentRejectedNotice({
-      customerName: servicePlan.customer.name,
-      planName: servicePlan.plan.name,
-      kind: run.kind,
-      invoiceNumber: run.invoice?.number,
-    });
-    await messages(strapi).enqueue({ channel: 'email', key: `${run.documentId}:payment-rejected`, to: servicePlan.customer.email, ...notice, run: run.documentId });
-    strapi.log.info(`Run ${run.documentId}: payment rejected by ${actor.name ?? actor.type} (${reason}); plan ${servicePlan.documentId} -> ${back}`);
   };
 
   return engine;

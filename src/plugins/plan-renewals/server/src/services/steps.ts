@@ -1,10 +1,13 @@
-import type { Core, Data, Modules } from '@strapi/strapi';
+import type { Core, Data } from '@strapi/strapi';
 import type { Transaction } from '../../../../../setup/knex';
 import { writeAudit } from '../../../../../guards/audit';
-import { buildInvoice, counted, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm } from '../../../../../domain';
+import { buildInvoice, counted, dateInZone, datesAfterPayment, format, money, nextPeriod, recurringPerTerm, stateAfterUnpaidRun } from '../../../../../domain';
 import type { AddOn, CalendarDate, InvoiceLine, ServicePlanStatus } from '../../../../../domain';
-import { StepDefinition } from '../../../../workflows/server/src/domain';
-import { RUN_UID, TASK_UID, activationReceipt, stepResults, stepTask } from '../domain';
+import { errors } from '@strapi/utils';
+import type { ProcessHandlers, RunView, StepContext, StepEffect } from '../../../../workflows/server/src/services/registry';
+import { ConflictError } from '../errors';
+import { paymentRejectedNotice } from '../domain/receipt';
+import { RUN_UID, TASK_UID, activationReceipt, stepResults } from '../domain';
 import type { RunKind, RunProgress, RunState, RunStep, StepActor } from '../domain';
 import { now as clockNow } from '../clock';
 import { messages } from '../../../../workflows/server/src/utils';
@@ -92,22 +95,18 @@ export type PrepaidTask = Reading<
 >;
 
 /**
- * What each step of the pre-paid plan process does. A handler runs inside the transaction that
- * also records the step's outcome, so a step's effects and its "done" are committed together:
- * after a crash a step is either fully done or not started, never half done.
+ * What a run of the pre-paid plan process keeps besides its progress: what it sells (a purchase
+ * or a renewal), the period it bills once calculate-total fixed it, the invoice create-invoice
+ * issued, and where the plan stood before the run moved it to Processing. Its subject is the
+ * service plan.
  */
-export interface StepContext {
-  strapi: Core.Strapi;
-  run: LoadedRun;
-  step: StepDefinition;
-  today: string;
-  config: { taskDueBusinessDays: Record<string, number> };
+export interface PrepaidContext {
+  kind: RunKind;
+  periodStart: CalendarDate | null;
+  periodEnd: CalendarDate | null;
+  invoice: { documentId: string; number: string } | null;
+  previousPlanState: ServicePlanStatus | null;
 }
-
-export type StepOutcome =
-  | { outcome: 'done'; result: string; runChanges?: Record<string, unknown> }
-  | { outcome: 'wait'; result: string }
-  | { outcome: 'fail'; result: string };
 
 /** The service plan; a run's always exists (a plan with runs is never deleted), an id from elsewhere may name none (null). */
 export const loadServicePlan = (strapi: Core.Strapi, documentId: string) =>
@@ -116,8 +115,14 @@ export const loadServicePlan = (strapi: Core.Strapi, documentId: string) =>
     populate: { plan: { populate: ['addOns'] }, customer: true },
   }) as Promise<ServicePlanRecord>;
 
+/** The service plan a run is about, and what the run keeps. */
+export const prepaidOf = (run: RunView): PrepaidContext & { servicePlan: string } => ({
+  ...(run.context as unknown as PrepaidContext),
+  servicePlan: run.subject!.documentId,
+});
+
 /** The run's invoice with its lines and transactions; null before create-invoice issued it. */
-const invoiceOf = (strapi: Core.Strapi, run: LoadedRun) =>
+const invoiceOf = (strapi: Core.Strapi, run: PrepaidContext) =>
   run.invoice
     ? (strapi.documents('api::invoice.invoice').findOne({
         documentId: run.invoice.documentId,
@@ -143,18 +148,15 @@ export const matchingPayment = (invoice: Pick<InvoiceRecord, 'transactions' | 't
     (t) => t.state === 'Success' && t.amountMinor === invoice!.totalMinor && t.currency === invoice!.currency,
   );
 
-const ensureTask = async (ctx: StepContext): Promise<StepOutcome> => {
-  const { strapi, run, step } = ctx;
-  const task = stepTask({ runDocumentId: run.documentId, step, today: ctx.today, taskDueBusinessDays: ctx.config.taskDueBusinessDays });
-  const existing = await strapi.db.query(TASK_UID).findOne({ where: { taskKey: task.taskKey } });
-  // The process's task types and roles are the schema's enumerations (its definition names no other).
-  if (!existing) await strapi.documents(TASK_UID).create({ data: { ...task, run: run.documentId } as Modules.Documents.Params.Data.Input<typeof TASK_UID> });
-  return { outcome: 'wait', result: stepResults.waitingFor(step) };
-};
-
-export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
+/**
+ * What each automatic, notify and signal step of the pre-paid plan process does (its human steps
+ * open their tasks, which the engine keeps). An effect runs inside the transaction that also
+ * records the step's outcome, so a step's effects and its "done" are committed together: after a
+ * crash a step is either fully done or not started, never half done.
+ */
+const effects: Record<string, StepEffect> = {
   async 'retrieve-subscription'({ strapi, run }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const servicePlan = await loadServicePlan(strapi, prepaidOf(run).servicePlan);
     if (!servicePlan?.customer) return { outcome: 'fail', result: 'The service plan has no customer' };
     if (!servicePlan.customer.email) return { outcome: 'fail', result: `Customer ${servicePlan.customer.name} has no email address` };
     if (!servicePlan.plan) return { outcome: 'fail', result: 'The service plan has no catalog plan' };
@@ -163,7 +165,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   },
 
   async 'mark-processing'({ strapi, run }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const servicePlan = await loadServicePlan(strapi, prepaidOf(run).servicePlan);
     if (servicePlan.state !== 'Processing') {
       await strapi.documents('api::service-plan.service-plan').update({
         documentId: servicePlan.documentId,
@@ -174,29 +176,31 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   },
 
   async 'calculate-total'({ strapi, run, today }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    const totals = buildInvoice({ ...servicePlan.plan, addOns: servicePlan.plan.addOns ?? [] }, servicePlan.addOnCodes ?? [], run.kind);
+    const { kind, servicePlan: id } = prepaidOf(run);
+    const servicePlan = await loadServicePlan(strapi, id);
+    const totals = buildInvoice({ ...servicePlan.plan, addOns: servicePlan.plan.addOns ?? [] }, servicePlan.addOnCodes ?? [], kind);
     const period = nextPeriod({
       termMonths: servicePlan.plan.termMonths,
       today,
-      previousEnd: run.kind === 'renewal' ? servicePlan.endDate : null,
+      previousEnd: kind === 'renewal' ? servicePlan.endDate : null,
     });
     return {
       outcome: 'done',
       result: stepResults.calculated(totals, period),
-      runChanges: { periodStart: period.start, periodEnd: period.end },
+      context: { periodStart: period.start, periodEnd: period.end },
     };
   },
 
   async 'create-invoice'({ strapi, run, today }) {
-    if (run.invoice) return { outcome: 'done', result: `Invoice ${run.invoice.number} already issued` };
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const prepaid = prepaidOf(run);
+    if (prepaid.invoice) return { outcome: 'done', result: `Invoice ${prepaid.invoice.number} already issued` };
+    const servicePlan = await loadServicePlan(strapi, prepaid.servicePlan);
     const invoice = await strapi.service('api::invoice.invoice').issue({
       customer: servicePlan.customer,
       servicePlan,
       plan: servicePlan.plan,
-      kind: run.kind,
-      period: { start: run.periodStart, end: run.periodEnd },
+      kind: prepaid.kind,
+      period: { start: prepaid.periodStart, end: prepaid.periodEnd },
       issuedOn: today,
     });
     // Then the payment is requested: a counter payment is simply awaited; a card is charged
@@ -208,15 +212,13 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     return {
       outcome: 'done',
       result: stepResults.invoiced(invoice, payment),
-      runChanges: { invoice: invoice.documentId },
+      context: { invoice: { documentId: invoice.documentId, number: invoice.number } },
     };
   },
 
-  'verify-payment': ensureTask,
-
   async 'check-payment'({ strapi, run }) {
     // create-invoice issued it.
-    const invoice = (await invoiceOf(strapi, run))!;
+    const invoice = (await invoiceOf(strapi, prepaidOf(run)))!;
     const payment = matchingPayment(invoice);
     if (!payment) return { outcome: 'wait', result: `Waiting for a successful payment of ${format(money(invoice.totalMinor, invoice.currency))}` };
     return { outcome: 'done', result: `Paid: ${payment.provider} ${payment.providerReference}` };
@@ -224,7 +226,7 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
 
   async 'mark-invoice-paid'({ strapi, run }) {
     // create-invoice issued it.
-    const invoice = (await invoiceOf(strapi, run))!;
+    const invoice = (await invoiceOf(strapi, prepaidOf(run)))!;
     if (invoice.state !== 'Paid') {
       await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Paid', paidAt: clockNow() } });
     }
@@ -232,7 +234,8 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
   },
 
   async 'activate-plan'({ strapi, run, today }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const { kind, periodStart, periodEnd, servicePlan: id } = prepaidOf(run);
+    const servicePlan = await loadServicePlan(strapi, id);
     const recurring = recurringPerTerm({
       ...servicePlan.plan,
       addOns: servicePlan.plan.addOns ?? [],
@@ -242,50 +245,52 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     // current period, which the expiry job moves on to the renewal's when it ends.
     const current = servicePlan.currentPeriodStart && servicePlan.currentPeriodEnd ? { start: servicePlan.currentPeriodStart, end: servicePlan.currentPeriodEnd } : null;
     const dates = datesAfterPayment({
-      current: run.kind === 'renewal' ? current : null,
-      paidUntil: run.kind === 'renewal' ? servicePlan.endDate : null,
-      paid: { start: run.periodStart!, end: run.periodEnd! },
+      current: kind === 'renewal' ? current : null,
+      paidUntil: kind === 'renewal' ? servicePlan.endDate : null,
+      paid: { start: periodStart!, end: periodEnd! },
       today,
     });
     await strapi.documents('api::service-plan.service-plan').update({
       documentId: servicePlan.documentId,
       data: {
         state: 'Active',
-        startDate: run.periodStart!,
+        startDate: periodStart!,
         endDate: dates.paidUntil,
         currentPeriodStart: dates.current.start,
         currentPeriodEnd: dates.current.end,
-        renewalCount: servicePlan.renewalCount + (run.kind === 'renewal' ? 1 : 0),
+        renewalCount: servicePlan.renewalCount + (kind === 'renewal' ? 1 : 0),
         recurringMinor: recurring.amountMinor,
       },
     });
-    const covered = dates.current.start === run.periodStart ? '' : `; covered now by ${dates.current.start} to ${dates.current.end}`;
-    return { outcome: 'done', result: `Active from ${run.periodStart} until ${run.periodEnd}${covered}` };
+    const covered = dates.current.start === periodStart ? '' : `; covered now by ${dates.current.start} to ${dates.current.end}`;
+    return { outcome: 'done', result: `Active from ${periodStart} until ${periodEnd}${covered}` };
   },
 
   async 'provisioning-log'({ strapi, run }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
+    const { kind, periodStart, periodEnd, servicePlan: id } = prepaidOf(run);
+    const servicePlan = await loadServicePlan(strapi, id);
     await writeAudit(strapi, {
       action: 'service-plan.provisioned',
       entityUid: 'api::service-plan.service-plan',
       entityDocumentId: servicePlan.documentId,
       actor: { type: 'system', name: 'plan-renewals' },
-      summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${run.periodStart} until ${run.periodEnd}`,
-      data: { run: run.documentId, kind: run.kind, addOns: servicePlan.addOnCodes ?? [] },
+      summary: `${servicePlan.plan.name} provisioned for ${servicePlan.customer.name} from ${periodStart} until ${periodEnd}`,
+      data: { run: run.documentId, kind, addOns: servicePlan.addOnCodes ?? [] },
       occurredAt: clockNow(),
     });
     return { outcome: 'done', result: 'Provisioning recorded in the audit log' };
   },
 
   async 'send-confirmation'({ strapi, run }) {
-    const servicePlan = await loadServicePlan(strapi, run.servicePlan.documentId);
-    const invoice = (await invoiceOf(strapi, run))!;
+    const prepaid = prepaidOf(run);
+    const servicePlan = await loadServicePlan(strapi, prepaid.servicePlan);
+    const invoice = (await invoiceOf(strapi, prepaid))!;
     const payment = matchingPayment(invoice);
     const receipt = activationReceipt({
       customerName: servicePlan.customer.name,
       planName: servicePlan.plan.name,
-      periodStart: run.periodStart!,
-      periodEnd: run.periodEnd!,
+      periodStart: prepaid.periodStart!,
+      periodEnd: prepaid.periodEnd!,
       // What this invoice charged: a one-time add-on appears on the purchase's receipt only.
       addOns: invoice.lines.filter((line) => line.kind === 'add-on').map((line) => line.description),
       invoiceNumber: invoice.number,
@@ -298,8 +303,6 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     await messages(strapi).enqueue({ channel: 'email', key: `${run.documentId}:activation`, to: servicePlan.customer.email, ...receipt, run: run.documentId });
     return { outcome: 'done', result: `Activation confirmation to ${servicePlan.customer.email} written to the outbox` };
   },
-
-  'quality-check': ensureTask,
 
   async 'calculate-mrr'({ strapi }) {
     // The current month in the jobs' time zone, measured now: the live figure the daily job keeps.
@@ -314,5 +317,68 @@ export const PREPAID_PLAN_HANDLERS: Record<string, (ctx: StepContext) => Promise
     return { outcome: 'done', result: `Counted in the monthly report for ${today.slice(0, 7)}` };
   },
 };
+
+/**
+ * Undoes what an unfinished run did: its Open invoice is voided, the plan goes back where it stood
+ * (a renewal closed unpaid leaves it as its paid periods make it: Active while covered).
+ */
+const unwind = async ({ strapi, run, today }: StepContext) => {
+  const prepaid = prepaidOf(run);
+  const servicePlan = await loadServicePlan(strapi, prepaid.servicePlan);
+  const invoice = prepaid.invoice && (await strapi.documents('api::invoice.invoice').findOne({ documentId: prepaid.invoice.documentId }));
+  if (invoice && invoice.state === 'Open') {
+    await strapi.documents('api::invoice.invoice').update({ documentId: invoice.documentId, data: { state: 'Void' } });
+  }
+  const back = stateAfterUnpaidRun({ kind: prepaid.kind, previous: prepaid.previousPlanState ?? null, paidUntil: servicePlan.endDate ?? null, today });
+  if (servicePlan.state !== back) {
+    await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: back } });
+  }
+  return { servicePlan, back, voided: invoice?.state === 'Open' ? invoice.number : null };
+};
+
+/** The invoice with its transactions; create-invoice issued it before any task or signal. */
+const heldInvoice = (strapi: Core.Strapi, run: RunView) =>
+  strapi.documents('api::invoice.invoice').findOne({ documentId: prepaidOf(run).invoice!.documentId, populate: ['transactions'] }) as Promise<InvoiceRecord>;
+
+/** The pre-paid plan process's handlers: its steps' effects, the checks of Finance's decisions, and what a rejection or a cancellation undoes. */
+export const PREPAID_PLAN_HANDLERS = {
+  effects,
+  checkOutcome: {
+    async 'verify-payment'({ strapi, run, outcome }) {
+      const invoice = await heldInvoice(strapi, run);
+      const held = (invoice.transactions ?? []).find((t) => t.state === 'Success');
+      // A rejection voids the invoice: never while it holds money.
+      if (outcome === 'rejected' && held) {
+        throw new ConflictError(
+          `Invoice ${invoice.number} has a payment of ${format(money(held.amountMinor, held.currency))} recorded (${held.provider} ${held.providerReference}): ` +
+            'approve the task, or refund the payment before rejecting it, so that no voided invoice holds money',
+          { transaction: held.documentId },
+        );
+      }
+      if (outcome === 'approved' && !matchingPayment(invoice)) {
+        throw new errors.ValidationError(
+          `Invoice ${invoice.number} has no successful payment of ${format(money(invoice.totalMinor, invoice.currency))}: record the payment before approving`,
+        );
+      }
+    },
+  },
+  /** Finance rejected the payment: the invoice is voided, the plan put back, the customer told. */
+  async onReject(context) {
+    const { strapi, run } = context;
+    const { servicePlan, back } = await unwind(context);
+    const notice = paymentRejectedNotice({ customerName: servicePlan.customer.name, planName: servicePlan.plan.name, kind: prepaidOf(run).kind, invoiceNumber: prepaidOf(run).invoice?.number });
+    await messages(strapi).enqueue({ channel: 'email', key: `${run.documentId}:payment-rejected`, to: servicePlan.customer.email, ...notice, run: run.documentId });
+    strapi.log.info(`Run ${run.documentId}: payment rejected by ${context.actor.name ?? context.actor.type} (${context.reason}); plan ${servicePlan.documentId} -> ${back}`);
+  },
+  /** Cancelled by hand: refused once a payment is recorded (refund it instead), else unwound. */
+  async onCancel(context) {
+    const invoice = prepaidOf(context.run).invoice && (await heldInvoice(context.strapi, context.run));
+    if (invoice && (invoice.state === 'Paid' || matchingPayment(invoice))) {
+      throw new ConflictError(`Invoice ${invoice.number} has a recorded payment: refund it instead of cancelling the run`);
+    }
+    // A run stored before the plan's state was kept, with no invoice yet, moved nothing.
+    if (prepaidOf(context.run).invoice || prepaidOf(context.run).previousPlanState) await unwind(context);
+  },
+} satisfies ProcessHandlers;
 
 export { RUN_UID, TASK_UID, stepResults };
