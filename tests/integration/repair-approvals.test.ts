@@ -221,6 +221,22 @@ test('the executive rejects: Rejected, no certificate, no credit committed', asy
   expect(await strapi.documents('api::customer.customer').findOne({ documentId: customer.documentId })).toMatchObject({ committedCreditMinor: 0 });
 });
 
+test('a customer with no currency yet: the approval keeps their credit in the request\'s currency, and says so', async () => {
+  const customer = await customerWith();
+  // A row from before customers had a currency (the guards refuse to clear one).
+  await strapi.db.connection('customers').where({ document_id: customer.documentId }).update({ currency: null });
+  const draft = await post(manager, `${RA}/requests`, { customer: customer.documentId, vehicle: '2019 Honda Civic', currency: 'usd', lines: LINES });
+  const request = (await post(manager, `${RA}/requests/${draft.body.data.documentId}/submit`)).body.data;
+  const tasks = await tasksOf(request);
+  await complete(compliance, tasks.compliance, { outcome: 'approved' });
+  await complete(financeManager, tasks.finance, { outcome: 'approved' });
+  const approved = await complete(executive, (await tasksOf(request))['executive-approval'], { outcome: 'approved', data: { creditLimitMinor: 100_000 } });
+  expect(approved.body.data).toMatchObject({ state: 'completed', outcome: 'accepted' });
+  expect(await strapi.db.query('api::customer.customer').findOne({ where: { documentId: customer.documentId } })).toMatchObject({ currency: 'USD', creditLimitMinor: 100_000, committedCreditMinor: TOTAL });
+  const credit = approved.body.data.steps.find((s: any) => s.id === 'update-credit');
+  expect(credit.result).toBe('USD 308.50 committed (now USD 308.50); limit set to USD 1,000.00 by the executive');
+});
+
 test('a run a person cancels before the decision ends its request Rejected, its review tasks closed, not counted in the summary', async () => {
   const { request } = await submitted();
   const cancelled = await strapi.plugin('workflows').service('runner').cancel(request.run.documentId, 'the customer took the car elsewhere', { type: 'user', id: '1', name: 'lead' });

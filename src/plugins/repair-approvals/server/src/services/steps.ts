@@ -123,6 +123,12 @@ const decisionsOf = (step: StepContext) => inOrder(step.run.context.decisions as
 const staffOf = async (strapi: Core.Strapi, role: string): Promise<{ email: string; username: string }[]> =>
   strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: role }, blocked: false }, select: ['email', 'username'] });
 
+/**
+ * The currency a customer's credit (limit and commitments) is kept in: theirs, or, for a customer
+ * who has none yet, the request's, which the first approval records on the customer.
+ */
+const creditCurrency = (customer: { currency?: string | null }, requestCurrency: string) => customer.currency ?? requestCurrency;
+
 const effects: Record<string, Effect> = {
   async 'fetch-request'(step) {
     const request = await requestOf(step);
@@ -135,8 +141,9 @@ const effects: Record<string, Effect> = {
     // fetch-request found it; a submitted request is never deleted.
     const { customer, currency } = (await requestOf(step))!;
     const manager = customer.accountManager;
-    // The limit is in the customer's currency; a request in another one has no limit to check.
-    const limitMinor = customer.currency === currency ? (customer.creditLimitMinor ?? null) : null;
+    // The limit is in the customer's credit currency; a request in another one has no limit to check.
+    const inCredit = creditCurrency(customer, currency) === currency;
+    const limitMinor = inCredit ? (customer.creditLimitMinor ?? null) : null;
     const result = limitMinor === null ? `${customer.name}: no credit limit in ${currency}` : `${customer.name}: credit limit ${amount(limitMinor, currency)}`;
     return {
       outcome: 'done',
@@ -144,7 +151,7 @@ const effects: Record<string, Effect> = {
       context: {
         customer: { documentId: customer.documentId, name: customer.name, email: customer.email },
         limitMinor,
-        committedMinor: customer.currency === currency ? (customer.committedCreditMinor ?? 0) : 0,
+        committedMinor: inCredit ? (customer.committedCreditMinor ?? 0) : 0,
         accountManager: manager ? { id: String(manager.id), name: manager.username, email: manager.email, phone: manager.phone ?? null } : null,
       },
     };
@@ -281,15 +288,17 @@ const effects: Record<string, Effect> = {
     const customer = request.customer;
     const executive = decisionsOf(step).find((d) => d.step === 'executive-approval');
     const newLimit = typeof executive?.data?.creditLimitMinor === 'number' ? executive.data.creditLimitMinor : undefined;
-    const sameCurrency = customer.currency === request.currency;
+    const credit = creditCurrency(customer, request.currency);
+    const sameCurrency = credit === request.currency;
     const committed = (customer.committedCreditMinor ?? 0) + (sameCurrency ? request.totalMinor : 0);
     await step.strapi.documents('api::customer.customer').update({
       documentId: customer.documentId,
-      data: { committedCreditMinor: committed, ...(newLimit !== undefined ? { creditLimitMinor: newLimit } : {}) },
+      // A customer without a currency keeps their credit, from now on, in this request's.
+      data: { committedCreditMinor: committed, ...(newLimit !== undefined ? { creditLimitMinor: newLimit } : {}), ...(customer.currency ? {} : { currency: credit }) },
     });
     const parts = [
-      sameCurrency ? `${amount(request.totalMinor, request.currency)} committed (now ${amount(committed, request.currency)})` : `nothing committed: the credit is kept in ${customer.currency}`,
-      newLimit !== undefined ? `limit set to ${amount(newLimit, customer.currency)} by the executive` : 'limit unchanged',
+      sameCurrency ? `${amount(request.totalMinor, request.currency)} committed (now ${amount(committed, request.currency)})` : `nothing committed: the credit is kept in ${credit}`,
+      newLimit !== undefined ? `limit set to ${amount(newLimit, credit)} by the executive` : 'limit unchanged',
     ];
     return { outcome: 'done', result: parts.join('; ') };
   },
