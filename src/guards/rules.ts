@@ -6,7 +6,6 @@ import {
   E164_HINT,
   StateMachine,
   amountProblem,
-  currencyProblem,
   invoiceMachine,
   invoiceTotalsProblem,
   isCalendarDate,

@@ -546,7 +546,6 @@ describe('dunning', () => {
     const day = 24 * 60 * 60 * 1000;
     let now = Date.now();
     let current = intentId;
-    const keys: string[] = [];
     for (const wait of [1, 3, 5]) {
       expect((await deliver(strapi, intentEvent('payment_intent.payment_failed', invoice, { id: current }))).status).toBe(200);
       const scheduled = await invoiceOf(invoice.documentId);

@@ -39,9 +39,6 @@ const scanQr = (base64: string): string | null => {
   return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data ?? null;
 };
 
-let monthly: any;
-let senior: any;
-let single: any;
 let card: any;
 
 beforeAll(async () => {
@@ -51,9 +48,9 @@ beforeAll(async () => {
   verification = await signIn(strapi, 'verification');
   customerSuccess = await signIn(strapi, 'customer-success');
   finance = await signIn(strapi, 'finance');
-  monthly = await product({ code: 'adult-monthly', name: 'Adult monthly', riderCategory: 'adult', fareMedium: 'digital', priceMinor: 9_000, serviceFeeMinor: 150, taxRateBps: 500, validityKind: 'months', validityAmount: 1 });
-  senior = await product({ code: 'senior-monthly', name: 'Senior monthly', riderCategory: 'senior', fareMedium: 'digital', priceMinor: 4_500, validityKind: 'months', validityAmount: 1, proofRequired: 'age' });
-  single = await product({ code: 'adult-single', name: 'Single ride', riderCategory: 'adult', fareMedium: 'digital', priceMinor: 250, validityKind: 'single-use', validityAmount: 90 });
+  await product({ code: 'adult-monthly', name: 'Adult monthly', riderCategory: 'adult', fareMedium: 'digital', priceMinor: 9_000, serviceFeeMinor: 150, taxRateBps: 500, validityKind: 'months', validityAmount: 1 });
+  await product({ code: 'senior-monthly', name: 'Senior monthly', riderCategory: 'senior', fareMedium: 'digital', priceMinor: 4_500, validityKind: 'months', validityAmount: 1, proofRequired: 'age' });
+  await product({ code: 'adult-single', name: 'Single ride', riderCategory: 'adult', fareMedium: 'digital', priceMinor: 250, validityKind: 'single-use', validityAmount: 90 });
   card = await product({ code: 'adult-weekly-card', name: 'Adult weekly card', riderCategory: 'adult', fareMedium: 'card', priceMinor: 2_500, validityKind: 'days', validityAmount: 7 });
   await strapi.documents('plugin::transit-passes.card-stock' as any).create({ data: { product: card.documentId, onHand: 1, reserved: 0 } as any });
 });

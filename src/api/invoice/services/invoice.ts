@@ -1,5 +1,5 @@
 import { factories } from '@strapi/strapi';
-import { CalendarDate, InvoiceKind, Period, PlanPricing, buildInvoice, issuedInvoice, numbersEndingAt } from '../../../domain';
+import { CalendarDate, InvoiceKind, Period, PlanPricing, buildInvoice, issuedInvoice } from '../../../domain';
 import { INVOICE_SERIES } from '../../../setup/database';
 
 export { PAYMENT_TERMS_DAYS } from '../../../domain';

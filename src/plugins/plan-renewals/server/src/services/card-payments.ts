@@ -5,8 +5,8 @@ import { messages } from '../../../../workflows/server/src/utils';
 import { PaymentMetadata, METADATA_APP } from './stripe';
 import { isOpen, pendingCardTransaction } from '../domain';
 import type { FollowUpType } from '../domain';
-import { RUN_UID, loadServicePlan, lockInvoice, stepResults } from './steps';
-import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
+import { loadServicePlan, lockInvoice, prepaidRuns, stepResults } from './steps';
+import type { Customer, InvoiceRecord, InvoiceRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
 import { clearing } from '../../../../../setup/documents';
 
@@ -26,7 +26,6 @@ export const idempotencyKeys = {
 };
 
 /** A run row of the query engine with its service plan (`populate: ['servicePlan']`). */
-export type InvoiceRun = PrepaidRun & { servicePlan: { documentId: string } };
 
 /** A service plan row with its current period and its Paid invoices' periods. */
 interface PlanPeriods {
@@ -158,7 +157,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       let requested = 0;
       for (const row of due) {
-        const run: InvoiceRun | null = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: row.documentId } }, populate: ['servicePlan'] });
+        const run = await prepaidRuns(strapi).ofInvoice(row.documentId);
         // A run still moving (or left mid-step, until the sweeper resumes it) sends its own
         // request once step 5 has opened the payment task: sent earlier, Stripe's webhook could
         // come back before that task exists, find nothing to approve, and leave the run waiting.
@@ -190,7 +189,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * after the last one, put the plan PastDue, tell the customer and give Finance a task.
      */
     async failed(invoice: InvoiceRecord, reason: string, now: Date) {
-      const run: InvoiceRun | null = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+      const run = await prepaidRuns(strapi).ofInvoice(invoice.documentId);
       const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
       if (!run || !servicePlan || invoice.state !== 'Open') return 'no open invoice to collect';
       const schedule = config().paymentRetryDays;
@@ -258,7 +257,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         try {
           const made = await runAs({ type: 'system', name: 'payment retries' }, async () => {
             const invoice = (await strapi.documents(INVOICE_UID).findOne({ documentId: row.documentId })) as InvoiceRecord;
-            const run: InvoiceRun | null = await strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+            const run = await prepaidRuns(strapi).ofInvoice(invoice.documentId);
             const servicePlan = run && (await loadServicePlan(strapi, run.servicePlan.documentId));
             // What changed since the decline that scheduled it: no retry is made, and it is not
             // scheduled again (asking Stripe would fail the same way each time); Finance collects.
@@ -316,7 +315,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const outcome = await runAs({ type: 'system', name: 'expiry' }, () =>
             strapi.db.transaction(async () => {
               const servicePlan = (await loadServicePlan(strapi, plan.documentId))!;
-              const run: (InvoiceRun & { invoice?: InvoiceRecord | null }) | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: servicePlan.documentId }, populate: ['invoice'] });
+              const run = await prepaidRuns(strapi).openOf(servicePlan.documentId);
               const owed = run?.kind === 'renewal' && run.invoice?.state === 'Open';
               const next = lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: owed });
               if (!next) return null;

@@ -37,7 +37,7 @@ import {
 import { ConflictError } from '../errors';
 import { now as clockNow, today } from '../clock';
 import { getService, messages } from '../../../../workflows/server/src/utils';
-import { PREPAID_PLAN_HANDLERS, RUN_UID, TASK_UID, loadServicePlan, lockInvoice } from './steps';
+import { PREPAID_PLAN_HANDLERS, RUN_UID, TASK_UID, loadServicePlan, lockInvoice, prepaidRuns } from './steps';
 import type { InvoiceRecord, LoadedRun, PrepaidContext, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
 import type { ProcessHandlers, RunView, StepContext as HandlerContext, StepOutcome } from '../../../../workflows/server/src/services/registry';
 import type { JobsConfig } from './jobs';
@@ -326,7 +326,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const refuse = (existing: { documentId: string }) => {
       throw new ConflictError(`Service plan ${servicePlanDocumentId} already has an open run`, { run: existing.documentId });
     };
-    const already: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: servicePlanDocumentId } });
+    const already = await prepaidRuns(strapi).openOf(servicePlanDocumentId);
     if (already) refuse(already);
     const servicePlan: ServicePlanRecord | null = await loadServicePlan(strapi, servicePlanDocumentId);
     if (!servicePlan) throw new errors.NotFoundError(`No service plan ${servicePlanDocumentId}`);
@@ -358,7 +358,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } catch (error) {
       // Two requests at once: the unique open key lets one run through and refuses the other.
       // (Inside a caller's transaction — a purchase — the run this call opened is still visible.)
-      const winner: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: servicePlanDocumentId } });
+      const winner = await prepaidRuns(strapi).openOf(servicePlanDocumentId);
       if (winner && winner.documentId !== opened) refuse(winner);
       throw error;
     }
@@ -516,10 +516,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * when no run waits for this invoice's payment.
      */
     async signalPaymentIn(trx: Transaction, invoiceDocumentId: string, input: { actor: Actor; result: string; confirmed: boolean }): Promise<string | null> {
-      const open: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({
-        where: { invoice: { documentId: invoiceDocumentId }, state: { $in: ['running', 'waiting'] } },
-      });
-      if (!open) return null;
+      const open = await prepaidRuns(strapi).ofInvoice(invoiceDocumentId);
+      if (!open || !isOpen(open.state)) return null;
       await lockRun(trx, open.documentId);
       const run = await loadRun(open.documentId);
       if (!run || !isOpen(run.state)) return null;
@@ -579,7 +577,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (error instanceof WorkflowError) throw new ConflictError(error.message);
           throw error;
         }
-        const open: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: run.servicePlan.documentId } });
+        const open = await prepaidRuns(strapi).openOf(run.servicePlan.documentId);
         if (open) throw new ConflictError(`Service plan ${run.servicePlan.documentId} already has an open run`, { run: open.documentId });
         await save(run, progress);
         const title = PROCESS.steps.find((s) => s.id === run.currentStep)!.title;

@@ -5,8 +5,8 @@ import { getService } from '../../../../workflows/server/src/utils';
 import { moveLegacyFollowUps } from '../../../../../setup/legacy-tasks';
 import { FOLLOW_UPS, PREPAID_PLAN_PROCESS } from '../domain';
 import type { FollowUpType } from '../domain';
-import { RUN_UID } from './steps';
-import type { InvoiceRecord, PrepaidRun, PrepaidTask } from './steps';
+import { prepaidRuns } from './steps';
+import type { InvoiceRecord, PrepaidTask } from './steps';
 
 /**
  * Finance's follow-ups of the pre-paid plan process (a payment that does not match, a dispute, a
@@ -42,8 +42,6 @@ interface FollowUpRow {
   updatedAt: string;
 }
 
-type InvoiceRun = PrepaidRun & { invoice?: { documentId: string } | null };
-
 /**
  * The rows of every task of the process, for counting them in SQL: its steps' tasks (its own
  * table) and its follow-ups (the engine's), each a query to narrow and aggregate alike.
@@ -63,7 +61,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const invoices = invoiceIds.length
       ? ((await strapi.documents(INVOICE_UID).findMany({ filters: { documentId: { $in: invoiceIds } }, populate: ['customer', 'transactions'] })) as unknown as InvoiceRecord[])
       : [];
-    const runs: InvoiceRun[] = invoiceIds.length ? await strapi.db.query(RUN_UID).findMany({ where: { invoice: { documentId: { $in: invoiceIds } } }, populate: ['invoice'] }) : [];
+    const runs = await prepaidRuns(strapi).ofInvoices(invoiceIds);
     return found.map((row) => {
       const { subjectType, subjectId, ...task } = row;
       const about = subjectType === INVOICE_UID ? subjectId : null;

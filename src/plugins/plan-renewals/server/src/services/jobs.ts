@@ -1,5 +1,4 @@
 import type { Core } from '@strapi/strapi';
-import { writeAudit } from '../../../../../guards/audit';
 import cron, { type ScheduledTask } from 'node-cron';
 import { addCalendarMonths, addDays, counted } from '../../../../../domain';
 import { runAs } from '../../../../../guards/actor';

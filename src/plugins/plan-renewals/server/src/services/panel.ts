@@ -7,7 +7,7 @@ import { TASK_ROLES } from '../domain';
 import { taskTables } from './follow-ups';
 import type { RunState, TaskRole } from '../domain';
 import { REPORT_UID } from './reports';
-import { RUN_UID, TASK_UID } from './steps';
+import { RUN_UID, TASK_UID, prepaidRuns } from './steps';
 import type { PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
 import type { JobsConfig } from './jobs';
 import { STRIPE_API_VERSION } from './stripe';
@@ -337,7 +337,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async coverage(documentId: string, now: Date = new Date()) {
       const plan: Omit<ServicePlanRecord, 'plan' | 'customer'> | null = await strapi.db.query('api::service-plan.service-plan').findOne({ where: { documentId } });
       if (!plan) throw new errors.NotFoundError(`No service plan ${documentId}`);
-      const open: PrepaidRun | null = await strapi.db.query(RUN_UID).findOne({ where: { openKey: documentId } });
+      const open = await prepaidRuns(strapi).openOf(documentId);
       const window = ownService(strapi, 'engine').renewalWindow(plan, now.toISOString().slice(0, 10));
       return {
         documentId,

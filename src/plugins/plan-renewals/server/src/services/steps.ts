@@ -79,6 +79,24 @@ export type LoadedRun = Reading<
   { servicePlan: Stored<Data.ContentType<'api::service-plan.service-plan'>, 'state'>; invoice?: InvoiceRecord | null }
 >;
 
+/** A run with its service plan and, once issued, its invoice: what the process's lookups answer. */
+export type InvoiceRun = PrepaidRun & { servicePlan: { documentId: string }; invoice?: InvoiceRecord | null };
+
+/**
+ * Where the process finds its runs, the one home of these lookups: the run that issued an invoice
+ * (one per invoice), the runs of several invoices, and the open run of a service plan.
+ */
+export const prepaidRuns = (strapi: Core.Strapi) => {
+  const query = () => strapi.db.query(RUN_UID);
+  const populate = ['servicePlan', 'invoice'];
+  return {
+    ofInvoice: (invoiceDocumentId: string): Promise<InvoiceRun | null> => query().findOne({ where: { invoice: { documentId: invoiceDocumentId } }, populate }),
+    ofInvoices: async (invoiceDocumentIds: readonly string[]): Promise<InvoiceRun[]> =>
+      invoiceDocumentIds.length ? query().findMany({ where: { invoice: { documentId: { $in: [...invoiceDocumentIds] } } }, populate }) : [],
+    openOf: (servicePlanDocumentId: string): Promise<InvoiceRun | null> => query().findOne({ where: { openKey: servicePlanDocumentId }, populate }),
+  };
+};
+
 /** A task as stored, its JSON columns read back as the engine writes them; its run when populated. */
 export type PrepaidTask = Reading<
   Stored<Data.ContentType<typeof TASK_UID>, 'type' | 'role' | 'state'>,

@@ -7,10 +7,10 @@ import { z } from 'zod';
 import { CalendarDate, afterRefund, format, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import type { Transaction } from '../../../../../setup/knex';
 import type transitCardPayments from '../../../../transit-passes/server/src/services/card-payments';
-import type { InvoiceRun } from './card-payments';
+import type { InvoiceRun } from './steps';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
-import { RUN_UID, loadServicePlan, lockInvoice } from './steps';
+import { loadServicePlan, lockInvoice, prepaidRuns } from './steps';
 import type { InvoiceRecord, Payment } from './steps';
 import { messages } from '../../../../workflows/server/src/utils';
 import { STRIPE_EVENT_TYPES, StripeAction, StripeEventType, StripePayment, actionOf, objectIdOf, subjectOf } from '../domain';
@@ -103,8 +103,7 @@ const actionFor = (strapi: Core.Strapi, event: Stripe.Event) =>
 const loadInvoice = (strapi: Core.Strapi, documentId: string) =>
   strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<InvoiceRecord | null>;
 
-const runOf = (strapi: Core.Strapi, invoice: { documentId: string }): Promise<InvoiceRun | null> =>
-  strapi.db.query(RUN_UID).findOne({ where: { invoice: { documentId: invoice.documentId } }, populate: ['servicePlan'] });
+const runOf = (strapi: Core.Strapi, invoice: { documentId: string }): Promise<InvoiceRun | null> => prepaidRuns(strapi).ofInvoice(invoice.documentId);
 
 const transactionBy = (strapi: Core.Strapi, reference: string): Promise<StripeTransaction | null> =>
   strapi.db.query(TRANSACTION_UID).findOne({ where: { provider: 'stripe', providerReference: reference }, populate: ['invoice'] });
