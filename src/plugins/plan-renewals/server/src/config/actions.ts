@@ -3,6 +3,8 @@
  * Each admin route names the action it needs (routes/admin.ts); the admin pages hide what the
  * signed-in admin may not do, but the server decides.
  */
+import type { TaskRole } from '../domain';
+
 export const PLUGIN = 'plan-renewals';
 
 export const ADMIN_ACTIONS = {
@@ -16,8 +18,8 @@ export const ADMIN_ACTIONS = {
   readSettings: `plugin::${PLUGIN}.settings.read`,
 } as const;
 
-/** The action that lets an admin claim and complete the tasks of a role. */
-export const TASK_ACTION_OF_ROLE: Record<string, string> = {
+/** The action that lets an admin claim and complete the tasks of a role: one for each role the process declares. */
+export const TASK_ACTION_OF_ROLE: Record<TaskRole, string> = {
   finance: ADMIN_ACTIONS.financeTasks,
   'customer-success': ADMIN_ACTIONS.customerSuccessTasks,
 };
