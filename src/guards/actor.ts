@@ -16,6 +16,13 @@ const explicitActor = new AsyncLocalStorage<Actor>();
  */
 export const runAs = <T>(actor: Actor, work: () => Promise<T>): Promise<T> => explicitActor.run(actor, work);
 
+/** The names of Strapi's API token strategy: `content-api-token` in Strapi 5, `api-token` before. */
+const API_TOKEN_STRATEGIES: readonly unknown[] = ['content-api-token', 'api-token'];
+
+/** Whether the request is authenticated by an API token rather than by a person. */
+export const byApiToken = (ctx: { state?: { auth?: { strategy?: { name?: string } } } } | null | undefined): boolean =>
+  API_TOKEN_STRATEGIES.includes(ctx?.state?.auth?.strategy?.name);
+
 /** The actor of the current change: an explicit one, else the authenticated caller of the request. */
 export const currentActor = (strapi: Core.Strapi): Actor => {
   const explicit = explicitActor.getStore();
@@ -31,7 +38,7 @@ export const currentActor = (strapi: Core.Strapi): Actor => {
   if (strategy === 'users-permissions' && user) {
     return { type: 'user', id: String(user.id), name: user.username ?? user.email };
   }
-  if (strategy === 'api-token') {
+  if (API_TOKEN_STRATEGIES.includes(strategy)) {
     const token = ctx?.state?.auth?.credentials;
     return { type: 'api-token', id: token?.id != null ? String(token.id) : undefined, name: token?.name };
   }
@@ -51,6 +58,6 @@ export const currentEditor = (strapi: Core.Strapi): string | null => {
   if (String(ctx.request?.path ?? '').startsWith('/content-manager/')) return 'admin';
   const handler = ctx.state?.route?.handler;
   if (typeof handler !== 'string' || !handler.startsWith('api::')) return null;
-  if (ctx.state?.auth?.strategy?.name === 'api-token') return 'api-token';
+  if (byApiToken(ctx)) return 'api-token';
   return ctx.state?.user?.role?.type ?? 'public';
 };

@@ -292,3 +292,24 @@ describe('10. tasks are for staff roles', () => {
     expect([response.status, response.body.error.name]).toEqual([403, 'ForbiddenError']);
   });
 });
+
+describe('11. an API token edits a customer\'s contact details only, and is audited as itself', () => {
+  test('a full-access token creates a customer and changes its phone; a money field is refused, nothing written', async () => {
+    const token: any = await strapi.service('admin::api-token').create({ name: 'crm-sync', type: 'full-access', lifespan: null });
+    const created = await http(strapi).post('/api/customers').set(bearer(token.accessKey)).send({ data: { name: 'Synced Customer', email: 'synced@example.com' } });
+    expect(created.status).toBe(201);
+    const id = created.body.data.documentId;
+    const updated = await http(strapi).put(`/api/customers/${id}`).set(bearer(token.accessKey)).send({ data: { phone: '+15125550142' } });
+    expect(updated.status).toBe(200);
+    const audit = await auditEntries(strapi, id);
+    expect(audit.map((entry: any) => [entry.action, entry.actorType, entry.actorName])).toEqual([
+      ['customer.created', 'api-token', 'crm-sync'],
+      ['customer.updated', 'api-token', 'crm-sync'],
+    ]);
+    await expectRefusedUnchanged(
+      () => http(strapi).put(`/api/customers/${id}`).set(bearer(token.accessKey)).send({ data: { creditLimitMinor: 5 } }),
+      400,
+      /An API token may not change .*creditLimitMinor/,
+    );
+  });
+});

@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { addCalendarMonths } from '../../../../../domain';
+import { byApiToken } from '../../../../../guards/actor';
 import { TASK_ROLES } from '../domain';
 import type { TaskRole } from '../domain';
 import { JOB_NAMES } from '../config';
@@ -71,7 +72,7 @@ const runs: Factory = ({ strapi }) => ({
 /** Tasks belong to a staff role; an API token has none, whatever its permissions. */
 const staffRole = (ctx: Context): TaskRole => {
   const role = ctx.state.user?.role?.type;
-  if (ctx.state.auth?.strategy?.name === 'api-token' || !(TASK_ROLES as string[]).includes(role)) {
+  if (byApiToken(ctx) || !(TASK_ROLES as string[]).includes(role)) {
     throw new errors.ForbiddenError('Tasks are for the Finance and Customer Success roles: sign in as a member of staff (an API token has no role)');
   }
   return role;

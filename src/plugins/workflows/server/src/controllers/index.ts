@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { answer, completeWithDataBody, documentId, noBody, parse } from '../http';
 import { getService } from '../utils';
+import { byApiToken } from '../../../../../guards/actor';
 import panel from './panel';
 
 /*
@@ -17,7 +18,7 @@ import panel from './panel';
 const taskRole = (strapi: Core.Strapi, ctx: Context): string => {
   const role = ctx.state.user?.role?.type;
   const roles = getService(strapi, 'work').taskRoles();
-  if (ctx.state.auth?.strategy?.name === 'api-token' || !roles.includes(role)) {
+  if (byApiToken(ctx) || !roles.includes(role)) {
     throw new errors.ForbiddenError('Tasks are for staff of a task role: sign in as a member of staff (an API token has no role)');
   }
   return role;
