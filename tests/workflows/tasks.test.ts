@@ -54,7 +54,22 @@ describe('claim', () => {
     ],
     ['a cancelled task', task({ state: 'cancelled' }), ann, { refused: 'conflict', reason: 'Task task1 is already cancelled', details: { state: 'cancelled', outcome: null } }],
   ])('%s', (_name, held, actor, ruling) => {
-    expect(claimTask(held, actor)).toEqual(ruling);
+    expect(claimTask(held, actor, plain(bob))).toEqual(ruling);
+  });
+
+  test.each([
+    [
+      'the run\'s starter may not hold a task kept from them',
+      task(),
+      ann,
+      separated(ann),
+      { refused: 'forbidden', reason: 'Separation of duties: you started this run, so another member of the editor role must take its sign-off task' },
+    ],
+    ['another member of the role may', task(), bob, separated(ann), { claimedBy: bob, changed: true }],
+    ['the starter may hold a task not kept from them', task(), ann, plain(ann), { claimedBy: ann, changed: true }],
+    ['a run the system started keeps it from nobody', task(), ann, separated(null), { claimedBy: ann, changed: true }],
+  ] as [string, HumanTask, StepActor, RunDuties, unknown][])('%s', (_name, held, actor, duties, ruling) => {
+    expect(claimTask(held, actor, duties)).toEqual(ruling);
   });
 });
 

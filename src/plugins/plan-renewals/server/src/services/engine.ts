@@ -102,7 +102,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await lockTask(trx, documentId);
     const task = (await strapi.documents(TASK_UID).findOne({ documentId, populate: ['run'] })) as TaskWithRun | null;
     if (!task) throw new errors.NotFoundError(`No task ${documentId}`);
-    if (roles !== 'any' && !roles.includes(task.role)) throw new errors.ForbiddenError(`This task is for the ${task.role} role`);
+    if (roles !== 'any' && !roles.includes(task.role)) throw new errors.PolicyError(`This task is for the ${task.role} role`);
     return task;
   };
 
@@ -461,7 +461,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const actor = currentActor(strapi);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await lockedTask(trx, taskDocumentId, roles);
-        const ruling = claimRuling(humanTask(task), asStepActor(actor));
+        const ruling = claimRuling(humanTask(task), asStepActor(actor), dutiesOf(task));
         if (isRefusal(ruling)) return refuse(ruling);
         if (!ruling.changed) return (await strapi.documents(TASK_UID).findOne({ documentId: taskDocumentId, populate: ['run', 'invoice'] })) as PrepaidTask | null;
         return storeClaim(task, ruling.claimedBy, { action: 'task.claimed', summary: `claimed by ${actor.name ?? actor.type}`, actor });

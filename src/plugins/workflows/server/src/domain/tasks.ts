@@ -55,12 +55,16 @@ const notOpen = (task: HumanTask): TaskRefusal | null =>
 const heldBy = (holder: StepActor) => ({ claimedBy: holder });
 
 /** A member of the task's role takes it on; others see who works on it. Claiming it again changes nothing. */
-export const claimTask = (task: HumanTask, actor: StepActor): TaskRefusal | ClaimChange => {
+export const claimTask = (task: HumanTask, actor: StepActor, duties: RunDuties): TaskRefusal | ClaimChange => {
   const closed = notOpen(task);
   if (closed) return closed;
   const holder = task.claimedBy;
   if (holder && !sameActor(holder, actor)) {
     return { refused: 'conflict', reason: `Task ${task.id} is already claimed by ${actorName(holder)}`, details: heldBy(holder) };
+  }
+  // Nobody holds a task they may not complete: it would keep it from those who may.
+  if (duties.separationOfDuties && sameActor(duties.startedBy, actor)) {
+    return { refused: 'forbidden', reason: `Separation of duties: you started this run, so another member of the ${task.role} role must take its ${task.type} task` };
   }
   return holder ? { claimedBy: holder, changed: false } : { claimedBy: actor, changed: true };
 };

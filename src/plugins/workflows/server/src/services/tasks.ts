@@ -332,7 +332,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const who = by(actor);
       return strapi.db.transaction(async ({ trx }) => {
         const task = await locked(trx, documentId, roles);
-        const ruling = claimTask(humanTask(task), who);
+        const ruling = claimTask(humanTask(task), who, dutiesOf(task));
         if (isRefusal(ruling)) throw refusalError(ruling);
         if (!ruling.changed) return workTaskOf(task);
         return storeClaim(task, ruling.claimedBy, 'task.claimed', `claimed by ${actorName(who)}`, who);
