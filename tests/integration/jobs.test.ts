@@ -61,7 +61,7 @@ test('expiry: a plan past its end date without a paid renewal expires, and the c
 test('stuck-runs resumes a run left mid-step', async () => {
   const plan = await createPlan(strapi);
   const customer = await createCustomer(strapi);
-  const table = appModule('plugins/plan-renewals/server/src/services/steps').PREPAID_PLAN_HANDLERS;
+  const table = appModule('plugins/plan-renewals/server/src/services/steps').PREPAID_PLAN_HANDLERS.effects;
   const original = table['calculate-total'];
   table['calculate-total'] = async () => {
     table['calculate-total'] = original;

@@ -12,7 +12,7 @@ let strapi: Core.Strapi;
 let finance: string;
 let customerSuccess: string;
 let plan: any;
-const handlers = () => appModule('plugins/plan-renewals/server/src/services/steps').PREPAID_PLAN_HANDLERS;
+const handlers = () => appModule('plugins/plan-renewals/server/src/services/steps').PREPAID_PLAN_HANDLERS.effects;
 const steps = () => appModule('plugins/plan-renewals/server/src/domain').PREPAID_PLAN_PROCESS.steps as { id: string }[];
 
 beforeAll(async () => {
