@@ -3,6 +3,8 @@ import { allowedOrigins, readEnvironment } from '../src/setup/environment';
 export default () => [
   'strapi::logger',
   'strapi::errors',
+  // Inside Strapi's error handler: a ConflictError thrown anywhere answers 409.
+  'global::conflicts',
   {
     name: 'strapi::security',
     // Strict-Transport-Security is sent by global::transport-security, only over https.

@@ -218,6 +218,19 @@ const auditChange = async (strapi: Core.Strapi, uid: string, before: Row, after:
  * The write policy, for an editor outside the application: the fields a create sets, or an
  * update changes compared with the stored document, must all be the editor's to write.
  */
+/**
+ * A check a process adds to the edits people make from outside it (a REST route, the content
+ * manager) of one content type: it throws (a ConflictError, say) to refuse an edit its work forbids
+ * now, such as a state changed by hand while one of its runs is moving that record.
+ */
+export type EditCheck = (stored: Record<string, unknown>, fields: Record<string, unknown>) => Promise<void> | void;
+const EDIT_CHECKS = new Map<string, EditCheck[]>();
+
+/** Registers an edit check for `uid` (a process plugin's register()). */
+export const addEditCheck = (uid: string, check: EditCheck): void => {
+  EDIT_CHECKS.set(uid, [...(EDIT_CHECKS.get(uid) ?? []), check]);
+};
+
 const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, action: 'create' | 'update', params: Row) => {
   const rule = GUARD_RULES[uid];
   const attributes = attributesOf(strapi, uid);
@@ -232,6 +245,7 @@ const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, act
   if (stored && rule.machine && fields.state !== undefined) checkTransition(rule, stored.state, String(fields.state));
   const refusal = policyRefusal(uid, rule.label, editor, action, fields);
   if (refusal) refuse(refusal.message, refusal.field ? { field: refusal.field } : undefined);
+  if (stored) for (const check of EDIT_CHECKS.get(uid) ?? []) await check(stored, fields);
 };
 
 const WRITE_ACTIONS = new Set(['create', 'update', 'delete', 'clone', 'publish', 'unpublish', 'discardDraft']);

@@ -313,3 +313,29 @@ describe('11. an API token edits a customer\'s contact details only, and is audi
     );
   });
 });
+
+describe('12. a run owns its plan\'s and its invoice\'s states while it is open', () => {
+  test('cancelling the plan or voiding the invoice by hand is refused (409, nothing written); cancelling the run undoes both', async () => {
+    const { run, servicePlan } = await purchase();
+    const invoice = run.invoice;
+    await expectRefusedUnchanged(
+      () => http(strapi).put(`/api/service-plans/${servicePlan.documentId}`).set(bearer(customerSuccess)).send({ data: { state: 'Cancelled' } }),
+      409,
+      /has an open purchase run .*at "Verify payment authorization".*cancel the run instead/,
+    );
+    await expectRefusedUnchanged(
+      () => http(strapi).put(`/api/invoices/${invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Void' } }),
+      409,
+      /belongs to an open run .*reject its payment verification, or cancel the run/,
+    );
+    // Other fields stay the staff's to change meanwhile.
+    expect((await http(strapi).put(`/api/service-plans/${servicePlan.documentId}`).set(bearer(customerSuccess)).send({ data: { autoRenew: false } })).status).toBe(200);
+
+    await strapi.plugin('plan-renewals').service('engine').cancel(run.documentId, 'sold by mistake');
+    expect(await invoiceOf(invoice.documentId)).toMatchObject({ state: 'Void' });
+    expect(await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId })).toMatchObject({ state: 'Cancelled' });
+    // The run closed, nothing holds them: a payment for the cancelled plan has nowhere to go.
+    const voided = await invoiceOf(invoice.documentId);
+    await expectRefusedUnchanged(() => pay(voided, 'late-counter-payment'), 409, /is Void, not Open/);
+  });
+});

@@ -3,6 +3,7 @@ import { getService } from '../../../workflows/server/src/utils';
 import { PREPAID_PLAN_PROCESS } from './domain';
 import { prepaidPlanRecords } from './services/records';
 import { PREPAID_PLAN_HANDLERS } from './services/steps';
+import { registerEditChecks } from './edit-checks';
 
 /**
  * Declares the pre-paid plan process to the workflows engine, which refuses to start with it if it
@@ -10,4 +11,5 @@ import { PREPAID_PLAN_HANDLERS } from './services/steps';
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   getService(strapi, 'registry').register(PREPAID_PLAN_PROCESS, { ...PREPAID_PLAN_HANDLERS, records: prepaidPlanRecords(strapi) });
+  registerEditChecks(strapi);
 };
