@@ -73,7 +73,8 @@ export const buildInvoice = (
     {
       kind: 'base',
       code: plan.code,
-      description: `${plan.name} (${counted(plan.termMonths, 'month')})`,
+      // The term, unless the plan's name already says it ("Care (12 months)").
+      description: plan.name.includes(counted(plan.termMonths, 'month')) ? plan.name : `${plan.name} (${counted(plan.termMonths, 'month')})`,
       amountMinor: base.amountMinor,
       taxRateBps: plan.taxRateBps,
     },

@@ -126,7 +126,7 @@ const checkServicePlanStored = (servicePlan: StoredServicePlan): string | null =
   if (servicePlan.plan) {
     const offered = new Set((servicePlan.plan.addOns ?? []).map((a) => a.code));
     const unknown = codes.find((code: string) => !offered.has(code));
-    if (unknown) return `plan ${servicePlan.plan.code} has no add-on "${unknown}"`;
+    if (unknown) return `has no add-on "${unknown}" to choose: its plan ${servicePlan.plan.code} offers ${[...offered].join(', ') || 'none'}`;
   }
   for (const field of ['startDate', 'endDate'] as const) {
     if (servicePlan[field] != null && !isCalendarDate(servicePlan[field])) return `${field} must be a date (YYYY-MM-DD)`;

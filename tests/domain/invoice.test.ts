@@ -140,3 +140,13 @@ describe('recurring revenue and MRR', () => {
     expect(monthlyRecurringRevenue(recurring, term)).toEqual(money(mrr, 'USD'));
   });
 });
+
+describe('the base line names the plan and its term once', () => {
+  test.each([
+    ['Complete Care', 'Complete Care (12 months)'],
+    ['Complete Care (12 months)', 'Complete Care (12 months)'],
+    ['Maintenance Plus (6 months)', 'Maintenance Plus (6 months) (12 months)'],
+  ])('%s', (name, description) => {
+    expect(buildInvoice({ ...plan, name }, [], 'new').lines[0].description).toBe(description);
+  });
+});

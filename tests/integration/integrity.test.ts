@@ -339,3 +339,15 @@ describe('12. a run owns its plan\'s and its invoice\'s states while it is open'
     await expectRefusedUnchanged(() => pay(voided, 'late-counter-payment'), 409, /is Void, not Open/);
   });
 });
+
+describe('13. a purchase whose total no invoice can hold', () => {
+  test('is refused with 400 before anything is written: no plan, no run', async () => {
+    const plan = await createPlan(strapi, { code: 'fleet-max', priceMinor: 2_147_483_647, taxRateBps: 1000 });
+    const customer = await createCustomer(strapi);
+    await expectRefusedUnchanged(
+      () => http(strapi).post(`${P}/purchases`).set(bearer(customerSuccess)).send({ customer: customer.documentId, plan: plan.code, addOns: [], paymentMethod: 'manual' }),
+      400,
+      /cannot be invoiced: .*must be at most 2147483647 minor units/,
+    );
+  });
+});

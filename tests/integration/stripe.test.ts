@@ -492,6 +492,16 @@ describe('order and trust', () => {
     expect(closed.status).toBe(200);
   });
 
+  test('a partial refund made in Stripe gives Finance a task that says both amounts as money', async () => {
+    const { invoice, intentId } = await cardRenewal();
+    await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId }));
+    const partial = stripeEvent('charge.refunded', 'charge', { id: newId('ch'), payment_intent: intentId, amount: invoice.totalMinor, amount_refunded: 100, refunded: false, currency: 'usd' });
+    expect((await deliver(strapi, partial)).status).toBe(200);
+    const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data;
+    const task = tasks.find((t: any) => t.type === 'payment-mismatch' && t.invoice === invoice.documentId);
+    expect(task.details).toMatch(/partial refund of USD 1\.00 \(of USD \d+\.\d\d\): Finance decides/);
+  });
+
   test('a dispute gives Finance a task due when the evidence is due', async () => {
     const { invoice, intentId } = await cardRenewal();
     await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: intentId }));

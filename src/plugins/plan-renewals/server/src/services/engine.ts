@@ -3,7 +3,7 @@ import type { Transaction } from '../../../../../setup/knex';
 import { errors } from '@strapi/utils';
 import { writeAudit } from '../../../../../guards/audit';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import { ServicePlanStatus, counted, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine } from '../../../../../domain';
+import { MoneyError, ServicePlanStatus, buildInvoice, counted, firstRenewalDay, format, money, renewalMayStart, servicePlanMachine } from '../../../../../domain';
 import {
   PREPAID_PLAN_PROCESS,
   RunProgress,
@@ -334,6 +334,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       throw new errors.ValidationError(
         `Service plan ${servicePlanDocumentId} is ${servicePlan.state}, which is final: it cannot be ${kind === 'new' ? 'bought' : 'renewed'}; sell a new plan instead`,
       );
+    }
+    // What the run will invoice must be an amount an invoice can hold: refused before anything is written.
+    try {
+      buildInvoice({ ...servicePlan.plan, addOns: servicePlan.plan.addOns ?? [] }, servicePlan.addOnCodes ?? [], kind);
+    } catch (error) {
+      if (!(error instanceof MoneyError)) throw error;
+      throw new errors.ValidationError(`Service plan ${servicePlanDocumentId} cannot be invoiced: ${error.message}`);
     }
     if (kind === 'renewal') {
       const window = engine.renewalWindow(servicePlan);

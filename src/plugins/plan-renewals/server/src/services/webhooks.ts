@@ -4,7 +4,7 @@ import { writeAudit } from '../../../../../guards/audit';
 import { errors } from '@strapi/utils';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { CalendarDate, afterRefund, format, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
+import { CalendarDate, afterRefund, format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import type { Transaction } from '../../../../../setup/knex';
 import type transitCardPayments from '../../../../transit-passes/server/src/services/card-payments';
 import type { InvoiceRun } from './steps';
@@ -102,6 +102,12 @@ const actionFor = (strapi: Core.Strapi, event: Stripe.Event) =>
 
 const loadInvoice = (strapi: Core.Strapi, documentId: string) =>
   strapi.documents(INVOICE_UID).findOne({ documentId, populate: ['transactions'] }) as Promise<InvoiceRecord | null>;
+
+/** An amount as Stripe reported it, said as money ("USD 1.00"); as Stripe gave it when it is no amount of a currency this application knows. */
+const stripeMoney = (reported: { amount: number; currency: string }): string => {
+  const amount = fromStripeAmount(reported.amount, reported.currency);
+  return amount ? format(money(amount.minor, amount.currency)) : `${reported.amount} ${reported.currency} (Stripe's units)`;
+};
 
 const runOf = (strapi: Core.Strapi, invoice: { documentId: string }): Promise<InvoiceRun | null> => prepaidRuns(strapi).ofInvoice(invoice.documentId);
 
@@ -331,7 +337,7 @@ const APPLY: { [K in StripeAction['kind']]: Apply<K> } = {
       if (!transaction) return { outcome: `partial refund for unknown payment ${reference}: ignored` };
       const invoice = (await loadInvoice(ctx.strapi, transaction.invoice.documentId))!;
       const { refunded, of } = partial;
-      return mismatch(ctx, invoice, `partial refund of ${refunded.amount} ${refunded.currency} (of ${of.amount}): Finance decides what it means for the plan`);
+      return mismatch(ctx, invoice, `partial refund of ${stripeMoney(refunded)} (of ${stripeMoney(of)}): Finance decides what it means for the plan`);
     }
     // Not seen as paid yet (or not ours): kept in the inbox; the payment, if it comes, applies it.
     if (transaction?.state !== 'Success') return { outcome: `refund of ${reference} kept until its payment is seen` };
