@@ -351,3 +351,11 @@ describe('13. a purchase whose total no invoice can hold', () => {
     );
   });
 });
+
+describe('14. Finance writes off an invoice its open run waits for', () => {
+  test('is allowed (it ends the dunning; the expiry job closes the run)', async () => {
+    const { run } = await purchase();
+    const written = await http(strapi).put(`/api/invoices/${run.invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Uncollectible' } });
+    expect([written.status, written.body.data?.state]).toEqual([200, 'Uncollectible']);
+  });
+});

@@ -620,6 +620,15 @@ describe('dunning', () => {
     const tasks = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.filter((t: any) => t.type === 'collect-payment' && t.invoice === invoice.documentId);
     expect(tasks).toHaveLength(1);
     expect(tasks[0].details).toMatch(/the card retry due was not made, as .* has no saved card any more/);
+
+    // Finance collects it at the counter: the request to collect it closes itself.
+    const paid = await http(strapi).post(`${api}/invoices/${invoice.documentId}/manual-payments`).set(as(finance)).send({ amountMinor: after.totalMinor, currency: after.currency, reference: `counter-${invoice.number}` });
+    expect(paid.status).toBe(201);
+    expect(await strapi.db.query('plugin::workflows.task').findOne({ where: { documentId: tasks[0].documentId } })).toMatchObject({
+      state: 'completed',
+      outcome: 'resolved',
+      note: `Paid: counter payment counter-${invoice.number}`,
+    });
   });
 });
 

@@ -10,6 +10,8 @@ import type { InvoiceRun } from './services/steps';
  * person who changes either by hand (Customer Success cancelling the plan, Finance voiding the
  * invoice) would leave the run waiting for a payment that may still come, and take it. Such an
  * edit is refused with 409 saying what to do instead; the run's own ways of ending undo both.
+ * Finance may still write an open renewal's invoice off (Uncollectible): that ends its dunning,
+ * and the expiry job closes the run.
  */
 const stepOf = (run: InvoiceRun) => PREPAID_PLAN_PROCESS.steps.find((step) => step.id === run.currentStep)?.title ?? run.currentStep;
 
@@ -25,7 +27,8 @@ export const registerEditChecks = (strapi: Core.Strapi) => {
     );
   });
   addEditCheck('api::invoice.invoice', async (stored, fields) => {
-    if (fields.state === undefined) return;
+    // Writing it off (Uncollectible) ends the dunning: the expiry job then closes the run.
+    if (fields.state !== 'Void') return;
     const run = await prepaidRuns(strapi).ofInvoice(String(stored.documentId));
     if (!run || !isOpen(run.state)) return;
     throw new ConflictError(

@@ -624,7 +624,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             { transaction: first.documentId, provider: first.provider, providerReference: first.providerReference },
           );
         }
-        return strapi.documents('api::transaction.transaction').create({
+        const recordedNow = await strapi.documents('api::transaction.transaction').create({
           data: {
             invoice: invoiceDocumentId,
             amountMinor: input.amountMinor,
@@ -635,6 +635,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             occurredAt: clockNow(),
           },
         });
+        await ownService(strapi, 'follow-ups').settle(invoice, `counter payment ${input.reference}`);
+        return recordedNow;
       });
       // The payment committed, its signal follows in a transaction of its own (the invoice's lock
       // is not held while the run's is taken).

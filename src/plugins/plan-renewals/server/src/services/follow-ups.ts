@@ -102,6 +102,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         subject: invoice ? { type: INVOICE_UID, documentId: invoice.documentId } : null,
       }),
 
+    /**
+     * In the caller's transaction: the invoice was paid, so Finance's open requests to collect it
+     * are closed (resolved, saying how it was paid); answers how many.
+     */
+    async settle(invoice: { documentId: string }, how: string): Promise<number> {
+      const open: { taskKey: string }[] = await rows().findMany({
+        where: { ...ours, type: 'collect-payment', state: 'open', subjectType: INVOICE_UID, subjectId: invoice.documentId },
+        select: ['taskKey'],
+      });
+      return open.length ? getService(strapi, 'tasks').close(open.map((row) => row.taskKey), { outcome: 'resolved', note: `Paid: ${how}` }) : 0;
+    },
+
     /** The follow-ups matching `where` (roles, state, invoice), the most urgent first. */
     async list(where: { roles?: readonly string[]; state?: string; invoice?: string } = {}, limit = 200): Promise<PrepaidTask[]> {
       const found: FollowUpRow[] = await rows().findMany({

@@ -249,6 +249,7 @@ const confirmPayment = async (ctx: EventContext, loaded: { documentId: string },
     );
     return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}, which is ${why}; Finance task to refund it opened` };
   }
+  await ownService(strapi, 'follow-ups').settle(invoice, `Stripe payment ${payment.reference}`);
   const run = await ownService(strapi, 'engine').signalPaymentIn(ctx.trx, invoice.documentId, { actor: ctx.actor, result: `confirmed by Stripe (${event.id})`, confirmed: true });
   return { outcome: `payment ${payment.reference} recorded for invoice ${invoice.number}`, advance: run ? [run] : [] };
 };
