@@ -121,16 +121,19 @@ const LAPSING: readonly ServicePlanStatus[] = ['Active', 'Processing', 'PastDue'
 /**
  * What happens to a plan when its coverage is checked on `today`: nothing while a paid period
  * covers it; once the paid period has ended, PastDue while a renewal is still owed (its invoice
- * open), Expired when nothing is owed.
+ * open), Expired when nothing is owed. A renewal started after the plan had expired is a new
+ * start, not a payment late: it is past due only after its invoice's due date (`lateRenewalDue`).
  */
 export const lapse = (input: {
   state: ServicePlanStatus;
   paidUntil: CalendarDate | null;
   today: CalendarDate;
   renewalOwed: boolean;
+  lateRenewalDue?: CalendarDate | null;
 }): 'PastDue' | 'Expired' | null => {
   if (!LAPSING.includes(input.state)) return null;
   if (input.paidUntil && input.today < input.paidUntil) return null;
+  if (input.renewalOwed && input.lateRenewalDue && input.today <= input.lateRenewalDue) return null;
   if (input.renewalOwed) return input.state === 'PastDue' ? null : 'PastDue';
   return 'Expired';
 };

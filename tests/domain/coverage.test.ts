@@ -136,6 +136,15 @@ describe('PastDue only once the paid period has ended unpaid', () => {
   });
 
   test.each([
+    ['renewed after it expired, its invoice not yet due', '2026-12-11', '2026-12-04', null],
+    ['renewed after it expired, on its invoice\'s due date', '2026-12-11', '2026-12-11', null],
+    ['renewed after it expired, its invoice overdue', '2026-12-11', '2026-12-12', 'PastDue'],
+    ['renewed before it expired (no grace: the paid period ended unpaid)', null, '2026-12-04', 'PastDue'],
+  ] as const)('%s', (_what, lateRenewalDue, today, expected) => {
+    expect(lapse({ state: 'Processing', paidUntil: '2026-10-30', today, renewalOwed: true, lateRenewalDue })).toBe(expected);
+  });
+
+  test.each([
     ['rejected purchase', 'new', 'Pending', null, '2026-12-02', 'Cancelled'],
     ['rejected renewal inside the paid period', 'renewal', 'Active', '2027-01-15', '2026-12-02', 'Active'],
     ['rejected renewal after the paid period', 'renewal', 'Active', '2026-12-01', '2026-12-02', 'Expired'],

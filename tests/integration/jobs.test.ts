@@ -143,3 +143,28 @@ test('the bootstrap migration fills in the current period of plans stored before
   expect([migrated.currentPeriodStart, migrated.currentPeriodEnd]).toEqual([migrated.startDate, migrated.endDate]);
   expect(await planDates.migrate()).toEqual({ migrated: 0 });
 });
+
+test('a renewal of a plan that had expired is not past due before its invoice is', async () => {
+  const payments = () => strapi.plugin('plan-renewals').service('card-payments');
+  const today = new Date().toISOString().slice(0, 10);
+  const { servicePlan } = await createActivePlan(strapi, -30);
+  await payments().expireLapsed(today);
+  const planOf = () => strapi.db.query('api::service-plan.service-plan').findOne({ where: { id: servicePlan.id } });
+  expect((await planOf()).state).toBe('Expired');
+
+  const renewal = await http(strapi).post(`/api/plan-renewals/service-plans/${servicePlan.documentId}/renewals`).set('Authorization', `Bearer ${customerSuccess}`);
+  expect(renewal.status).toBe(201);
+  const invoice = await strapi.db.query('api::invoice.invoice').findOne({ where: { documentId: renewal.body.data.invoice.documentId } });
+  expect(invoice.dueDate > today).toBe(true);
+  const collect = () => strapi.db.query('plugin::workflows.task').count({ where: { type: 'collect-payment', subjectId: invoice.documentId } });
+
+  expect(await payments().expireLapsed(today)).toEqual({ expired: 0, pastDue: 0 });
+  expect((await planOf()).state).toBe('Processing');
+  expect(await payments().expireLapsed(invoice.dueDate)).toEqual({ expired: 0, pastDue: 0 });
+  expect(await collect()).toBe(0);
+
+  const dayAfter = new Date(Date.parse(invoice.dueDate) + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+  expect((await payments().expireLapsed(dayAfter)).pastDue).toBeGreaterThanOrEqual(1);
+  expect((await planOf()).state).toBe('PastDue');
+  expect(await collect()).toBe(1);
+});

@@ -317,7 +317,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               const servicePlan = (await loadServicePlan(strapi, plan.documentId))!;
               const run = await prepaidRuns(strapi).openOf(servicePlan.documentId);
               const owed = run?.kind === 'renewal' && run.invoice?.state === 'Open';
-              const next = lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: owed });
+              // A renewal of a plan that had already expired owes nothing late before its invoice is due.
+              const lateRenewalDue = owed && run.previousPlanState === 'Expired' ? ((run.invoice!.dueDate as CalendarDate | undefined) ?? null) : null;
+              const next = lapse({ state: servicePlan.state, paidUntil: servicePlan.endDate ?? null, today, renewalOwed: owed, lateRenewalDue });
               if (!next) return null;
               await strapi.documents('api::service-plan.service-plan').update({ documentId: servicePlan.documentId, data: { state: next } });
               if (next === 'PastDue') {
