@@ -148,7 +148,8 @@ test('the approval path: reviews in parallel, the executive sets a new limit, th
   expect(audited.body.data).toMatchObject({ state: 'waiting', currentStep: 'executive-approval' });
   const approval = (await tasksOf(request))['executive-approval'];
 
-  await refusedUnchanged(() => complete(executive, approval, { outcome: 'approved', data: { creditLimitMinor: -5 } }), 400, /creditLimitMinor/);
+  await refusedUnchanged(() => complete(executive, approval, { outcome: 'approved', data: { creditLimitMinor: -5 } }), 400, /creditLimitMinor must not be negative, got -5/);
+  await refusedUnchanged(() => complete(executive, approval, { outcome: 'approved', data: { creditLimitMinor: 1e12 } }), 400, /creditLimitMinor must be at most 2147483647 minor units, got 1000000000000/);
   const approved = await complete(executive, approval, { outcome: 'approved', note: 'go ahead', data: { creditLimitMinor: 2_500_000 } });
   expect(approved.status).toBe(200);
   expect(approved.body.data).toMatchObject({ state: 'completed', outcome: 'accepted' });

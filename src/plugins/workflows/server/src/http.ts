@@ -50,7 +50,9 @@ export const sendCsv = (ctx: Context, filename: string, csv: string) => {
 export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    // A problem with the whole value names what it is: a path parameter (a string), or the body.
+    const whole = typeof value === 'string' ? 'path' : 'body';
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || whole}: ${issue.message}`);
     throw new errors.ValidationError(problems.join('; '), { errors: result.error.issues });
   }
   return result.data;

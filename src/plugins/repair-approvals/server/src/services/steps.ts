@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Core, Modules, Utils } from '@strapi/strapi';
-import { addDays, creditCheck, estimateTotals, formatAmount, isCurrencyCode } from '../../../../../domain';
+import { addDays, amountProblem, creditCheck, estimateTotals, formatAmount, isCurrencyCode } from '../../../../../domain';
 import type { ApprovalStatus, CreditCheck, EstimateLine } from '../../../../../domain';
 import type { StepActor } from '../../../../workflows/server/src/domain';
 import type { ProcessHandlers, StepContext, StepOutcome, TaskDecision } from '../../../../workflows/server/src/services/registry';
@@ -342,7 +342,8 @@ const executiveData = (data: Record<string, unknown>, outcome: string): string |
   if (extra) return `${extra} is not taken: only creditLimitMinor`;
   if (outcome !== 'approved') return 'a new credit limit comes with an approval only';
   const limit = data.creditLimitMinor;
-  return Number.isInteger(limit) && (limit as number) >= 0 && (limit as number) <= 2_147_483_647 ? null : 'creditLimitMinor must be a whole number of minor units, 0 or more';
+  const problem = amountProblem(limit);
+  return problem ? `creditLimitMinor ${problem}` : null;
 };
 
 export const REPAIR_APPROVAL_HANDLERS: ProcessHandlers = {
