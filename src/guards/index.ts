@@ -4,7 +4,7 @@ import { TransitionError, amountProblem, assertInitial, assertTransition, curren
 import { currentEditor } from './actor';
 import { AUDIT_LOG_UID, AuditEntry, FieldChange, isAuditWriter, writeAudit } from './audit';
 import { Attributes, SYSTEM_FIELDS, differs, editedFields, shown } from './changes';
-import { policyRefusal } from './policy';
+import { policyRefusal, withArticle } from './policy';
 import { GUARD_RULES, GuardRule, normalizeCustomer } from './rules';
 
 /**
@@ -245,6 +245,12 @@ const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, act
   if (stored && rule.machine && fields.state !== undefined) checkTransition(rule, stored.state, String(fields.state));
   const refusal = policyRefusal(uid, rule.label, editor, action, fields);
   if (refusal) refuse(refusal.message, refusal.field ? { field: refusal.field } : undefined);
+  if (rule.reasonFor && fields.state !== undefined && rule.reasonFor.states.includes(String(fields.state))) {
+    const reason = data[rule.reasonFor.field];
+    if (typeof reason !== 'string' || !reason.trim()) {
+      refuse(`Setting ${withArticle(rule.label)}'s state to ${String(fields.state)} needs a reason: send ${rule.reasonFor.field} with it`, { field: rule.reasonFor.field });
+    }
+  }
   if (stored) for (const check of EDIT_CHECKS.get(uid) ?? []) await check(stored, fields);
 };
 

@@ -51,7 +51,8 @@ const FARES = {
   active: true,
 } as const;
 const PLAN_CARE = { autoRenew: true, vehicle: true, state: ['Cancelled'] } as const;
-const WRITE_OFF = { state: ['Void', 'Uncollectible'] } as const;
+// Voiding or writing off an invoice says why (`closingReason`, required with it: rules.ts).
+const WRITE_OFF = { state: ['Void', 'Uncollectible'], closingReason: true } as const;
 
 export const WRITE_POLICY: Readonly<Record<string, Partial<Record<Editor, EditorRights>>>> = {
   'api::customer.customer': {
@@ -93,7 +94,7 @@ export const EDITOR_NAMES: Record<string, string> = {
 
 const editorName = (editor: string) => EDITOR_NAMES[editor] ?? `The ${editor} role`;
 
-const a = (label: string) => (/^[aeiou]/i.test(label) ? `an ${label}` : `a ${label}`);
+export const withArticle = (label: string) => (/^[aeiou]/i.test(label) ? `an ${label}` : `a ${label}`);
 
 /**
  * Why `editor` may not make this write, or null when it may. `fields` are the fields the write
@@ -114,18 +115,18 @@ export const policyRefusal = (
     return {
       message:
         action === 'create'
-          ? `${who} may not create ${a(label)}: ${label}s are created by the application`
-          : `${who} may not change ${a(label)}`,
+          ? `${who} may not create ${withArticle(label)}: ${label}s are created by the application`
+          : `${who} may not change ${withArticle(label)}`,
     };
   }
   const allowedList = Object.keys(rights).join(', ');
   for (const [field, value] of Object.entries(fields)) {
     const allowed = rights[field];
     if (!allowed) {
-      return { field, message: `${who} may not ${action === 'create' ? 'set' : 'change'} the ${field} of ${a(label)} (allowed: ${allowedList})` };
+      return { field, message: `${who} may not ${action === 'create' ? 'set' : 'change'} the ${field} of ${withArticle(label)} (allowed: ${allowedList})` };
     }
     if (allowed !== true && !allowed.includes(String(value))) {
-      return { field, message: `${who} may set ${a(label)}'s ${field} only to ${allowed.join(' or ')}, not ${String(value)}` };
+      return { field, message: `${who} may set ${withArticle(label)}'s ${field} only to ${allowed.join(' or ')}, not ${String(value)}` };
     }
   }
   return null;

@@ -38,6 +38,8 @@ export interface GuardRule {
   immutableFields?: readonly string[];
   /** Fields that can only change while the record is in the given state. */
   frozenUnless?: { state: string; fields: readonly string[] };
+  /** A person who moves the record into one of `states` says why, in `field` (a 400 without it). */
+  reasonFor?: { states: readonly string[]; field: string };
   /** Normalizes and checks scalar input before it is written; returns a problem or null. */
   checkInput?: (data: Record<string, unknown>) => string | null;
   /** Relations and components to load for `checkStored`. */
@@ -245,6 +247,7 @@ export const GUARD_RULES: Record<string, GuardRule> = {
     immutableFields: ['number', 'kind'],
     unaudited: ['paymentAttempts', 'nextPaymentAttemptAt', 'paymentRequest', 'paymentRequestedAt'],
     frozenUnless: { state: 'Open', fields: ['currency', 'subtotalMinor', 'taxMinor', 'totalMinor'] },
+    reasonFor: { states: ['Void', 'Uncollectible'], field: 'closingReason' },
     populate: { lines: true },
     checkStored: checkInvoiceStored,
     deletion: 'never',

@@ -36,10 +36,11 @@ describe('audit entries', () => {
     const response = await http(strapi)
       .put(`/api/invoices/${invoice.documentId}`)
       .set('Authorization', `Bearer ${finance}`)
-      .send({ data: { state: 'Uncollectible' } });
+      .send({ data: { state: 'Uncollectible', closingReason: 'customer moved abroad' } });
     expect(response.status).toBe(200);
     const [, change] = await auditEntries(strapi, invoice.documentId);
     expect(change).toMatchObject({ action: 'invoice.status-changed', actorType: 'user', summary: 'Invoice Open -> Uncollectible' });
+    expect(change.changes).toMatchObject({ closingReason: { before: null, after: 'customer moved abroad' } });
     expect(change.actorName).toMatch(/^finance-/);
   });
 

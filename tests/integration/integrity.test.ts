@@ -324,7 +324,7 @@ describe('12. a run owns its plan\'s and its invoice\'s states while it is open'
       /has an open purchase run .*at "Verify payment authorization".*cancel the run instead/,
     );
     await expectRefusedUnchanged(
-      () => http(strapi).put(`/api/invoices/${invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Void' } }),
+      () => http(strapi).put(`/api/invoices/${invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Void', closingReason: 'sold twice' } }),
       409,
       /belongs to an open run .*reject its payment verification, or cancel the run/,
     );
@@ -353,9 +353,14 @@ describe('13. a purchase whose total no invoice can hold', () => {
 });
 
 describe('14. Finance writes off an invoice its open run waits for', () => {
-  test('is allowed (it ends the dunning; the expiry job closes the run)', async () => {
+  test('is allowed, with the reason (it ends the dunning; the expiry job closes the run)', async () => {
     const { run } = await purchase();
-    const written = await http(strapi).put(`/api/invoices/${run.invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Uncollectible' } });
-    expect([written.status, written.body.data?.state]).toEqual([200, 'Uncollectible']);
+    await expectRefusedUnchanged(
+      () => http(strapi).put(`/api/invoices/${run.invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Uncollectible', closingReason: '  ' } }),
+      400,
+      /Setting an invoice's state to Uncollectible needs a reason: send closingReason with it/,
+    );
+    const written = await http(strapi).put(`/api/invoices/${run.invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Uncollectible', closingReason: 'customer unreachable' } });
+    expect([written.status, written.body.data?.state, written.body.data?.closingReason]).toEqual([200, 'Uncollectible', 'customer unreachable']);
   });
 });

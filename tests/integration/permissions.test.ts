@@ -67,7 +67,7 @@ const body = (type: string, action: Action) => {
       customers: { phone: '+1 512 555 0199' },
       'service-plans': { autoRenew: false },
       // What Finance may change of an invoice (the write policy): writing an Open one off.
-      invoices: { state: 'Uncollectible' },
+      invoices: { state: 'Uncollectible', closingReason: 'written off in the permissions test' },
     }[type] ?? { name: 'changed' };
     return { data };
   }
