@@ -245,11 +245,15 @@ const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, act
   if (stored && rule.machine && fields.state !== undefined) checkTransition(rule, stored.state, String(fields.state));
   const refusal = policyRefusal(uid, rule.label, editor, action, fields);
   if (refusal) refuse(refusal.message, refusal.field ? { field: refusal.field } : undefined);
-  if (rule.reasonFor && fields.state !== undefined && rule.reasonFor.states.includes(String(fields.state))) {
-    const reason = data[rule.reasonFor.field];
-    if (typeof reason !== 'string' || !reason.trim()) {
-      refuse(`Setting ${withArticle(rule.label)}'s state to ${String(fields.state)} needs a reason: send ${rule.reasonFor.field} with it`, { field: rule.reasonFor.field });
+  if (rule.reasonFor) {
+    const { states, field } = rule.reasonFor;
+    const explained = fields.state !== undefined && states.includes(String(fields.state));
+    const reason = data[field];
+    if (explained && (typeof reason !== 'string' || !reason.trim())) {
+      refuse(`Setting ${withArticle(rule.label)}'s state to ${String(fields.state)} needs a reason: send ${field} with it`, { field });
     }
+    // The reason goes with the change it explains, never on its own.
+    if (!explained && fields[field] !== undefined) refuse(`${field} is sent only with the state change it explains (to ${states.join(' or ')})`, { field });
   }
   if (stored) for (const check of EDIT_CHECKS.get(uid) ?? []) await check(stored, fields);
 };

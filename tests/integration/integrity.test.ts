@@ -360,6 +360,11 @@ describe('14. Finance writes off an invoice its open run waits for', () => {
       400,
       /Setting an invoice's state to Uncollectible needs a reason: send closingReason with it/,
     );
+    await expectRefusedUnchanged(
+      () => http(strapi).put(`/api/invoices/${run.invoice.documentId}`).set(bearer(finance)).send({ data: { closingReason: 'customer unreachable' } }),
+      400,
+      /closingReason is sent only with the state change it explains \(to Void or Uncollectible\)/,
+    );
     const written = await http(strapi).put(`/api/invoices/${run.invoice.documentId}`).set(bearer(finance)).send({ data: { state: 'Uncollectible', closingReason: 'customer unreachable' } });
     expect([written.status, written.body.data?.state, written.body.data?.closingReason]).toEqual([200, 'Uncollectible', 'customer unreachable']);
   });
