@@ -158,13 +158,15 @@ test('a renewal of a plan that had expired is not past due before its invoice is
   expect(invoice.dueDate > today).toBe(true);
   const collect = () => strapi.db.query('plugin::workflows.task').count({ where: { type: 'collect-payment', subjectId: invoice.documentId } });
 
-  expect(await payments().expireLapsed(today)).toEqual({ expired: 0, pastDue: 0 });
+  // (Other plans of this file may lapse on these days: only this one is looked at.)
+  await payments().expireLapsed(today);
   expect((await planOf()).state).toBe('Processing');
-  expect(await payments().expireLapsed(invoice.dueDate)).toEqual({ expired: 0, pastDue: 0 });
+  await payments().expireLapsed(invoice.dueDate);
+  expect((await planOf()).state).toBe('Processing');
   expect(await collect()).toBe(0);
 
   const dayAfter = new Date(Date.parse(invoice.dueDate) + 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
-  expect((await payments().expireLapsed(dayAfter)).pastDue).toBeGreaterThanOrEqual(1);
+  await payments().expireLapsed(dayAfter);
   expect((await planOf()).state).toBe('PastDue');
   expect(await collect()).toBe(1);
 });
