@@ -215,10 +215,6 @@ const auditChange = async (strapi: Core.Strapi, uid: string, before: Row, after:
 };
 
 /**
- * The write policy, for an editor outside the application: the fields a create sets, or an
- * update changes compared with the stored document, must all be the editor's to write.
- */
-/**
  * A check a process adds to the edits people make from outside it (a REST route, the content
  * manager) of one content type: it throws (a ConflictError, say) to refuse an edit its work forbids
  * now, such as a state changed by hand while one of its runs is moving that record.
@@ -231,6 +227,10 @@ export const addEditCheck = (uid: string, check: EditCheck): void => {
   EDIT_CHECKS.set(uid, [...(EDIT_CHECKS.get(uid) ?? []), check]);
 };
 
+/**
+ * The write policy, for an editor outside the application: the fields a create sets, or an
+ * update changes compared with the stored document, must all be the editor's to write.
+ */
 const checkPolicy = async (strapi: Core.Strapi, uid: string, editor: string, action: 'create' | 'update', params: Row) => {
   const rule = GUARD_RULES[uid];
   const attributes = attributesOf(strapi, uid);

@@ -2,12 +2,11 @@ import type { Context } from 'koa';
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
 import { isCalendarDate, isCalendarMonth } from '../../../../domain';
-import { ConflictError } from './errors';
 
 /**
  * What every process's controllers and the engine's share: input schemas of the task routes,
- * parsing with zod into a 400 that names each problem, answering a ConflictError with 409 (the
- * conflicting record's id in `details`), and the shape of a route.
+ * parsing with zod into a 400 that names each problem, answering a result with its status, and
+ * the shape of a route.
  */
 export const documentId = z.string().regex(/^[a-z0-9]{10,64}$/, 'must be a document id');
 
@@ -58,17 +57,11 @@ export const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
   return result.data;
 };
 
+/** Answers what `work` returns with `status`; a ConflictError it throws answers 409 (`global::conflicts`, on every route). */
 export const answer = async (ctx: Context, status: number, work: () => Promise<unknown>) => {
-  try {
-    ctx.status = status;
-    ctx.body = { data: await work() };
-  } catch (error) {
-    // By its name too: a process's hook may throw a ConflictError its own build of this module made.
-    if (!(error instanceof ConflictError) && (error as Error | null)?.name !== 'ConflictError') throw error;
-    const conflict = error as ConflictError;
-    ctx.status = 409;
-    ctx.body = { data: null, error: { status: 409, name: 'ConflictError', message: conflict.message, details: conflict.details } };
-  }
+  const data = await work();
+  ctx.status = status;
+  ctx.body = { data };
 };
 
 /** A content-API route: its permission is the users-permissions action of its handler. */
