@@ -235,7 +235,7 @@ describe('a renewal through the admin routes', () => {
     const superAdmin = await adminWith({ roleCode: 'strapi-super-admin' });
     const before = await snapshot(strapi);
     const edit = await http(strapi)
-      .put(`/content-manager/collection-types/plugin::plan-renewals.run/${started.body.data.documentId}`)
+      .put(`/content-manager/collection-types/plugin::workflows.run/${started.body.data.documentId}`)
       .set('Authorization', `Bearer ${superAdmin}`)
       .send({ state: 'completed' });
     expect(edit.status).toBeGreaterThanOrEqual(400);

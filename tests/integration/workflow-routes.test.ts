@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createCustomer, createPlan } from '../harness/fixtures';
+import { WORKFLOW_TASK_UID, openStepTaskOf } from '../harness/prepaid-runs';
 import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
 
 /**
@@ -16,7 +17,7 @@ let otherFinance: string;
 let customerSuccess: string;
 
 const WF = '/api/workflows';
-const TASK_UID = 'plugin::plan-renewals.task';
+const TASK_UID = WORKFLOW_TASK_UID;
 
 const bearer = (jwt: string) => ({ Authorization: `Bearer ${jwt}` });
 const get = (jwt: string, path: string) => http(strapi).get(`${WF}${path}`).set(bearer(jwt));
@@ -40,7 +41,8 @@ const purchase = async () => {
     .send({ customer: customer.documentId, plan: plan.code, paymentMethod: 'manual' });
   expect(response.status).toBe(201);
   const run = response.body.data.run;
-  const task = await strapi.db.query(TASK_UID).findOne({ where: { run: { documentId: run.documentId }, state: 'open' } });
+  const task = await openStepTaskOf(strapi, run.documentId);
+  expect(task).toMatchObject({ stepId: 'verify-payment', type: 'verify-payment', state: 'open' });
   return { run, task };
 };
 
