@@ -407,12 +407,31 @@ test('old runs and their step tasks move to the engine once, in its shape; the e
     }),
   );
   expect(list.body.data.find((t: any) => t.documentId === orphan.documentId)).toBeUndefined();
+  // Finance records the payment at the desk (the process finds the moved run by its invoice) and approves.
+  const invoice = open.invoice;
+  const paid = await http(strapi)
+    .post(`/api/plan-renewals/invoices/${invoice.documentId}/manual-payments`)
+    .set({ Authorization: `Bearer ${finance}` })
+    .send({ amountMinor: invoice.totalMinor, currency: invoice.currency, reference: `DESK-${invoice.number}` });
+  expect(paid.status).toBe(201);
   const completed = await http(strapi).post(`/api/workflows/tasks/${openTask.documentId}/complete`).set({ Authorization: `Bearer ${finance}` }).send({ outcome: 'approved' });
-  expect(completed.status).toBe(200);
-  expect(completed.body.data).toMatchObject({ documentId: openRun.documentId, process: 'prepaid-plan' });
+  expect([completed.status, completed.body.error?.message]).toEqual([200, undefined]);
+  expect(completed.body.data).toMatchObject({
+    process: 'prepaid-plan',
+    documentId: openRun.documentId,
+    state: 'waiting',
+    currentStep: 'quality-check',
+    subject: { type: PLAN_UID, documentId: open.servicePlan.documentId },
+  });
   const after = await run(openRun.documentId);
-  expect(after.steps[4]).toMatchObject({ id: 'verify-payment', state: 'done', result: 'approved' });
-  expect(after.currentStep).toBe('check-payment');
+  expect(after.steps[4]).toMatchObject({ id: 'verify-payment', kind: 'human-task', state: 'done', result: 'approved', actor: expect.objectContaining({ type: 'user' }) });
   expect(after.context.decisions['verify-payment']).toMatchObject({ outcome: 'approved', role: 'finance' });
+  expect(after).toMatchObject({ openKey: keyOf(open.servicePlan), runKey: keyOf(open.servicePlan) });
   expect(await task(openTask.documentId)).toMatchObject({ state: 'completed', outcome: 'approved' });
+  // The next step's task is the engine's, opened on the moved run.
+  expect(await strapi.db.query(TASK_UID).findOne({ where: { taskKey: `${openRun.documentId}:quality-check` }, populate: ['run'] })).toMatchObject({
+    title: QUALITY,
+    state: 'open',
+    run: { documentId: openRun.documentId },
+  });
 });

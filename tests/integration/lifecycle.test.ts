@@ -154,6 +154,8 @@ test('a purchase and its renewal, each from start to completed, leave every reco
     ['run.step-done', 'calculate-mrr'],
     ['run.step-done', 'monthly-report'],
   ]);
+  // The run's own entries, as the engine records them.
+  expect([...new Set(records.audit.filter((a) => a.action.startsWith('run.step-')).map((a) => a.entityUid))]).toEqual(['plugin::workflows.run']);
   // Each step is attributed to the person whose request set it off: the sale, the approval, the check.
   const by = (audit: any[]) => audit.filter((a) => a.action === 'run.step-done').map((a) => `${a.actorType}:${a.actorName.split('-')[0]}`);
   const [sale, approval, check] = ['user:customer', 'user:finance', 'user:customer'];

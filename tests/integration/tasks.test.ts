@@ -111,7 +111,8 @@ describe('claim', () => {
       actorType: 'user',
       actorId: ann.actor.id,
       changes: { claimedBy: { before: null, after: ann.actor } },
-      summary: `verify-payment task claimed by ${ann.username}`,
+      entityUid: TASK_UID,
+      summary: `Verify payment (prepaid-plan) claimed by ${ann.username}`,
     });
 
     const taken = await refusedUnchanged(() => post(bob, `/tasks/${task.documentId}/claim`), 409, `already claimed by ${ann.username}`);
@@ -263,8 +264,9 @@ describe('reassignment by an admin', () => {
       actorType: 'admin',
       actorId: supervisor.actor.id,
       changes: { claimedBy: { before: ann.actor, after: bob.actor } },
-      summary: `verify-payment task reassigned from ${ann.username} to ${bob.username}: Ann is on leave`,
-      data: { task: task.documentId, run: run.documentId, reason: 'Ann is on leave' },
+      entityUid: TASK_UID,
+      summary: `Verify payment (prepaid-plan) reassigned from ${ann.username} to ${bob.username}: Ann is on leave`,
+      data: { task: task.documentId, run: run.documentId, process: 'prepaid-plan', reason: 'Ann is on leave' },
     });
 
     // The task is Bob's now: Ann can neither give it back nor complete it.

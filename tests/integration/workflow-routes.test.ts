@@ -76,6 +76,7 @@ test('the open tasks of the caller role, in every process, named and with their 
     claimedBy: null,
     claimedAt: null,
     run: run.documentId,
+    subject: null,
   });
   // Customer Success has no Finance task in its list.
   const theirs = await get(customerSuccess, '/tasks');
@@ -128,8 +129,9 @@ test('complete: the run moves on and is answered; a rejection needs a note; a do
     state: 'waiting',
     currentStep: 'quality-check',
     subject: { type: 'api::service-plan.service-plan', documentId: run.servicePlan.documentId },
-    context: { kind: 'new', invoice: { documentId: invoice.documentId, state: 'Paid' } },
+    context: { kind: 'new', invoice: { documentId: invoice.documentId, number: invoice.number } },
   });
+  expect(await strapi.db.query('api::invoice.invoice').findOne({ where: { documentId: invoice.documentId } })).toMatchObject({ state: 'Paid' });
   const verify = done.body.data.steps.find((step: any) => step.id === 'verify-payment');
   expect(verify).toMatchObject({ kind: 'human-task', title: 'Verify payment authorization', state: 'done' });
   await refusedUnchanged(() => post(finance, `/tasks/${task.documentId}/complete`, { outcome: 'approved', note: 'again' }), 409);
@@ -150,7 +152,8 @@ test('a rejection completes the run with the outcome rejected, the steps after i
   expect(rejected.status).toBe(200);
   const ended = (await get(finance, `/runs/${run.documentId}`)).body.data;
   expect(rejected.body.data).toEqual(ended);
-  expect(ended).toMatchObject({ state: 'completed', outcome: 'rejected', currentStep: null, context: { invoice: { state: 'Void' } } });
+  expect(ended).toMatchObject({ state: 'completed', outcome: 'rejected', currentStep: null, context: { invoice: { documentId: run.invoice.documentId } } });
+  expect(await strapi.db.query('api::invoice.invoice').findOne({ where: { documentId: run.invoice.documentId } })).toMatchObject({ state: 'Void' });
   expect(ended.steps.filter((step: any) => step.state === 'skipped')).toHaveLength(8);
 });
 
