@@ -152,17 +152,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     published_at: stamp(now),
   });
 
-  /**
-   * A new record's row as the query engine creates it (the engine's runs and tasks): its
-   * attributes, a document id, and `now` as its creation and change; no publication.
-   */
-  const recordRow = (uid: string, data: Record<string, unknown>, now: Date, id: string = documentId()) => ({
-    document_id: id,
-    ...rowOf(uid, data),
-    created_at: stamp(now),
-    updated_at: stamp(now),
-  });
-
   const tableOf = (uid: string): string => strapi.db.metadata.get(uid).tableName;
 
   /** The link table of a relation, from Strapi's metadata: its table, its columns, and its order columns if it keeps any. */
@@ -310,7 +299,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .insert(
             rows.map((r) => {
               const key = openKeyOf(r.servicePlan.documentId);
-              return recordRow(
+              return documentRow(
                 RUN_UID,
                 {
                   processId: definition.id,
@@ -394,7 +383,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       const taskIds = ids(
         await trx(tableOf(TASK_UID))
-          .insert(tasks.map((t) => recordRow(TASK_UID, t.row, now)))
+          .insert(tasks.map((t) => documentRow(TASK_UID, t.row, now)))
           .returning('id'),
       );
       const taskRun = linkOf(TASK_UID, 'run');
