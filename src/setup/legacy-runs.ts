@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { findStep, tasksOf } from '../plugins/workflows/server/src/domain/definition';
+import { stepTaskTitle, waitingForTasks } from '../plugins/workflows/server/src/domain/rows';
 import type { StepDefinition, WorkflowDefinition } from '../plugins/workflows/server/src/domain/definition';
 import { isOpen } from '../plugins/workflows/server/src/domain/progress';
 import type { RunOutcome, RunState, RunStep, StepActor } from '../plugins/workflows/server/src/domain/progress';
@@ -102,14 +103,8 @@ const keyOf = (servicePlanDocumentId: string) => `${SERVICE_PLAN_UID}:${serviceP
 const taskTitle = (step: StepDefinition | undefined, type: string): string => {
   if (!step) return type;
   const declared = tasksOf(step).find((task) => task.type === type) ?? tasksOf(step)[0];
-  return declared?.title ?? step.title;
+  return declared ? stepTaskTitle(step, declared) : step.title;
 };
-
-/** What the runner says a human step waits for. */
-const waitingFor = (definition: WorkflowDefinition, step: StepDefinition) =>
-  `Waiting for ${tasksOf(step)
-    .map((task) => `${task.title ?? step.title} (${definition.roles[task.role]?.label ?? task.role})`)
-    .join(' and ')}`;
 
 /** The run's step records as the engine's progression and runner write them. */
 export const engineSteps = (definition: WorkflowDefinition, run: { state: RunState; currentStep: string | null; steps: readonly StoredStep[] }): RunStep[] =>
@@ -125,7 +120,7 @@ export const engineSteps = (definition: WorkflowDefinition, run: { state: RunSta
       startedAt: record.startedAt ?? null,
       endedAt: record.endedAt ?? null,
       actor: record.actor ?? null,
-      result: waitsForTask && step ? waitingFor(definition, step) : (record.result ?? null),
+      result: waitsForTask && step ? waitingForTasks(definition, step) : (record.result ?? null),
     };
   });
 

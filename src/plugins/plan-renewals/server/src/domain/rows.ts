@@ -1,5 +1,5 @@
 import { InvoiceTotals, Period, format, money } from '../../../../../domain';
-import { RunProgress, StepActor, StepDefinition, WorkflowDefinition, awaitedTask, findStep, progressRun, startRun, tasksOf } from '../../../../workflows/server/src/domain';
+import { RunProgress, StepActor, StepDefinition, WorkflowDefinition, findStep, progressRun, startRun, waitingForTasks } from '../../../../workflows/server/src/domain';
 
 /**
  * What a run of the pre-paid plan process writes that is the process's own, as pure functions
@@ -54,7 +54,7 @@ export const takenToFirstTask = (definition: WorkflowDefinition, results: Readon
   while (progress.state === 'running') {
     const step = findStep(definition, progress.currentStep)!;
     if (step.kind === 'human-task' && !step.when) {
-      const result = `Waiting for ${tasksOf(step).map((task) => awaitedTask(definition, step, task)).join(' and ')}`;
+      const result = waitingForTasks(definition, step);
       progress = progressRun(definition, progress, { type: 'wait', at, result });
       taken.push({ step, verb: 'waiting', result });
       return { progress, taken };

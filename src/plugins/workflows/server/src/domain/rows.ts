@@ -1,5 +1,5 @@
 import { addBusinessDays } from '../../../../../domain/period';
-import { StepDefinition, TaskDefinition, WorkflowDefinition } from './definition';
+import { StepDefinition, TaskDefinition, WorkflowDefinition, tasksOf } from './definition';
 
 /**
  * What the runner stores for a step, as pure functions from their inputs to the values written:
@@ -21,6 +21,12 @@ export const stepTaskTitle = (step: Pick<StepDefinition, 'title'>, task: Declare
 /** What a run waiting for the task says of it: its title and the label of its role. */
 export const awaitedTask = (definition: Pick<WorkflowDefinition, 'roles'>, step: Pick<StepDefinition, 'title'>, task: DeclaredTask): string =>
   `${stepTaskTitle(step, task)} (${definition.roles[task.role]?.label ?? task.role})`;
+
+/** What a run waiting at a human or parallel step says it waits for: each of the step's tasks. */
+export const waitingForTasks = (definition: Pick<WorkflowDefinition, 'roles'>, step: StepDefinition): string =>
+  `Waiting for ${tasksOf(step)
+    .map((task) => awaitedTask(definition, step, task))
+    .join(' and ')}`;
 
 /**
  * The row of a task a step opens (its run is linked by the caller): open, due its declared

@@ -182,7 +182,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (step.kind === 'human-task' || step.kind === 'parallel' || (step.kind === 'await-signal' && !effect)) {
         if (record.state === 'waiting') return false;
         const waitingFor =
-          step.kind === 'await-signal' ? `Waiting for ${step.signal}` : `Waiting for ${(await getService(strapi, 'tasks').open(run, definition, step)).join(' and ')}`;
+          step.kind === 'await-signal' ? `Waiting for ${step.signal}` : await getService(strapi, 'tasks').open(run, definition, step);
         await apply(run, definition, { type: 'wait', at, result: waitingFor }, 'waiting', waitingFor, actor);
         return false;
       }

@@ -11,7 +11,7 @@ import {
   TaskDefinition,
   WorkflowDefinition,
   actorName,
-  awaitedTask,
+  waitingForTasks,
   claimTask,
   findFollowUp,
   findStep,
@@ -192,15 +192,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Inside the step's transaction: the tasks a human or parallel step opens, each once (by its
      * key), with its due date; answers what the run now waits for, to say so on the step.
      */
-    async open(run: RunRow, definition: WorkflowDefinition, step: StepDefinition): Promise<string[]> {
-      const waitingFor: string[] = [];
+    async open(run: RunRow, definition: WorkflowDefinition, step: StepDefinition): Promise<string> {
       for (const declared of tasksOf(step)) {
         const row = stepTaskRow(run, step, declared, today());
         const existing = await tasks().findOne({ where: { taskKey: row.taskKey } });
         if (!existing) await tasks().create({ data: { ...row, run: run.id } });
-        waitingFor.push(awaitedTask(definition, step, declared));
       }
-      return waitingFor;
+      return waitingForTasks(definition, step);
     },
 
     /**
