@@ -7,6 +7,7 @@ import { isOpen } from '../plugins/workflows/server/src/domain/progress';
 import type { RunOutcome, RunState, RunStep, StepActor } from '../plugins/workflows/server/src/domain/progress';
 import type { TaskDecision } from '../plugins/workflows/server/src/services/registry';
 import { PREPAID_PLAN_PROCESS } from '../plugins/plan-renewals/server/src/domain/process';
+import { LEGACY_RUN_UID, LEGACY_TASK_UID, RUN_UID, TASK_UID, openKeyOf } from '../plugins/plan-renewals/server/src/domain/rows';
 
 /**
  * The pre-paid plan process's runs and the tasks of its human steps are the engine's
@@ -30,10 +31,6 @@ import { PREPAID_PLAN_PROCESS } from '../plugins/plan-renewals/server/src/domain
  * their links are deleted once moved, so a second start finds nothing left to move. Step tasks
  * linked to no run stay where they are: no run could take their outcome.
  */
-const LEGACY_RUN_UID = 'plugin::plan-renewals.run';
-const LEGACY_TASK_UID = 'plugin::plan-renewals.task';
-const RUN_UID = 'plugin::workflows.run';
-const TASK_UID = 'plugin::workflows.task';
 const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
 
 const LEGACY_RUNS = 'plan_renewal_runs';
@@ -96,8 +93,6 @@ interface LegacyTask {
   publishedAt: string | null;
 }
 
-/** The key a run of a service plan holds while open (one open run per plan), and keeps as its run key. */
-const keyOf = (servicePlanDocumentId: string) => `${SERVICE_PLAN_UID}:${servicePlanDocumentId}`;
 
 /** The title a step's task gets, as the engine's tasks service gives it: the declared task's, else the step's. */
 const taskTitle = (step: StepDefinition | undefined, type: string): string => {
@@ -140,7 +135,7 @@ export const moveLegacyRuns = async (strapi: Core.Strapi): Promise<number> => {
   const moveRun = async (run: LegacyRun, own: LegacyTask[]): Promise<number> => {
     const existing: { id: number } | null = await runs().findOne({ where: { documentId: run.documentId }, select: ['id'] });
     if (existing) return existing.id;
-    const key = run.servicePlan ? keyOf(run.servicePlan.documentId) : null;
+    const key = run.servicePlan ? openKeyOf(run.servicePlan.documentId) : null;
     let openKey = isOpen(run.state) ? key : null;
     if (openKey && (await runs().findOne({ where: { openKey }, select: ['documentId'] }))) {
       strapi.log.warn(`Run ${run.documentId} of ${definition.id} moves without its open key: another run of its service plan is open`);

@@ -18,6 +18,9 @@ export const TASK_UID = 'plugin::workflows.task';
 export const LEGACY_RUN_UID = 'plugin::plan-renewals.run';
 export const LEGACY_TASK_UID = 'plugin::plan-renewals.task';
 
+/** The key a run of a service plan holds while open (one open run per plan), and keeps as its run key. */
+export const openKeyOf = (servicePlanDocumentId: string) => `api::service-plan.service-plan:${servicePlanDocumentId}`;
+
 export type RunKind = 'new' | 'renewal';
 
 /** What the first steps record as their result. */

@@ -7,7 +7,7 @@ import { errors } from '@strapi/utils';
 import type { ProcessHandlers, RunView, StepContext, StepEffect } from '../../../../workflows/server/src/services/registry';
 import { ConflictError } from '../errors';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, activationReceipt, stepResults } from '../domain';
+import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, activationReceipt, openKeyOf, stepResults } from '../domain';
 import type { RunKind, RunProgress, RunState, RunStep, StepActor, TaskRole } from '../domain';
 import { RUN_TABLE } from '../../../../workflows/server/src/services/runner';
 import type { RunRow } from '../../../../workflows/server/src/services/runner';
@@ -97,8 +97,6 @@ type EngineRun = Pick<RunRow, 'id' | 'documentId' | 'processVersion' | 'subjectI
   updatedAt: string;
 };
 
-/** The key a run of a service plan holds while open: one open run per plan. */
-export const openKeyOf = (servicePlanDocumentId: string) => `${SERVICE_PLAN_UID}:${servicePlanDocumentId}`;
 
 /**
  * Where the process finds its runs, the one home of these lookups: a run by id, the run that issued
@@ -514,4 +512,4 @@ export const PREPAID_PLAN_HANDLERS = {
   },
 } satisfies ProcessHandlers;
 
-export { RUN_UID, TASK_UID, stepResults };
+export { RUN_UID, TASK_UID, openKeyOf, stepResults };
