@@ -37,6 +37,8 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { client, appDir, benchEnvironment, prepareDatabase, loadApp, median } = require('./support');
+// How the app reads a text value of a JSON column on this database (the compiled copy).
+const { jsonTextSql } = require(path.join(appDir, 'dist', 'src', 'plugins', 'workflows', 'server', 'src', 'context-sql'));
 
 let dropDatabase = async () => undefined;
 let standIn = null;
@@ -91,13 +93,17 @@ const outcome = async (strapi, tag) => {
   const knex = strapi.db.connection;
   const ofBatch = (query, planColumn) => query.whereIn(planColumn, knex('service_plans').select('id').where('document_id', 'like', `bs${tag}-%`));
   const count = async (query) => Number((await query.count({ n: '*' }))[0].n);
-  const runs = knex('plan_renewal_runs as r').join('plan_renewal_runs_service_plan_lnk as l', 'l.run_id', 'r.id').where('r.kind', 'renewal');
+  // The process's renewal runs, in the engine's runs: a plan is their subject, the kind is in their context.
+  const runs = knex('workflow_runs as r')
+    .join('service_plans as sp', 'sp.document_id', 'r.subject_id')
+    .where({ 'r.process_id': 'prepaid-plan', 'r.subject_type': 'api::service-plan.service-plan' })
+    .whereRaw(`${jsonTextSql(strapi, 'r.context', ['kind'])} = ?`, ['renewal']);
   const invoices = knex('invoices as i').join('invoices_service_plan_lnk as l', 'l.invoice_id', 'i.id').where('i.kind', 'renewal');
   return {
-    runs: await count(ofBatch(runs.clone(), 'l.service_plan_id')),
-    renewedPlans: Number((await ofBatch(runs.clone(), 'l.service_plan_id').countDistinct({ n: 'l.service_plan_id' }))[0].n),
-    waiting: await count(ofBatch(runs.clone().where({ 'r.state': 'waiting', 'r.current_step': 'verify-payment' }), 'l.service_plan_id')),
-    failedRuns: await count(ofBatch(runs.clone().where('r.state', 'failed'), 'l.service_plan_id')),
+    runs: await count(ofBatch(runs.clone(), 'sp.id')),
+    renewedPlans: Number((await ofBatch(runs.clone(), 'sp.id').countDistinct({ n: 'sp.id' }))[0].n),
+    waiting: await count(ofBatch(runs.clone().where({ 'r.state': 'waiting', 'r.current_step': 'verify-payment' }), 'sp.id')),
+    failedRuns: await count(ofBatch(runs.clone().where('r.state', 'failed'), 'sp.id')),
     requested: await count(ofBatch(invoices.clone().where({ 'i.state': 'Open', 'i.payment_request': 'requested' }), 'l.service_plan_id')),
     unsent: await count(ofBatch(invoices.clone().where('i.payment_request', 'pending'), 'l.service_plan_id')),
     pending: await count(

@@ -77,10 +77,11 @@ const readInvoice = async (number) => {
        WHERE l.invoice_id = ? AND t.provider = 'stripe' ORDER BY t.id DESC LIMIT 1`,
       [invoice.id],
     );
+    // The run that issued the invoice keeps it in its context (JSON: jsonb on PostgreSQL, text on SQLite).
+    const invoiceOfRun = client === 'postgres' ? `context #>> '{invoice,documentId}'` : `json_extract(context, '$.invoice.documentId')`;
     const [run] = await query(
-      `SELECT r.document_id FROM plan_renewal_runs r JOIN plan_renewal_runs_invoice_lnk l ON l.run_id = r.id
-       WHERE l.invoice_id = ? ORDER BY r.id DESC LIMIT 1`,
-      [invoice.id],
+      `SELECT document_id FROM workflow_runs WHERE process_id = 'prepaid-plan' AND ${invoiceOfRun} = ? ORDER BY id DESC LIMIT 1`,
+      [invoice.document_id],
     );
     return { ...invoice, intentId: payment?.provider_reference ?? `pi_sim_${invoice.number.replace(/-/g, '')}`, run: run?.document_id ?? null };
   } finally {

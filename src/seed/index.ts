@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { CalendarDate, addCalendarMonths, addDays, counted } from '../domain';
 import { at } from '../plugins/plan-renewals/server/src/clock';
 import { ownService } from '../plugins/plan-renewals/server/src/utils';
-import type { InvoiceRecord, LoadedRun, PrepaidTask, ServicePlanRecord } from '../plugins/plan-renewals/server/src/services/steps';
+import type { InvoiceRecord, PrepaidRun, PrepaidTask, ServicePlanRecord } from '../plugins/plan-renewals/server/src/services/steps';
 import { runAs } from '../guards/actor';
 import { readEnvironment } from '../setup/environment';
 import { seedApprovals } from './approvals';
@@ -71,11 +71,11 @@ export const seedDemoDataIfEmpty = async (strapi: Core.Strapi): Promise<void> =>
 /** Runs `work` at 09:00 UTC of `date`, as the process's clock sees it. */
 const on = <T>(date: CalendarDate, work: () => Promise<T>, hour = 9) => at(new Date(`${date}T${String(hour).padStart(2, '0')}:00:00.000Z`), work);
 
-const openTask = (strapi: Core.Strapi, run: { documentId: string }, stepId: string): Promise<PrepaidTask> =>
-  strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { documentId: run.documentId }, stepId, state: 'open' } });
+const openTask = async (strapi: Core.Strapi, run: { documentId: string }, stepId: string): Promise<PrepaidTask> =>
+  (await ownService(strapi, 'follow-ups').list({ run: run.documentId, state: 'open' })).find((task) => task.stepId === stepId)!;
 
 /** The counter payment, Finance's approval and Customer Success's check of a run, on `date`. */
-const payAndActivate = async (strapi: Core.Strapi, run: LoadedRun, date: CalendarDate) => {
+const payAndActivate = async (strapi: Core.Strapi, run: PrepaidRun, date: CalendarDate) => {
   const engine = ownService(strapi, 'engine');
   const invoice = (await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice!.documentId })) as InvoiceRecord;
   await on(date, () => engine.recordManualPayment(invoice.documentId, { amountMinor: invoice.totalMinor, currency: invoice.currency, reference: `COUNTER-${invoice.number}` }), 9);

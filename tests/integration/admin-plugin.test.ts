@@ -216,7 +216,7 @@ describe('a renewal through the admin routes', () => {
     await call(finance, 'POST', `/tasks/${task.documentId}/complete`, { outcome: 'rejected', note: 'card stolen' });
     const refused = await call(finance, 'POST', `/runs/${started.body.data.documentId}/retry`, {});
     // A rejection completes the run (outcome `rejected`): there is nothing to retry, a new run is the way.
-    expect([refused.status, refused.body.error.message]).toEqual([409, 'A completed run has no failed step to retry']);
+    expect([refused.status, refused.body.error.message]).toEqual([409, `Run ${started.body.data.documentId} is completed: it has no failed step to retry`]);
   });
 
   test('settings say whether Stripe and SendGrid are configured without showing a secret', async () => {
@@ -235,7 +235,7 @@ describe('a renewal through the admin routes', () => {
     const superAdmin = await adminWith({ roleCode: 'strapi-super-admin' });
     const before = await snapshot(strapi);
     const edit = await http(strapi)
-      .put(`/content-manager/collection-types/plugin::plan-renewals.run/${started.body.data.documentId}`)
+      .put(`/content-manager/collection-types/plugin::workflows.run/${started.body.data.documentId}`)
       .set('Authorization', `Bearer ${superAdmin}`)
       .send({ state: 'completed' });
     expect(edit.status).toBeGreaterThanOrEqual(400);

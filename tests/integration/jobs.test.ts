@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { appModule, createActivePlan, createCustomer, createPlan } from '../harness/fixtures';
+import { SERVICE_PLAN_UID, WORKFLOW_TASK_UID, openStepTaskOf, prepaidRun, prepaidRunsOf } from '../harness/prepaid-runs';
 
 /** Each scheduled job's effect, run through `runNow` as `npm run job` and the API do. */
 let strapi: Core.Strapi;
@@ -26,16 +27,18 @@ test('renewals-due starts one renewal per plan period within the lead time, neve
   const manual = await activePlan(5, { autoRenew: false });
   const first = await jobs().runNow('renewals-due');
   expect(first.outcome).toMatch(/^1 renewal run started/);
-  const runsOf = (servicePlan: any) => strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { id: servicePlan.id } } });
+  const runsOf = (servicePlan: any) => prepaidRunsOf(strapi, servicePlan.documentId);
   expect(await runsOf(due.servicePlan)).toHaveLength(1);
   expect(await runsOf(later.servicePlan)).toHaveLength(0);
   expect(await runsOf(manual.servicePlan)).toHaveLength(0);
   const [run] = await runsOf(due.servicePlan);
   // The wave's run records its process and the version it started on, as a run started by hand does.
   expect([run.kind, run.periodStart, run.processId, run.processVersion]).toEqual(['renewal', shift(10), 'prepaid-plan', 1]);
+  expect([run.subjectType, run.openKey]).toEqual([SERVICE_PLAN_UID, `${SERVICE_PLAN_UID}:${due.servicePlan.documentId}`]);
 
   // The payment is rejected (the run ends, rejected): the plan is Active and due again, but that period had its run.
-  const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { id: run.id } } });
+  const task = await openStepTaskOf(strapi, run.documentId);
+  expect(task).toMatchObject({ stepId: 'verify-payment', type: 'verify-payment', role: 'finance' });
   const rejected = await http(strapi)
     .post(`/api/plan-renewals/tasks/${task.documentId}/complete`)
     .set('Authorization', `Bearer ${finance}`)
@@ -71,12 +74,13 @@ test('stuck-runs resumes a run left mid-step', async () => {
     .post('/api/plan-renewals/purchases')
     .set('Authorization', `Bearer ${customerSuccess}`)
     .send({ customer: customer.documentId, plan: plan.code });
-  const run = await strapi.db.query('plugin::plan-renewals.run').findOne({ where: { servicePlan: { customer: { id: customer.id } } } });
+  const servicePlan = await strapi.db.query(SERVICE_PLAN_UID).findOne({ where: { customer: { id: customer.id } } });
+  const [run] = await prepaidRunsOf(strapi, servicePlan.documentId);
   expect([run.state, run.currentStep]).toEqual(['running', 'calculate-total']);
   expect((await jobs().runNow('stuck-runs')).outcome).toBe('0 stuck runs resumed'); // too recent to be stuck
   const later = new Date(Date.now() + 16 * 60_000);
   expect((await jobs().runNow('stuck-runs', later)).outcome).toBe('1 stuck run resumed');
-  const resumed = await strapi.db.query('plugin::plan-renewals.run').findOne({ where: { id: run.id } });
+  const resumed = (await prepaidRun(strapi, run.documentId))!;
   expect([resumed.state, resumed.currentStep]).toEqual(['waiting', 'verify-payment']);
 });
 
@@ -87,8 +91,9 @@ test('overdue-tasks escalates each overdue task once, by email to its role, with
     .post('/api/plan-renewals/purchases')
     .set('Authorization', `Bearer ${customerSuccess}`)
     .send({ customer: customer.documentId, plan: plan.code });
-  const task = await strapi.db.query('plugin::plan-renewals.task').findOne({ where: { run: { documentId: bought.body.data.run.documentId } } });
-  await strapi.db.query('plugin::plan-renewals.task').update({ where: { id: task.id }, data: { dueDate: shift(-2) } });
+  const task = await openStepTaskOf(strapi, bought.body.data.run.documentId);
+  expect(task.stepId).toBe('verify-payment');
+  await strapi.db.query(WORKFLOW_TASK_UID).update({ where: { id: task.id }, data: { dueDate: shift(-2) } });
   const outcome = (await jobs().runNow('overdue-tasks')).outcome;
   expect(outcome).toMatch(/^[1-9]\d* overdue tasks? escalated/);
   const financeUsers = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'finance' } } });

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createActivePlan, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
+import { prepaidRun, prepaidRunsOf, stepTasksOf } from '../harness/prepaid-runs';
 
 /** A purchase, a renewal and a rejection driven through the HTTP API by Finance and Customer Success. */
 let strapi: Core.Strapi;
@@ -50,7 +51,9 @@ const completedPurchase = async (): Promise<any> => {
   await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'approved' });
   const check = await openTask(customerSuccess, run.documentId);
   await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
-  return strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: run.documentId, populate: ['servicePlan'] });
+  const stored = await prepaidRun(strapi, run.documentId);
+  expect(stored).toMatchObject({ state: 'completed', outcome: 'accepted' });
+  return stored;
 };
 
 test('a new purchase runs all thirteen steps to completed', async () => {
@@ -93,7 +96,7 @@ test('a new purchase runs all thirteen steps to completed', async () => {
   const check = await openTask(customerSuccess, started.documentId);
   const badOutcome = await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'approved' });
   expect(badOutcome.status).toBe(400);
-  expect(badOutcome.body.error.message).toMatch('must be passed or failed');
+  expect(badOutcome.body.error.message).toMatch('must be one of passed, failed, not approved');
   const passed = await http(strapi).post(`${api}/tasks/${check.documentId}/complete`).set(as(customerSuccess)).send({ outcome: 'passed' });
   expect(passed.status).toBe(200);
   expect(passed.body.data.state).toBe('completed');
@@ -112,9 +115,7 @@ test('a new purchase runs all thirteen steps to completed', async () => {
   expect(emails[0].state).toBe('preview'); // no SENDGRID_API_KEY in this test: kept for preview
   expect(emails[0].text).toMatch(/Total paid: USD 654.29/);
   expect(emails[0].text).toMatch(/Payment reference: manual COUNTER-0042/);
-  const tasks = await strapi.db
-    .query('plugin::plan-renewals.task')
-    .findMany({ where: { run: { documentId: started.documentId } }, orderBy: { id: 'asc' } });
+  const tasks = await stepTasksOf(strapi, started.documentId);
   expect(tasks.map((t: any) => [t.type, t.state, t.outcome])).toEqual([
     ['verify-payment', 'completed', 'approved'],
     ['quality-check', 'completed', 'passed'],
@@ -198,7 +199,7 @@ test('Finance rejecting the payment voids the invoice, cancels a new purchase an
     .set(as(finance))
     .send({ outcome: 'rejected', note: 'cheque bounced' });
   expect(rejected.status).toBe(200);
-  const stored: any = await strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId: run.documentId });
+  const stored: any = await prepaidRun(strapi, run.documentId);
   // A decision, not an error: the run is completed with the outcome `rejected`, the steps after
   // the payment check skipped, each saying why.
   expect([stored.state, stored.outcome, stored.currentStep]).toEqual(['completed', 'rejected', null]);
@@ -206,8 +207,8 @@ test('Finance rejecting the payment voids the invoice, cancels a new purchase an
   expect([states['create-invoice'], states['verify-payment'], states['check-payment'], states['monthly-report']]).toEqual(['done', 'rejected', 'skipped', 'skipped']);
   expect(stored.steps.find((step: any) => step.id === 'activate-plan').result).toBe('Skipped: the run was rejected at "Verify payment authorization"');
   expect(
-    (await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: run.documentId, action: 'run.step-rejected' } })).map((entry: any) => entry.summary),
-  ).toEqual(['Purchase step "Verify payment authorization" rejected: rejected: cheque bounced']);
+    (await strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: run.documentId, action: 'run.step-rejected' } })).map((entry: any) => [entry.entityUid, entry.summary]),
+  ).toEqual([['plugin::workflows.run', 'Pre-paid plan purchase or renewal: step "Verify payment authorization" rejected: rejected: cheque bounced']]);
   const invoice: any = await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId });
   expect(invoice.state).toBe('Void');
   const plan: any = await strapi.documents('api::service-plan.service-plan').findOne({ documentId: servicePlan.documentId });
@@ -239,9 +240,7 @@ test('two renewal requests at the same moment open one run', async () => {
 
   const responses = await Promise.all([http(strapi).post(url).set(as(finance)), http(strapi).post(url).set(as(customerSuccess))]);
   expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
-  const runs = await strapi.db
-    .query('plugin::plan-renewals.run')
-    .findMany({ where: { servicePlan: { documentId: stored.servicePlan.documentId }, kind: 'renewal' } });
+  const runs = await prepaidRunsOf(strapi, stored.servicePlan.documentId, { kind: 'renewal' });
   expect(runs).toHaveLength(1);
   const conflict = responses.find((r) => r.status === 409)!;
   expect(conflict.body.error.details.run).toBe(runs[0].documentId);

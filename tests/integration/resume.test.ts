@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, startStrapi, stopStrapi } from '../harness/strapi';
 import { appModule, createCustomer, createPlan } from '../harness/fixtures';
+import { prepaidRunsOf, stepTasksOf } from '../harness/prepaid-runs';
 
 /**
  * Crash and resume: the process is made to fail inside each step in turn (which rolls that step's
@@ -58,8 +59,9 @@ test.each(steps().map((s) => s.id))('a crash inside %s loses nothing and repeats
   }
 
   const servicePlan = await planOf();
-  const runRow = await strapi.db.query('plugin::plan-renewals.run').findOne({ where: { servicePlan: { id: servicePlan.id } } });
-  const runId = runRow.documentId;
+  const runRows = await prepaidRunsOf(strapi, servicePlan.documentId);
+  expect(runRows).toHaveLength(1);
+  const runId = runRows[0].documentId;
   const drive = async () => {
     let run = await engine().advance(runId);
     for (let guard = 0; run.state !== 'completed' && guard < 6; guard += 1) {
@@ -95,7 +97,7 @@ test.each(steps().map((s) => s.id))('a crash inside %s loses nothing and repeats
   expect(invoices).toHaveLength(1);
   expect(invoices[0].state).toBe('Paid');
   expect(invoices[0].transactions).toHaveLength(1);
-  const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { run: { documentId: runId } } });
+  const tasks = await stepTasksOf(strapi, runId);
   expect(tasks.map((t: any) => t.type).sort()).toEqual(['quality-check', 'verify-payment']);
   const emails = await strapi.db.query('plugin::workflows.message').findMany({ where: { run: runId } });
   expect(emails).toHaveLength(1);

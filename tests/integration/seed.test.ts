@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { appModule } from '../harness/fixtures';
+import { PREPAID_PROCESS_ID, SERVICE_PLAN_UID, WORKFLOW_RUN_UID, WORKFLOW_TASK_UID, prepaidRunsOf } from '../harness/prepaid-runs';
 
 /** The demo data: seeded on first start of an empty database, realistic, consistent, idempotent. */
 let strapi: Core.Strapi;
@@ -26,23 +27,29 @@ test('the first start of an empty database seeds an auto repair shop, through th
   }
   expect(await count('api::invoice.invoice')).toBe(14);
   expect(await count('api::invoice.invoice', { kind: 'renewal' })).toBe(2);
-  // Purchases and renewals are runs: twelve purchases and two renewals, each with its thirteen steps.
-  expect(await count('plugin::plan-renewals.run', { kind: 'new' })).toBe(12);
-  expect(await count('plugin::plan-renewals.run', { kind: 'renewal' })).toBe(2);
+  // Purchases and renewals are runs of the engine: twelve purchases and two renewals, each with its thirteen steps.
+  const runs = await strapi.db.query(WORKFLOW_RUN_UID).findMany({ where: { processId: PREPAID_PROCESS_ID } });
+  expect(runs.filter((run: any) => run.context?.kind === 'new')).toHaveLength(12);
+  expect(runs.filter((run: any) => run.context?.kind === 'renewal')).toHaveLength(2);
+  expect(runs).toHaveLength(14);
+  expect(runs.every((run: any) => run.subjectType === SERVICE_PLAN_UID && run.steps.length === 13)).toBe(true);
   // Ten accepted; one purchase whose payment Finance rejected ends completed with that outcome.
-  expect(await count('plugin::plan-renewals.run', { state: 'completed' })).toBe(11);
-  expect(await count('plugin::plan-renewals.run', { state: 'completed', outcome: 'rejected' })).toBe(1);
+  expect(await count(WORKFLOW_RUN_UID, { processId: PREPAID_PROCESS_ID, state: 'completed' })).toBe(11);
+  expect(await count(WORKFLOW_RUN_UID, { processId: PREPAID_PROCESS_ID, state: 'completed', outcome: 'rejected' })).toBe(1);
+  // Nothing is written where the process kept its runs and tasks before.
+  expect(await count('plugin::plan-renewals.run')).toBe(0);
+  expect(await count('plugin::plan-renewals.task')).toBe(0);
 });
 
 test('nothing the UI cannot explain: every open plan has its open run, every PastDue plan its Finance task', async () => {
   const plans = await strapi.db.query('api::service-plan.service-plan').findMany({ populate: { invoices: true } });
   for (const plan of plans) {
-    const runs = await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { id: plan.id } } });
+    const runs = await prepaidRunsOf(strapi, plan.documentId);
     expect(runs.length).toBeGreaterThan(0);
     if (plan.state === 'Processing') {
-      const open = runs.find((run: any) => run.openKey === plan.documentId);
+      const open = runs.find((run: any) => run.openKey === `${SERVICE_PLAN_UID}:${plan.documentId}`);
       expect(open).toBeTruthy();
-      expect(await count('plugin::plan-renewals.task', { run: { id: open.id }, state: 'open' })).toBe(1);
+      expect(await count(WORKFLOW_TASK_UID, { run: { id: open!.id }, state: 'open' })).toBe(1);
     }
     if (plan.state === 'PastDue') {
       const owed = plan.invoices.find((i: any) => i.kind === 'renewal' && i.state === 'Open');

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { http, signInStaff, snapshot, startStrapi, stopStrapi } from '../harness/strapi';
 import { createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
+import { prepaidRun, prepaidRunsOf, stepTasksOf } from '../harness/prepaid-runs';
 import { OLD_SECRET, StripeStandIn, acknowledge, checkoutCompleted, deliver, drainInbox, intentEvent, newId, signature, startStripe, stopStripe, stripeEvent } from '../harness/stripe';
 
 /**
@@ -31,7 +32,13 @@ const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 const invoiceOf = (documentId: string): Promise<any> =>
   strapi.documents('api::invoice.invoice').findOne({ documentId, populate: ['transactions'] }) as any;
-const runOf = (documentId: string): Promise<any> => strapi.documents('plugin::plan-renewals.run' as any).findOne({ documentId }) as any;
+const runOf = (documentId: string): Promise<any> => prepaidRun(strapi, documentId);
+/** The one renewal run of a service plan. */
+const renewalRunOf = async (servicePlanDocumentId: string): Promise<any> => {
+  const runs = await prepaidRunsOf(strapi, servicePlanDocumentId, { kind: 'renewal' });
+  expect(runs).toHaveLength(1);
+  return runs[0];
+};
 const planOf = (documentId: string): Promise<any> => strapi.documents('api::service-plan.service-plan').findOne({ documentId }) as any;
 const stripeTransactions = (invoice: any) => invoice.transactions.map((t: any) => [t.state, t.providerReference]);
 const inboxRow = (eventId: string): Promise<any> => strapi.db.query('plugin::plan-renewals.stripe-event').findOne({ where: { eventId } });
@@ -667,10 +674,7 @@ describe('the renewal wave', () => {
     const charges = stripe.received.filter((r) => r.path === '/v1/payment_intents');
     expect(charges).toHaveLength(3);
     for (const card of cards) {
-      const [run]: any[] = await strapi.db.query('plugin::plan-renewals.run').findMany({
-        where: { servicePlan: { documentId: card.servicePlanId }, kind: 'renewal' },
-        populate: ['invoice'],
-      });
+      const run = await renewalRunOf(card.servicePlanId);
       const invoice = await invoiceOf(run.invoice.documentId);
       const customer: any = await strapi.documents('api::customer.customer').findOne({ documentId: card.customer.documentId });
       const charge = charges.filter((c) => c.params.metadata.invoice === invoice.documentId);
@@ -698,14 +702,14 @@ describe('the renewal wave', () => {
       expect(withoutActor(await auditOf(run.documentId, customer))).toEqual(withoutActor(await auditOf(alone.run.documentId, aloneCustomer)));
       expect((await auditOf(invoice.documentId, customer)).slice(0, 1)).toEqual([['invoice.created', 'Invoice created as Open', 'system']]);
       expect((await auditOf(card.servicePlanId, customer)).pop()).toEqual(['service-plan.status-changed', 'Service plan Active -> Processing', 'system']);
-      const tasks = await strapi.db.query('plugin::plan-renewals.task').findMany({ where: { run: { documentId: run.documentId } } });
+      const tasks = await stepTasksOf(strapi, run.documentId);
       expect(tasks.map((t: any) => [t.type, t.role, t.state, t.taskKey])).toEqual([['verify-payment', 'finance', 'open', `${run.documentId}:verify-payment`]]);
       expect((await planOf(card.servicePlanId)).state).toBe('Processing');
     }
 
     // Stripe's webhook alone takes a wave's renewal to the end, as any other.
     const [first, second] = cards;
-    const run: any = (await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { documentId: first.servicePlanId }, kind: 'renewal' }, populate: ['invoice'] }))[0];
+    const run = await renewalRunOf(first.servicePlanId);
     const invoice = await invoiceOf(run.invoice.documentId);
     expect((await deliver(strapi, intentEvent('payment_intent.succeeded', invoice, { id: invoice.transactions[0].providerReference, off_session: true }))).status).toBe(200);
     expect((await invoiceOf(invoice.documentId)).state).toBe('Paid');
@@ -713,7 +717,7 @@ describe('the renewal wave', () => {
     expect([(await planOf(first.servicePlanId)).state, (await planOf(first.servicePlanId)).startDate]).toEqual(['Active', dueOn]);
 
     // Never two runs for one period: a rejected renewal puts its plan back, due again, and nothing starts.
-    const rejectedRun: any = (await strapi.db.query('plugin::plan-renewals.run').findMany({ where: { servicePlan: { documentId: second.servicePlanId }, kind: 'renewal' } }))[0];
+    const rejectedRun = await renewalRunOf(second.servicePlanId);
     const task = (await http(strapi).get(`${api}/tasks`).set(as(finance))).body.data.find((t: any) => t.run === rejectedRun.documentId);
     expect((await http(strapi).post(`${api}/tasks/${task.documentId}/complete`).set(as(finance)).send({ outcome: 'rejected', note: 'the customer asked to stop' })).status).toBe(200);
     expect((await planOf(second.servicePlanId)).state).toBe('Active');

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createActivePlan, createCustomer, createPlan, setRenewalLeadDays } from '../harness/fixtures';
+import { WORKFLOW_TASK_UID, openStepTaskOf, prepaidRun, prepaidRunsOf, stepTasksOf } from '../harness/prepaid-runs';
 import { http, signIn, signInAdmin, startStrapi, stopStrapi } from '../harness/strapi';
 
 /**
@@ -14,8 +15,7 @@ let strapi: Core.Strapi;
 let plan: any;
 
 const api = '/api/plan-renewals';
-const TASK_UID = 'plugin::plan-renewals.task';
-const RUN_UID = 'plugin::plan-renewals.run';
+const TASK_UID = WORKFLOW_TASK_UID;
 
 interface Staff {
   jwt: string;
@@ -62,7 +62,7 @@ beforeAll(async () => {
 afterAll(() => stopStrapi(strapi));
 
 const taskRow = (documentId: string): Promise<any> => strapi.db.query(TASK_UID).findOne({ where: { documentId } });
-const runRow = (documentId: string): Promise<any> => strapi.db.query(RUN_UID).findOne({ where: { documentId } });
+const runRow = (documentId: string): Promise<any> => prepaidRun(strapi, documentId);
 const auditOf = (documentId: string): Promise<any[]> =>
   strapi.db.query('api::audit-log.audit-log').findMany({ where: { entityDocumentId: documentId }, orderBy: { id: 'asc' } });
 
@@ -72,7 +72,8 @@ const purchase = async (who: Staff = cy) => {
   const response = await post(who, '/purchases', { customer: customer.documentId, plan: plan.code, paymentMethod: 'manual' });
   expect(response.status).toBe(201);
   const run = response.body.data.run;
-  const task = await strapi.db.query(TASK_UID).findOne({ where: { run: { documentId: run.documentId }, state: 'open' } });
+  const task = await openStepTaskOf(strapi, run.documentId);
+  expect(task).toMatchObject({ stepId: 'verify-payment', type: 'verify-payment', role: 'finance', state: 'open' });
   return { run, task };
 };
 
@@ -110,7 +111,8 @@ describe('claim', () => {
       actorType: 'user',
       actorId: ann.actor.id,
       changes: { claimedBy: { before: null, after: ann.actor } },
-      summary: `verify-payment task claimed by ${ann.username}`,
+      entityUid: TASK_UID,
+      summary: `Verify payment (prepaid-plan) claimed by ${ann.username}`,
     });
 
     const taken = await refusedUnchanged(() => post(bob, `/tasks/${task.documentId}/claim`), 409, `already claimed by ${ann.username}`);
@@ -213,7 +215,7 @@ describe('separation of duties', () => {
     const { run, task } = await purchase(cy);
     await pay(run);
     expect((await post(ann, `/tasks/${task.documentId}/complete`, { outcome: 'approved' })).status).toBe(200);
-    const check = await strapi.db.query(TASK_UID).findOne({ where: { run: { documentId: run.documentId }, type: 'quality-check' } });
+    const [check] = await stepTasksOf(strapi, run.documentId, { type: 'quality-check' });
     const passed = await post(cy, `/tasks/${check.documentId}/complete`, { outcome: 'passed' });
     expect([passed.status, passed.body.data.state]).toEqual([200, 'completed']);
   });
@@ -226,7 +228,7 @@ describe('separation of duties', () => {
     expect(started.status).toBe(201);
     const run = started.body.data;
     expect((await runRow(run.documentId)).startedBy).toEqual(starter.actor);
-    const task = await strapi.db.query(TASK_UID).findOne({ where: { run: { documentId: run.documentId }, state: 'open' } });
+    const task = await openStepTaskOf(strapi, run.documentId);
     await pay(run);
     await refusedUnchanged(() => starter.call('post', `/tasks/${task.documentId}/complete`, { outcome: 'approved' }), 403, 'Separation of duties: you started this run');
     const done = await other.call('post', `/tasks/${task.documentId}/complete`, { outcome: 'approved' });
@@ -237,9 +239,11 @@ describe('separation of duties', () => {
     const { servicePlan } = await createActivePlan(strapi, 3);
     const ran = await post(ann, '/jobs/renewals-due/run');
     expect(ran.status).toBe(200);
-    const [row]: any[] = await strapi.db.query(RUN_UID).findMany({ where: { servicePlan: { documentId: servicePlan.documentId }, kind: 'renewal' }, populate: ['invoice'] });
+    const renewals = await prepaidRunsOf(strapi, servicePlan.documentId, { kind: 'renewal' });
+    expect(renewals).toHaveLength(1);
+    const [row] = renewals;
     expect(row.startedBy).toEqual({ type: 'system', name: 'job renewals-due' });
-    const task = await strapi.db.query(TASK_UID).findOne({ where: { run: { documentId: row.documentId }, state: 'open' } });
+    const task = await openStepTaskOf(strapi, row.documentId);
     await pay(row);
     expect((await post(ann, `/tasks/${task.documentId}/complete`, { outcome: 'approved' })).status).toBe(200);
   });
@@ -260,8 +264,9 @@ describe('reassignment by an admin', () => {
       actorType: 'admin',
       actorId: supervisor.actor.id,
       changes: { claimedBy: { before: ann.actor, after: bob.actor } },
-      summary: `verify-payment task reassigned from ${ann.username} to ${bob.username}: Ann is on leave`,
-      data: { task: task.documentId, run: run.documentId, reason: 'Ann is on leave' },
+      entityUid: TASK_UID,
+      summary: `Verify payment (prepaid-plan) reassigned from ${ann.username} to ${bob.username}: Ann is on leave`,
+      data: { task: task.documentId, run: run.documentId, process: 'prepaid-plan', reason: 'Ann is on leave' },
     });
 
     // The task is Bob's now: Ann can neither give it back nor complete it.
@@ -370,7 +375,7 @@ describe("Finance's follow-ups (the engine's tasks of the process)", () => {
     await refusedUnchanged(() => post(ann, `/tasks/${task.documentId}/complete`, { outcome: 'approved' }), 400, 'must be one of resolved, dismissed');
     const closed = await post(ann, `/tasks/${task.documentId}/complete`, { outcome: 'resolved', note: 'evidence sent to Stripe' });
     expect([closed.status, closed.body.data]).toEqual([200, null]);
-    expect(await strapi.db.query('plugin::workflows.task').findOne({ where: { documentId: task.documentId } })).toMatchObject({ state: 'completed', outcome: 'resolved', note: 'evidence sent to Stripe', completedBy: ann.actor });
+    expect(await strapi.db.query(TASK_UID).findOne({ where: { documentId: task.documentId } })).toMatchObject({ state: 'completed', outcome: 'resolved', note: 'evidence sent to Stripe', completedBy: ann.actor });
     // The run it is about did not move.
     expect(await runRow(run.documentId)).toMatchObject({ state: 'waiting', currentStep: 'verify-payment' });
     expect((await auditOf(task.documentId)).map((e) => e.action)).toEqual(['task.claimed', 'task.completed']);

@@ -43,20 +43,20 @@ const IGNORED = new Set(['plan_renewal_stripe_pace', 'strapi_core_store_settings
 
 /** Which table's ids a column holds, for the columns that are not `id` itself. */
 const ENTITY_TABLES: Record<string, string> = {
-  run: 'plan_renewal_runs',
+  run: 'workflow_runs',
   invoice: 'invoices',
   service_plan: 'service_plans',
   customer: 'customers',
   transaction: 'transactions',
-  task: 'plan_renewal_tasks',
+  task: 'workflow_tasks',
   cmp: 'components_billing_invoice_lines',
 };
 const TABLE_OF_UID: Record<string, string> = {
   'api::invoice.invoice': 'invoices',
   'api::service-plan.service-plan': 'service_plans',
   'api::transaction.transaction': 'transactions',
-  'plugin::plan-renewals.run': 'plan_renewal_runs',
-  'plugin::plan-renewals.task': 'plan_renewal_tasks',
+  'plugin::workflows.run': 'workflow_runs',
+  'plugin::workflows.task': 'workflow_tasks',
 };
 const MOMENT_COLUMNS = new Set(['created_at', 'updated_at', 'published_at', 'occurred_at', 'payment_requested_at']);
 
@@ -223,18 +223,21 @@ test('a renewal opened by the wave writes the rows the engine writes for it, row
       'invoices_cmps',
       'invoices_customer_lnk',
       'invoices_service_plan_lnk',
-      'plan_renewal_runs',
-      'plan_renewal_runs_invoice_lnk',
-      'plan_renewal_runs_service_plan_lnk',
-      'plan_renewal_tasks',
-      'plan_renewal_tasks_run_lnk',
       'service_plans',
       'stripe requests',
       'transactions',
       'transactions_invoice_lnk',
+      'workflow_runs',
+      'workflow_tasks',
+      // The step task's link to its run, where Strapi keeps the relation.
+      (strapi.db.metadata.get('plugin::workflows.task').attributes.run as any).joinTable.name,
     ]),
   );
-  expect(byEngine.plan_renewal_runs.map((run) => run.started_by)).toEqual([actor]);
+  // The renewal is the engine's run of the process, about the plan, holding the plan's open key.
+  expect(byEngine.workflow_runs.map((run) => [run.process_id, run.subject_type, run.subject_id, run.open_key, run.run_key, run.started_by, run.state, run.current_step])).toEqual([
+    ['prepaid-plan', 'api::service-plan.service-plan', '<service plan>', 'api::service-plan.service-plan:<service plan>', 'api::service-plan.service-plan:<service plan>', actor, 'waiting', 'verify-payment'],
+  ]);
+  expect(byEngine.workflow_tasks.map((task) => [task.step_id, task.type, task.state, task.task_key])).toEqual([['verify-payment', 'verify-payment', 'open', '<workflow_runs:doc1>:verify-payment']]);
   if (process.env.WAVE_PARITY_SHOW) console.log(JSON.stringify(byEngine, null, 1));
   for (const table of Object.keys(byEngine)) expect({ table, rows: byWave[table] }).toEqual({ table, rows: byEngine[table] });
   // The invoice numbers come from the one counter, one after the other.

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { fingerprint } from '../harness/database-state';
 import { createCustomer, createPlan } from '../harness/fixtures';
+import { WORKFLOW_TASK_UID, openStepTaskOf } from '../harness/prepaid-runs';
 import { http, signIn, startStrapi, stopStrapi } from '../harness/strapi';
 
 /**
@@ -16,7 +17,7 @@ let otherFinance: string;
 let customerSuccess: string;
 
 const WF = '/api/workflows';
-const TASK_UID = 'plugin::plan-renewals.task';
+const TASK_UID = WORKFLOW_TASK_UID;
 
 const bearer = (jwt: string) => ({ Authorization: `Bearer ${jwt}` });
 const get = (jwt: string, path: string) => http(strapi).get(`${WF}${path}`).set(bearer(jwt));
@@ -40,7 +41,8 @@ const purchase = async () => {
     .send({ customer: customer.documentId, plan: plan.code, paymentMethod: 'manual' });
   expect(response.status).toBe(201);
   const run = response.body.data.run;
-  const task = await strapi.db.query(TASK_UID).findOne({ where: { run: { documentId: run.documentId }, state: 'open' } });
+  const task = await openStepTaskOf(strapi, run.documentId);
+  expect(task).toMatchObject({ stepId: 'verify-payment', type: 'verify-payment', state: 'open' });
   return { run, task };
 };
 
@@ -74,6 +76,7 @@ test('the open tasks of the caller role, in every process, named and with their 
     claimedBy: null,
     claimedAt: null,
     run: run.documentId,
+    subject: null,
   });
   // Customer Success has no Finance task in its list.
   const theirs = await get(customerSuccess, '/tasks');
@@ -126,8 +129,9 @@ test('complete: the run moves on and is answered; a rejection needs a note; a do
     state: 'waiting',
     currentStep: 'quality-check',
     subject: { type: 'api::service-plan.service-plan', documentId: run.servicePlan.documentId },
-    context: { kind: 'new', invoice: { documentId: invoice.documentId, state: 'Paid' } },
+    context: { kind: 'new', invoice: { documentId: invoice.documentId, number: invoice.number } },
   });
+  expect(await strapi.db.query('api::invoice.invoice').findOne({ where: { documentId: invoice.documentId } })).toMatchObject({ state: 'Paid' });
   const verify = done.body.data.steps.find((step: any) => step.id === 'verify-payment');
   expect(verify).toMatchObject({ kind: 'human-task', title: 'Verify payment authorization', state: 'done' });
   await refusedUnchanged(() => post(finance, `/tasks/${task.documentId}/complete`, { outcome: 'approved', note: 'again' }), 409);
@@ -148,7 +152,8 @@ test('a rejection completes the run with the outcome rejected, the steps after i
   expect(rejected.status).toBe(200);
   const ended = (await get(finance, `/runs/${run.documentId}`)).body.data;
   expect(rejected.body.data).toEqual(ended);
-  expect(ended).toMatchObject({ state: 'completed', outcome: 'rejected', currentStep: null, context: { invoice: { state: 'Void' } } });
+  expect(ended).toMatchObject({ state: 'completed', outcome: 'rejected', currentStep: null, context: { invoice: { documentId: run.invoice.documentId } } });
+  expect(await strapi.db.query('api::invoice.invoice').findOne({ where: { documentId: run.invoice.documentId } })).toMatchObject({ state: 'Void' });
   expect(ended.steps.filter((step: any) => step.state === 'skipped')).toHaveLength(8);
 });
 

@@ -1,19 +1,8 @@
 import { documentNumber, issuedInvoice, numbersEndingAt } from '../../src/domain';
-import {
-  PREPAID_PLAN_PROCESS,
-  completeStep,
-  markStep,
-  openedProgress,
-  openingRun,
-  pendingCardTransaction,
-  startRun,
-  stepAuditEntry,
-  stepResults,
-  stepTask,
-  waitAt,
-} from '../../src/plugins/plan-renewals/server/src/domain';
+import { PREPAID_PLAN_PROCESS, pendingCardTransaction, stepResults, takenToFirstTask, withTaskDueDays } from '../../src/plugins/plan-renewals/server/src/domain';
+import { progressRun, startRun, stepTaskRow, tasksOf } from '../../src/plugins/workflows/server/src/domain';
 
-/** The values a run of the pre-paid process writes, shared by the engine's steps and the renewal wave. */
+/** The values a run of the pre-paid process writes, shared by the engine's runner and the renewal wave. */
 const system = { type: 'system', name: 'job renewals-due' };
 const at = '2026-12-04T02:00:00.000Z';
 const verify = PREPAID_PLAN_PROCESS.steps.find((s) => s.id === 'verify-payment')!;
@@ -52,18 +41,6 @@ test('an issued invoice is Open, issued at 09:00 UTC and due seven days later', 
   });
 });
 
-test('a run opens with every step pending and the plan\'s open key', () => {
-  expect(openingRun({ kind: 'renewal', servicePlan: { documentId: 'sp1', state: 'Active' }, startedBy: system })).toEqual({
-    kind: 'renewal',
-    processId: 'prepaid-plan',
-    processVersion: 1,
-    previousPlanState: 'Active',
-    openKey: 'sp1',
-    startedBy: system,
-    ...startRun(),
-  });
-});
-
 describe('a run opened in one go', () => {
   const results = {
     'retrieve-subscription': 'a',
@@ -72,51 +49,50 @@ describe('a run opened in one go', () => {
     'create-invoice': 'd',
   };
 
-  test('is the progress the engine makes step by step, waiting at the first task', () => {
-    let stepByStep = startRun();
-    for (const result of Object.values(results)) stepByStep = completeStep(stepByStep, system, result, at);
-    stepByStep = waitAt(stepByStep, stepResults.waitingFor(verify), at);
-    expect(openedProgress(results, system, at)).toEqual(stepByStep);
-    expect(stepByStep.currentStep).toBe('verify-payment');
-    expect(stepByStep.steps.find((s) => s.id === 'verify-payment')).toMatchObject({ state: 'waiting', result: 'Waiting for finance: verify payment authorization' });
+  test("is the progress the engine's runner makes step by step, waiting at the first task", () => {
+    let stepByStep = startRun(PREPAID_PLAN_PROCESS);
+    for (const result of Object.values(results)) stepByStep = progressRun(PREPAID_PLAN_PROCESS, stepByStep, { type: 'done', actor: system, result, at });
+    stepByStep = progressRun(PREPAID_PLAN_PROCESS, stepByStep, { type: 'wait', at, result: 'Waiting for Verify payment (Finance)' });
+    const { progress, taken } = takenToFirstTask(PREPAID_PLAN_PROCESS, results, system, at);
+    expect(progress).toEqual(stepByStep);
+    expect([progress.state, progress.currentStep]).toEqual(['waiting', 'verify-payment']);
+    expect(taken.map(({ step, verb, result }) => [step.id, verb, result])).toEqual([
+      ['retrieve-subscription', 'done', 'a'],
+      ['mark-processing', 'done', 'b'],
+      ['calculate-total', 'done', 'c'],
+      ['create-invoice', 'done', 'd'],
+      ['verify-payment', 'waiting', 'Waiting for Verify payment (Finance)'],
+    ]);
   });
 
   test('is refused when a step before the first task has no result', () => {
     const { 'calculate-total': _, ...missing } = results;
-    expect(() => openedProgress(missing, system, at)).toThrow('step "calculate-total" has no result given');
+    expect(() => takenToFirstTask(PREPAID_PLAN_PROCESS, missing, system, at)).toThrow('step "calculate-total" is not an automatic step with a result given');
   });
 });
 
-test('waiting marks the current step waiting with what it waits for', () => {
-  const running = markStep(startRun(), 'running', at);
-  expect(waitAt(running, 'for a payment', at).steps[0]).toMatchObject({ id: 'retrieve-subscription', state: 'waiting', result: 'for a payment' });
-});
-
-test.each([
-  [{ documentId: 'r1', kind: 'renewal' as const }, 'done', 'ok', 'Renewal step "Verify payment authorization" done: ok'],
-  [{ documentId: 'r2', kind: 'new' as const }, 'waiting', 'Waiting for finance', 'Purchase step "Verify payment authorization" waiting: Waiting for finance'],
-  [{ documentId: 'r3', kind: 'renewal' as const }, 'failed', 'x'.repeat(600), `Renewal step "Verify payment authorization" failed: ${'x'.repeat(600)}`.slice(0, 500)],
-])('the audit entry of a step of run %o, %s', (run, verb, result, summary) => {
-  expect(stepAuditEntry(run, verify, verb, result)).toEqual({
-    action: `run.step-${verb}`,
-    entityUid: 'plugin::plan-renewals.run',
-    entityDocumentId: run.documentId,
-    summary,
-    data: { run: run.documentId, step: 'verify-payment', result },
-  });
+test('a renewal charged by card says so once its invoice is issued', () => {
+  expect(stepResults.invoiced({ number: 'INV-2026-000001', totalMinor: 65429, currency: 'USD' }, stepResults.cardRequested)).toBe(
+    'Invoice INV-2026-000001 issued for USD 654.29, card payment to be requested from Stripe once this step is committed',
+  );
 });
 
 test.each([
   [{ 'verify-payment': 2 }, '2026-12-04', '2026-12-08'],
   [{}, '2026-12-04', '2026-12-07'],
-])('the task of a human step, due %o business days after %s', (taskDueBusinessDays, today, dueDate) => {
-  expect(stepTask({ runDocumentId: 'r1', step: verify, today, taskDueBusinessDays })).toEqual({
+])('the task of verify-payment, due %o business days after %s as registered', (dueDays, today, dueDate) => {
+  const registered = withTaskDueDays(PREPAID_PLAN_PROCESS, dueDays);
+  const step = registered.steps.find((s) => s.id === verify.id)!;
+  expect(stepTaskRow({ documentId: 'r1', processId: registered.id }, step, tasksOf(step)[0], today)).toEqual({
+    processId: 'prepaid-plan',
+    stepId: 'verify-payment',
+    taskId: null,
+    title: 'Verify payment',
     type: 'verify-payment',
     role: 'finance',
     state: 'open',
-    stepId: 'verify-payment',
-    taskKey: 'r1:verify-payment',
     dueDate,
+    taskKey: 'r1:verify-payment',
   });
 });
 

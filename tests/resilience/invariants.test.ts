@@ -30,7 +30,9 @@ beforeAll(async () => {
   await waitFor('the renewals', () => waveSettled(db.pool, due, stripe), 300_000, () => describeWave(db.pool, stripe));
   // One run taken to the end, so completed runs are covered too.
   const jwt = await signIn(app.base, await createStaffUser(db.pool, 'customer-success'));
-  const { rows } = await db.pool.query(`SELECT document_id FROM plan_renewal_tasks WHERE type = 'quality-check' AND state = 'open' LIMIT 1`);
+  const { rows } = await db.pool.query(
+    `SELECT document_id FROM workflow_tasks WHERE process_id = 'prepaid-plan' AND step_id = 'quality-check' AND state = 'open' LIMIT 1`,
+  );
   const response = await fetch(`${app.base}/api/plan-renewals/tasks/${rows[0].document_id}/complete`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
@@ -94,7 +96,7 @@ test('a consistent database has no violation', async () => {
   });
 });
 
-const one = async (client: PoolClient, sql: string) => (await client.query(sql)).rows[0];
+const one = async (client: PoolClient, sql: string, values?: unknown[]) => (await client.query(sql, values)).rows[0];
 
 /** How to break each invariant, as a careless or crashing writer would. */
 const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> | void>][] = [
@@ -102,17 +104,32 @@ const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> 
     await client.query(`UPDATE service_plans SET renewal_count = renewal_count + 1 WHERE id = (SELECT min(id) FROM service_plans)`);
   }],
   ['one-run-per-period', async (client) => {
-    const run = await one(client, `SELECT run_id, service_plan_id FROM plan_renewal_runs_service_plan_lnk ORDER BY id LIMIT 1`);
-    const copy = await one(
-      client,
-      `INSERT INTO plan_renewal_runs (document_id, kind, process_id, period_start, period_end, state, steps, created_at, updated_at, published_at)
-       SELECT 'rduplicate0000000000000', 'renewal', 'prepaid-plan', period_start, period_end, 'cancelled', '[]', now(), now(), now()
-         FROM plan_renewal_runs WHERE id = ${run.run_id} RETURNING id`,
+    // A second, cancelled renewal run for the same plan and period.
+    await client.query(
+      `INSERT INTO workflow_runs (document_id, process_id, process_version, subject_type, subject_id, context, state, steps, created_at, updated_at, published_at)
+       SELECT 'rduplicate0000000000000', process_id, process_version, subject_type, subject_id, context, 'cancelled', '[]', now(), now(), now()
+         FROM workflow_runs WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND context->>'kind' = 'renewal')`,
     );
-    await client.query(`INSERT INTO plan_renewal_runs_service_plan_lnk (run_id, service_plan_id) VALUES (${copy.id}, ${run.service_plan_id})`);
+  }],
+  ['one-run-per-period', async (client) => {
+    // A second run open for a plan (under another key, as a writer bypassing the open key would leave it).
+    await client.query(
+      `INSERT INTO workflow_runs (document_id, process_id, process_version, subject_type, subject_id, context, state, current_step, steps, created_at, updated_at, published_at)
+       SELECT 'rsecondopen000000000000', process_id, process_version, subject_type, subject_id, jsonb_build_object('kind', 'new', 'periodStart', null, 'periodEnd', null, 'invoice', null), 'waiting', 'verify-payment', '[]', now(), now(), now()
+         FROM workflow_runs WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND state = 'waiting')`,
+    );
   }],
   ['one-invoice-per-run', async (client) => {
-    await client.query(`DELETE FROM plan_renewal_runs_invoice_lnk WHERE id = (SELECT min(id) FROM plan_renewal_runs_invoice_lnk)`);
+    // A run past step 4 whose context lost its invoice: the invoice belongs to no run.
+    await client.query(
+      `UPDATE workflow_runs SET context = context::jsonb - 'invoice' WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND context->'invoice' IS NOT NULL)`,
+    );
+  }],
+  ['one-invoice-per-run', async (client) => {
+    // A run naming an invoice that does not exist.
+    await client.query(
+      `UPDATE workflow_runs SET context = jsonb_set(context::jsonb, '{invoice,documentId}', '"inowhere00000000000000000"') WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND context->'invoice' IS NOT NULL)`,
+    );
   }],
   ['invoice-totals', async (client) => {
     await client.query(`UPDATE components_billing_invoice_lines SET amount_minor = amount_minor + 1 WHERE id = (SELECT min(id) FROM components_billing_invoice_lines)`);
@@ -133,10 +150,36 @@ const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> 
     await client.query(`UPDATE workflow_messages SET state = 'pending' WHERE id = (SELECT min(id) FROM workflow_messages)`);
   }],
   ['one-task-per-step', async (client) => {
-    await client.query(`UPDATE plan_renewal_tasks SET state = 'open' WHERE id = (SELECT min(id) FROM plan_renewal_tasks WHERE type = 'verify-payment')`);
+    await client.query(
+      `UPDATE workflow_tasks SET state = 'open' WHERE id = (SELECT min(id) FROM workflow_tasks WHERE process_id = 'prepaid-plan' AND step_id = 'verify-payment')`,
+    );
+  }],
+  ['one-task-per-step', async (client) => {
+    // A second task for a run's quality check (another key, the same run and step).
+    const task = await one(
+      client,
+      `SELECT t.id, l.run_id FROM workflow_tasks t JOIN workflow_tasks_run_lnk l ON l.task_id = t.id WHERE t.process_id = 'prepaid-plan' AND t.step_id = 'quality-check' ORDER BY t.id LIMIT 1`,
+    );
+    const copy = await one(
+      client,
+      `INSERT INTO workflow_tasks (document_id, process_id, step_id, title, type, role, state, task_key, created_at, updated_at, published_at)
+       SELECT 'tduplicate0000000000000', process_id, step_id, title, type, role, state, task_key || ':again', now(), now(), now() FROM workflow_tasks WHERE id = $1 RETURNING id`,
+      [task.id],
+    );
+    await client.query(`INSERT INTO workflow_tasks_run_lnk (task_id, run_id) VALUES ($1, $2)`, [copy.id, task.run_id]);
   }],
   ['no-run-stuck', async (client) => {
-    await client.query(`UPDATE plan_renewal_runs SET state = 'running' WHERE id = (SELECT min(id) FROM plan_renewal_runs WHERE state = 'waiting')`);
+    await client.query(`UPDATE workflow_runs SET state = 'running' WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND state = 'waiting')`);
+  }],
+  ['no-run-stuck', async (client) => {
+    // A waiting run that no longer holds its plan's open key.
+    await client.query(`UPDATE workflow_runs SET open_key = NULL WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND state = 'waiting')`);
+  }],
+  ['no-run-stuck', async (client) => {
+    // A completed run still holding it.
+    await client.query(
+      `UPDATE workflow_runs SET open_key = 'api::service-plan.service-plan:' || subject_id WHERE id = (SELECT min(id) FROM workflow_runs WHERE process_id = 'prepaid-plan' AND state = 'completed')`,
+    );
   }],
   ['audit-trail', async (client) => {
     await client.query(`UPDATE invoices SET state = 'Void' WHERE id = (SELECT min(id) FROM invoices)`);
@@ -152,6 +195,13 @@ const breakages: [string, (client: PoolClient) => Promise<Partial<CheckOptions> 
   }],
   ['one-pass-per-order', async (client) => {
     await client.query(`UPDATE transit_pass_orders SET state = 'Failed' WHERE state = 'Paid'`);
+  }],
+  ['runs-in-engine', async (client) => {
+    // A step task written where the process's tasks no longer go.
+    await client.query(
+      `INSERT INTO plan_renewal_tasks (document_id, type, role, state, step_id, task_key, created_at, updated_at, published_at)
+       VALUES ('toldtable00000000000000', 'quality-check', 'customer-success', 'open', 'quality-check', 'old:quality-check', now(), now(), now())`,
+    );
   }],
   ['webhook-inbox', async (client) => {
     await client.query(`UPDATE plan_renewal_stripe_events SET state = 'pending', applied_at = NULL, claimed_until = now() - interval '1 minute' WHERE id = (SELECT min(id) FROM plan_renewal_stripe_events)`);

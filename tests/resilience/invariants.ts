@@ -29,6 +29,12 @@
  *   hand, and reserved equal to the Pending orders holding a card of the product;
  * - one-pass-per-order: a Paid order has exactly one pass, valid or expired; a Cancelled one's
  *   pass (if it had one) is revoked; a Pending or Failed order has none; every order has its run.
+ * - runs-in-engine: the pre-paid plan process's runs and step tasks are the workflows engine's
+ *   (workflow_runs, workflow_tasks, process `prepaid-plan`): the plan-renewals plugin's former
+ *   run and task tables (plan_renewal_runs, plan_renewal_tasks) get no row.
+ *
+ * A run's service plan is its subject (subjectId, the plan's documentId); its kind, period and
+ * invoice are in its context (context.invoice.documentId names the invoice).
  */
 export interface Queryable {
   query: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>;
@@ -75,7 +81,11 @@ export interface Report {
 const SERVICE_PLAN = 'api::service-plan.service-plan';
 const INVOICE = 'api::invoice.invoice';
 const TRANSACTION = 'api::transaction.transaction';
-const RUN = 'plugin::plan-renewals.run';
+const RUN = 'plugin::workflows.run';
+/** The process whose runs (and step tasks) these invariants are about, among the engine's. */
+const PROCESS = 'prepaid-plan';
+/** A run holds its service plan under this key while it is open (running or waiting). */
+const openKeyOf = (planDocumentId: string) => `${SERVICE_PLAN}:${planDocumentId}`;
 const HUMAN_STEPS = ['verify-payment', 'quality-check'];
 const DATE = (column: string) => `to_char(${column}, 'YYYY-MM-DD')`;
 
@@ -96,17 +106,22 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
   const violations: Violation[] = [];
   const violate = (invariant: string, detail: string) => violations.push({ invariant, detail });
 
+  // The process's runs: the service plan is the run's subject, the rest is in its context.
   const { rows: runs } = await db.query(
-    `SELECT r.id, r.document_id, r.kind, r.state, r.current_step, r.steps, ${DATE('r.period_start')} AS period_start,
-            ${DATE('r.period_end')} AS period_end, r.open_key, sp.document_id AS plan
-       FROM plan_renewal_runs r
-       LEFT JOIN plan_renewal_runs_service_plan_lnk l ON l.run_id = r.id
-       LEFT JOIN service_plans sp ON sp.id = l.service_plan_id
+    `SELECT r.id, r.document_id, r.context->>'kind' AS kind, r.state, r.current_step, r.steps,
+            r.context->>'periodStart' AS period_start, r.context->>'periodEnd' AS period_end, r.open_key, sp.document_id AS plan
+       FROM workflow_runs r
+       LEFT JOIN service_plans sp ON r.subject_type = $2 AND sp.document_id = r.subject_id
+      WHERE r.process_id = $1
       ORDER BY r.id`,
+    [PROCESS, SERVICE_PLAN],
   );
+  // Each run's invoice, as its context names it (invoice null when the name matches no invoice).
   const { rows: runInvoices } = await db.query(
-    `SELECT r.document_id AS run, i.document_id AS invoice, i.state AS invoice_state
-       FROM plan_renewal_runs_invoice_lnk l JOIN plan_renewal_runs r ON r.id = l.run_id JOIN invoices i ON i.id = l.invoice_id`,
+    `SELECT r.document_id AS run, r.context->'invoice'->>'documentId' AS named, i.document_id AS invoice, i.state AS invoice_state
+       FROM workflow_runs r LEFT JOIN invoices i ON i.document_id = r.context->'invoice'->>'documentId'
+      WHERE r.process_id = $1 AND r.context->'invoice'->>'documentId' IS NOT NULL`,
+    [PROCESS],
   );
   const { rows: invoices } = await db.query(
     `SELECT i.id, i.document_id, i.number, i.state, i.currency, i.subtotal_minor, i.tax_minor, i.total_minor, i.paid_at,
@@ -132,9 +147,11 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
   );
   const { rows: tasks } = await db.query(
     `SELECT t.document_id, t.type, t.state, t.step_id, t.task_key, r.document_id AS run
-       FROM plan_renewal_tasks t
-       LEFT JOIN plan_renewal_tasks_run_lnk l ON l.task_id = t.id
-       LEFT JOIN plan_renewal_runs r ON r.id = l.run_id`,
+       FROM workflow_tasks t
+       LEFT JOIN workflow_tasks_run_lnk l ON l.task_id = t.id
+       LEFT JOIN workflow_runs r ON r.id = l.run_id
+      WHERE t.process_id = $1`,
+    [PROCESS],
   );
   const { rows: servicePlans } = await db.query(
     `SELECT document_id, state, renewal_count, ${DATE('end_date')} AS end_date FROM service_plans`,
@@ -182,6 +199,9 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
   }
 
   // one-invoice-per-run
+  for (const link of runInvoices.filter((l) => !l.invoice)) {
+    violate('one-invoice-per-run', `run ${link.run} names invoice ${link.named}, which does not exist`);
+  }
   const invoicesOfRun = group(runInvoices, (link) => link.run);
   for (const run of runs) {
     const linked = invoicesOfRun.get(run.document_id) ?? [];
@@ -189,7 +209,7 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
     if (stepDone(run, 'create-invoice') && linked.length === 0) violate('one-invoice-per-run', `run ${run.document_id} issued no invoice at step 4`);
     if (!stepDone(run, 'create-invoice') && linked.length > 0) violate('one-invoice-per-run', `run ${run.document_id} has an invoice but step 4 is not done`);
   }
-  const runsOfInvoice = group(runInvoices, (link) => link.invoice);
+  const runsOfInvoice = group(runInvoices.filter((l) => l.invoice), (link) => link.invoice);
   for (const invoice of invoices) {
     const owners = runsOfInvoice.get(invoice.document_id) ?? [];
     if (owners.length !== 1) violate('one-invoice-per-run', `invoice ${invoice.number} belongs to ${owners.length} runs`);
@@ -306,7 +326,7 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
       const waitsForPerson = HUMAN_STEPS.includes(run.current_step);
       if (!waitsForPayment && !waitsForPerson) violate('no-run-stuck', `run ${run.document_id} waits at ${run.current_step} for nothing that can happen`);
     }
-    if (['running', 'waiting'].includes(run.state) !== (run.open_key === run.plan)) {
+    if (['running', 'waiting'].includes(run.state) !== (run.plan !== null && run.open_key === openKeyOf(run.plan))) {
       violate('no-run-stuck', `run ${run.document_id} is ${run.state} but its open key is ${run.open_key ?? 'unset'}`);
     }
   }
@@ -356,6 +376,14 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
     violate('webhook-inbox', `Stripe event ${event.event_id} ${what}`);
   }
 
+  // runs-in-engine
+  for (const table of ['plan_renewal_runs', 'plan_renewal_tasks']) {
+    const { rows: exists } = await db.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [table]);
+    if (!exists[0].present) continue;
+    const { rows: left } = await db.query(`SELECT count(*) AS n FROM ${table}`);
+    if (Number(left[0].n) > 0) violate('runs-in-engine', `${table} holds ${left[0].n} row(s): the process's runs and tasks belong in the engine's tables`);
+  }
+
   // card-stock
   const { rows: stocks } = await db.query(
     `SELECT s.id, s.on_hand, s.reserved, l.fare_product_id AS product,
@@ -394,8 +422,11 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
     renewedOnce,
     runs: {
       total: runs.length,
-      byState: tally(await db.query(`SELECT state, count(*) AS n FROM plan_renewal_runs GROUP BY state`).then((r) => r.rows), 'state'),
-      waitingAt: tally(await db.query(`SELECT current_step, count(*) AS n FROM plan_renewal_runs WHERE state = 'waiting' GROUP BY current_step`).then((r) => r.rows), 'current_step'),
+      byState: tally(await db.query(`SELECT state, count(*) AS n FROM workflow_runs WHERE process_id = $1 GROUP BY state`, [PROCESS]).then((r) => r.rows), 'state'),
+      waitingAt: tally(
+        await db.query(`SELECT current_step, count(*) AS n FROM workflow_runs WHERE process_id = $1 AND state = 'waiting' GROUP BY current_step`, [PROCESS]).then((r) => r.rows),
+        'current_step',
+      ),
     },
     invoices: {
       total: invoices.length,
@@ -410,13 +441,11 @@ export const checkInvariants = async (db: Queryable, options: CheckOptions = {})
       acceptedBySendGrid: options.sendgridAccepted ? options.sendgridAccepted.length : null,
     },
     tasks: tally(
-      // The steps' tasks and the process's follow-ups (the engine's tasks).
+      // The process's tasks: its human steps' and its follow-ups.
       await db
         .query(
-          `SELECT type || ' ' || state AS k, count(*) AS n FROM (
-             SELECT type, state FROM plan_renewal_tasks
-             UNION ALL SELECT type, state FROM workflow_tasks WHERE process_id = 'prepaid-plan' AND step_id IS NULL
-           ) t GROUP BY 1`,
+          `SELECT type || ' ' || state AS k, count(*) AS n FROM workflow_tasks WHERE process_id = $1 GROUP BY 1`,
+          [PROCESS],
         )
         .then((r) => r.rows),
       'k',

@@ -36,7 +36,9 @@ test('two instances, each webhook delivered to both at once and every job firing
 
   // Customer Success completes each quality check, the same request sent to both instances at once.
   const jwt = await signIn(first.base, await createStaffUser(db.pool, 'customer-success'));
-  const { rows: tasks } = await db.pool.query(`SELECT document_id FROM plan_renewal_tasks WHERE type = 'quality-check' AND state = 'open'`);
+  const { rows: tasks } = await db.pool.query(
+    `SELECT document_id FROM workflow_tasks WHERE process_id = 'prepaid-plan' AND step_id = 'quality-check' AND state = 'open'`,
+  );
   const answers: Record<string, number> = {};
   for (let i = 0; i < tasks.length; i += 4) {
     const batch = tasks.slice(i, i + 4);

@@ -55,15 +55,18 @@ export const waitFor = async (what: string, condition: () => Promise<boolean>, t
   }
 };
 
+/** The pre-paid plan process's runs among the engine's (workflow_runs). */
+const PREPAID_RUNS = `workflow_runs WHERE process_id = 'prepaid-plan'`;
+
 /** A snapshot of the work in flight, for the report and for timeouts. */
 export const inFlight = async (pool: Pool) => {
   const one = async (sql: string) => Number((await pool.query(sql)).rows[0].n);
   return {
-    runs: await one(`SELECT count(*) AS n FROM plan_renewal_runs`),
-    runsRunning: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'running'`),
-    runsWaitingForPayment: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'waiting' AND current_step IN ('verify-payment', 'check-payment')`),
-    runsAtQualityCheck: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'waiting' AND current_step = 'quality-check'`),
-    runsCompleted: await one(`SELECT count(*) AS n FROM plan_renewal_runs WHERE state = 'completed'`),
+    runs: await one(`SELECT count(*) AS n FROM ${PREPAID_RUNS}`),
+    runsRunning: await one(`SELECT count(*) AS n FROM ${PREPAID_RUNS} AND state = 'running'`),
+    runsWaitingForPayment: await one(`SELECT count(*) AS n FROM ${PREPAID_RUNS} AND state = 'waiting' AND current_step IN ('verify-payment', 'check-payment')`),
+    runsAtQualityCheck: await one(`SELECT count(*) AS n FROM ${PREPAID_RUNS} AND state = 'waiting' AND current_step = 'quality-check'`),
+    runsCompleted: await one(`SELECT count(*) AS n FROM ${PREPAID_RUNS} AND state = 'completed'`),
     invoices: await one(`SELECT count(*) AS n FROM invoices`),
     invoicesPaid: await one(`SELECT count(*) AS n FROM invoices WHERE state = 'Paid'`),
     paymentRequestsPending: await one(`SELECT count(*) AS n FROM invoices WHERE state = 'Open' AND payment_request IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transactions_invoice_lnk l WHERE l.invoice_id = invoices.id)`),
@@ -81,10 +84,9 @@ export const stuckPayments = async (pool: Pool, stripe?: StripeSide) => {
     await pool.query(
       `SELECT r.id, r.document_id, r.state, r.current_step, r.steps, i.id AS invoice_id, i.document_id AS invoice, i.number, i.state AS invoice_state,
               i.payment_request, i.payment_attempts
-         FROM plan_renewal_runs r
-         LEFT JOIN plan_renewal_runs_invoice_lnk l ON l.run_id = r.id
-         LEFT JOIN invoices i ON i.id = l.invoice_id
-        WHERE r.state = 'waiting' AND r.current_step IN ('verify-payment', 'check-payment')
+         FROM workflow_runs r
+         LEFT JOIN invoices i ON i.document_id = r.context->'invoice'->>'documentId'
+        WHERE r.process_id = 'prepaid-plan' AND r.state = 'waiting' AND r.current_step IN ('verify-payment', 'check-payment')
         LIMIT 5`,
     )
   ).rows;
@@ -92,7 +94,7 @@ export const stuckPayments = async (pool: Pool, stripe?: StripeSide) => {
   for (const run of runs) {
     const tasks = (
       await pool.query(
-        `SELECT t.type, t.state, t.outcome, t.created_at FROM plan_renewal_tasks t JOIN plan_renewal_tasks_run_lnk l ON l.task_id = t.id WHERE l.run_id = $1`,
+        `SELECT t.type, t.state, t.outcome, t.created_at FROM workflow_tasks t JOIN workflow_tasks_run_lnk l ON l.task_id = t.id WHERE l.run_id = $1`,
         [run.id],
       )
     ).rows;

@@ -3,7 +3,7 @@ import { addEditCheck } from '../../../../guards';
 import { PREPAID_PLAN_PROCESS, isOpen } from './domain';
 import { ConflictError } from './errors';
 import { prepaidRuns } from './services/steps';
-import type { InvoiceRun } from './services/steps';
+import type { PrepaidRun } from './services/steps';
 
 /**
  * A run of the process owns the states of its service plan and its invoice while it is open: a
@@ -13,7 +13,7 @@ import type { InvoiceRun } from './services/steps';
  * Finance may still write an open renewal's invoice off (Uncollectible): that ends its dunning,
  * and the expiry job closes the run.
  */
-const stepOf = (run: InvoiceRun) => PREPAID_PLAN_PROCESS.steps.find((step) => step.id === run.currentStep)?.title ?? run.currentStep;
+const stepOf = (run: PrepaidRun) => PREPAID_PLAN_PROCESS.steps.find((step) => step.id === run.currentStep)?.title ?? run.currentStep;
 
 export const registerEditChecks = (strapi: Core.Strapi) => {
   addEditCheck('api::service-plan.service-plan', async (stored, fields) => {

@@ -7,8 +7,8 @@ import { byApiToken } from '../../../../../guards/actor';
 import { TASK_ROLES } from '../domain';
 import type { TaskRole } from '../domain';
 import { JOB_NAMES } from '../config';
-import { RUN_UID, TASK_UID } from '../services/steps';
-import type { LoadedRun, PrepaidTask } from '../services/steps';
+import { prepaidRuns } from '../services/steps';
+import type { PrepaidRun, PrepaidTask } from '../services/steps';
 import { answer, completeBody, documentId, engine, month, noBody, parse, recordManualPayment, regenerateBody, sendMonthlyReport } from './http';
 import panel from './panel';
 import { ownService } from '../utils';
@@ -24,7 +24,7 @@ const purchaseBody = z
   })
   .strict();
 
-const publicRun = (run: LoadedRun | null) =>
+const publicRun = (run: PrepaidRun | null) =>
   run && {
     documentId: run.documentId,
     kind: run.kind,
@@ -63,7 +63,7 @@ const renewals: Factory = ({ strapi }) => ({
 const runs: Factory = ({ strapi }) => ({
     async findOne(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);
-      const run = (await strapi.documents(RUN_UID).findOne({ documentId: id, populate: { servicePlan: true, invoice: true } })) as LoadedRun | null;
+      const run = await prepaidRuns(strapi).load(id);
       if (!run) throw new errors.NotFoundError(`No run ${id}`);
       ctx.body = { data: publicRun(run) };
     },
@@ -97,16 +97,9 @@ const tasks: Factory = ({ strapi }) => ({
       const role = staffRole(ctx);
       // The open tasks of the caller's role, nothing to choose: a query is a caller's mistake.
       parse(z.object({}).strict(), ctx.query);
-      const tasks = await strapi.documents(TASK_UID).findMany({
-        filters: { role, state: 'open' },
-        populate: { run: true, invoice: true },
-        sort: ['dueDate:asc', 'id:asc'],
-      });
-      // With the process's follow-ups (the engine's tasks), the most urgent first; the steps' tasks first on a day.
-      const followUps = await ownService(strapi, 'follow-ups').list({ roles: [role], state: 'open' }, 500);
-      // Its JSON columns as the engine writes them (Strapi types them as any JSON value).
-      const all = [...(tasks as unknown as PrepaidTask[]), ...followUps].sort((a, b) => (a.dueDate ?? '9999').localeCompare(b.dueDate ?? '9999'));
-      ctx.body = { data: all.map(publicTask) };
+      // Its steps' tasks and its follow-ups, the most urgent first.
+      const tasks = await ownService(strapi, 'follow-ups').list({ roles: [role], state: 'open' }, 500);
+      ctx.body = { data: tasks.map(publicTask) };
     },
     async complete(ctx: Context) {
       const id = parse(documentId, ctx.params.documentId);

@@ -11,6 +11,7 @@ export const TASK_ROLES = Object.keys(ROLES) as TaskRole[];
 
 const VERIFY_PAYMENT: TaskDefinition = {
   type: 'verify-payment',
+  title: 'Verify payment',
   role: 'finance',
   outcomes: { approved: { effect: 'continue', label: 'Approved' }, rejected: { effect: 'reject', label: 'Rejected' } },
   // An approval: whoever requested the purchase or started the renewal does not confirm its payment.
@@ -19,6 +20,7 @@ const VERIFY_PAYMENT: TaskDefinition = {
 
 const QUALITY_CHECK: TaskDefinition = {
   type: 'quality-check',
+  title: 'Quality check',
   role: 'customer-success',
   // A failed check is recorded for follow-up; the plan the customer paid for stays active.
   outcomes: { passed: { effect: 'continue', label: 'Passed' }, failed: { effect: 'continue', label: 'Failed' } },
@@ -47,6 +49,8 @@ export const PREPAID_PLAN_PROCESS: WorkflowDefinition = {
   version: 1,
   name: 'Pre-paid plan purchase or renewal',
   roles: ROLES,
+  // A failed run frees its plan: a new purchase or renewal may start while a person looks at it.
+  openKeyWhenFailed: 'released',
   steps: [
     { id: 'retrieve-subscription', title: 'Retrieve customer subscription details', kind: 'automatic' },
     { id: 'mark-processing', title: 'Update plan status to Processing', kind: 'automatic' },
@@ -66,10 +70,13 @@ export const PREPAID_PLAN_PROCESS: WorkflowDefinition = {
 };
 
 /** The tasks its two human steps open, by type, with what a task list calls them. */
-const STEP_TASKS = [
-  { ...VERIFY_PAYMENT, title: 'Verify payment' },
-  { ...QUALITY_CHECK, title: 'Quality check' },
-];
+const STEP_TASKS = [VERIFY_PAYMENT, QUALITY_CHECK] as (TaskDefinition & { title: string })[];
+
+/** The definition as registered: each step's task due the configured business days after it opens (one by default). */
+export const withTaskDueDays = (definition: WorkflowDefinition, dueBusinessDays: Readonly<Record<string, number>>): WorkflowDefinition => ({
+  ...definition,
+  steps: definition.steps.map((step) => (step.kind === 'human-task' ? { ...step, task: { ...step.task, dueBusinessDays: dueBusinessDays[step.task.type] ?? 1 } } : step)),
+});
 
 /** What a task of each type is called (the admin pages and the engine's task list say it so). */
 export const TASK_TITLES: Record<string, string> = Object.fromEntries([...STEP_TASKS, ...FOLLOW_UPS].map(({ type, title }) => [type, title]));

@@ -6,7 +6,7 @@ import { PaymentMetadata, METADATA_APP } from './stripe';
 import { isOpen, pendingCardTransaction } from '../domain';
 import type { FollowUpType } from '../domain';
 import { loadServicePlan, lockInvoice, prepaidRuns, stepResults } from './steps';
-import type { Customer, InvoiceRecord, InvoiceRun, ServicePlanRecord } from './steps';
+import type { Customer, InvoiceRecord, PrepaidRun, ServicePlanRecord } from './steps';
 import { ownService } from '../utils';
 import { clearing } from '../../../../../setup/documents';
 
@@ -70,7 +70,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ownService(strapi, 'follow-ups').open(taskKey, type, details, invoice, dueDate);
 
   /** One off-session charge of the saved card; the transaction waits for Stripe's webhook. */
-  const charge = async (run: InvoiceRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord, attempt: number) => {
+  const charge = async (run: PrepaidRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord, attempt: number) => {
     const customer = servicePlan.customer;
     const customerId = await stripe().ensureCustomer(customer);
     const intent = await stripe().chargeOffSession({
@@ -99,7 +99,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   /** A Checkout session for the invoice (after commit); its URL is stored, and emailed for a renewal. */
-  const checkout = async (run: InvoiceRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord) => {
+  const checkout = async (run: PrepaidRun, invoice: InvoiceRecord, servicePlan: ServicePlanRecord) => {
     const customerId = await stripe().ensureCustomer(servicePlan.customer);
     const session = await stripe().checkout({
       invoice,

@@ -9,25 +9,28 @@ import { prepaidRuns } from './steps';
 import type { InvoiceRecord, PrepaidTask } from './steps';
 
 /**
- * Finance's follow-ups of the pre-paid plan process (a payment that does not match, a dispute, a
- * renewal to collect, a refund made in Stripe, a Stripe event not applied): the engine's tasks,
- * declared by the process's definition and opened with the engine's `tasks.ensure`, about their
- * invoice. The plugin's task lists and actions read them beside its steps' tasks, in the same
- * shape: a follow-up's invoice (with its customer and transactions) and that invoice's run.
+ * The pre-paid plan process's tasks, all the engine's: its steps' tasks (verify a payment, check
+ * the quality), which the engine opens, and Finance's follow-ups (a payment that does not match, a
+ * dispute, a renewal to collect, a refund made in Stripe, a Stripe event not applied), declared by
+ * the process's definition and opened here with the engine's `tasks.ensure`, about their invoice.
+ * The plugin's task lists read them in one shape: with the run and the invoice (its customer and
+ * transactions) each is about.
  */
 const TASK_UID = 'plugin::workflows.task';
 const INVOICE_UID = 'api::invoice.invoice';
 /** Where a database from before linked a task to its invoice. */
 const INVOICE_LINKS = 'plan_renewal_tasks_invoice_lnk';
 
-/** An engine task row as stored. */
-interface FollowUpRow {
+/** An engine task row as stored, with its run's id when it has one. */
+interface TaskRow {
   id: number;
   documentId: string;
   type: string;
-  role: string;
+  role: PrepaidTask['role'];
+  title: string;
   state: PrepaidTask['state'];
   outcome: string | null;
+  stepId: string | null;
   claimedBy: PrepaidTask['claimedBy'];
   claimedAt: string | null;
   completedBy: PrepaidTask['completedBy'];
@@ -36,39 +39,37 @@ interface FollowUpRow {
   note: string | null;
   dueDate: CalendarDate | null;
   details: string | null;
+  taskKey: string | null;
   subjectType: string | null;
   subjectId: string | null;
   createdAt: string;
   updatedAt: string;
+  run: { documentId: string } | null;
 }
 
-/**
- * The rows of every task of the process, for counting them in SQL: its steps' tasks (its own
- * table) and its follow-ups (the engine's), each a query to narrow and aggregate alike.
- */
-export const taskTables = (knex: Knex | Knex.Transaction): Knex.QueryBuilder[] => [
-  knex('plan_renewal_tasks'),
-  knex('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id).whereNull('step_id'),
-];
+/** The rows of every task of the process (its steps' and its follow-ups), for counting them in SQL. */
+export const processTasks = (knex: Knex | Knex.Transaction): Knex.QueryBuilder => knex('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rows = () => strapi.db.query(TASK_UID);
-  const ours = { processId: PREPAID_PLAN_PROCESS.id, stepId: null };
+  const ours = { processId: PREPAID_PLAN_PROCESS.id };
 
-  /** The rows as the plugin reads a task: with the invoice they are about and its run. */
-  const asTasks = async (found: FollowUpRow[]): Promise<PrepaidTask[]> => {
+  /** The rows as the plugin reads a task: with its run, and the invoice it is about (a follow-up's own, or its run's). */
+  const asTasks = async (found: TaskRow[]): Promise<PrepaidTask[]> => {
     const invoiceIds = [...new Set(found.filter((row) => row.subjectType === INVOICE_UID && row.subjectId).map((row) => row.subjectId!))];
-    const invoices = invoiceIds.length
-      ? ((await strapi.documents(INVOICE_UID).findMany({ filters: { documentId: { $in: invoiceIds } }, populate: ['customer', 'transactions'] })) as unknown as InvoiceRecord[])
-      : [];
-    const runs = await prepaidRuns(strapi).ofInvoices(invoiceIds);
+    const runIds = [...new Set(found.map((row) => row.run?.documentId).filter((id): id is string => !!id))];
+    const [invoices, ofInvoices, ofTasks] = await Promise.all([
+      invoiceIds.length ? (strapi.db.query(INVOICE_UID).findMany({ where: { documentId: { $in: invoiceIds } }, populate: ['customer', 'transactions'] }) as Promise<InvoiceRecord[]>) : [],
+      prepaidRuns(strapi).ofInvoices(invoiceIds),
+      prepaidRuns(strapi).loadMany(runIds),
+    ]);
     return found.map((row) => {
-      const { subjectType, subjectId, ...task } = row;
+      const { subjectType, subjectId, run: link, ...task } = row;
       const about = subjectType === INVOICE_UID ? subjectId : null;
       const invoice = invoices.find((i) => i.documentId === about) ?? null;
-      const run = runs.find((r) => r.invoice?.documentId === about) ?? null;
-      // A follow-up is no step: its run and invoice are what it is about, as a step task's are.
-      return { ...task, stepId: null, invoice, run: run && { ...run, invoice } } as unknown as PrepaidTask;
+      // A step's task is about its run and the run's invoice; a follow-up about its invoice and the run that issued it.
+      const run = (link && ofTasks.find((r) => r.documentId === link.documentId)) ?? ofInvoices.find((r) => r.invoice?.documentId === about) ?? null;
+      return { ...task, run, invoice: invoice ?? run?.invoice ?? null };
     });
   };
 
@@ -114,24 +115,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return open.length ? getService(strapi, 'tasks').close(open.map((row) => row.taskKey), { outcome: 'resolved', note: `Paid: ${how}` }) : 0;
     },
 
-    /** The follow-ups matching `where` (roles, state, invoice), the most urgent first. */
-    async list(where: { roles?: readonly string[]; state?: string; invoice?: string } = {}, limit = 200): Promise<PrepaidTask[]> {
-      const found: FollowUpRow[] = await rows().findMany({
+    /**
+     * The process's tasks matching `where` (roles, state; those of a run and those about an
+     * invoice), the most urgent first; a run's in the order they opened.
+     */
+    async list(where: { roles?: readonly string[]; state?: string; run?: string; invoice?: string } = {}, limit = 200): Promise<PrepaidTask[]> {
+      const about = [
+        ...(where.run ? [{ run: { documentId: where.run } }] : []),
+        ...(where.invoice ? [{ subjectType: INVOICE_UID, subjectId: where.invoice }] : []),
+      ];
+      const found: TaskRow[] = await rows().findMany({
         where: {
           ...ours,
           ...(where.roles ? { role: { $in: [...where.roles] } } : {}),
           ...(where.state ? { state: where.state } : {}),
-          ...(where.invoice ? { subjectType: INVOICE_UID, subjectId: where.invoice } : {}),
+          ...(about.length ? { $or: about } : {}),
         },
-        orderBy: [{ dueDate: 'asc' }, { id: 'asc' }],
+        populate: { run: { select: ['documentId'] } },
+        orderBy: where.run ? [{ createdAt: 'asc' }, { id: 'asc' }] : [{ dueDate: 'asc' }, { id: 'asc' }],
         limit,
       });
       return asTasks(found);
     },
 
-    /** The follow-up `documentId` of this process, or null (another process's task, or none). */
+    /** The task `documentId` of this process, or null (another process's task, or none). */
     async find(documentId: string): Promise<PrepaidTask | null> {
-      const row: FollowUpRow | null = await rows().findOne({ where: { documentId, ...ours } });
+      const row: TaskRow | null = await rows().findOne({ where: { documentId, ...ours }, populate: { run: { select: ['documentId'] } } });
       return row ? (await asTasks([row]))[0] : null;
     },
   };

@@ -7,9 +7,7 @@ import { JOB_NAMES as CONFIGURED_JOBS } from '../config';
 
 type JobName = (typeof CONFIGURED_JOBS)[number];
 import { getService, messages } from '../../../../workflows/server/src/utils';
-import { RUN_UID, TASK_UID } from './steps';
 import { ownService } from '../utils';
-import type { PrepaidRun } from './steps';
 import type { MrrFigure } from './mrr';
 
 /**
@@ -68,23 +66,15 @@ export const JOBS: Record<JobName, JobBody> = {
     return `sent ${tally.sent}, preview ${tally.preview}, retried ${tally.retried}, dead ${tally.dead}`;
   },
 
-  /** Runs left mid-step (a crash, a lost connection) resume where they stopped. */
+  /** Runs left mid-step (a crash, a lost connection) resume where they stopped, every process's. */
   async 'stuck-runs'(strapi, now, config) {
-    const stuck: PrepaidRun[] = await strapi.db.query(RUN_UID).findMany({
-      where: { state: 'running', updatedAt: { $lt: new Date(now.getTime() - config.stuckRunMinutes * 60_000) } },
-      limit: 100,
-    });
-    for (const run of stuck) await ownService(strapi, 'engine').advance(run.documentId);
-    // And the runs of the processes the engine runs itself.
     const resumed = await getService(strapi, 'runner').resumeStuck(new Date(now.getTime() - config.stuckRunMinutes * 60_000));
-    return `${counted(stuck.length + resumed, 'stuck run')} resumed`;
+    return `${counted(resumed, 'stuck run')} resumed`;
   },
 
-  /** Open tasks past their due date, of this process and of those the engine runs: one escalation email to the role and an audit entry each. */
+  /** Open tasks past their due date, every process's: one escalation email to the role and an audit entry each. */
   async 'overdue-tasks'(strapi, now, config) {
-    const today = dateIn(now, config.timezone);
-    const tasks = getService(strapi, 'tasks');
-    const escalated = (await tasks.escalateOverdue(today, now, TASK_UID)) + (await tasks.escalateOverdue(today, now));
+    const escalated = await getService(strapi, 'tasks').escalateOverdue(dateIn(now, config.timezone), now);
     return `${counted(escalated, 'overdue task')} escalated`;
   },
 

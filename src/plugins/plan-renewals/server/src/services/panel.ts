@@ -1,14 +1,14 @@
-import type { Core, Data, Modules } from '@strapi/strapi';
+import type { Core, Data } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import { addCalendarMonths, paidThroughDay } from '../../../../../domain';
 import { readEnvironment } from '../../../../../setup/environment';
 import { JOB_NAMES } from '../config';
 import { TASK_ROLES } from '../domain';
-import { taskTables } from './follow-ups';
+import { processTasks } from './follow-ups';
 import type { RunState, TaskRole } from '../domain';
 import { REPORT_UID } from './reports';
-import { RUN_UID, TASK_UID, prepaidRuns } from './steps';
-import type { PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
+import { prepaidRuns } from './steps';
+import type { InvoiceRecord, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
 import type { JobsConfig } from './jobs';
 import { STRIPE_API_VERSION } from './stripe';
 import { EVENT_UID } from './webhooks';
@@ -104,13 +104,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const tasksPerRole = async (today: string) => {
     const knex = strapi.db.connection;
-    // The steps' tasks, and the process's follow-ups (the engine's tasks).
-    const counts = await Promise.all(
-      taskTables(knex).map((rows): Promise<OpenTasksRow[]> =>
-        rows.where('state', 'open').groupBy('role').select('role').count({ open: '*' }).select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today])),
-      ),
-    );
-    const rows = counts.flat();
+    // Its steps' tasks and its follow-ups: the engine's tasks of this process.
+    const rows: OpenTasksRow[] = await processTasks(knex)
+      .where('state', 'open')
+      .groupBy('role')
+      .select('role')
+      .count({ open: '*' })
+      .select(knex.raw('SUM(CASE WHEN due_date < ? THEN 1 ELSE 0 END) AS overdue', [today]));
     return TASK_ROLES.map((role) => {
       const of = rows.filter((r) => r.role === role);
       return { role, open: of.reduce((sum, r) => sum + n(r.open), 0), overdue: of.reduce((sum, r) => sum + n(r.overdue), 0) };
@@ -119,7 +119,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const adminUrl = (uid: string, documentId: string) => `/content-manager/collection-types/${uid}/${documentId}`;
 
-  const paymentOf = (invoice: Invoice) => {
+  const paymentOf = (invoice: Pick<Invoice, 'transactions'> | InvoiceRecord) => {
     const paid = (invoice.transactions ?? []).find((t) => t.state === 'Success');
     return paid ? { provider: paid.provider, providerReference: paid.providerReference, amountMinor: paid.amountMinor, currency: paid.currency } : null;
   };
@@ -216,11 +216,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   };
 
-  const TASK_POPULATE: Modules.Documents.Params.Populate.Any<typeof TASK_UID> = { run: { populate: { invoice: { populate: ['customer', 'transactions'] } } }, invoice: { populate: ['customer', 'transactions'] } };
-
-  // Strapi types a JSON column as any JSON value: the runs and tasks read below are taken as the
-  // engine writes them (steps.ts), a list with `as unknown as` (no `null` in common to cast through).
-  const runPopulate = { servicePlan: { populate: { plan: true, customer: true } }, invoice: true } as const;
 
   const views = {
     /**
@@ -307,27 +302,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async listRuns(filters: RunFilters) {
-      const where: Modules.Documents.Params.Filters.Any<typeof RUN_UID>[] = [];
-      if (filters.kind) where.push({ kind: filters.kind });
-      if (filters.state) where.push({ state: filters.state });
-      if (filters.plan) where.push({ servicePlan: { plan: { code: filters.plan } } });
-      if (filters.servicePlan) where.push({ servicePlan: { documentId: filters.servicePlan } });
-      if (filters.customer) where.push({ servicePlan: { customer: { name: { $containsi: filters.customer } } } });
-      if (filters.from) where.push({ createdAt: { $gte: `${filters.from}T00:00:00.000Z` } });
-      if (filters.to) where.push({ createdAt: { $lt: new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000).toISOString() } });
-      const query = { filters: where.length ? { $and: where } : {} };
-      const [items, total] = await Promise.all([
-        strapi.documents(RUN_UID).findMany({
-          ...query,
-          populate: runPopulate,
-          sort: ['createdAt:desc', 'id:desc'],
-          limit: filters.pageSize,
-          start: (filters.page - 1) * filters.pageSize,
-        }),
-
-        strapi.documents(RUN_UID).count(query),
-      ]);
-      return { items: (items as unknown as PrepaidRun[]).map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };
+      // The plan and customer filters name service plans: the runs are those of the plans found.
+      const byPlan = filters.plan || filters.customer || filters.servicePlan;
+      const servicePlans = byPlan
+        ? ((await strapi.db.query('api::service-plan.service-plan').findMany({
+            where: {
+              ...(filters.servicePlan ? { documentId: filters.servicePlan } : {}),
+              ...(filters.plan ? { plan: { code: filters.plan } } : {}),
+              ...(filters.customer ? { customer: { name: { $containsi: filters.customer } } } : {}),
+            },
+            select: ['documentId'],
+          })) as { documentId: string }[]).map((plan) => plan.documentId)
+        : undefined;
+      const { rows, total } = await prepaidRuns(strapi).page(
+        { kind: filters.kind, state: filters.state, servicePlans, from: filters.from, to: filters.to },
+        { limit: filters.pageSize, offset: (filters.page - 1) * filters.pageSize },
+      );
+      return { items: rows.map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };
     },
 
     /**
@@ -351,21 +342,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** One run with its steps and every record it touched, each with its admin link. */
     async findRun(documentId: string, now: Date = new Date()) {
-      const run = (await strapi.documents(RUN_UID).findOne({ documentId, populate: runPopulate })) as PrepaidRun | null;
+      const run = await prepaidRuns(strapi).load(documentId);
       if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
       const today = now.toISOString().slice(0, 10);
       const invoice = run.invoice
         ? await strapi.documents('api::invoice.invoice').findOne({ documentId: run.invoice.documentId, populate: ['transactions'] })
         : null;
-      const tasks = [
-        ...((await strapi.documents(TASK_UID).findMany({
-          filters: { run: { documentId } },
-          populate: TASK_POPULATE,
-          sort: ['createdAt:asc', 'id:asc'],
-        })) as unknown as PrepaidTask[]),
-        // The follow-ups about its invoice (a dispute, a payment to collect).
-        ...(invoice ? await ownService(strapi, 'follow-ups').list({ invoice: invoice.documentId }) : []),
-      ];
+      // Its steps' tasks, and the follow-ups about its invoice (a dispute, a payment to collect).
+      const tasks = await ownService(strapi, 'follow-ups').list({ run: documentId, invoice: invoice?.documentId });
       const subjects = [documentId, run.servicePlan?.documentId, invoice?.documentId, ...(invoice?.transactions ?? []).map((t) => t.documentId), ...tasks.map((t) => t.documentId)].filter(Boolean);
       const audit: Data.ContentType<'api::audit-log.audit-log'>[] = await strapi.db.query('api::audit-log.audit-log').findMany({
         where: { entityDocumentId: { $in: subjects }, occurredAt: { $gte: run.createdAt } },
@@ -427,16 +411,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async openTasks(roles: TaskRole[], now: Date = new Date()) {
       const today = now.toISOString().slice(0, 10);
-      const tasks = (await strapi.documents(TASK_UID).findMany({
-        filters: { role: { $in: roles }, state: 'open' },
-        populate: TASK_POPULATE,
-        sort: ['dueDate:asc', 'id:asc'],
-        limit: 200,
-      })) as unknown as PrepaidTask[];
-      // With the process's follow-ups (the engine's tasks), oldest due first; the steps' tasks first on a day.
-      const followUps = await ownService(strapi, 'follow-ups').list({ roles, state: 'open' }, 200);
-      const all = [...tasks, ...followUps].sort((a, b) => (a.dueDate ?? '9999').localeCompare(b.dueDate ?? '9999')).slice(0, 200);
-      return all.map((task) => taskView(task, today));
+      // Its steps' tasks and its follow-ups, oldest due first.
+      const tasks = await ownService(strapi, 'follow-ups').list({ roles, state: 'open' }, 200);
+      return tasks.map((task) => taskView(task, today));
     },
 
     taskView: (task: PrepaidTask, now: Date = new Date()) => taskView(task, now.toISOString().slice(0, 10)),

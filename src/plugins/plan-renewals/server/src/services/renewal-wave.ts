@@ -4,27 +4,37 @@ import type { Knex } from 'knex';
 import { AUDIT_LOG_UID, AuditEntry, auditAttributes } from '../../../../../guards/audit';
 import { auditedChanges, changeEntry, creationEntry } from '../../../../../guards';
 import { buildInvoice, counted, issuedInvoice, nextPeriod } from '../../../../../domain';
+import type { ServicePlanStatus } from '../../../../../domain';
 import { Actor, currentActor } from '../../../../../guards/actor';
-import type { Transaction } from '../../../../../setup/knex';
-import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, openedProgress, openingRun, pendingCardTransaction, stepAuditEntry, stepResults, stepTask } from '../domain';
+import type { Connection, Transaction } from '../../../../../setup/knex';
+import { isOpen, stepAuditEntry, stepTaskRow, tasksOf } from '../../../../workflows/server/src/domain';
+import { RUN_UID, asStepActor } from '../../../../workflows/server/src/services/runner';
+import { TASK_UID } from '../../../../workflows/server/src/services/tasks';
+import { jsonTextSql } from '../../../../workflows/server/src/context-sql';
+import { getService as workflowsService } from '../../../../workflows/server/src/utils';
+import { PREPAID_PLAN_PROCESS, pendingCardTransaction, stepResults, takenToFirstTask } from '../domain';
 import { ConflictError } from '../errors';
 import { offSessionCharge } from './card-payments';
 import { ownService } from '../utils';
-import type { ServicePlanRecord } from './steps';
+import { openKeyOf } from './steps';
+import type { PrepaidContext, ServicePlanRecord } from './steps';
 
 /**
  * The renewal wave: every auto-renewing plan due within the lead time opens its renewal run and
  * has its saved card charged, thousands at once if need be (the `renewals-due` job).
  *
- * One renewal through the engine is five step transactions through the Document Service, some
- * two hundred statements; a wave of thousands would spend far longer on that than Stripe's rate
- * limit costs. So the wave opens the renewals of a batch of plans in one transaction, with one
- * multi-row statement per table, writing exactly what steps 1 to 5 would have written one by one:
- * the run (steps 1-4 done, step 5 waiting for Finance), the plan `Processing`, the invoice (number
- * from the invoice counter, lines, claimed for its payment request), the Finance task, and an
- * audit entry for each step and each status change. Every value comes from the builders the
- * engine's steps and the guards use (domain/rows.ts, `issuedInvoice`, the invoice service's
- * `nextNumbers`, the guards' `creationEntry` and `changeEntry`); only the columns are this file's,
+ * One renewal through the engine is five step transactions, some two hundred statements; a wave
+ * of thousands would spend far longer on that than Stripe's rate limit costs. So the wave opens
+ * the renewals of a batch of plans in one transaction, with one multi-row statement per table,
+ * writing exactly what the engine's runner writes taking steps 1 to 5 one by one: the run in the
+ * engine's runs (its service plan as subject, what it keeps in its context, steps 1-4 done and
+ * step 5 waiting for Finance, the plan's open key taken), the plan `Processing`, the invoice
+ * (number from the invoice counter, lines, claimed for its payment request), the task of step 5
+ * linked to its run, and an audit entry for each step and each status change. Every value comes
+ * from the builders the runner, the engine's tasks, the process's steps and the guards use (the
+ * engine's `startRun`/`progressRun`, `stepAuditEntry` and `stepTaskRow`, domain/rows.ts,
+ * `issuedInvoice`, the invoice service's `nextNumbers`, the guards' `creationEntry` and
+ * `changeEntry`), with the process's definition as registered; only the columns are this file's,
  * read from Strapi's own metadata, and the link rows of relations. A test renews one plan each
  * way and compares every row written. The checks that make a run fail at step 1
  * (no email, retired plan) are left to the engine: such plans, and any plan the wave cannot
@@ -37,12 +47,11 @@ import type { ServicePlanRecord } from './steps';
  * `pending` for the payment-retries job, as any failed payment request does.
  *
  * Never two runs for one period: a plan is skipped when a renewal run for its period exists or
- * any run is open for it, checked under row locks (PostgreSQL); the open-run unique key still
+ * any run holds its open key, checked under row locks (PostgreSQL); the open-run unique key still
  * refuses a run opened meanwhile by a request, and then the batch is rolled back and its plans go
  * one by one through the engine, which answers such a conflict the usual way.
  */
 const PROCESS = PREPAID_PLAN_PROCESS;
-const VERIFY = PROCESS.steps.find((step) => step.kind === 'human-task')!;
 const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
 const INVOICE_UID = 'api::invoice.invoice';
 const TRANSACTION_UID = 'api::transaction.transaction';
@@ -76,15 +85,24 @@ interface Opened {
 /** Inserted rows' ids as `.returning('id')` answers them: `{ id }` objects, or bare ids from a driver that answers those. */
 type ReturnedIds = (number | { id: number })[];
 
-/** A plan's row as the wave reads it again under its lock (the state is what matters). */
+/** A plan's row as the wave reads it again under its lock: its state, and the date it is paid until (the renewal's period starts then). */
 interface PlanStateRow {
   id: number;
   state: string;
+  end_date: string | null;
 }
 
 interface Charged {
   opened: Opened;
   intentId: string;
+}
+
+/** A run of a plan as the skip check reads it: its subject, its open key, and the kind and period its context keeps. */
+interface PlanRunRow {
+  subject_id: string | null;
+  open_key: string | null;
+  kind: string | null;
+  period_start: string | null;
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -134,6 +152,69 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     published_at: stamp(now),
   });
 
+  const tableOf = (uid: string): string => strapi.db.metadata.get(uid).tableName;
+
+  /** The link table of a relation, from Strapi's metadata: its table, its columns, and its order columns if it keeps any. */
+  interface JoinTable {
+    name: string;
+    joinColumn: { name: string };
+    inverseJoinColumn: { name: string };
+    orderColumnName?: string;
+    inverseOrderColumnName?: string;
+  }
+  const linkOf = (uid: string, relation: string): JoinTable => {
+    const joinTable = (strapi.db.metadata.get(uid).attributes[relation] as { joinTable?: JoinTable }).joinTable;
+    if (!joinTable) throw new Error(`${uid}.${relation} is not a relation kept in a link table`);
+    return joinTable;
+  };
+
+  /**
+   * The link rows of new records (`owners`, each linked to one new or existing `targets[i]`), with
+   * the positions Strapi keeps: the target's next one among its links, and the first of the owner's.
+   */
+  const linkRows = async (trx: Transaction, link: JoinTable, owners: number[], targets: number[]) => {
+    const nextOfTarget = link.inverseOrderColumnName
+      ? await nextOrder(trx, link.name, link.inverseJoinColumn.name, link.inverseOrderColumnName, targets)
+      : null;
+    return owners.map((owner, i) => ({
+      [link.joinColumn.name]: owner,
+      [link.inverseJoinColumn.name]: targets[i],
+      ...(link.orderColumnName ? { [link.orderColumnName]: 1 } : {}),
+      ...(nextOfTarget ? { [link.inverseOrderColumnName!]: nextOfTarget(targets[i]) } : {}),
+    }));
+  };
+
+  /**
+   * The process's runs that may stop a plan from being renewed now: those holding one of the
+   * plans' open keys, and their renewal runs (whose `period_start`, in their context, the caller
+   * compares with the period due).
+   */
+  const planRuns = (db: Connection | Transaction, plans: Pick<DuePlan, 'documentId'>[]): Promise<PlanRunRow[]> => {
+    const kind = jsonTextSql(strapi, 'context', ['kind']);
+    return db(tableOf(RUN_UID))
+      .select('subject_id', 'open_key', db.raw(`${kind} as kind`), db.raw(`${jsonTextSql(strapi, 'context', ['periodStart'])} as period_start`))
+      .where((runs: Knex.QueryBuilder) =>
+        runs
+          .whereIn(
+            'open_key',
+            plans.map((p) => openKeyOf(p.documentId)),
+          )
+          .orWhere((renewals: Knex.QueryBuilder) =>
+            renewals
+              .where({ process_id: PROCESS.id, subject_type: SERVICE_PLAN_UID })
+              .whereIn(
+                'subject_id',
+                plans.map((p) => p.documentId),
+              )
+              .whereRaw(`${kind} = ?`, ['renewal']),
+          ),
+      );
+  };
+
+  /** Whether a renewal run of the plan for the period starting `periodStart` exists, among `runs`. */
+  const renewedFor = (runs: PlanRunRow[], plan: Pick<DuePlan, 'documentId'>, periodStart: string | null) =>
+    periodStart !== null && runs.some((run) => run.subject_id === plan.documentId && run.kind === 'renewal' && run.period_start === periodStart);
+
   /** An audit entry as `writeAudit` stores it, as a row for a bulk insert. */
   const auditRow = (now: Date, actor: Actor, entry: Omit<AuditEntry, 'actor' | 'occurredAt'>) =>
     documentRow(AUDIT_LOG_UID, auditAttributes(strapi, { ...entry, actor, occurredAt: now }), now);
@@ -161,11 +242,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
     const candidates = plans.filter((p) => !oneByOne.includes(p));
     if (candidates.length === 0) return { opened: [], oneByOne };
+    // The definition runs are opened on: the process's latest version, as registered (its tasks' due days filled in).
+    const { definition } = workflowsService(strapi, 'registry').get(PROCESS.id);
     const actor = currentActor(strapi);
-    const stepActor = { type: actor.type, id: actor.id, name: actor.name };
+    const startedBy = asStepActor(actor);
     const now = new Date();
     const when = now.toISOString();
-    const taskDueBusinessDays = strapi.plugin('plan-renewals').config('taskDueBusinessDays') as Record<string, number>;
 
     const opened = await strapi.db.transaction(async ({ trx }) => {
       const planIds = candidates.map((p) => p.id);
@@ -173,19 +255,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let fresh = trx('service_plans').select('id', 'state', 'end_date').whereIn('id', planIds);
       if (!sqlite()) fresh = fresh.forUpdate();
       const current = new Map<number, PlanStateRow>((await fresh).map((row: PlanStateRow) => [Number(row.id), row]));
-      const taken = new Set(
-        (
-          await trx('plan_renewal_runs as r')
-            .join('plan_renewal_runs_service_plan_lnk as l', 'l.run_id', 'r.id')
-            .join('service_plans as sp', 'sp.id', 'l.service_plan_id')
-            .distinct('l.service_plan_id')
-            .whereIn('l.service_plan_id', planIds)
-            .andWhere((q: Knex.QueryBuilder) =>
-              q.whereNotNull('r.open_key').orWhere((period: Knex.QueryBuilder) => period.where('r.kind', 'renewal').whereRaw('?? = ??', ['r.period_start', 'sp.end_date'])),
-            )
-        ).map((row: { service_plan_id: number }) => Number(row.service_plan_id)),
-      );
-      const batch = candidates.filter((p) => current.get(p.id)?.state === 'Active' && !taken.has(p.id));
+      const runs = await planRuns(trx, candidates);
+      const held = new Set(runs.map((run) => run.open_key));
+      const batch = candidates.filter((p) => {
+        const row = current.get(p.id);
+        return row?.state === 'Active' && !held.has(openKeyOf(p.documentId)) && !renewedFor(runs, p, row.end_date);
+      });
       if (batch.length === 0) return [];
 
       // The invoice counter of the one-by-one path, taken once for the batch (in this transaction).
@@ -195,41 +270,58 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const period = nextPeriod({ termMonths: servicePlan.plan.termMonths, today, previousEnd: servicePlan.endDate });
         const { lines, ...invoice } = issuedInvoice({ number: numbers[i], kind: 'renewal', totals, period, issuedOn: today });
         const invoiceDocumentId = documentId();
-        const run = { documentId: documentId(), kind: 'renewal' as const };
-        // Each step's result, as its handler returns it; the progress is the engine's, step by step.
-        const results: Record<string, string> = {
-          'retrieve-subscription': stepResults.retrieved(servicePlan.customer, servicePlan.plan),
-          'mark-processing': stepResults.processing(servicePlan.state),
-          'calculate-total': stepResults.calculated(totals, period),
-          'create-invoice': stepResults.invoiced(invoice, stepResults.cardRequested),
+        const run = { documentId: documentId(), processId: definition.id };
+        // Each step's result, as its effect returns it; the progress is the engine's, step by step.
+        const { progress, taken } = takenToFirstTask(
+          definition,
+          {
+            'retrieve-subscription': stepResults.retrieved(servicePlan.customer, servicePlan.plan),
+            'mark-processing': stepResults.processing(servicePlan.state),
+            'calculate-total': stepResults.calculated(totals, period),
+            'create-invoice': stepResults.invoiced(invoice, stepResults.cardRequested),
+          },
+          startedBy,
+          when,
+        );
+        // What the run keeps as it was opened, with what calculate-total and create-invoice added.
+        const context: PrepaidContext = {
+          kind: 'renewal',
+          periodStart: period.start,
+          periodEnd: period.end,
+          invoice: { documentId: invoiceDocumentId, number: invoice.number },
+          previousPlanState: servicePlan.state as ServicePlanStatus,
         };
-        const progress = openedProgress(results, stepActor, when);
-        return { servicePlan, totals, period, invoice, lines, invoiceDocumentId, run, results, progress };
+        return { servicePlan, invoice, lines, invoiceDocumentId, run, context, progress, taken };
       });
 
       const runIds = ids(
-        await trx('plan_renewal_runs')
+        await trx(tableOf(RUN_UID))
           .insert(
-            rows.map((r) =>
-              documentRow(
+            rows.map((r) => {
+              const key = openKeyOf(r.servicePlan.documentId);
+              return documentRow(
                 RUN_UID,
                 {
-                  ...openingRun({ kind: 'renewal', servicePlan: r.servicePlan, startedBy: stepActor }),
+                  processId: definition.id,
+                  processVersion: definition.version,
+                  subjectType: SERVICE_PLAN_UID,
+                  subjectId: r.servicePlan.documentId,
+                  context: r.context,
+                  openKey: isOpen(r.progress.state) ? key : null,
+                  runKey: key,
+                  startedBy,
                   state: r.progress.state,
                   outcome: r.progress.outcome ?? null,
                   currentStep: r.progress.currentStep,
                   steps: r.progress.steps,
-                  periodStart: r.period.start,
-                  periodEnd: r.period.end,
                 },
                 now,
                 r.run.documentId,
-              ),
-            ),
+              );
+            }),
           )
           .returning('id'),
       );
-      await trx('plan_renewal_runs_service_plan_lnk').insert(rows.map((r, i) => ({ run_id: runIds[i], service_plan_id: r.servicePlan.id })));
       await trx('service_plans')
         .whereIn(
           'id',
@@ -272,7 +364,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await trx('invoices_service_plan_lnk').insert(
         rows.map((r, i) => ({ invoice_id: invoiceIds[i], service_plan_id: r.servicePlan.id, invoice_ord: byPlan(r.servicePlan.id) })),
       );
-      await trx('plan_renewal_runs_invoice_lnk').insert(rows.map((_, i) => ({ run_id: runIds[i], invoice_id: invoiceIds[i] })));
 
       const lines = rows.flatMap((r, i) => r.lines.map((line, k) => ({ invoice: invoiceIds[i], order: k + 1, line })));
       const lineIds = ids(
@@ -284,28 +375,43 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         lines.map((l, k) => ({ entity_id: l.invoice, cmp_id: lineIds[k], component_type: INVOICE_LINE_UID, field: 'lines', order: l.order })),
       );
 
+      // The tasks of the step each run waits at, as the engine's tasks service opens them.
+      const tasks = rows.flatMap((r, i) =>
+        r.taken
+          .filter((t) => t.verb === 'waiting')
+          .flatMap(({ step }) => tasksOf(step).map((task) => ({ runId: runIds[i], row: stepTaskRow(r.run, step, task, today) }))),
+      );
       const taskIds = ids(
-        await trx('plan_renewal_tasks')
-          .insert(rows.map((r) => documentRow(TASK_UID, stepTask({ runDocumentId: r.run.documentId, step: VERIFY, today, taskDueBusinessDays }), now)))
+        await trx(tableOf(TASK_UID))
+          .insert(tasks.map((t) => documentRow(TASK_UID, t.row, now)))
           .returning('id'),
       );
-      await trx('plan_renewal_tasks_run_lnk').insert(taskIds.map((taskId, i) => ({ task_id: taskId, run_id: runIds[i] })));
+      const taskRun = linkOf(TASK_UID, 'run');
+      await trx(taskRun.name).insert(
+        await linkRows(
+          trx,
+          taskRun,
+          taskIds,
+          tasks.map((t) => t.runId),
+        ),
+      );
 
-      // The audit entries the guards and the engine write for the same changes, from the same builders.
-      const audit = rows.flatMap((r, i) => {
-        const before = { id: r.servicePlan.id, documentId: r.servicePlan.documentId, state: r.servicePlan.state };
-        const after = { ...before, state: 'Processing' };
-        // What a step's handler changes is audited by the guards before the step's own entry.
-        const effects: Record<string, Omit<AuditEntry, 'actor' | 'occurredAt'>[]> = {
-          'mark-processing': [changeEntry(SERVICE_PLAN_UID, before, after, auditedChanges(strapi, SERVICE_PLAN_UID, ['state'], before, after))],
-          'create-invoice': [creationEntry(INVOICE_UID, { id: invoiceIds[i], documentId: r.invoiceDocumentId, state: r.invoice.state })],
-        };
-        return r.progress.steps.flatMap((step) => {
-          if (step.state === 'done') return [...(effects[step.id] ?? []), stepAuditEntry(r.run, step, 'done', r.results[step.id])];
-          if (step.state === 'waiting') return [stepAuditEntry(r.run, step, 'waiting', step.result!)];
-          return [];
-        });
-      }).map((entry) => auditRow(now, actor, entry));
+      // The audit entries the guards and the runner write for the same changes, from the same builders.
+      const audit = rows
+        .flatMap((r, i) => {
+          const before = { id: r.servicePlan.id, documentId: r.servicePlan.documentId, state: r.servicePlan.state };
+          const after = { ...before, state: 'Processing' };
+          // What a step's effect changes is audited by the guards before the step's own entry.
+          const effects: Record<string, Omit<AuditEntry, 'actor' | 'occurredAt'>[]> = {
+            'mark-processing': [changeEntry(SERVICE_PLAN_UID, before, after, auditedChanges(strapi, SERVICE_PLAN_UID, ['state'], before, after))],
+            'create-invoice': [creationEntry(INVOICE_UID, { id: invoiceIds[i], documentId: r.invoiceDocumentId, state: r.invoice.state })],
+          };
+          return r.taken.flatMap(({ step, verb, result }) => [
+            ...(verb === 'done' ? (effects[step.id] ?? []) : []),
+            stepAuditEntry(RUN_UID, { ...r.run, currentStep: step.id }, definition, step.title, verb, result),
+          ]);
+        })
+        .map((entry) => auditRow(now, actor, entry));
       for (let from = 0; from < audit.length; from += 500) await trx('audit_logs').insert(audit.slice(from, from + 500));
 
       return rows.map((r, i) => ({
@@ -508,10 +614,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           await new Promise((resolve) => setImmediate(resolve));
           for (const servicePlan of batch.oneByOne) {
             // Never two runs for one period: any renewal run already opened for it (even one that failed) counts.
-            const existing = await strapi.db
-              .query(RUN_UID)
-              .findOne({ where: { servicePlan: { id: servicePlan.id }, kind: 'renewal', periodStart: servicePlan.endDate } });
-            if (existing) continue;
+            if (renewedFor(await planRuns(knex(), [servicePlan]), servicePlan, servicePlan.endDate)) continue;
             try {
               await ownService(strapi, 'engine').start(servicePlan.documentId, 'renewal');
               started += 1;

@@ -3,7 +3,7 @@ import { errors } from '@strapi/utils';
 import { addCalendarMonths, counted, dateInZone, format, isCalendarMonth, money } from '../../../../../domain';
 import type { Transaction } from '../../../../../setup/knex';
 import { TASK_ROLES, TaskRole } from '../domain';
-import { taskTables } from './follow-ups';
+import { processTasks } from './follow-ups';
 import { ConflictError } from '../errors';
 import { messages } from '../../../../workflows/server/src/utils';
 import { ownService } from '../utils';
@@ -164,10 +164,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
       const cash = await cashIn(trx, range);
 
-      // The steps' tasks and the process's follow-ups (the engine's tasks), per role.
+      // The steps' tasks and the process's follow-ups, per role.
       const perRole = async (column: string) => {
-        const rows: { role: string; count: DbNumber }[] = [];
-        for (const tasks of taskTables(trx)) rows.push(...(await tasks.where(column, '>=', range[0]).where(column, '<', range[1]).groupBy('role').select('role').count({ count: '*' })));
+        const rows: { role: string; count: DbNumber }[] = await processTasks(trx).where(column, '>=', range[0]).where(column, '<', range[1]).groupBy('role').select('role').count({ count: '*' });
         return (role: string) => rows.filter((row) => row.role === role).reduce((sum, row) => sum + n(row.count), 0);
       };
       const completed = await perRole('completed_at');

@@ -7,8 +7,11 @@ import { errors } from '@strapi/utils';
 import type { ProcessHandlers, RunView, StepContext, StepEffect } from '../../../../workflows/server/src/services/registry';
 import { ConflictError } from '../errors';
 import { paymentRejectedNotice } from '../domain/receipt';
-import { RUN_UID, TASK_UID, activationReceipt, stepResults } from '../domain';
-import type { RunKind, RunProgress, RunState, RunStep, StepActor } from '../domain';
+import { PREPAID_PLAN_PROCESS, RUN_UID, TASK_UID, activationReceipt, openKeyOf, stepResults } from '../domain';
+import type { RunKind, RunProgress, RunState, RunStep, StepActor, TaskRole } from '../domain';
+import { RUN_TABLE } from '../../../../workflows/server/src/services/runner';
+import type { RunRow } from '../../../../workflows/server/src/services/runner';
+import { jsonTextSql } from '../../../../workflows/server/src/context-sql';
 import { now as clockNow } from '../clock';
 import { messages } from '../../../../workflows/server/src/utils';
 import { ownService } from '../utils';
@@ -22,6 +25,9 @@ type Stored<T, Required extends keyof T> = T & { [K in Required]-?: NonNullable<
 
 /** A record with some attributes read as what they hold (JSON columns, dates as the strings the query engine returns). */
 type Reading<T, As> = Omit<T, keyof As> & As;
+
+const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
+const INVOICE_UID = 'api::invoice.invoice';
 
 export type Customer = Stored<Data.ContentType<'api::customer.customer'>, 'name' | 'email'>;
 
@@ -54,63 +60,163 @@ export type InvoiceRecord = Reading<
   { lines?: InvoiceLine[]; transactions?: Payment[] }
 >;
 
-/** A run of the pre-paid plan process as stored, its JSON columns read back as the engine writes them. */
-export type PrepaidRun = Reading<
-  Data.ContentType<typeof RUN_UID>,
-  {
-    kind: RunKind;
-    state: RunState;
-    outcome?: RunProgress['outcome'] | null;
-    currentStep: string | null;
-    steps: RunStep[];
-    startedBy?: StepActor | null;
-    previousPlanState?: ServicePlanStatus | null;
-    /** Set by calculate-total. */
-    periodStart: CalendarDate | null;
-    periodEnd: CalendarDate | null;
-    createdAt: string;
-    updatedAt: string;
-  }
->;
-
-/** A run with its service plan (every run has one) and its invoice once issued, as the engine loads it. */
-export type LoadedRun = Reading<
-  PrepaidRun,
-  { servicePlan: Stored<Data.ContentType<'api::service-plan.service-plan'>, 'state'>; invoice?: InvoiceRecord | null }
->;
-
-/** A run with its service plan and, once issued, its invoice: what the process's lookups answer. */
-export type InvoiceRun = PrepaidRun & { servicePlan: { documentId: string }; invoice?: InvoiceRecord | null };
+/** A service plan as a run shows it: its state, vehicle, catalog plan and customer. */
+export type RunServicePlan = Stored<Data.ContentType<'api::service-plan.service-plan'>, 'state'> & {
+  plan?: Pick<CatalogPlan, 'code' | 'name'> | null;
+  customer?: Pick<Customer, 'documentId' | 'name'> | null;
+};
 
 /**
- * Where the process finds its runs, the one home of these lookups: the run that issued an invoice
- * (one per invoice), the runs of several invoices, and the open run of a service plan.
+ * A run of the pre-paid plan process as its lookups answer it: the engine's run, what its context
+ * keeps lifted to fields of their own, its service plan (the subject) and its invoice once issued
+ * (with its customer and transactions).
+ */
+export interface PrepaidRun {
+  id: number;
+  documentId: string;
+  processVersion: number;
+  state: RunState;
+  outcome: RunProgress['outcome'] | null;
+  currentStep: string | null;
+  steps: RunStep[];
+  startedBy: StepActor | null;
+  kind: RunKind;
+  /** Set by calculate-total. */
+  periodStart: CalendarDate | null;
+  periodEnd: CalendarDate | null;
+  previousPlanState: ServicePlanStatus | null;
+  createdAt: string;
+  updatedAt: string;
+  servicePlan: RunServicePlan;
+  invoice: InvoiceRecord | null;
+}
+
+/** The engine's run row, as the lookups read it. */
+type EngineRun = Pick<RunRow, 'id' | 'documentId' | 'processVersion' | 'subjectId' | 'context' | 'state' | 'outcome' | 'currentStep' | 'steps' | 'startedBy'> & {
+  createdAt: string;
+  updatedAt: string;
+};
+
+
+/**
+ * Where the process finds its runs, the one home of these lookups: a run by id, the run that issued
+ * an invoice (one per invoice), the runs of several invoices, the open run of a service plan, a
+ * plan's runs, and a page of runs matching the admin list's filters.
  */
 export const prepaidRuns = (strapi: Core.Strapi) => {
   const query = () => strapi.db.query(RUN_UID);
-  const populate = ['servicePlan', 'invoice'];
+  const ours = { processId: PREPAID_PLAN_PROCESS.id };
+  const invoiceIdSql = () => jsonTextSql(strapi, 'context', ['invoice', 'documentId']);
+
+  /** The rows as runs: their plans and invoices read in one query each. */
+  const views = async (rows: EngineRun[]): Promise<PrepaidRun[]> => {
+    if (rows.length === 0) return [];
+    const contextOf = (row: EngineRun) => (row.context ?? {}) as unknown as PrepaidContext;
+    const planIds = [...new Set(rows.map((row) => row.subjectId!))];
+    const invoiceIds = [...new Set(rows.map((row) => contextOf(row).invoice?.documentId).filter((id): id is string => !!id))];
+    const [plans, invoices]: [RunServicePlan[], InvoiceRecord[]] = await Promise.all([
+      strapi.db.query(SERVICE_PLAN_UID).findMany({ where: { documentId: { $in: planIds } }, populate: { plan: true, customer: true } }),
+      invoiceIds.length ? strapi.db.query(INVOICE_UID).findMany({ where: { documentId: { $in: invoiceIds } }, populate: ['customer', 'transactions'] }) : [],
+    ]);
+    return rows.map((row) => {
+      const context = contextOf(row);
+      return {
+        id: row.id,
+        documentId: row.documentId,
+        processVersion: row.processVersion,
+        state: row.state,
+        outcome: row.outcome ?? null,
+        currentStep: row.currentStep,
+        steps: row.steps as RunStep[],
+        startedBy: row.startedBy ?? null,
+        kind: context.kind,
+        periodStart: context.periodStart ?? null,
+        periodEnd: context.periodEnd ?? null,
+        previousPlanState: context.previousPlanState ?? null,
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+        servicePlan: plans.find((plan) => plan.documentId === row.subjectId)!,
+        invoice: invoices.find((invoice) => invoice.documentId === context.invoice?.documentId) ?? null,
+      };
+    });
+  };
+  const one = async (row: EngineRun | null) => (row ? (await views([row]))[0] : null);
+  const byInvoices = async (invoiceDocumentIds: readonly string[]): Promise<EngineRun[]> => {
+    if (invoiceDocumentIds.length === 0) return [];
+    // In the caller's transaction when there is one (a payment's), as every query of the engine's services.
+    const ids: { id: number }[] = await strapi.db.transaction(({ trx }) =>
+      trx(RUN_TABLE)
+        .where('process_id', PREPAID_PLAN_PROCESS.id)
+        .whereRaw(`${invoiceIdSql()} IN (${invoiceDocumentIds.map(() => '?').join(', ')})`, [...invoiceDocumentIds])
+        .select('id'),
+    );
+    return ids.length ? query().findMany({ where: { id: { $in: ids.map((row) => row.id) } } }) : [];
+  };
+
   return {
-    ofInvoice: (invoiceDocumentId: string): Promise<InvoiceRun | null> => query().findOne({ where: { invoice: { documentId: invoiceDocumentId } }, populate }),
-    ofInvoices: async (invoiceDocumentIds: readonly string[]): Promise<InvoiceRun[]> =>
-      invoiceDocumentIds.length ? query().findMany({ where: { invoice: { documentId: { $in: [...invoiceDocumentIds] } } }, populate }) : [],
-    openOf: (servicePlanDocumentId: string): Promise<InvoiceRun | null> => query().findOne({ where: { openKey: servicePlanDocumentId }, populate }),
+    load: async (documentId: string): Promise<PrepaidRun | null> => one(await query().findOne({ where: { documentId, ...ours } })),
+    loadMany: async (documentIds: readonly string[]): Promise<PrepaidRun[]> =>
+      documentIds.length ? views(await query().findMany({ where: { documentId: { $in: [...documentIds] }, ...ours } })) : [],
+    ofInvoice: async (invoiceDocumentId: string): Promise<PrepaidRun | null> => one((await byInvoices([invoiceDocumentId]))[0] ?? null),
+    ofInvoices: async (invoiceDocumentIds: readonly string[]): Promise<PrepaidRun[]> => views(await byInvoices(invoiceDocumentIds)),
+    openOf: async (servicePlanDocumentId: string): Promise<PrepaidRun | null> => one(await query().findOne({ where: { openKey: openKeyOf(servicePlanDocumentId) } })),
+    ofPlan: async (servicePlanDocumentId: string): Promise<PrepaidRun[]> =>
+      views(await query().findMany({ where: { ...ours, subjectType: SERVICE_PLAN_UID, subjectId: servicePlanDocumentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })),
+
+    /**
+     * A page of runs, newest first: by kind (kept in the context), state, service plan (any of
+     * `servicePlans`, when given), and the day they started (`from` and `to` included).
+     */
+    async page(filters: { kind?: RunKind; state?: RunState; servicePlans?: readonly string[]; from?: string; to?: string }, page: { limit: number; offset: number }) {
+      const at = (date: Date) => (strapi.db.dialect.client === 'sqlite' ? date.getTime() : date);
+      const matching = (trx: Transaction) => {
+        const rows = trx(RUN_TABLE).where('process_id', PREPAID_PLAN_PROCESS.id);
+        if (filters.kind) rows.whereRaw(`${jsonTextSql(strapi, 'context', ['kind'])} = ?`, [filters.kind]);
+        if (filters.state) rows.where('state', filters.state);
+        if (filters.servicePlans) rows.whereIn('subject_id', [...filters.servicePlans]);
+        if (filters.from) rows.where('created_at', '>=', at(new Date(`${filters.from}T00:00:00.000Z`)));
+        if (filters.to) rows.where('created_at', '<', at(new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000)));
+        return rows;
+      };
+      const { ids, counted } = await strapi.db.transaction(async ({ trx }) => ({
+        ids: (await matching(trx).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(page.limit).offset(page.offset).select('id')) as { id: number }[],
+        counted: (await matching(trx).count({ total: '*' })) as { total?: number | string }[],
+      }));
+      const total = counted[0]?.total ?? 0;
+      const rows: EngineRun[] = ids.length ? await query().findMany({ where: { id: { $in: ids.map((row) => row.id) } } }) : [];
+      const found = await views(rows);
+      return { rows: ids.map(({ id }) => found.find((run) => run.id === id)!).filter(Boolean), total: Number(total) };
+    },
   };
 };
 
-/** A task as stored, its JSON columns read back as the engine writes them; its run when populated. */
-export type PrepaidTask = Reading<
-  Stored<Data.ContentType<typeof TASK_UID>, 'type' | 'role' | 'state'>,
-  {
-    claimedBy?: StepActor | null;
-    completedBy?: StepActor | null;
-    claimedAt?: string | null;
-    completedAt?: string | null;
-    dueDate?: CalendarDate | null;
-    createdAt: string;
-    updatedAt: string;
-    run?: PrepaidRun | null;
-  }
->;
+/**
+ * A task of the process as its lists read it (its steps' tasks and its follow-ups alike): the
+ * engine's task with the run and the invoice it is about.
+ */
+export interface PrepaidTask {
+  id: number;
+  documentId: string;
+  type: string;
+  role: TaskRole;
+  title: string;
+  state: 'open' | 'completed' | 'cancelled';
+  outcome: string | null;
+  stepId: string | null;
+  claimedBy: StepActor | null;
+  claimedAt: string | null;
+  completedBy: StepActor | null;
+  completedAt: string | null;
+  escalatedAt: string | null;
+  note: string | null;
+  dueDate: CalendarDate | null;
+  details: string | null;
+  taskKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+  run: PrepaidRun | null;
+  invoice: InvoiceRecord | null;
+}
 
 /**
  * What a run of the pre-paid plan process keeps besides its progress: what it sells (a purchase
@@ -388,6 +494,13 @@ export const PREPAID_PLAN_HANDLERS = {
     await messages(strapi).enqueue({ channel: 'email', key: `${run.documentId}:payment-rejected`, to: servicePlan.customer.email, ...notice, run: run.documentId });
     strapi.log.info(`Run ${run.documentId}: payment rejected by ${context.actor.name ?? context.actor.type} (${context.reason}); plan ${servicePlan.documentId} -> ${back}`);
   },
+  /** A card payment create-invoice asked for goes to Stripe once the step is committed (never inside it). */
+  async afterCommit({ strapi, run }) {
+    const invoice = prepaidOf(run).invoice;
+    if (!invoice) return;
+    const stored: Pick<InvoiceRecord, 'paymentRequest'> | null = await strapi.db.query(INVOICE_UID).findOne({ where: { documentId: invoice.documentId }, select: ['paymentRequest'] });
+    if (stored?.paymentRequest === 'pending') await ownService(strapi, 'card-payments').requestPending(new Date(), invoice.documentId);
+  },
   /** Cancelled by hand: refused once a payment is recorded (refund it instead), else unwound. */
   async onCancel(context) {
     const invoice = prepaidOf(context.run).invoice && (await heldInvoice(context.strapi, context.run));
@@ -399,4 +512,4 @@ export const PREPAID_PLAN_HANDLERS = {
   },
 } satisfies ProcessHandlers;
 
-export { RUN_UID, TASK_UID, stepResults };
+export { RUN_UID, TASK_UID, openKeyOf, stepResults };

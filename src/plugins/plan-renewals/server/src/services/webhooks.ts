@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CalendarDate, afterRefund, format, fromStripeAmount, money, nestedDeeperThan, nulCharacterPath } from '../../../../../domain';
 import type { Transaction } from '../../../../../setup/knex';
 import type transitCardPayments from '../../../../transit-passes/server/src/services/card-payments';
-import type { InvoiceRun } from './steps';
+import type { PrepaidRun } from './steps';
 import { Actor, runAs } from '../../../../../guards/actor';
 import { METADATA_APP, STRIPE_API_VERSION } from './stripe';
 import { loadServicePlan, lockInvoice, prepaidRuns } from './steps';
@@ -109,7 +109,7 @@ const stripeMoney = (reported: { amount: number; currency: string }): string => 
   return amount ? format(money(amount.minor, amount.currency)) : `${reported.amount} ${reported.currency} (Stripe's units)`;
 };
 
-const runOf = (strapi: Core.Strapi, invoice: { documentId: string }): Promise<InvoiceRun | null> => prepaidRuns(strapi).ofInvoice(invoice.documentId);
+const runOf = (strapi: Core.Strapi, invoice: { documentId: string }): Promise<PrepaidRun | null> => prepaidRuns(strapi).ofInvoice(invoice.documentId);
 
 const transactionBy = (strapi: Core.Strapi, reference: string): Promise<StripeTransaction | null> =>
   strapi.db.query(TRANSACTION_UID).findOne({ where: { provider: 'stripe', providerReference: reference }, populate: ['invoice'] });

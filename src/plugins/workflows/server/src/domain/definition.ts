@@ -27,6 +27,8 @@ export interface TaskDefinition {
   /** The task's type, stored on each task row (a process may share a type between steps). */
   type: string;
   role: string;
+  /** What a task list calls the task; without one, its step's title. */
+  title?: string;
   outcomes: Readonly<Record<string, TaskOutcome>>;
   /** Separation of duties: whoever requested or started the run may not complete this task. */
   separationOfDuties?: boolean;
@@ -126,7 +128,7 @@ export const findStep = (definition: WorkflowDefinition, id: string | null): Ste
   definition.steps.find((step) => step.id === id);
 
 /** The tasks a step opens: one for a human task, several for a parallel step, none otherwise. */
-export const tasksOf = (step: StepDefinition): readonly (TaskDefinition & { id?: string; title?: string })[] => {
+export const tasksOf = (step: StepDefinition): readonly (TaskDefinition & { id?: string })[] => {
   if (step.kind === 'human-task') return [step.task];
   if (step.kind === 'parallel') return step.tasks;
   return [];

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './progress';
 export * from './validate';
 export * from './tasks';
+export * from './rows';

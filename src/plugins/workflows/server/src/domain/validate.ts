@@ -33,7 +33,7 @@ const branch = z.discriminatedUnion(
 
 const stepShapes: Record<StepKind, z.ZodType> = {
   automatic: z.strictObject({ ...base, kind: z.literal('automatic') }),
-  'human-task': z.strictObject({ ...base, kind: z.literal('human-task'), task: z.strictObject(task, { error: 'must be { type, role, outcomes }' }) }),
+  'human-task': z.strictObject({ ...base, kind: z.literal('human-task'), task: z.strictObject({ ...task, title: label.optional() }, { error: 'must be { type, role, outcomes }' }) }),
   'await-signal': z.strictObject({ ...base, kind: z.literal('await-signal'), signal: name }),
   notify: z.strictObject({ ...base, kind: z.literal('notify'), channel: z.enum(NOTIFY_CHANNELS, { error: `must be ${NOTIFY_CHANNELS.join(' or ')}` }) }),
   decision: z.strictObject({ ...base, kind: z.literal('decision'), branches: z.record(name, branch, { error: 'must map each branch label to where it leads' }), defaultBranch: name }),

@@ -12,11 +12,6 @@ export interface ProcessHandlers {
   effects: Readonly<Record<string, Effect>>;
   conditions?: Readonly<Record<string, Effect>>;
   /**
-   * Where the process keeps its runs and tasks, when it keeps them itself; without it, the
-   * engine's runner executes the process and keeps its runs and tasks (the `runner` service).
-   */
-  records?: ProcessRecords;
-  /**
    * What a task of a type may be completed with besides its outcome and note, checked by the
    * process: the problem with `data`, or null. A task type without one takes no data.
    */
@@ -41,6 +36,12 @@ export interface ProcessHandlers {
    * 400), and nothing is written. Whoever completes it, a person or a signal (`tasks.completeIn`).
    */
   checkOutcome?: Readonly<Record<string, (context: StepContext & { outcome: string; note: string | null }) => Promise<void> | void>>;
+  /**
+   * What the process sends an outside system once the steps taken are committed (a payment a step
+   * asked for, say): called after every `advance`, outside any transaction, before the run's
+   * messages go. A failure is logged and left to the process's own retries; the run stays as stored.
+   */
+  afterCommit?: (context: { strapi: Core.Strapi; run: RunView }) => Promise<void>;
 }
 
 /** What a person gives with a task's outcome, when its process asks for more than a note. */
@@ -129,8 +130,8 @@ export type StepCondition = (context: StepContext) => true | string | Promise<tr
 /** A task as the engine's routes show it, whatever the process. */
 export interface WorkTask {
   documentId: string;
-  /** The process the task belongs to (the engine's routes add it when a process's records leave it out). */
-  process?: string;
+  /** The process the task belongs to. */
+  process: string;
   type: string;
   title: string;
   role: string;
@@ -163,27 +164,10 @@ export interface WorkRun {
   steps: unknown[];
 }
 
-/**
- * A process's runs and tasks, and a person's work on a task. Claiming, giving back and completing
- * are the process's own transactions (its locks, rules and audit); `roles` are the caller's, and a
- * task of another role is refused (403).
- */
-export interface ProcessRecords {
-  openTasks(roles: readonly string[]): Promise<WorkTask[]>;
-  findTask(documentId: string): Promise<WorkTask | null>;
-  claim(documentId: string, roles: readonly string[]): Promise<WorkTask>;
-  unclaim(documentId: string, roles: readonly string[]): Promise<WorkTask>;
-  /** Completes the task; answers its run afterwards (null for a follow-up without one). */
-  complete(documentId: string, input: { outcome: string; note?: string; data?: TaskData }, roles: readonly string[]): Promise<WorkRun | null>;
-  findRun(documentId: string): Promise<WorkRun | null>;
-  /** What the engine's admin pages read and do of these runs and tasks, beside the engine's own. */
-  panel?: PanelRecords;
-}
-
-/** A run as the engine's admin pages read it, whichever table keeps it: the engine's row, and when it was written. */
+/** A run as the engine's admin pages read it: the engine's row, and when it was written. */
 export type PanelRun = Omit<RunRow, 'id' | 'openKey' | 'runKey'> & { createdAt: string; updatedAt: string };
 
-/** A task as the engine's admin pages read it, whichever table keeps it. */
+/** A task as the engine's admin pages read it. */
 export interface PanelTask {
   documentId: string;
   processId: string;
@@ -206,30 +190,6 @@ export interface PanelTask {
   details?: string | null;
   createdAt: string;
   updatedAt: string;
-}
-
-/** A page of rows, and how many there are in all. */
-export interface PanelPage<T> {
-  rows: T[];
-  total: number;
-}
-
-/**
- * A process keeping its own runs and tasks, as the engine's admin pages list and act on them:
- * rows in the order the pages show (runs newest first; open tasks by due date, others latest
- * first), and the admin's actions done by the process's own transactions (its locks and audit).
- */
-export interface PanelRecords {
-  /** The content types of its runs and tasks, whose audit entries make a run's trail. */
-  uids: { run: string; task: string };
-  runs(query: { state?: string; limit: number; offset: number }): Promise<PanelPage<PanelRun>>;
-  run(documentId: string): Promise<PanelRun | null>;
-  tasks(query: { state: string; role?: string; limit: number; offset: number }): Promise<PanelPage<PanelTask>>;
-  tasksOfRun(runDocumentId: string): Promise<PanelTask[]>;
-  task(documentId: string): Promise<PanelTask | null>;
-  retry(runDocumentId: string): Promise<unknown>;
-  cancel(runDocumentId: string, reason: string): Promise<unknown>;
-  reassign(taskDocumentId: string, input: { user: string; reason?: string }): Promise<unknown>;
 }
 
 export interface RegisteredWorkflow {

@@ -3,7 +3,7 @@ import { errors } from '@strapi/utils';
 import type { Transaction } from '../../../../../setup/knex';
 import { Actor, currentActor } from '../../../../../guards/actor';
 import { now as clockNow, today } from '../clock';
-import { RunInput, RunProgress, StepActor, StepDefinition, WorkflowDefinition, WorkflowError, findStep, isOpen, progressRun, startRun } from '../domain';
+import { RunInput, RunProgress, StepActor, StepDefinition, WorkflowDefinition, WorkflowError, findStep, isOpen, progressRun, startRun, stepAuditEntry } from '../domain';
 import { ConflictError } from '../errors';
 import { getService } from '../utils';
 import type { RegisteredWorkflow, RunView, StepCondition, StepContext, StepEffect, StepOutcome, Subject, WorkRun } from './registry';
@@ -119,14 +119,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   const audit = (run: RunRow, definition: WorkflowDefinition, title: string, verb: string, result: string, actor: StepActor) =>
-    getService(strapi, 'audit').record({
-      action: `run.step-${verb}`,
-      entityUid: RUN_UID,
-      entityDocumentId: run.documentId,
-      actor: actor as Actor,
-      summary: `${definition.name}: step "${title}" ${verb}: ${result}`,
-      data: { run: run.documentId, process: run.processId, step: run.currentStep, result },
-    });
+    getService(strapi, 'audit').record({ ...stepAuditEntry(RUN_UID, run, definition, title, verb, result), actor: actor as Actor });
 
   /**
    * Applies one input to the run and stores it with its audit entry; the caller holds the run's
@@ -189,7 +182,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (step.kind === 'human-task' || step.kind === 'parallel' || (step.kind === 'await-signal' && !effect)) {
         if (record.state === 'waiting') return false;
         const waitingFor =
-          step.kind === 'await-signal' ? `Waiting for ${step.signal}` : `Waiting for ${(await getService(strapi, 'tasks').open(run, definition, step)).join(' and ')}`;
+          step.kind === 'await-signal' ? `Waiting for ${step.signal}` : await getService(strapi, 'tasks').open(run, definition, step);
         await apply(run, definition, { type: 'wait', at, result: waitingFor }, 'waiting', waitingFor, actor);
         return false;
       }
@@ -219,6 +212,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await getService(strapi, 'messages').dispatch();
     } catch (error) {
       strapi.log.warn(`Message dispatch failed, it will be retried: ${(error as Error).message}`);
+    }
+  };
+
+  /** The process's side effects of the committed steps (a payment they asked for); never fails the run. */
+  const afterCommit = async (documentId: string) => {
+    const run = await load(documentId);
+    const hook = run && registered(run).handlers.afterCommit;
+    if (!hook) return;
+    try {
+      await hook({ strapi, run: viewOf(run) });
+    } catch (error) {
+      strapi.log.warn(`Run ${documentId}: what its committed steps asked of an outside system failed, it will be retried: ${(error as Error).message}`);
     }
   };
 
@@ -279,13 +284,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /**
      * Inside the caller's transaction: takes the run's steps until it waits, fails or completes,
      * sending nothing (the caller's commit decides; `advance` after it sends). A process uses it
-     * to refuse a request whose first steps fail, leaving neither the run nor what they wrote.
+     * to refuse a request whose first steps fail, leaving neither the run nor what they wrote;
+     * with `limit`, it takes at most that many steps.
      */
-    async takeStepsIn(documentId: string, actor?: Actor | StepActor): Promise<WorkRun> {
+    async takeStepsIn(documentId: string, actor?: Actor | StepActor, limit?: number): Promise<WorkRun> {
       const by = actorNow(actor);
       const run = await load(documentId);
       if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
-      for (let i = 0; i <= run.steps.length && (await step(documentId, by)); i += 1);
+      // At most `limit` steps when given: those whose failure must leave nothing; `advance` takes the rest.
+      for (let i = 0; i < Math.min(limit ?? Infinity, run.steps.length + 1) && (await step(documentId, by)); i += 1);
       return workRunOf((await load(documentId))!);
     },
 
@@ -296,6 +303,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!run) throw new errors.NotFoundError(`No run ${documentId}`);
       // Each step moves on at most once (a decision jumps forward only), so this bounds the loop.
       for (let i = 0; i <= run.steps.length && (await step(documentId, by)); i += 1);
+      await afterCommit(documentId);
       await dispatch();
       return workRunOf((await load(documentId))!);
     },
@@ -350,6 +358,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await getService(strapi, 'tasks').cancelOpen(run.id);
       });
       return (await runner.find(documentId))!;
+    },
+
+    /**
+     * Inside the caller's transaction: cancels an open run whose process already undid what it had
+     * to (a payment refunded, a plan expired), without asking its `onCancel`; its open tasks are
+     * cancelled. False when the run is not open (nothing written).
+     */
+    async cancelIn(trx: Transaction, documentId: string, reason: string, actor?: Actor | StepActor): Promise<boolean> {
+      const by = actorNow(actor);
+      await lockRow(strapi, trx, RUN_TABLE, documentId);
+      const run = await load(documentId);
+      if (!run || !isOpen(run.state)) return false;
+      await apply(run, registered(run).definition, { type: 'cancel', actor: by, reason, at: clockNow().toISOString() }, 'cancelled', reason, by);
+      await getService(strapi, 'tasks').cancelOpen(run.id);
+      return true;
     },
 
     /** Tries a failed step again (after its cause was fixed) and moves the run on. */

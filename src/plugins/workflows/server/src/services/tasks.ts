@@ -1,7 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import type { Transaction } from '../../../../../setup/knex';
-import { addBusinessDays } from '../../../../../domain/period';
 import { Actor, currentActor } from '../../../../../guards/actor';
 import { now as clockNow, today } from '../clock';
 import {
@@ -12,6 +11,7 @@ import {
   TaskDefinition,
   WorkflowDefinition,
   actorName,
+  waitingForTasks,
   claimTask,
   findFollowUp,
   findStep,
@@ -20,6 +20,7 @@ import {
   mayCompleteTask,
   reassignTask,
   sameActor,
+  stepTaskRow,
   tasksOf,
   unclaimTask,
 } from '../domain';
@@ -60,7 +61,7 @@ interface TaskRow {
   details: string | null;
 }
 
-/** An overdue task as `escalateOverdue` reads it, from the engine's tasks or a process's with the same fields. */
+/** An overdue task as `escalateOverdue` reads it. */
 type OverdueTask = Pick<TaskRow, 'id' | 'documentId' | 'type' | 'role' | 'details'> & { title: string | null; dueDate: string };
 
 /** A users-permissions user as stored (username and email are required there), with their role when populated. */
@@ -72,9 +73,6 @@ interface StaffUser {
   blocked: boolean | null;
   role?: { type: string } | null;
 }
-
-/** The key that makes a task once: its run, its step, and its id within a parallel step. */
-const taskKey = (run: { documentId: string }, step: StepDefinition, task: { id?: string }) => `${run.documentId}:${step.id}${task.id ? `:${task.id}` : ''}`;
 
 const humanTask = (task: TaskRow): HumanTask => ({
   id: task.documentId,
@@ -194,31 +192,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Inside the step's transaction: the tasks a human or parallel step opens, each once (by its
      * key), with its due date; answers what the run now waits for, to say so on the step.
      */
-    async open(run: RunRow, definition: WorkflowDefinition, step: StepDefinition): Promise<string[]> {
-      const waitingFor: string[] = [];
+    async open(run: RunRow, definition: WorkflowDefinition, step: StepDefinition): Promise<string> {
       for (const declared of tasksOf(step)) {
-        const key = taskKey(run, step, declared);
-        const existing = await tasks().findOne({ where: { taskKey: key } });
-        const title = declared.title ?? step.title;
-        if (!existing) {
-          await tasks().create({
-            data: {
-              processId: run.processId,
-              run: run.id,
-              stepId: step.id,
-              taskId: declared.id ?? null,
-              title,
-              type: declared.type,
-              role: declared.role,
-              state: 'open',
-              dueDate: declared.dueBusinessDays === undefined ? null : addBusinessDays(today(), declared.dueBusinessDays),
-              taskKey: key,
-            },
-          });
-        }
-        waitingFor.push(`${title} (${definition.roles[declared.role]?.label ?? declared.role})`);
+        const row = stepTaskRow(run, step, declared, today());
+        const existing = await tasks().findOne({ where: { taskKey: row.taskKey } });
+        if (!existing) await tasks().create({ data: { ...row, run: run.id } });
       }
-      return waitingFor;
+      return waitingForTasks(definition, step);
     },
 
     /**
@@ -279,15 +259,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /**
      * Open tasks past their due date, escalated once each: an email to every member of the task's
      * role and an audit entry, in one transaction, claimed by a conditional update so two
-     * instances never escalate one task twice. `uid` is the task type to look in: the engine's,
-     * or a process's that keeps its own tasks with the same fields.
+     * instances never escalate one task twice.
      */
-    async escalateOverdue(today: string, now: Date, uid: string = TASK_UID): Promise<number> {
-      const overdue: OverdueTask[] = await strapi.db.query(uid).findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
+    async escalateOverdue(today: string, now: Date): Promise<number> {
+      const overdue: OverdueTask[] = await tasks().findMany({ where: { state: 'open', dueDate: { $lt: today }, escalatedAt: null }, limit: 500 });
       let escalated = 0;
       for (const task of overdue) {
         await strapi.db.transaction(async () => {
-          const claimed = await strapi.db.query(uid).updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
+          const claimed = await tasks().updateMany({ where: { id: task.id, escalatedAt: null }, data: { escalatedAt: now } });
           if (claimed.count !== 1) return;
           escalated += 1;
           const name = task.title ?? task.type;
@@ -303,7 +282,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           }
           await getService(strapi, 'audit').record({
             action: 'task.overdue',
-            entityUid: uid,
+            entityUid: TASK_UID,
             entityDocumentId: task.documentId,
             actor: { type: 'system', name: 'overdue-tasks' },
             summary: `${name} task due ${task.dueDate} escalated to ${staff.length} ${task.role} user${staff.length === 1 ? '' : 's'}`,
