@@ -1,16 +1,15 @@
-import { validateDefinition } from '../../src/plugins/workflows/server/src/domain';
-import {
-  PREPAID_PLAN_PROCESS,
-  RunProgress,
-  TASK_OUTCOMES,
-  cancelRun,
-  completeStep,
-  completeTask,
-  failStep,
-  markStep,
-  retryStep,
-  startRun,
-} from '../../src/plugins/plan-renewals/server/src/domain';
+import { RunInput, progressRun, startRun as startWorkflowRun, validateDefinition } from '../../src/plugins/workflows/server/src/domain';
+import { PREPAID_PLAN_PROCESS, RunProgress, StepActor, TASK_OUTCOMES } from '../../src/plugins/plan-renewals/server/src/domain';
+
+/** The engine's progression with this process's definition, one named move per input. */
+const move = (run: RunProgress, input: RunInput) => progressRun(PREPAID_PLAN_PROCESS, run, input);
+const startRun = () => startWorkflowRun(PREPAID_PLAN_PROCESS);
+const markStep = (run: RunProgress, state: 'running' | 'waiting', at: string) => move(run, state === 'waiting' ? { type: 'wait', at } : { type: 'start', at });
+const completeStep = (run: RunProgress, actor: StepActor, result: string, at: string) => move(run, { type: 'done', actor, result, at });
+const completeTask = (run: RunProgress, outcome: string, actor: StepActor, note: string | undefined, at: string) => move(run, { type: 'task-outcome', outcome, note, actor, at });
+const failStep = (run: RunProgress, actor: StepActor, result: string, at: string) => move(run, { type: 'fail', actor, result, at });
+const cancelRun = (run: RunProgress, actor: StepActor, reason: string, at: string) => move(run, { type: 'cancel', actor, reason, at });
+const retryStep = (run: RunProgress) => move(run, { type: 'retry' });
 
 const system = { type: 'system' };
 const fin = { type: 'user', id: '7', name: 'fin' };
