@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { RunRow } from '../../src/plugins/workflows/server/src/services/runner';
 
 /**
  * The runs of the pre-paid plan process and the tasks of their human steps, read where the engine
@@ -11,21 +12,8 @@ export const WORKFLOW_TASK_UID = 'plugin::workflows.task';
 export const SERVICE_PLAN_UID = 'api::service-plan.service-plan';
 
 /** A run's row as stored, with what its context keeps lifted beside its columns. */
-export interface PrepaidRunRow {
-  id: number;
-  documentId: string;
-  processId: string;
-  processVersion: number;
-  subjectType: string | null;
-  subjectId: string | null;
+export type PrepaidRunRow = Omit<RunRow, 'context'> & {
   context: Record<string, any>;
-  state: 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
-  outcome: 'accepted' | 'rejected' | null;
-  currentStep: string | null;
-  steps: any[];
-  startedBy: Record<string, any> | null;
-  openKey: string | null;
-  runKey: string | null;
   createdAt: string;
   updatedAt: string;
   // Lifted from `context`:
@@ -36,7 +24,7 @@ export interface PrepaidRunRow {
   previousPlanState: string | null;
   /** The run's subject. */
   servicePlan: { documentId: string | null };
-}
+};
 
 const lift = (row: any): PrepaidRunRow => {
   const context = row.context ?? {};
