@@ -137,9 +137,12 @@ export const moveLegacyRuns = async (strapi: Core.Strapi): Promise<number> => {
     if (existing) return existing.id;
     const key = run.servicePlan ? openKeyOf(run.servicePlan.documentId) : null;
     let openKey = isOpen(run.state) ? key : null;
+    let runKey = key;
     if (openKey && (await runs().findOne({ where: { openKey }, select: ['documentId'] }))) {
-      strapi.log.warn(`Run ${run.documentId} of ${definition.id} moves without its open key: another run of its service plan is open`);
+      // The runner would take its key back at its next step and break the one-open-run rule: it moves without a key at all.
+      strapi.log.warn(`Run ${run.documentId} of ${definition.id} moves without its open key: another run of its service plan is open; cancel one of them`);
       openKey = null;
+      runKey = null;
     }
     const decisions: Record<string, TaskDecision> = {};
     for (const task of own) {
@@ -178,7 +181,7 @@ export const moveLegacyRuns = async (strapi: Core.Strapi): Promise<number> => {
         steps,
         startedBy: run.startedBy ?? steps[0]?.actor ?? null,
         openKey,
-        runKey: key,
+        runKey,
         createdAt: run.createdAt,
         updatedAt: run.updatedAt,
         publishedAt: run.publishedAt ?? run.createdAt,

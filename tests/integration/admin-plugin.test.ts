@@ -219,6 +219,24 @@ describe('a renewal through the admin routes', () => {
     expect([refused.status, refused.body.error.message]).toEqual([409, `Run ${started.body.data.documentId} is completed: it has no failed step to retry`]);
   });
 
+  test('the run list filters by catalog plan and by a part of the customer name, wildcards taken literally', async () => {
+    const plan = await createPlan(strapi);
+    const percent = await createCustomer(strapi, { name: 'Ana 100% Detailing' });
+    const other = await createCustomer(strapi, { name: 'Ana 100 Motors' });
+    const runs: Record<string, string> = {};
+    for (const [name, customer] of [['percent', percent], ['other', other]] as const) {
+      const { servicePlan } = await createActivePlan(strapi, 10, { plan, customer });
+      runs[name] = (await call(finance, 'POST', `/service-plans/${servicePlan.documentId}/renewals`, {})).body.data.documentId;
+    }
+    const ids = async (query: string) => (await call(finance, 'GET', `/runs?${query}`)).body.data.items.map((r: any) => r.documentId).sort();
+    expect(await ids(`plan=${plan.code}`)).toEqual([runs.percent, runs.other].sort());
+    expect(await ids(`plan=${plan.code}&customer=${encodeURIComponent('100%')}`)).toEqual([runs.percent]);
+    expect(await ids(`plan=${plan.code}&customer=${encodeURIComponent('ana 100_')}`)).toEqual([]);
+    expect(await ids(`plan=${plan.code}&customer=MOTORS&kind=renewal`)).toEqual([runs.other]);
+    expect(await ids(`plan=${plan.code}&kind=new`)).toEqual([]);
+    expect((await call(finance, 'GET', `/runs?plan=${plan.code}&pageSize=1`)).body.data.pagination).toMatchObject({ total: 2, pageSize: 1 });
+  });
+
   test('settings say whether Stripe and SendGrid are configured without showing a secret', async () => {
     const response = await call(finance, 'GET', '/settings');
     expect(response.status).toBe(200);

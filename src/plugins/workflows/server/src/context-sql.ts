@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * SQL reading one text value of a JSON column (a run's `context.order.documentId`, say), written
+ * SQL reading one text value of a JSON column (a run's `context.customer.id`, say), written
  * once per dialect: PostgreSQL keeps JSON as jsonb, SQLite and MySQL as text read with their JSON
  * functions. `path` is a list of property names the caller fixes, never a request's input.
  */

@@ -302,20 +302,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async listRuns(filters: RunFilters) {
-      // The plan and customer filters name service plans: the runs are those of the plans found.
-      const byPlan = filters.plan || filters.customer || filters.servicePlan;
-      const servicePlans = byPlan
-        ? ((await strapi.db.query('api::service-plan.service-plan').findMany({
-            where: {
-              ...(filters.servicePlan ? { documentId: filters.servicePlan } : {}),
-              ...(filters.plan ? { plan: { code: filters.plan } } : {}),
-              ...(filters.customer ? { customer: { name: { $containsi: filters.customer } } } : {}),
-            },
-            select: ['documentId'],
-          })) as { documentId: string }[]).map((plan) => plan.documentId)
-        : undefined;
       const { rows, total } = await prepaidRuns(strapi).page(
-        { kind: filters.kind, state: filters.state, servicePlans, from: filters.from, to: filters.to },
+        { kind: filters.kind, state: filters.state, servicePlan: filters.servicePlan, plan: filters.plan, customer: filters.customer, from: filters.from, to: filters.to },
         { limit: filters.pageSize, offset: (filters.page - 1) * filters.pageSize },
       );
       return { items: rows.map(runSummary), pagination: { page: filters.page, pageSize: filters.pageSize, total } };

@@ -99,6 +99,16 @@ type EngineRun = Pick<RunRow, 'id' | 'documentId' | 'processVersion' | 'subjectI
 
 
 /**
+ * Makes, once, the index by which a run is found from its invoice (a webhook's, a counter
+ * payment's): on the very expression the lookups read, which SQLite and PostgreSQL index alike.
+ * Strapi keeps an index it did not make (it drops only those its own schema had).
+ */
+export const indexRunsByInvoice = async (strapi: Core.Strapi) => {
+  if (strapi.db.dialect.client !== 'sqlite' && strapi.db.dialect.client !== 'postgres') return;
+  await strapi.db.connection.raw(`CREATE INDEX IF NOT EXISTS workflow_runs_by_invoice ON ${RUN_TABLE} ((${jsonTextSql(strapi, 'context', ['invoice', 'documentId'])}))`);
+};
+
+/**
  * Where the process finds its runs, the one home of these lookups: a run by id, the run that issued
  * an invoice (one per invoice), the runs of several invoices, the open run of a service plan, a
  * plan's runs, and a page of runs matching the admin list's filters.
@@ -153,6 +163,28 @@ export const prepaidRuns = (strapi: Core.Strapi) => {
     return ids.length ? query().findMany({ where: { id: { $in: ids.map((row) => row.id) } } }) : [];
   };
 
+  /**
+   * The document ids of the service plans matching the filters, as a subquery (never a list of
+   * ids, however many plans match): their relations joined through Strapi's own link tables.
+   */
+  const servicePlansMatching = (trx: Transaction, where: { servicePlan?: string; plan?: string; customer?: string }) => {
+    const table = (uid: 'api::service-plan.service-plan' | 'api::plan.plan' | 'api::customer.customer') => strapi.db.metadata.get(uid).tableName;
+    const link = (attribute: 'plan' | 'customer') =>
+      (strapi.db.metadata.get(SERVICE_PLAN_UID).attributes[attribute] as unknown as { joinTable: { name: string; joinColumn: { name: string }; inverseJoinColumn: { name: string } } }).joinTable;
+    const linked = (attribute: 'plan' | 'customer', uid: 'api::plan.plan' | 'api::customer.customer') => {
+      const { name, joinColumn, inverseJoinColumn } = link(attribute);
+      return trx(`${name} as l`).join(`${table(uid)} as r`, 'r.id', `l.${inverseJoinColumn.name}`).whereRaw(`l.${joinColumn.name} = sp.id`).select(trx.raw('1'));
+    };
+    const plans = trx(`${table(SERVICE_PLAN_UID)} as sp`).select('sp.document_id');
+    if (where.servicePlan) plans.where('sp.document_id', where.servicePlan);
+    if (where.plan) plans.whereExists(linked('plan', 'api::plan.plan').where('r.code', where.plan));
+    if (where.customer) {
+      const part = where.customer.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+      plans.whereExists(linked('customer', 'api::customer.customer').whereRaw(`LOWER(r.name) LIKE ? ESCAPE '\\'`, [`%${part}%`]));
+    }
+    return plans;
+  };
+
   return {
     load: async (documentId: string): Promise<PrepaidRun | null> => one(await query().findOne({ where: { documentId, ...ours } })),
     loadMany: async (documentIds: readonly string[]): Promise<PrepaidRun[]> =>
@@ -164,16 +196,20 @@ export const prepaidRuns = (strapi: Core.Strapi) => {
       views(await query().findMany({ where: { ...ours, subjectType: SERVICE_PLAN_UID, subjectId: servicePlanDocumentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })),
 
     /**
-     * A page of runs, newest first: by kind (kept in the context), state, service plan (any of
-     * `servicePlans`, when given), and the day they started (`from` and `to` included).
+     * A page of runs, newest first: by kind (kept in the context), state, service plan (by
+     * the plan's document id, its catalog plan's code, a part of its customer's name, in any case),
+     * and the day they started (`from` and `to` included).
      */
-    async page(filters: { kind?: RunKind; state?: RunState; servicePlans?: readonly string[]; from?: string; to?: string }, page: { limit: number; offset: number }) {
+    async page(
+      filters: { kind?: RunKind; state?: RunState; servicePlan?: string; plan?: string; customer?: string; from?: string; to?: string },
+      page: { limit: number; offset: number },
+    ) {
       const at = (date: Date) => (strapi.db.dialect.client === 'sqlite' ? date.getTime() : date);
       const matching = (trx: Transaction) => {
         const rows = trx(RUN_TABLE).where('process_id', PREPAID_PLAN_PROCESS.id);
         if (filters.kind) rows.whereRaw(`${jsonTextSql(strapi, 'context', ['kind'])} = ?`, [filters.kind]);
         if (filters.state) rows.where('state', filters.state);
-        if (filters.servicePlans) rows.whereIn('subject_id', [...filters.servicePlans]);
+        if (filters.servicePlan || filters.plan || filters.customer) rows.whereIn('subject_id', servicePlansMatching(trx, filters));
         if (filters.from) rows.where('created_at', '>=', at(new Date(`${filters.from}T00:00:00.000Z`)));
         if (filters.to) rows.where('created_at', '<', at(new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000)));
         return rows;

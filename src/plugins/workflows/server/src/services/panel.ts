@@ -181,7 +181,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const today = clockToday();
       // The run's trail: its steps' entries and its tasks' (claims, reassignments, completions).
       const audit: Data.ContentType<typeof AUDIT_LOG_UID>[] = await strapi.db.query(AUDIT_LOG_UID).findMany({
-        where: { entityDocumentId: { $in: [run.documentId, ...rows.map((task) => task.documentId)] }, entityUid: { $in: [RUN_UID, TASK_UID] } },
+        // By document id only: entries a process wrote before the engine kept its runs name other content types.
+        where: { entityDocumentId: { $in: [run.documentId, ...rows.map((task) => task.documentId)] } },
         orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
         limit: 200,
       });

@@ -37,8 +37,8 @@ export interface ProcessHandlers {
    */
   checkOutcome?: Readonly<Record<string, (context: StepContext & { outcome: string; note: string | null }) => Promise<void> | void>>;
   /**
-   * What the process sends an outside system once the steps taken are committed (a payment a step
-   * asked for, say): called after every `advance`, outside any transaction, before the run's
+   * What the process sends an outside system once the steps taken are committed (a request a step
+   * queued, say): called after every `advance`, outside any transaction, before the run's
    * messages go. A failure is logged and left to the process's own retries; the run stays as stored.
    */
   afterCommit?: (context: { strapi: Core.Strapi; run: RunView }) => Promise<void>;

@@ -215,7 +215,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   };
 
-  /** The process's side effects of the committed steps (a payment they asked for); never fails the run. */
+  /** The process's side effects of the committed steps (a request to an outside system); never fails the run. */
   const afterCommit = async (documentId: string) => {
     const run = await load(documentId);
     const hook = run && registered(run).handlers.afterCommit;
@@ -362,7 +362,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * Inside the caller's transaction: cancels an open run whose process already undid what it had
-     * to (a payment refunded, a plan expired), without asking its `onCancel`; its open tasks are
+     * to (its own reason to stop, say), without asking its `onCancel`; its open tasks are
      * cancelled. False when the run is not open (nothing written).
      */
     async cancelIn(trx: Transaction, documentId: string, reason: string, actor?: Actor | StepActor): Promise<boolean> {
