@@ -6,12 +6,11 @@ import { MoneyError, ServicePlanStatus, buildInvoice, counted, firstRenewalDay, 
 import { PREPAID_PLAN_PROCESS, isOpen } from '../domain';
 import type { RunKind } from '../domain';
 import { ConflictError } from '../errors';
-import { today } from '../clock';
+import { now as clockNow, today } from '../clock';
 import { getService, messages } from '../../../../workflows/server/src/utils';
 import { loadServicePlan, lockInvoice, openKeyOf, prepaidRuns } from './steps';
 import type { InvoiceRecord, PrepaidContext, PrepaidRun, PrepaidTask, ServicePlanRecord } from './steps';
 import type { JobsConfig } from './jobs';
-import { now as clockNow } from '../clock';
 import { ownService } from '../utils';
 
 /**

@@ -21,31 +21,8 @@ const INVOICE_UID = 'api::invoice.invoice';
 /** Where a database from before linked a task to its invoice. */
 const INVOICE_LINKS = 'plan_renewal_tasks_invoice_lnk';
 
-/** An engine task row as stored, with its run's id when it has one. */
-interface TaskRow {
-  id: number;
-  documentId: string;
-  type: string;
-  role: PrepaidTask['role'];
-  title: string;
-  state: PrepaidTask['state'];
-  outcome: string | null;
-  stepId: string | null;
-  claimedBy: PrepaidTask['claimedBy'];
-  claimedAt: string | null;
-  completedBy: PrepaidTask['completedBy'];
-  completedAt: string | null;
-  escalatedAt: string | null;
-  note: string | null;
-  dueDate: CalendarDate | null;
-  details: string | null;
-  taskKey: string | null;
-  subjectType: string | null;
-  subjectId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  run: { documentId: string } | null;
-}
+/** An engine task row as stored: the task as the plugin reads it, with what it is about and its run's id instead. */
+type TaskRow = Omit<PrepaidTask, 'run' | 'invoice'> & { subjectType: string | null; subjectId: string | null; run: { documentId: string } | null };
 
 /** The rows of every task of the process (its steps' and its follow-ups), for counting them in SQL. */
 export const processTasks = (knex: Knex | Knex.Transaction): Knex.QueryBuilder => knex('workflow_tasks').where('process_id', PREPAID_PLAN_PROCESS.id);
